@@ -1,0 +1,8 @@
+import { Foundation1763900000000 } from './1763900000000-Foundation.js';
+
+/**
+ * Every migration, oldest first. An explicit list (not a glob) so the app, the CLI and the
+ * test template all apply exactly the reviewed set; `npm run migration:generate` prints the
+ * line to add here.
+ */
+export const migrations = [Foundation1763900000000];

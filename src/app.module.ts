@@ -1,0 +1,28 @@
+import { Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { EventEmitterModule } from '@nestjs/event-emitter';
+import { ScheduleModule } from '@nestjs/schedule';
+import { AuthModule } from './common/auth/auth.module.js';
+import { HealthModule } from './common/health/health.module.js';
+import { MetricsModule } from './common/metrics/metrics.module.js';
+import { SecurityModule } from './common/security/security.module.js';
+import { configLoaders } from './config/index.js';
+import { DatabaseModule } from './database/database.module.js';
+import { EventsModule } from './events/events.module.js';
+
+@Module({
+  imports: [
+    // The environment was validated and completed (embedded DB, generated secrets) before
+    // Nest started; each loader re-validates its own concern into a typed object.
+    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: configLoaders }),
+    EventEmitterModule.forRoot(),
+    ScheduleModule.forRoot(),
+    DatabaseModule,
+    MetricsModule,
+    SecurityModule,
+    AuthModule,
+    HealthModule,
+    EventsModule,
+  ],
+})
+export class AppModule {}

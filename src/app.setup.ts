@@ -1,0 +1,42 @@
+import { INestApplication } from '@nestjs/common';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import type { Logger } from 'pino';
+import { ADMIN_SCHEME, USER_SCHEME } from './common/auth/audience.decorator.js';
+import { jsonBodyParser } from './common/http/body-parsers.js';
+import { ProblemFilter } from './common/http/problem.filter.js';
+import { createValidationPipe } from './common/http/validation.js';
+import { httpLogger, PinoNestLogger } from './common/logging/logger.js';
+import { MetricsService } from './common/metrics/metrics.service.js';
+
+export const API_VERSION = '0.1.0';
+
+/**
+ * Everything about the HTTP surface that is not a route: shared by main.ts and the e2e
+ * suites, so tests exercise exactly what production serves.
+ */
+export function configureApp(app: INestApplication, logger: Logger): OpenAPIObject {
+  const express = app as NestExpressApplication;
+  express.disable('x-powered-by');
+  app.useLogger(new PinoNestLogger(logger));
+  app.use(httpLogger(logger));
+  app.use(app.get(MetricsService).httpMiddleware());
+  app.use(jsonBodyParser());
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalFilters(new ProblemFilter());
+
+  const config = new DocumentBuilder()
+    .setTitle('Integration Hub')
+    .setDescription(
+      'Events out to the world: webhooks, triggers, integrations, calendar and sync on one durable event bus. ' +
+        'Authorize with the admin token (printed at first start) or an API key as `admin`, and with a user JWT ' +
+        '(mint one with POST /admin/user-tokens) as `user`. Errors are RFC 9457 application/problem+json.',
+    )
+    .setVersion(API_VERSION)
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN, or an API key (ihk_...)' }, ADMIN_SCHEME)
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'User JWT; sub is the user id' }, USER_SCHEME)
+    .build();
+  const document = SwaggerModule.createDocument(app, config);
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', swaggerOptions: { persistAuthorization: true } });
+  return document;
+}

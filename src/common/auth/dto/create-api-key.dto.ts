@@ -1,0 +1,13 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { IsIn, IsString, Length } from 'class-validator';
+import type { ApiKeyRole } from '../api-key.entity.js';
+
+export class CreateApiKeyDto {
+  @ApiProperty({ example: 'billing-service', minLength: 1, maxLength: 100 })
+  @IsString() @Length(1, 100)
+  name: string;
+
+  @ApiProperty({ enum: ['admin', 'publisher'], description: 'publisher keys may only publish events' })
+  @IsIn(['admin', 'publisher'])
+  role: ApiKeyRole;
+}

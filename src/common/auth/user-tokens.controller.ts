@@ -1,0 +1,29 @@
+import { Body, Controller, Get, Post } from '@nestjs/common';
+import { ApiConflictResponse, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ProblemDto } from '../http/problem.js';
+import { AdminOnly, AnyAuth } from './audience.decorator.js';
+import { CreateUserTokenDto, UserTokenDto, WhoAmIDto } from './dto/user-token.dto.js';
+import { CurrentPrincipal } from './principal.js';
+import type { Principal } from './principal.js';
+import { UserTokensService } from './user-tokens.service.js';
+
+@ApiTags('Admin')
+@Controller()
+export class UserTokensController {
+  constructor(private readonly userTokens: UserTokensService) {}
+
+  @Post('admin/user-tokens')
+  @AdminOnly()
+  @ApiCreatedResponse({ type: UserTokenDto, description: 'An HS256 JWT for acting as this user' })
+  @ApiConflictResponse({ type: ProblemDto, description: 'This server verifies tokens from a JWKS URL and holds no signing key' })
+  mint(@Body() dto: CreateUserTokenDto): Promise<UserTokenDto> {
+    return this.userTokens.mint(dto.userId, dto.ttlSeconds ?? 3600);
+  }
+
+  @Get('auth/whoami')
+  @AnyAuth()
+  @ApiOkResponse({ type: WhoAmIDto, description: 'Who the presented credential identifies' })
+  whoami(@CurrentPrincipal() principal: Principal): WhoAmIDto {
+    return { audience: principal.audience, id: principal.id, via: principal.via };
+  }
+}

@@ -1,0 +1,35 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { json } from 'express';
+import { problem } from './problem.js';
+import { sendProblem } from './problem.filter.js';
+
+/** Default JSON body limit; routes with bigger payloads register their own prefix below. */
+export const DEFAULT_BODY_LIMIT = '1mb';
+
+/** Path prefixes that accept larger bodies (longest match wins). Modules add theirs here. */
+export const BODY_LIMITS: Record<string, string> = {};
+
+/**
+ * JSON parsing with problem+json for malformed (400) and oversized (413) bodies. body-parser
+ * errors happen before Nest's pipeline, so they are answered here rather than by the filter.
+ */
+export function jsonBodyParser(): RequestHandler {
+  const prefixes = Object.keys(BODY_LIMITS).sort((a, b) => b.length - a.length);
+  const parsers = new Map(prefixes.map((p) => [p, json({ limit: BODY_LIMITS[p] })]));
+  const fallback = json({ limit: DEFAULT_BODY_LIMIT });
+  return (req: Request, res: Response, next: NextFunction) => {
+    const prefix = prefixes.find((p) => req.path.startsWith(p));
+    const parser = prefix ? parsers.get(prefix)! : fallback;
+    parser(req, res, (err?: unknown) => {
+      if (!err) return next();
+      const e = err as { type?: string; status?: number; limit?: number; message?: string };
+      const body =
+        e.type === 'entity.too.large'
+          ? problem(413, 'payload-too-large', 'Payload Too Large', `request body exceeds ${prefix ? BODY_LIMITS[prefix] : DEFAULT_BODY_LIMIT}`)
+          : e.type === 'entity.parse.failed'
+            ? problem(400, 'malformed-json', 'Bad Request', `request body is not valid JSON: ${e.message ?? ''}`.trim())
+            : problem(e.status && e.status < 500 ? e.status : 400, 'bad-request', 'Bad Request', e.message);
+      sendProblem(res, { ...body, instance: req.originalUrl.split('?')[0], requestId: String(req.id ?? '') });
+    });
+  };
+}

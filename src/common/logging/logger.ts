@@ -1,0 +1,95 @@
+import { LoggerService } from '@nestjs/common';
+import pino, { Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import type { RequestHandler } from 'express';
+import { requestIdFor } from '../http/request-id.js';
+import type { LogLevel } from '../../config/app.config.js';
+
+/** Paths redacted from every log line: credentials in headers and any secret-looking field. */
+export const REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-api-key"]',
+  'res.headers["set-cookie"]',
+  '*.secret',
+  '*.token',
+  '*.password',
+  '*.adminToken',
+  '*.apiKey',
+  '*.authorization',
+  '*.Authorization',
+];
+
+export function createLogger(level: LogLevel, destination?: pino.DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      base: { service: 'integration-hub', pid: process.pid },
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    destination,
+  );
+}
+
+/** Request logging with X-Request-Id: echoed or generated, set on the response and every line. */
+export function httpLogger(logger: Logger): RequestHandler {
+  return pinoHttp({
+    logger,
+    genReqId: (req, res) => {
+      const id = requestIdFor(req);
+      res.setHeader('X-Request-Id', id);
+      return id;
+    },
+    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+    serializers: {
+      req: (req: { id: string; method: string; url: string; headers: Record<string, unknown> }) => ({
+        id: req.id,
+        method: req.method,
+        url: req.url,
+        // Only these headers are logged; authorization is kept as a key so redaction shows it was sent.
+        headers: {
+          'user-agent': req.headers['user-agent'],
+          ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+        },
+      }),
+    },
+  }) as unknown as RequestHandler;
+}
+
+/** Routes Nest's own logging (Logger.log etc.) into the same pino stream. */
+export class PinoNestLogger implements LoggerService {
+  constructor(private readonly logger: Logger) {}
+
+  log(message: unknown, ...rest: unknown[]) {
+    this.write('info', message, rest);
+  }
+  error(message: unknown, ...rest: unknown[]) {
+    this.write('error', message, rest);
+  }
+  warn(message: unknown, ...rest: unknown[]) {
+    this.write('warn', message, rest);
+  }
+  debug(message: unknown, ...rest: unknown[]) {
+    this.write('debug', message, rest);
+  }
+  verbose(message: unknown, ...rest: unknown[]) {
+    this.write('trace', message, rest);
+  }
+  fatal(message: unknown, ...rest: unknown[]) {
+    this.write('fatal', message, rest);
+  }
+
+  private write(level: pino.Level, message: unknown, rest: unknown[]) {
+    // Nest passes the context (class name) last; our filter passes an object first.
+    const context = typeof rest[rest.length - 1] === 'string' ? (rest.pop() as string) : undefined;
+    if (typeof message === 'object' && message !== null && !(message instanceof Error)) {
+      this.logger[level]({ context, ...message }, rest.filter((r) => typeof r === 'string').join(' ') || undefined);
+    } else if (message instanceof Error) {
+      this.logger[level]({ context, err: message }, message.message);
+    } else {
+      this.logger[level]({ context }, String(message));
+    }
+  }
+}

@@ -1,0 +1,29 @@
+import { registerAs } from '@nestjs/config';
+import { IsIn, IsInt, IsString, Max, Min } from 'class-validator';
+import { ToInt, validateEnv } from './validate-env.js';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export class AppEnv {
+  /** HTTP port; 0 picks a free one (tests). */
+  @ToInt() @IsInt({ message: 'must be an integer between 0 and 65535' }) @Min(0) @Max(65535)
+  PORT: number = 3000;
+
+  @IsString()
+  HOST: string = '0.0.0.0';
+
+  /** Where the embedded PostgreSQL and generated secrets live. */
+  @IsString()
+  DATA_DIR: string = '.data';
+
+  @IsIn(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` })
+  LOG_LEVEL: LogLevel = 'info';
+
+  /** Upper bound for draining in-flight work on SIGTERM. */
+  @ToInt() @IsInt() @Min(0) @Max(600000)
+  SHUTDOWN_TIMEOUT_MS: number = 10000;
+}
+
+export const appConfig = registerAs('app', () => validateEnv(AppEnv, process.env));
+export type AppConfig = AppEnv;

@@ -1,0 +1,30 @@
+import { AppEnv, appConfig } from './app.config.js';
+import { AuthEnv, authConfig } from './auth.config.js';
+import { DatabaseEnv, databaseConfig } from './database.config.js';
+import { EventsEnv, eventsConfig } from './events.config.js';
+import { SecurityEnv, securityConfig } from './security.config.js';
+import { ConfigError, validateEnv } from './validate-env.js';
+
+/** Every concern's loader, for ConfigModule.forRoot({ load }). */
+export const configLoaders = [appConfig, databaseConfig, authConfig, securityConfig, eventsConfig];
+
+/** Checks every variable at once so one start-up names every problem, not just the first. */
+export function validateAllEnv(env: Record<string, string | undefined>): void {
+  const problems: string[] = [];
+  for (const schema of [AppEnv, DatabaseEnv, AuthEnv, SecurityEnv, EventsEnv] as const) {
+    try {
+      validateEnv(schema as new () => object, env);
+    } catch (err) {
+      if (err instanceof ConfigError) problems.push(...err.problems);
+      else throw err;
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+}
+
+export { ConfigError } from './validate-env.js';
+export type { AppConfig } from './app.config.js';
+export type { AuthConfig } from './auth.config.js';
+export type { DatabaseConfig } from './database.config.js';
+export type { SecurityConfig } from './security.config.js';
+export type { EventsConfig } from './events.config.js';

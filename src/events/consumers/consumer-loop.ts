@@ -1,0 +1,150 @@
+import { Logger } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import type { EventsConfig } from '../../config/index.js';
+import { EventLogRepository, LogPosition } from '../event-log.repository.js';
+import { ConsumerState, ConsumerStateRepository } from './consumer-state.repository.js';
+import type { EventConsumerOptions, EventHandler } from './event-consumer.decorator.js';
+
+type Step = { kind: 'progress' } | { kind: 'idle' } | { kind: 'wait'; ms: number };
+
+/** A step that found rows still held back by an open transaction re-checks this soon. */
+const WATERMARK_RECHECK_MS = 25;
+const MAX_RETRY_DELAY_MS = 5 * 60_000;
+
+/**
+ * Drives one consumer: drains its backlog batch by batch whenever woken (NOTIFY, in-process
+ * publish, timer), then sleeps until the next wake-up or the catch-up timer.
+ */
+export class ConsumerLoop {
+  private readonly logger: Logger;
+  private running?: Promise<void>;
+  private again = false;
+  private stopped = false;
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    readonly options: Required<EventConsumerOptions>,
+    private readonly handler: EventHandler,
+    private readonly dataSource: DataSource,
+    private readonly log: EventLogRepository,
+    private readonly state: ConsumerStateRepository,
+    private readonly config: EventsConfig,
+  ) {
+    this.logger = new Logger(`Consumer:${options.name}`);
+  }
+
+  wake(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.drain().finally(() => (this.running = undefined));
+  }
+
+  /** Stops taking batches and waits for the one in flight. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  private async drain(): Promise<void> {
+    let next: Step = { kind: 'idle' };
+    do {
+      this.again = false;
+      do {
+        try {
+          next = await this.step();
+        } catch (err) {
+          // The bus's own bookkeeping failed (database down?): back off, the timer retries.
+          this.logger.error({ err }, `consumer step failed: ${(err as Error).message}`);
+          next = { kind: 'wait', ms: this.config.pollMs };
+        }
+      } while (next.kind === 'progress' && !this.stopped);
+    } while (this.again && !this.stopped);
+    this.arm(next.kind === 'wait' ? next.ms : this.config.pollMs);
+  }
+
+  private arm(ms: number): void {
+    clearTimeout(this.timer);
+    if (this.stopped) return;
+    this.timer = setTimeout(() => this.wake(), Math.min(ms, this.config.pollMs));
+    this.timer.unref();
+  }
+
+  private step(): Promise<Step> {
+    return this.dataSource.transaction(async (m) => {
+      // First statement, before this transaction has an xid of its own.
+      const [{ watermark }]: { watermark: string }[] = await m.query(
+        'SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS watermark',
+      );
+      const state = await this.state.lock(m, this.options.name);
+      if (!state) return { kind: 'wait', ms: Math.min(250, this.config.pollMs) };
+      if (state.retryInMs > 0) return { kind: 'wait', ms: state.retryInMs };
+
+      const isolating = state.isolateUntil !== null && before(state, state.isolateUntil);
+      const events = await this.log.readAfter(m, state, watermark, isolating ? 1 : this.options.batchSize);
+      if (events.length === 0) {
+        return (await this.log.hasAnyAfter(m, state)) ? { kind: 'wait', ms: WATERMARK_RECHECK_MS } : { kind: 'idle' };
+      }
+
+      await m.query('SAVEPOINT consumer_batch');
+      try {
+        await this.handler.handle(events, m);
+        await m.query('RELEASE SAVEPOINT consumer_batch');
+      } catch (err) {
+        await m.query('ROLLBACK TO SAVEPOINT consumer_batch');
+        return this.onFailure(m, state, events, err);
+      }
+      const last = events[events.length - 1];
+      await this.state.advance(m, this.options.name, last, events.length, isolating && before(last, state.isolateUntil!));
+      return { kind: 'progress' };
+    });
+  }
+
+  private async onFailure(
+    m: EntityManager,
+    state: ConsumerState,
+    events: { id: string; tx: string }[],
+    err: unknown,
+  ): Promise<Step> {
+    const name = this.options.name;
+    const message = describe(err);
+    if (events.length > 1) {
+      // Find the culprit: replay this batch one event at a time, so good events commit and
+      // only the bad one is retried and, if it keeps failing, recorded as poison.
+      await this.state.isolate(m, name, events[events.length - 1], message);
+      this.logger.warn(`batch of ${events.length} failed (${message}); retrying one event at a time`);
+      return { kind: 'progress' };
+    }
+    const event = events[0];
+    const attempts = (state.failingEventId === event.id ? state.attempts : 0) + 1;
+    if (attempts >= this.config.maxAttempts) {
+      await this.state.recordPoison(m, name, event.id, attempts, message);
+      const stillIsolating = state.isolateUntil !== null && before(event, state.isolateUntil);
+      await this.state.advance(m, name, event, 0, stillIsolating);
+      this.logger.error(`event ${event.id} failed ${attempts} times and was recorded as poison: ${message}`);
+      return { kind: 'progress' };
+    }
+    const delay = backoff(this.config.retryBaseMs, attempts);
+    await this.state.scheduleRetry(m, name, event.id, attempts, delay, message);
+    this.logger.warn(`event ${event.id} failed (attempt ${attempts}/${this.config.maxAttempts}), retrying in ${delay} ms: ${message}`);
+    return { kind: 'wait', ms: delay };
+  }
+}
+
+function before(a: LogPosition, b: LogPosition): boolean {
+  const [atx, btx] = [BigInt(a.tx), BigInt(b.tx)];
+  return atx < btx || (atx === btx && BigInt(a.id) < BigInt(b.id));
+}
+
+/** Exponential back-off with ±20% jitter, capped at 5 minutes. */
+export function backoff(baseMs: number, attempt: number): number {
+  const raw = Math.min(baseMs * 2 ** (attempt - 1), MAX_RETRY_DELAY_MS);
+  return Math.round(raw * (0.8 + Math.random() * 0.4));
+}
+
+function describe(err: unknown): string {
+  return (err instanceof Error ? `${err.name}: ${err.message}` : String(err)).slice(0, 2000);
+}

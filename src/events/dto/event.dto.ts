@@ -1,0 +1,25 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { SEVERITIES } from '../event.types.js';
+import type { HubEvent, Severity } from '../event.types.js';
+
+export class EventDto {
+  @ApiProperty({ example: '1042', description: 'int64 as a string' }) id: string;
+  @ApiProperty({ example: 'card.created' }) type: string;
+  @ApiProperty() source: string;
+  @ApiPropertyOptional({ nullable: true, type: String }) subject: string | null;
+  @ApiProperty({ type: 'object', additionalProperties: true }) data: Record<string, unknown>;
+  @ApiProperty({ enum: SEVERITIES }) severity: Severity;
+  @ApiPropertyOptional({ nullable: true, type: String }) origin: string | null;
+  @ApiProperty() occurredAt: Date;
+  @ApiProperty() createdAt: Date;
+
+  static from(e: HubEvent): EventDto {
+    return { id: e.id, type: e.type, source: e.source, subject: e.subject, data: e.data, severity: e.severity, origin: e.origin, occurredAt: e.occurredAt, createdAt: e.createdAt };
+  }
+}
+
+export class EventPageDto {
+  @ApiProperty({ type: [EventDto] }) data: EventDto[];
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'Pass as `cursor` for the next (older) page' })
+  nextCursor: string | null;
+}

@@ -1,0 +1,98 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { HubEvent, NewEvent } from './event.types.js';
+
+const COLUMNS = `id::text AS id, tx::text AS tx, type, source, subject, data, severity, origin,
+  occurred_at AS "occurredAt", created_at AS "createdAt"`;
+
+export interface EventFilter {
+  typePrefix?: string;
+  source?: string;
+  sinceId?: string;
+  since?: Date;
+  beforeId?: string;
+  limit: number;
+}
+
+export interface LogPosition {
+  tx: string;
+  id: string;
+}
+
+/** SQL over the `events` table: the durable log of the bus. */
+@Injectable()
+export class EventLogRepository {
+  /** Appends in the given transaction; one multi-row INSERT, ids returned in input order. */
+  async append(manager: EntityManager, events: NewEvent[]): Promise<string[]> {
+    if (events.length === 0) return [];
+    const rows: unknown[] = [];
+    const values = events.map((e, i) => {
+      const p = i * 7;
+      rows.push(e.type, e.source, e.subject ?? null, JSON.stringify(e.data ?? {}), e.severity ?? 'info', e.origin ?? null,
+        e.occurredAt ? new Date(e.occurredAt) : new Date());
+      return `($${p + 1}, $${p + 2}, $${p + 3}, $${p + 4}::jsonb, $${p + 5}, $${p + 6}, $${p + 7})`;
+    });
+    const inserted: { id: string }[] = await manager.query(
+      `INSERT INTO events (type, source, subject, data, severity, origin, occurred_at)
+       VALUES ${values.join(', ')} RETURNING id::text AS id`,
+      rows,
+    );
+    return inserted.map((r) => r.id);
+  }
+
+  /**
+   * The next events after `after` in log order (tx, id), but only from transactions older
+   * than `watermark` (the oldest transaction still running when the caller's snapshot was
+   * taken). Every such transaction has finished, so nothing can later commit below the
+   * returned rows: a cursor advanced to the last one never skips an event.
+   */
+  readAfter(manager: EntityManager, after: LogPosition, watermark: string, limit: number): Promise<HubEvent[]> {
+    return manager.query(
+      `SELECT ${COLUMNS} FROM events
+       WHERE (tx, id) > ($1::xid8, $2::bigint) AND tx < $3::xid8
+       ORDER BY tx, id LIMIT $4`,
+      [after.tx, after.id, watermark, limit],
+    );
+  }
+
+  async hasAnyAfter(manager: EntityManager, after: LogPosition): Promise<boolean> {
+    const rows: unknown[] = await manager.query(
+      `SELECT 1 FROM events WHERE (tx, id) > ($1::xid8, $2::bigint) LIMIT 1`,
+      [after.tx, after.id],
+    );
+    return rows.length > 0;
+  }
+
+  async countAfter(manager: EntityManager, after: LogPosition): Promise<number> {
+    const [row]: { n: string }[] = await manager.query(
+      `SELECT count(*)::text AS n FROM events WHERE (tx, id) > ($1::xid8, $2::bigint)`,
+      [after.tx, after.id],
+    );
+    return Number(row.n);
+  }
+
+  /** Newest first, keyset-paginated by id (for the operator API, not for consumers). */
+  list(manager: EntityManager, f: EventFilter): Promise<HubEvent[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (sql: string, value: unknown) => {
+      params.push(value);
+      where.push(sql.replace('?', `$${params.length}`));
+    };
+    if (f.typePrefix) add(`type LIKE ? ESCAPE '\\'`, `${f.typePrefix.replace(/[\\%_]/g, '\\$&')}%`);
+    if (f.source) add('source = ?', f.source);
+    if (f.sinceId) add('id > ?::bigint', f.sinceId);
+    if (f.since) add('occurred_at >= ?', f.since);
+    if (f.beforeId) add('id < ?::bigint', f.beforeId);
+    params.push(f.limit);
+    return manager.query(
+      `SELECT ${COLUMNS} FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY id DESC LIMIT $${params.length}`,
+      params,
+    );
+  }
+
+  async findByIds(manager: EntityManager, ids: string[]): Promise<HubEvent[]> {
+    return manager.query(`SELECT ${COLUMNS} FROM events WHERE id = ANY($1::bigint[]) ORDER BY id`, [ids]);
+  }
+}

@@ -1,0 +1,71 @@
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+import {
+  ApiAcceptedResponse, ApiBadRequestResponse, ApiBody, ApiConflictResponse, ApiExtraModels, ApiHeader,
+  ApiNotFoundResponse, ApiOkResponse, ApiPayloadTooLargeResponse, ApiTags, getSchemaPath,
+} from '@nestjs/swagger';
+import type { Request } from 'express';
+import { AdminOnly, PublisherAuth } from '../common/auth/audience.decorator.js';
+import { CurrentPrincipal } from '../common/auth/principal.js';
+import type { Principal } from '../common/auth/principal.js';
+import { ProblemDto } from '../common/http/problem.js';
+import { ValidationFailedException } from '../common/http/validation.js';
+import { ConsumerDto, ConsumerFailureDto } from './dto/consumer.dto.js';
+import { EventPageDto } from './dto/event.dto.js';
+import { ListEventsQueryDto } from './dto/list-events.query.js';
+import { PublishEventDto, PublishResultDto } from './dto/publish-event.dto.js';
+import { EventsService } from './events.service.js';
+import { MAX_EVENTS_PER_REQUEST, PublishEventsPipe } from './publish-events.pipe.js';
+
+@ApiTags('Events')
+@ApiExtraModels(PublishEventDto)
+@Controller('events')
+export class EventsController {
+  constructor(private readonly events: EventsService) {}
+
+  @Post()
+  @PublisherAuth()
+  @HttpCode(202)
+  @ApiBody({
+    description: `One event, or an array of 1 to ${MAX_EVENTS_PER_REQUEST} (at most 1 MiB)`,
+    schema: { oneOf: [{ $ref: getSchemaPath(PublishEventDto) }, { type: 'array', maxItems: MAX_EVENTS_PER_REQUEST, items: { $ref: getSchemaPath(PublishEventDto) } }] },
+  })
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Same key and body within 24 h returns the first answer; a different body is a 409' })
+  @ApiAcceptedResponse({ type: PublishResultDto, description: 'Stored durably; consumers run asynchronously' })
+  @ApiBadRequestResponse({ type: ProblemDto })
+  @ApiConflictResponse({ type: ProblemDto, description: 'Idempotency-Key reused with a different body' })
+  @ApiPayloadTooLargeResponse({ type: ProblemDto })
+  publish(
+    @Body(PublishEventsPipe) events: PublishEventDto[],
+    @CurrentPrincipal() principal: Principal,
+    @Req() req: Request,
+    @Headers('idempotency-key') idempotencyKey?: string,
+  ): Promise<PublishResultDto> {
+    if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,255}$/.test(idempotencyKey)) {
+      throw new ValidationFailedException([{ field: 'Idempotency-Key', message: 'must be 1 to 255 visible ASCII characters' }]);
+    }
+    return this.events.publish(events, principal.id, idempotencyKey, req.body);
+  }
+
+  @Get()
+  @AdminOnly()
+  @ApiOkResponse({ type: EventPageDto, description: 'Newest first' })
+  @ApiBadRequestResponse({ type: ProblemDto })
+  list(@Query() query: ListEventsQueryDto): Promise<EventPageDto> {
+    return this.events.list(query);
+  }
+
+  @Get('consumers')
+  @AdminOnly()
+  @ApiOkResponse({ type: [ConsumerDto] })
+  consumers(): Promise<ConsumerDto[]> {
+    return this.events.listConsumers();
+  }
+
+  @Get('consumers/:name/failures')
+  @AdminOnly()
+  @ApiOkResponse({ type: [ConsumerFailureDto], description: 'Poison events this consumer skipped, newest first' })
+  @ApiNotFoundResponse({ type: ProblemDto })
+  failures(@Param('name') name: string): Promise<ConsumerFailureDto[]> {
+    return this.events.listFailures(name);
+  }
+}

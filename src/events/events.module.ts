@@ -1,0 +1,23 @@
+import { Global, Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { ConsumerStateRepository } from './consumers/consumer-state.repository.js';
+import { EventConsumersService } from './consumers/event-consumers.service.js';
+import { EventBus } from './event-bus.js';
+import { EventLogRepository } from './event-log.repository.js';
+import { EventsController } from './events.controller.js';
+import { EventsService } from './events.service.js';
+import { IdempotencyPruneJob } from './idempotency-prune.job.js';
+import { IdempotencyService } from './idempotency.service.js';
+
+/**
+ * The event bus. Public surface: EventBus (publish) and EventConsumersService
+ * (registerConsumer); consumers are otherwise declared with @EventConsumer.
+ */
+@Global()
+@Module({
+  imports: [DiscoveryModule],
+  controllers: [EventsController],
+  providers: [EventBus, EventLogRepository, ConsumerStateRepository, EventConsumersService, IdempotencyService, EventsService, IdempotencyPruneJob],
+  exports: [EventBus, EventConsumersService],
+})
+export class EventsModule {}

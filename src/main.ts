@@ -1,0 +1,61 @@
+import 'reflect-metadata';
+import * as fs from 'node:fs';
+import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { AppModule } from './app.module.js';
+import { configureApp } from './app.setup.js';
+import { createLogger, PinoNestLogger } from './common/logging/logger.js';
+import { ConfigError, validateAllEnv } from './config/index.js';
+import { LogLevel } from './config/app.config.js';
+import { prepareEnvironment } from './config/prepare-environment.js';
+
+async function bootstrap(): Promise<void> {
+  if (fs.existsSync('.env')) process.loadEnvFile('.env');
+  validateAllEnv(process.env);
+  const logger = createLogger((process.env.LOG_LEVEL || 'info') as LogLevel);
+  const prepared = await prepareEnvironment(process.env, (line) => logger.info({ context: 'EmbeddedPostgres' }, line));
+
+  const app = await NestFactory.create<NestExpressApplication>(AppModule, { bodyParser: false, logger: new PinoNestLogger(logger) });
+  configureApp(app, logger);
+  const host = process.env.HOST || '0.0.0.0';
+  await app.listen(Number(process.env.PORT || 3000), host);
+
+  const address = app.getHttpServer().address() as { port: number };
+  const base = `http://${host === '0.0.0.0' || host === '::' ? 'localhost' : host}:${address.port}`;
+  for (const notice of prepared.notices) console.log(notice);
+  console.log(`Integration Hub is listening on ${base} (Swagger UI: ${base}/docs)`);
+
+  let shuttingDown = false;
+  const shutdown = async (signal: string) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    logger.info({ signal }, 'shutting down');
+    const timeoutMs = Number(process.env.SHUTDOWN_TIMEOUT_MS || 10000);
+    const force = setTimeout(() => {
+      logger.error(`shutdown took longer than ${timeoutMs} ms; exiting`);
+      void prepared.embedded?.stop().finally(() => process.exit(1));
+    }, timeoutMs);
+    force.unref();
+    // Stop taking requests first, let in-flight ones finish, then stop workers and the pool.
+    const server = app.getHttpServer();
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
+    });
+    await app.close();
+    await prepared.embedded?.stop();
+    clearTimeout(force);
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}
+
+bootstrap().catch((err: unknown) => {
+  if (err instanceof ConfigError) {
+    console.error(err.message);
+  } else {
+    console.error('Integration Hub failed to start:', err instanceof Error ? (err.stack ?? err.message) : err);
+  }
+  process.exit(1);
+});
