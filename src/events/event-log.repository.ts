@@ -2,8 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { HubEvent, NewEvent } from './event.types.js';
 
-const COLUMNS = `id::text AS id, tx::text AS tx, type, source, subject, data, severity, origin,
-  occurred_at AS "occurredAt", created_at AS "createdAt"`;
+// Aliases shadow column names in ORDER BY, so queries order by the qualified columns
+// (e.tx, e.id): ordering by the text aliases would put '1000' before '999'.
+const COLUMNS = `e.id::text AS id, e.tx::text AS tx, e.type, e.source, e.subject, e.data, e.severity, e.origin,
+  e.occurred_at AS "occurredAt", e.created_at AS "createdAt"`;
 
 export interface EventFilter {
   typePrefix?: string;
@@ -48,9 +50,9 @@ export class EventLogRepository {
    */
   readAfter(manager: EntityManager, after: LogPosition, watermark: string, limit: number): Promise<HubEvent[]> {
     return manager.query(
-      `SELECT ${COLUMNS} FROM events
-       WHERE (tx, id) > ($1::xid8, $2::bigint) AND tx < $3::xid8
-       ORDER BY tx, id LIMIT $4`,
+      `SELECT ${COLUMNS} FROM events e
+       WHERE (e.tx, e.id) > ($1::xid8, $2::bigint) AND e.tx < $3::xid8
+       ORDER BY e.tx, e.id LIMIT $4`,
       [after.tx, after.id, watermark, limit],
     );
   }
@@ -79,20 +81,17 @@ export class EventLogRepository {
       params.push(value);
       where.push(sql.replace('?', `$${params.length}`));
     };
-    if (f.typePrefix) add(`type LIKE ? ESCAPE '\\'`, `${f.typePrefix.replace(/[\\%_]/g, '\\$&')}%`);
-    if (f.source) add('source = ?', f.source);
-    if (f.sinceId) add('id > ?::bigint', f.sinceId);
-    if (f.since) add('occurred_at >= ?', f.since);
-    if (f.beforeId) add('id < ?::bigint', f.beforeId);
+    if (f.typePrefix) add(`e.type LIKE ? ESCAPE '\\'`, `${f.typePrefix.replace(/[\\%_]/g, '\\$&')}%`);
+    if (f.source) add('e.source = ?', f.source);
+    if (f.sinceId) add('e.id > ?::bigint', f.sinceId);
+    if (f.since) add('e.occurred_at >= ?', f.since);
+    if (f.beforeId) add('e.id < ?::bigint', f.beforeId);
     params.push(f.limit);
     return manager.query(
-      `SELECT ${COLUMNS} FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-       ORDER BY id DESC LIMIT $${params.length}`,
+      `SELECT ${COLUMNS} FROM events e ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY e.id DESC LIMIT $${params.length}`,
       params,
     );
   }
 
-  async findByIds(manager: EntityManager, ids: string[]): Promise<HubEvent[]> {
-    return manager.query(`SELECT ${COLUMNS} FROM events WHERE id = ANY($1::bigint[]) ORDER BY id`, [ids]);
-  }
 }
