@@ -5,9 +5,11 @@ import { ToInt, validateEnv } from './validate-env.js';
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+const PORT_RULE = 'must be an integer between 0 and 65535';
+
 export class AppEnv {
   /** HTTP port; 0 picks a free one (tests). */
-  @ToInt() @IsInt({ message: 'must be an integer between 0 and 65535' }) @Min(0) @Max(65535)
+  @ToInt() @IsInt({ message: PORT_RULE }) @Min(0, { message: PORT_RULE }) @Max(65535, { message: PORT_RULE })
   PORT: number = 3000;
 
   @IsString()

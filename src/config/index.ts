@@ -28,3 +28,21 @@ export type { AuthConfig } from './auth.config.js';
 export type { DatabaseConfig } from './database.config.js';
 export type { SecurityConfig } from './security.config.js';
 export type { EventsConfig } from './events.config.js';
+
+/**
+ * Runs every concern's loader once the environment is complete (after the embedded database
+ * and generated secrets), so cross-variable rules fail here with a clear message instead of
+ * inside Nest's module initialisation.
+ */
+export function validateResolvedConfig(): void {
+  const problems: string[] = [];
+  for (const load of configLoaders) {
+    try {
+      load();
+    } catch (err) {
+      if (err instanceof ConfigError) problems.push(...err.problems);
+      else throw err;
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+}

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { startEmbeddedPostgres, EmbeddedPostgres } from '../database/embedded-postgres.js';
 import { loadOrCreateSecrets } from './generated-secrets.js';
-import { validateAllEnv } from './index.js';
+import { validateAllEnv, validateResolvedConfig } from './index.js';
 
 export interface PreparedEnvironment {
   /** Set when we started (or adopted) an embedded PostgreSQL; stop it after the app closes. */
@@ -22,7 +22,10 @@ export async function prepareEnvironment(
   log: (line: string) => void = () => undefined,
 ): Promise<PreparedEnvironment> {
   validateAllEnv(env);
-  if (env.DATABASE_URL) return { notices: [] };
+  if (env.DATABASE_URL) {
+    validateResolvedConfig();
+    return { notices: [] };
+  }
 
   const dataDir = path.resolve(env.DATA_DIR || '.data');
   const { secrets, created } = loadOrCreateSecrets(dataDir);

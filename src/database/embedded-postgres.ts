@@ -36,6 +36,10 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   hydrateLibrarySymlinks(bin.root);
   const runAs = ensureRunAsUser();
   const dataDir = path.resolve(opts.dataDir);
+  if (runAs.uid !== undefined) {
+    fs.mkdirSync(path.dirname(dataDir), { recursive: true });
+    for (const dir of makeTraversable([path.dirname(dataDir), bin.root])) log(`made ${dir} traversable (o+x) for the postgres OS user`);
+  }
 
   if (!fs.existsSync(path.join(dataDir, 'PG_VERSION'))) {
     log(`initialising PostgreSQL cluster in ${dataDir}`);
@@ -96,6 +100,29 @@ export function hydrateLibrarySymlinks(packageRoot: string): void {
   for (const name of fs.readdirSync(path.join(packageRoot, 'native', 'bin'))) {
     fs.chmodSync(path.join(packageRoot, 'native', 'bin', name), 0o755);
   }
+}
+
+/**
+ * As root, PostgreSQL runs as `postgres`, which must be able to walk down to its binaries and
+ * data directory. A checkout under /root (mode 0700) would otherwise fail with "Permission
+ * denied", so we add the search bit (not read) to ancestors that lack it, and say so.
+ */
+function makeTraversable(targets: string[]): string[] {
+  const changed: string[] = [];
+  for (const target of targets) {
+    let dir = path.resolve(target);
+    for (;;) {
+      const mode = fs.statSync(dir).mode;
+      if ((mode & 0o001) === 0) {
+        fs.chmodSync(dir, mode | 0o001);
+        changed.push(dir);
+      }
+      const parent = path.dirname(dir);
+      if (parent === dir) break;
+      dir = parent;
+    }
+  }
+  return changed;
 }
 
 interface RunAs {

@@ -1,0 +1,87 @@
+import request from 'supertest';
+import { bearer, startTestApp, TestApp } from '../support/test-app.js';
+
+/**
+ * Every route with the audience it accepts. A change of access shows up here in review;
+ * a route missing from this table fails the test.
+ */
+const ROUTES: Record<string, 'public' | 'admin' | 'admin+publisher' | 'any'> = {
+  'GET /health': 'public',
+  'GET /health/ready': 'public',
+  'GET /metrics': 'public',
+  'GET /auth/whoami': 'any',
+  'POST /admin/api-keys': 'admin',
+  'GET /admin/api-keys': 'admin',
+  'DELETE /admin/api-keys/{id}': 'admin',
+  'POST /admin/user-tokens': 'admin',
+  'POST /events': 'admin+publisher',
+  'GET /events': 'admin',
+  'GET /events/consumers': 'admin',
+  'GET /events/consumers/{name}/failures': 'admin',
+};
+
+const SECURITY: Record<string, string[]> = {
+  public: [],
+  admin: ['admin'],
+  'admin+publisher': ['admin'],
+  any: ['admin', 'user'],
+};
+
+type Operation = { tags?: string[]; security?: Record<string, string[]>[]; responses: Record<string, unknown> };
+
+describe('OpenAPI document and route audiences', () => {
+  let t: TestApp;
+  let doc: { paths: Record<string, Record<string, Operation>>; components: { securitySchemes: Record<string, { scheme: string }> } };
+  beforeAll(async () => {
+    t = await startTestApp();
+    doc = (await request(t.url).get('/docs-json').expect(200)).body;
+  });
+  afterAll(() => t.close());
+
+  it('declares both auth schemes', () => {
+    expect(doc.components.securitySchemes).toMatchObject({ admin: { scheme: 'bearer' }, user: { scheme: 'bearer' } });
+  });
+
+  it('lists exactly the known routes, each tagged, with its audience as security', () => {
+    const seen: Record<string, string[]> = {};
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        const key = `${method.toUpperCase()} ${path}`;
+        expect({ key, tagged: (op.tags?.length ?? 0) > 0 }).toEqual({ key, tagged: true });
+        seen[key] = (op.security ?? []).flatMap((s) => Object.keys(s)).sort();
+      }
+    }
+    const expected = Object.fromEntries(Object.entries(ROUTES).map(([k, a]) => [k, SECURITY[a]]));
+    expect(seen).toEqual(expected);
+  });
+
+  it('documents 401 and 403 problem responses on every protected route', () => {
+    for (const [key, audience] of Object.entries(ROUTES)) {
+      if (audience === 'public') continue;
+      const [method, path] = key.split(' ');
+      const op = doc.paths[path][method.toLowerCase()];
+      expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['401', '403']));
+    }
+  });
+
+  it('enforces the table: protected routes refuse a request without credentials', async () => {
+    for (const [key, audience] of Object.entries(ROUTES)) {
+      const [method, path] = key.split(' ');
+      const url = path.replace('{id}', '00000000-0000-0000-0000-000000000000').replace('{name}', 'x');
+      const res = await request(t.url)[method.toLowerCase() as 'get' | 'post' | 'delete'](url);
+      if (audience === 'public') expect({ key, status: res.status }).toEqual({ key, status: 200 });
+      else expect({ key, status: res.status }).toEqual({ key, status: 401 });
+    }
+  });
+
+  it('serves Swagger UI at /docs', async () => {
+    const res = await request(t.url).get('/docs/').expect(200);
+    expect(res.text).toContain('swagger-ui');
+  });
+
+  it('accepts a user token on whoami but not on admin routes', async () => {
+    const minted = await request(t.url).post('/admin/user-tokens').set(bearer(t.adminToken)).send({ userId: 'dana' }).expect(201);
+    await request(t.url).get('/auth/whoami').set(bearer(minted.body.token)).expect(200);
+    await request(t.url).get('/admin/api-keys').set(bearer(minted.body.token)).expect(403);
+  });
+});

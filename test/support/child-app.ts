@@ -1,0 +1,41 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/src/main.js');
+
+export interface ChildApp {
+  process: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  /** Resolves with the API base URL once the start-up line is printed. */
+  ready: Promise<string>;
+  exited: Promise<number | null>;
+}
+
+/**
+ * Runs the built app (`node dist/src/main.js`, what `npm start` runs) as a child process
+ * with only the given environment, so tests see real start-up, signals and exit codes.
+ */
+export function spawnApp(env: Record<string, string>, cwd?: string): ChildApp {
+  const child = spawn(process.execPath, [MAIN], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const ready = new Promise<string>((resolve, reject) => {
+    const check = () => {
+      const match = /listening on (http:\/\/\S+) \(Swagger UI: \S+\/docs\)/.exec(out);
+      if (match) resolve(match[1]);
+    };
+    child.stdout!.on('data', check);
+    void exited.then((code) => reject(new Error(`app exited with ${code} before it was ready:\n${out}\n${err}`)));
+  });
+  ready.catch(() => undefined);
+  return { process: child, stdout: () => out, stderr: () => err, ready, exited };
+}
