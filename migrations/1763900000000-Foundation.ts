@@ -63,7 +63,9 @@ export class Foundation1763900000000 implements MigrationInterface {
         error      text NOT NULL,
         created_at timestamptz NOT NULL DEFAULT now()
       )`);
-    await q.query(`CREATE INDEX event_consumer_failures_consumer_idx ON event_consumer_failures (consumer, id)`);
+    await q.query(
+      `CREATE INDEX event_consumer_failures_consumer_idx ON event_consumer_failures (consumer, id)`,
+    );
 
     await q.query(`
       CREATE TABLE idempotency_keys (

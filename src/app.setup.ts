@@ -33,10 +33,24 @@ export function configureApp(app: INestApplication, logger: Logger): OpenAPIObje
         '(mint one with POST /admin/user-tokens) as `user`. Errors are RFC 9457 application/problem+json.',
     )
     .setVersion(API_VERSION)
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN, or an API key (ihk_...)' }, ADMIN_SCHEME)
-    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'User JWT; sub is the user id' }, USER_SCHEME)
+    .addBearerAuth(
+      { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN, or an API key (ihk_...)' },
+      ADMIN_SCHEME,
+    )
+    .addBearerAuth(
+      {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'JWT',
+        description: 'User JWT; sub is the user id',
+      },
+      USER_SCHEME,
+    )
     .build();
   const document = SwaggerModule.createDocument(app, config);
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', swaggerOptions: { persistAuthorization: true } });
+  SwaggerModule.setup('docs', app, document, {
+    jsonDocumentUrl: 'docs-json',
+    swaggerOptions: { persistAuthorization: true },
+  });
   return document;
 }

@@ -13,9 +13,14 @@ async function bootstrap(): Promise<void> {
   if (fs.existsSync('.env')) process.loadEnvFile('.env');
   validateAllEnv(process.env);
   const logger = createLogger((process.env.LOG_LEVEL || 'info') as LogLevel);
-  const prepared = await prepareEnvironment(process.env, (line) => logger.info({ context: 'EmbeddedPostgres' }, line));
+  const prepared = await prepareEnvironment(process.env, (line) =>
+    logger.info({ context: 'EmbeddedPostgres' }, line),
+  );
 
-  const app = await NestFactory.create<NestExpressApplication>(AppModule, { bodyParser: false, logger: new PinoNestLogger(logger) });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule, {
+    bodyParser: false,
+    logger: new PinoNestLogger(logger),
+  });
   configureApp(app, logger);
   const host = process.env.HOST || '0.0.0.0';
   await app.listen(Number(process.env.PORT || 3000), host);
@@ -55,7 +60,10 @@ bootstrap().catch((err: unknown) => {
   if (err instanceof ConfigError) {
     console.error(err.message);
   } else {
-    console.error('Integration Hub failed to start:', err instanceof Error ? (err.stack ?? err.message) : err);
+    console.error(
+      'Integration Hub failed to start:',
+      err instanceof Error ? (err.stack ?? err.message) : err,
+    );
   }
   process.exit(1);
 });

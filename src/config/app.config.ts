@@ -9,7 +9,10 @@ const PORT_RULE = 'must be an integer between 0 and 65535';
 
 export class AppEnv {
   /** HTTP port; 0 picks a free one (tests). */
-  @ToInt() @IsInt({ message: PORT_RULE }) @Min(0, { message: PORT_RULE }) @Max(65535, { message: PORT_RULE })
+  @ToInt()
+  @IsInt({ message: PORT_RULE })
+  @Min(0, { message: PORT_RULE })
+  @Max(65535, { message: PORT_RULE })
   PORT: number = 3000;
 
   @IsString()
@@ -23,7 +26,10 @@ export class AppEnv {
   LOG_LEVEL: LogLevel = 'info';
 
   /** Upper bound for draining in-flight work on SIGTERM. */
-  @ToInt() @IsInt() @Min(0) @Max(600000)
+  @ToInt()
+  @IsInt()
+  @Min(0)
+  @Max(600000)
   SHUTDOWN_TIMEOUT_MS: number = 10000;
 }
 

@@ -4,21 +4,30 @@ import { ConfigError, validateEnv } from './validate-env.js';
 
 export class AuthEnv {
   /** Bootstrap admin credential; generated in embedded mode when unset. */
-  @IsOptional() @IsString() @MinLength(24, { message: 'must be at least 24 characters' })
+  @IsOptional()
+  @IsString()
+  @MinLength(24, { message: 'must be at least 24 characters' })
   ADMIN_TOKEN?: string;
 
   /** HS256 key for user JWTs; generated in embedded mode when neither this nor a JWKS URL is set. */
-  @IsOptional() @IsString() @MinLength(32, { message: 'must be at least 32 characters' })
+  @IsOptional()
+  @IsString()
+  @MinLength(32, { message: 'must be at least 32 characters' })
   JWT_SECRET?: string;
 
   @ValidateIf((o: AuthEnv) => o.JWT_JWKS_URL !== undefined)
-  @IsUrl({ require_tld: false, protocols: ['http', 'https'] }, { message: 'must be an http(s) URL' })
+  @IsUrl(
+    { require_tld: false, protocols: ['http', 'https'] },
+    { message: 'must be an http(s) URL' },
+  )
   JWT_JWKS_URL?: string;
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   JWT_ISSUER?: string;
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   JWT_AUDIENCE?: string;
 }
 
@@ -31,9 +40,12 @@ export interface AuthConfig {
 }
 
 export function toAuthConfig(env: AuthEnv): AuthConfig {
-  if (!env.ADMIN_TOKEN) throw new ConfigError(['ADMIN_TOKEN: is required when DATABASE_URL is set (got unset)']);
+  if (!env.ADMIN_TOKEN)
+    throw new ConfigError(['ADMIN_TOKEN: is required when DATABASE_URL is set (got unset)']);
   if (!env.JWT_SECRET && !env.JWT_JWKS_URL) {
-    throw new ConfigError(['JWT_SECRET or JWT_JWKS_URL: one is required when DATABASE_URL is set (got neither)']);
+    throw new ConfigError([
+      'JWT_SECRET or JWT_JWKS_URL: one is required when DATABASE_URL is set (got neither)',
+    ]);
   }
   return {
     adminToken: env.ADMIN_TOKEN,

@@ -8,7 +8,10 @@ export class DatabaseEnv {
   @Matches(/^postgres(ql)?:\/\/.+/, { message: 'must be a postgres:// or postgresql:// URL' })
   DATABASE_URL?: string;
 
-  @ToInt() @IsInt() @Min(2) @Max(200)
+  @ToInt()
+  @IsInt()
+  @Min(2)
+  @Max(200)
   DATABASE_POOL_SIZE: number = 10;
 }
 

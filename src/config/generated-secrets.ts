@@ -10,10 +10,16 @@ export interface GeneratedSecrets {
   databasePassword: string;
 }
 
-export function loadOrCreateSecrets(dataDir: string): { secrets: GeneratedSecrets; created: boolean } {
+export function loadOrCreateSecrets(dataDir: string): {
+  secrets: GeneratedSecrets;
+  created: boolean;
+} {
   const file = path.join(dataDir, 'secrets.json');
   if (fs.existsSync(file)) {
-    return { secrets: JSON.parse(fs.readFileSync(file, 'utf8')) as GeneratedSecrets, created: false };
+    return {
+      secrets: JSON.parse(fs.readFileSync(file, 'utf8')) as GeneratedSecrets,
+      created: false,
+    };
   }
   const secrets: GeneratedSecrets = {
     adminToken: `iha_${randomBytes(24).toString('base64url')}`,

@@ -28,7 +28,12 @@ export function validateEnv<T extends object>(schema: new () => T, env: Env): T 
 function describe(error: ValidationError, env: Env): string {
   const rules = [...new Set(Object.values(error.constraints ?? {}))].join('; ');
   const got = env[error.property];
-  const shown = got === undefined ? 'unset' : isSensitive(error.property) ? 'a hidden value' : JSON.stringify(got);
+  const shown =
+    got === undefined
+      ? 'unset'
+      : isSensitive(error.property)
+        ? 'a hidden value'
+        : JSON.stringify(got);
   return `${error.property}: ${rules} (got ${shown})`;
 }
 

@@ -30,7 +30,9 @@ export interface EmbeddedPostgres {
 
 const USER = 'postgres';
 
-export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
+export async function startEmbeddedPostgres(
+  opts: EmbeddedPostgresOptions,
+): Promise<EmbeddedPostgres> {
   const log = opts.log ?? (() => undefined);
   const bin = resolveBinaries();
   hydrateLibrarySymlinks(bin.root);
@@ -38,7 +40,8 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   const dataDir = path.resolve(opts.dataDir);
   if (runAs.uid !== undefined) {
     fs.mkdirSync(path.dirname(dataDir), { recursive: true });
-    for (const dir of makeTraversable([path.dirname(dataDir), bin.root])) log(`made ${dir} traversable (o+x) for the postgres OS user`);
+    for (const dir of makeTraversable([path.dirname(dataDir), bin.root]))
+      log(`made ${dir} traversable (o+x) for the postgres OS user`);
   }
 
   if (!fs.existsSync(path.join(dataDir, 'PG_VERSION'))) {
@@ -50,8 +53,16 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   if (port === undefined) {
     port = await freePort();
     await runPgCtl(bin.pgCtl, runAs, [
-      'start', '-w', '-t', '60', '-D', dataDir, '-l', path.join(dataDir, 'server.log'),
-      '-o', `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c max_connections=300 -c fsync=on`,
+      'start',
+      '-w',
+      '-t',
+      '60',
+      '-D',
+      dataDir,
+      '-l',
+      path.join(dataDir, 'server.log'),
+      '-o',
+      `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c max_connections=300 -c fsync=on`,
     ]);
     log(`PostgreSQL started on 127.0.0.1:${port}`);
   } else {
@@ -64,7 +75,10 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     url: `${base}/${opts.database}`,
     adminUrl: `${base}/postgres`,
     port,
-    stop: () => runPgCtl(bin.pgCtl, runAs, ['stop', '-w', '-m', 'fast', '-D', dataDir]).catch(() => undefined),
+    stop: () =>
+      runPgCtl(bin.pgCtl, runAs, ['stop', '-w', '-m', 'fast', '-D', dataDir]).catch(
+        () => undefined,
+      ),
   };
 }
 
@@ -77,7 +91,9 @@ function resolveBinaries() {
   try {
     root = path.resolve(path.dirname(fromEmbedded.resolve(pkg)), '..');
   } catch {
-    throw new Error(`No embedded PostgreSQL binaries for ${os.platform()}-${os.arch()} (${pkg}); set DATABASE_URL instead`);
+    throw new Error(
+      `No embedded PostgreSQL binaries for ${os.platform()}-${os.arch()} (${pkg}); set DATABASE_URL instead`,
+    );
   }
   const binDir = path.join(root, 'native', 'bin');
   return { root, initdb: path.join(binDir, 'initdb'), pgCtl: path.join(binDir, 'pg_ctl') };
@@ -91,11 +107,17 @@ function resolveBinaries() {
 export function hydrateLibrarySymlinks(packageRoot: string): void {
   const listFile = path.join(packageRoot, 'native', 'pg-symlinks.json');
   if (!fs.existsSync(listFile)) return;
-  const links = JSON.parse(fs.readFileSync(listFile, 'utf8')) as { source: string; target: string }[];
+  const links = JSON.parse(fs.readFileSync(listFile, 'utf8')) as {
+    source: string;
+    target: string;
+  }[];
   for (const { source, target } of links) {
     const targetPath = path.join(packageRoot, target);
     if (fs.existsSync(targetPath)) continue;
-    fs.symlinkSync(path.relative(path.dirname(targetPath), path.join(packageRoot, source)), targetPath);
+    fs.symlinkSync(
+      path.relative(path.dirname(targetPath), path.join(packageRoot, source)),
+      targetPath,
+    );
   }
   for (const name of fs.readdirSync(path.join(packageRoot, 'native', 'bin'))) {
     fs.chmodSync(path.join(packageRoot, 'native', 'bin', name), 0o755);
@@ -145,13 +167,26 @@ function ensureRunAsUser(): RunAs {
   };
   const existing = lookup();
   if (existing) return existing;
-  execFileSync('useradd', ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', USER]);
+  execFileSync('useradd', [
+    '--system',
+    '--user-group',
+    '--no-create-home',
+    '--shell',
+    '/usr/sbin/nologin',
+    USER,
+  ]);
   const created = lookup();
-  if (!created) throw new Error('could not create the postgres OS user needed to run PostgreSQL as root');
+  if (!created)
+    throw new Error('could not create the postgres OS user needed to run PostgreSQL as root');
   return created;
 }
 
-async function initCluster(initdb: string, dataDir: string, password: string, runAs: RunAs): Promise<void> {
+async function initCluster(
+  initdb: string,
+  dataDir: string,
+  password: string,
+  runAs: RunAs,
+): Promise<void> {
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const pwFile = path.join(os.tmpdir(), `ih-pg-pw-${process.pid}-${Date.now()}`);
   fs.writeFileSync(pwFile, `${password}\n`, { mode: 0o600 });
@@ -160,10 +195,19 @@ async function initCluster(initdb: string, dataDir: string, password: string, ru
       fs.chownSync(dataDir, runAs.uid, runAs.gid);
       fs.chownSync(pwFile, runAs.uid, runAs.gid);
     }
-    await run(initdb, [
-      `--pgdata=${dataDir}`, `--username=${USER}`, `--pwfile=${pwFile}`,
-      '--auth=scram-sha-256', '--encoding=UTF8', '--locale=C', '--no-instructions',
-    ], runAs);
+    await run(
+      initdb,
+      [
+        `--pgdata=${dataDir}`,
+        `--username=${USER}`,
+        `--pwfile=${pwFile}`,
+        '--auth=scram-sha-256',
+        '--encoding=UTF8',
+        '--locale=C',
+        '--no-instructions',
+      ],
+      runAs,
+    );
   } finally {
     fs.rmSync(pwFile, { force: true });
   }
@@ -191,12 +235,20 @@ function runPgCtl(pgCtl: string, runAs: RunAs, args: string[]): Promise<void> {
 function run(cmd: string, args: string[], runAs: RunAs): Promise<void> {
   return new Promise((resolve, reject) => {
     // stdout is ignored: pg_ctl's daemonised postgres inherits it and would keep a pipe open.
-    const child = spawn(cmd, args, { ...runAs, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+    const child = spawn(cmd, args, {
+      ...runAs,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, LC_ALL: 'C' },
+    });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
     child.on('exit', (code) =>
-      code === 0 ? resolve() : reject(new Error(`${path.basename(cmd)} ${args[0]} failed (exit ${code}): ${stderr.trim()}`)),
+      code === 0
+        ? resolve()
+        : reject(
+            new Error(`${path.basename(cmd)} ${args[0]} failed (exit ${code}): ${stderr.trim()}`),
+          ),
     );
   });
 }
@@ -212,15 +264,26 @@ function freePort(): Promise<number> {
   });
 }
 
-export async function ensureDatabase(adminUrl: string, database: string, template?: string): Promise<void> {
+export async function ensureDatabase(
+  adminUrl: string,
+  database: string,
+  template?: string,
+): Promise<void> {
   const client = new Client({ connectionString: adminUrl });
   await client.connect();
   try {
-    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [
+      database,
+    ]);
     if (rowCount) return;
     // Identifiers cannot be parameters; quote them with the server's own quote_ident.
-    const { rows } = await client.query<{ db: string; tpl: string | null }>('SELECT quote_ident($1) AS db, quote_ident($2) AS tpl', [database, template ?? null]);
-    await client.query(`CREATE DATABASE ${rows[0].db}${template ? ` TEMPLATE ${rows[0].tpl}` : ''}`);
+    const { rows } = await client.query<{ db: string; tpl: string | null }>(
+      'SELECT quote_ident($1) AS db, quote_ident($2) AS tpl',
+      [database, template ?? null],
+    );
+    await client.query(
+      `CREATE DATABASE ${rows[0].db}${template ? ` TEMPLATE ${rows[0].tpl}` : ''}`,
+    );
   } finally {
     await client.end();
   }

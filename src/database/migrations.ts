@@ -5,7 +5,13 @@ import { migrations } from '../../migrations/index.js';
 const MIGRATION_LOCK_KEY = 7_240_001;
 
 export function migrationDataSource(url: string): DataSource {
-  return new DataSource({ type: 'postgres', url, migrations, migrationsTableName: 'migrations', logging: false });
+  return new DataSource({
+    type: 'postgres',
+    url,
+    migrations,
+    migrationsTableName: 'migrations',
+    logging: false,
+  });
 }
 
 /**

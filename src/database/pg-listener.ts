@@ -45,7 +45,10 @@ export class PgListener implements OnApplicationShutdown {
   }
 
   private async connect(): Promise<void> {
-    const client = new Client({ connectionString: this.config.getOrThrow<DatabaseConfig>('database').url, application_name: 'integration-hub-listener' });
+    const client = new Client({
+      connectionString: this.config.getOrThrow<DatabaseConfig>('database').url,
+      application_name: 'integration-hub-listener',
+    });
     client.on('notification', (msg) => this.dispatch(msg.channel, msg.payload ?? ''));
     client.on('error', (err) => this.onLost(client, err));
     client.on('end', () => this.onLost(client));

@@ -30,8 +30,15 @@ export class EventLogRepository {
     const rows: unknown[] = [];
     const values = events.map((e, i) => {
       const p = i * 7;
-      rows.push(e.type, e.source, e.subject ?? null, JSON.stringify(e.data ?? {}), e.severity ?? 'info', e.origin ?? null,
-        e.occurredAt ? new Date(e.occurredAt) : new Date());
+      rows.push(
+        e.type,
+        e.source,
+        e.subject ?? null,
+        JSON.stringify(e.data ?? {}),
+        e.severity ?? 'info',
+        e.origin ?? null,
+        e.occurredAt ? new Date(e.occurredAt) : new Date(),
+      );
       return `($${p + 1}, $${p + 2}, $${p + 3}, $${p + 4}::jsonb, $${p + 5}, $${p + 6}, $${p + 7})`;
     });
     const inserted: { id: string }[] = await manager.query(
@@ -48,7 +55,12 @@ export class EventLogRepository {
    * taken). Every such transaction has finished, so nothing can later commit below the
    * returned rows: a cursor advanced to the last one never skips an event.
    */
-  readAfter(manager: EntityManager, after: LogPosition, watermark: string, limit: number): Promise<HubEvent[]> {
+  readAfter(
+    manager: EntityManager,
+    after: LogPosition,
+    watermark: string,
+    limit: number,
+  ): Promise<HubEvent[]> {
     return manager.query(
       `SELECT ${COLUMNS} FROM events e
        WHERE (e.tx, e.id) > ($1::xid8, $2::bigint) AND e.tx < $3::xid8
@@ -81,7 +93,8 @@ export class EventLogRepository {
       params.push(value);
       where.push(sql.replace('?', `$${params.length}`));
     };
-    if (f.typePrefix) add(`e.type LIKE ? ESCAPE '\\'`, `${f.typePrefix.replace(/[\\%_]/g, '\\$&')}%`);
+    if (f.typePrefix)
+      add(`e.type LIKE ? ESCAPE '\\'`, `${f.typePrefix.replace(/[\\%_]/g, '\\$&')}%`);
     if (f.source) add('e.source = ?', f.source);
     if (f.sinceId) add('e.id > ?::bigint', f.sinceId);
     if (f.since) add('e.occurred_at >= ?', f.since);
@@ -93,5 +106,4 @@ export class EventLogRepository {
       params,
     );
   }
-
 }

@@ -1,7 +1,16 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import {
-  ApiAcceptedResponse, ApiBadRequestResponse, ApiBody, ApiConflictResponse, ApiExtraModels, ApiHeader,
-  ApiNotFoundResponse, ApiOkResponse, ApiPayloadTooLargeResponse, ApiTags, getSchemaPath,
+  ApiAcceptedResponse,
+  ApiBadRequestResponse,
+  ApiBody,
+  ApiConflictResponse,
+  ApiExtraModels,
+  ApiHeader,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiPayloadTooLargeResponse,
+  ApiTags,
+  getSchemaPath,
 } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { AdminOnly, PublisherAuth } from '../common/auth/audience.decorator.js';
@@ -27,12 +36,32 @@ export class EventsController {
   @HttpCode(202)
   @ApiBody({
     description: `One event, or an array of 1 to ${MAX_EVENTS_PER_REQUEST} (at most 1 MiB)`,
-    schema: { oneOf: [{ $ref: getSchemaPath(PublishEventDto) }, { type: 'array', maxItems: MAX_EVENTS_PER_REQUEST, items: { $ref: getSchemaPath(PublishEventDto) } }] },
+    schema: {
+      oneOf: [
+        { $ref: getSchemaPath(PublishEventDto) },
+        {
+          type: 'array',
+          maxItems: MAX_EVENTS_PER_REQUEST,
+          items: { $ref: getSchemaPath(PublishEventDto) },
+        },
+      ],
+    },
   })
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Same key and body within 24 h returns the first answer; a different body is a 409' })
-  @ApiAcceptedResponse({ type: PublishResultDto, description: 'Stored durably; consumers run asynchronously' })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description:
+      'Same key and body within 24 h returns the first answer; a different body is a 409',
+  })
+  @ApiAcceptedResponse({
+    type: PublishResultDto,
+    description: 'Stored durably; consumers run asynchronously',
+  })
   @ApiBadRequestResponse({ type: ProblemDto })
-  @ApiConflictResponse({ type: ProblemDto, description: 'Idempotency-Key reused with a different body' })
+  @ApiConflictResponse({
+    type: ProblemDto,
+    description: 'Idempotency-Key reused with a different body',
+  })
   @ApiPayloadTooLargeResponse({ type: ProblemDto })
   publish(
     @Body(PublishEventsPipe) events: PublishEventDto[],
@@ -41,7 +70,9 @@ export class EventsController {
     @Headers('idempotency-key') idempotencyKey?: string,
   ): Promise<PublishResultDto> {
     if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,255}$/.test(idempotencyKey)) {
-      throw new ValidationFailedException([{ field: 'Idempotency-Key', message: 'must be 1 to 255 visible ASCII characters' }]);
+      throw new ValidationFailedException([
+        { field: 'Idempotency-Key', message: 'must be 1 to 255 visible ASCII characters' },
+      ]);
     }
     return this.events.publish(events, principal.id, idempotencyKey, req.body);
   }
@@ -63,7 +94,10 @@ export class EventsController {
 
   @Get('consumers/:name/failures')
   @AdminOnly()
-  @ApiOkResponse({ type: [ConsumerFailureDto], description: 'Poison events this consumer skipped, newest first' })
+  @ApiOkResponse({
+    type: [ConsumerFailureDto],
+    description: 'Poison events this consumer skipped, newest first',
+  })
   @ApiNotFoundResponse({ type: ProblemDto })
   failures(@Param('name') name: string): Promise<ConsumerFailureDto[]> {
     return this.events.listFailures(name);

@@ -9,7 +9,11 @@ export enum EventsErrorCode {
 
 export class EventsException extends AppException {
   static idempotencyKeyReused() {
-    return new EventsException(EventsErrorCode.IdempotencyKeyReused, 409, 'this Idempotency-Key was already used with a different request body in the last 24 hours');
+    return new EventsException(
+      EventsErrorCode.IdempotencyKeyReused,
+      409,
+      'this Idempotency-Key was already used with a different request body in the last 24 hours',
+    );
   }
   static consumerNotFound(name: string) {
     return new EventsException(EventsErrorCode.ConsumerNotFound, 404, `no consumer named ${name}`);

@@ -17,7 +17,15 @@ import { IdempotencyService } from './idempotency.service.js';
 @Module({
   imports: [DiscoveryModule],
   controllers: [EventsController],
-  providers: [EventBus, EventLogRepository, ConsumerStateRepository, EventConsumersService, IdempotencyService, EventsService, IdempotencyPruneJob],
+  providers: [
+    EventBus,
+    EventLogRepository,
+    ConsumerStateRepository,
+    EventConsumersService,
+    IdempotencyService,
+    EventsService,
+    IdempotencyPruneJob,
+  ],
   exports: [EventBus, EventConsumersService],
 })
 export class EventsModule {}

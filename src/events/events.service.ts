@@ -28,11 +28,17 @@ export class EventsService {
   ) {}
 
   /** Durable before it returns: the events and the idempotency record commit together. */
-  async publish(events: PublishEventDto[], principalId: string, idempotencyKey?: string, rawBody?: unknown): Promise<PublishResultDto> {
+  async publish(
+    events: PublishEventDto[],
+    principalId: string,
+    idempotencyKey?: string,
+    rawBody?: unknown,
+  ): Promise<PublishResultDto> {
     const result = await this.dataSource.transaction(async (m) => {
       const work = async () => ({ ids: await this.bus.publish(events, m) });
       if (!idempotencyKey) return work();
-      return (await this.idempotency.run(m, principalId, idempotencyKey, rawBody, 202, work)).response;
+      return (await this.idempotency.run(m, principalId, idempotencyKey, rawBody, 202, work))
+        .response;
     });
     this.emitter.emit(EVENTS_APPENDED);
     return result;
@@ -40,7 +46,9 @@ export class EventsService {
 
   async list(q: ListEventsQueryDto): Promise<EventPageDto> {
     const limit = q.limit ?? 100;
-    const beforeId = q.cursor ? String(decodeCursor<{ before: string }>(q.cursor, ['before']).before) : undefined;
+    const beforeId = q.cursor
+      ? String(decodeCursor<{ before: string }>(q.cursor, ['before']).before)
+      : undefined;
     const rows = await this.log.list(this.dataSource.manager, {
       typePrefix: q.type,
       source: q.source,
@@ -58,7 +66,10 @@ export class EventsService {
 
   async listConsumers(): Promise<ConsumerDto[]> {
     const m = this.dataSource.manager;
-    const [rows, poison] = await Promise.all([this.consumerState.listAll(m), this.consumerState.countFailures(m)]);
+    const [rows, poison] = await Promise.all([
+      this.consumerState.listAll(m),
+      this.consumerState.countFailures(m),
+    ]);
     return Promise.all(
       rows.map(async (r) => ({
         name: r.name,

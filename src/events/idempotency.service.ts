@@ -23,7 +23,9 @@ export class IdempotencyService {
     status: number,
     work: () => Promise<T>,
   ): Promise<IdempotentResult<T>> {
-    const hash = createHash('sha256').update(JSON.stringify(body ?? null)).digest('hex');
+    const hash = createHash('sha256')
+      .update(JSON.stringify(body ?? null))
+      .digest('hex');
     // An expired key is forgotten: delete it so the insert below can take its place.
     await manager.query(
       `DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND created_at < now() - make_interval(hours => $3)`,
@@ -43,11 +45,10 @@ export class IdempotencyService {
       return { replayed: true, response: row.response };
     }
     const response = await work();
-    await manager.query(`UPDATE idempotency_keys SET response = $3::jsonb WHERE scope = $1 AND key = $2`, [
-      scope,
-      key,
-      JSON.stringify(response),
-    ]);
+    await manager.query(
+      `UPDATE idempotency_keys SET response = $3::jsonb WHERE scope = $1 AND key = $2`,
+      [scope, key, JSON.stringify(response)],
+    );
     return { replayed: false, response };
   }
 

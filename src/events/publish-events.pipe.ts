@@ -17,7 +17,12 @@ export class PublishEventsPipe implements PipeTransform<unknown, Promise<Publish
     const isBatch = Array.isArray(body);
     const items: unknown[] = isBatch ? body : [body];
     if (isBatch && (items.length === 0 || items.length > MAX_EVENTS_PER_REQUEST)) {
-      throw new ValidationFailedException([{ field: 'body', message: `must contain 1 to ${MAX_EVENTS_PER_REQUEST} events (got ${items.length})` }]);
+      throw new ValidationFailedException([
+        {
+          field: 'body',
+          message: `must contain 1 to ${MAX_EVENTS_PER_REQUEST} events (got ${items.length})`,
+        },
+      ]);
     }
     const errors: FieldErrorDto[] = [];
     const dtos: PublishEventDto[] = [];

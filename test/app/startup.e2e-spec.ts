@@ -30,9 +30,20 @@ describe('Start-up', () => {
       expect(fs.statSync(path.join(dataDir, 'secrets.json')).mode & 0o077).toBe(0);
 
       await request(url).get('/health/ready').expect(200);
-      const published = await request(url).post('/events').set('Authorization', `Bearer ${token}`).send({ type: 'startup.check', source: 'test' }).expect(202);
-      const minted = await request(url).post('/admin/user-tokens').set('Authorization', `Bearer ${token}`).send({ userId: 'u1' }).expect(201);
-      await request(url).get('/auth/whoami').set('Authorization', `Bearer ${minted.body.token}`).expect(200);
+      const published = await request(url)
+        .post('/events')
+        .set('Authorization', `Bearer ${token}`)
+        .send({ type: 'startup.check', source: 'test' })
+        .expect(202);
+      const minted = await request(url)
+        .post('/admin/user-tokens')
+        .set('Authorization', `Bearer ${token}`)
+        .send({ userId: 'u1' })
+        .expect(201);
+      await request(url)
+        .get('/auth/whoami')
+        .set('Authorization', `Bearer ${minted.body.token}`)
+        .expect(200);
 
       first.process.kill('SIGTERM');
       expect(await first.exited).toBe(0);
@@ -41,7 +52,10 @@ describe('Start-up', () => {
       const second = spawnApp({ DATA_DIR: dataDir });
       const url2 = await second.ready;
       expect(second.stdout()).not.toContain(token);
-      const list = await request(url2).get('/events').set('Authorization', `Bearer ${token}`).expect(200);
+      const list = await request(url2)
+        .get('/events')
+        .set('Authorization', `Bearer ${token}`)
+        .expect(200);
       expect(list.body.data.map((e: { id: string }) => e.id)).toContain(published.body.ids[0]);
       second.process.kill('SIGINT');
       expect(await second.exited).toBe(0);
@@ -55,7 +69,10 @@ describe('Start-up', () => {
         const app = spawnApp({ ...VALID, DATABASE_URL: await createSuiteDatabase() }, cwd);
         const url = await app.ready;
         await request(url).get('/health/ready').expect(200);
-        await request(url).get('/events').set('Authorization', `Bearer ${VALID.ADMIN_TOKEN}`).expect(200);
+        await request(url)
+          .get('/events')
+          .set('Authorization', `Bearer ${VALID.ADMIN_TOKEN}`)
+          .expect(200);
         expect(fs.existsSync(path.join(cwd, '.data'))).toBe(false);
         app.process.kill('SIGTERM');
         expect(await app.exited).toBe(0);
@@ -73,7 +90,13 @@ describe('Start-up', () => {
     };
 
     it('reports every malformed variable at once', async () => {
-      const { code, stderr } = await run({ ...VALID, DATABASE_URL: 'mysql://nope', PORT: 'abc', LOG_LEVEL: 'loud', OUTBOUND_ALLOW_PRIVATE: 'maybe' });
+      const { code, stderr } = await run({
+        ...VALID,
+        DATABASE_URL: 'mysql://nope',
+        PORT: 'abc',
+        LOG_LEVEL: 'loud',
+        OUTBOUND_ALLOW_PRIVATE: 'maybe',
+      });
       expect(code).toBe(1);
       expect(stderr).toContain('DATABASE_URL: must be a postgres:// or postgresql:// URL');
       expect(stderr).toMatch(/PORT: must be an integer between 0 and 65535.*\(got "abc"\)/);
@@ -88,7 +111,12 @@ describe('Start-up', () => {
     });
 
     it('names a bad secret without printing it', async () => {
-      const { code, stderr } = await run({ ...VALID, DATABASE_URL: 'postgres://u:p@127.0.0.1:1/db', JWT_SECRET: 'short-hunter2', SECRET_KEY: 'not-base64' });
+      const { code, stderr } = await run({
+        ...VALID,
+        DATABASE_URL: 'postgres://u:p@127.0.0.1:1/db',
+        JWT_SECRET: 'short-hunter2',
+        SECRET_KEY: 'not-base64',
+      });
       expect(code).toBe(1);
       expect(stderr).toContain('JWT_SECRET: must be at least 32 characters (got a hidden value)');
       expect(stderr).toContain('SECRET_KEY: must be 32 bytes encoded as base64');

@@ -3,7 +3,10 @@ import { DataSource, EntityManager } from 'typeorm';
 import request from 'supertest';
 import { EventBus } from '../../src/events/event-bus.js';
 import { EventConsumersService } from '../../src/events/consumers/event-consumers.service.js';
-import { EventConsumer, EventHandler } from '../../src/events/consumers/event-consumer.decorator.js';
+import {
+  EventConsumer,
+  EventHandler,
+} from '../../src/events/consumers/event-consumer.decorator.js';
 import type { HubEvent } from '../../src/events/event.types.js';
 import { bearer, startTestApp, TestApp, waitFor } from '../support/test-app.js';
 
@@ -19,7 +22,10 @@ class RecordingConsumer implements EventHandler {
 
   async handle(events: HubEvent[], manager: EntityManager): Promise<void> {
     RecordingConsumer.inFlight++;
-    RecordingConsumer.maxInFlight = Math.max(RecordingConsumer.maxInFlight, RecordingConsumer.inFlight);
+    RecordingConsumer.maxInFlight = Math.max(
+      RecordingConsumer.maxInFlight,
+      RecordingConsumer.inFlight,
+    );
     try {
       // A write in the consumer's transaction proves it commits together with the cursor.
       await manager.query('SELECT 1');
@@ -52,7 +58,10 @@ describe('Event bus consumers', () => {
         Array.from({ length: publishers }, async (_, p) => {
           for (let i = 0; i < perPublisher; i++) {
             const ids = await ds.transaction(async (m) => {
-              const got = await bus.publish({ type: 'race.event', source: `p${p}`, data: { i } }, m);
+              const got = await bus.publish(
+                { type: 'race.event', source: `p${p}`, data: { i } },
+                m,
+              );
               await sleep(Math.random() * 15);
               return got;
             });
@@ -60,14 +69,21 @@ describe('Event bus consumers', () => {
           }
         }),
       );
-      await waitFor(() => RecordingConsumer.seen.length >= published.length, 30000, 'all events consumed');
+      await waitFor(
+        () => RecordingConsumer.seen.length >= published.length,
+        30000,
+        'all events consumed',
+      );
       await sleep(300); // would reveal duplicates that arrive late
       expect(RecordingConsumer.seen).toHaveLength(published.length);
       expect(new Set(RecordingConsumer.seen)).toEqual(new Set(published));
     });
 
     it('reports the consumer with zero lag in GET /events/consumers', async () => {
-      const res = await request(t.url).get('/events/consumers').set(bearer(t.adminToken)).expect(200);
+      const res = await request(t.url)
+        .get('/events/consumers')
+        .set(bearer(t.adminToken))
+        .expect(200);
       const me = res.body.find((c: { name: string }) => c.name === 'test.recorder');
       expect(me).toMatchObject({ registered: true, lag: 0, poisonCount: 0, attempts: 0 });
       expect(Number(me.processedCount)).toBe(RecordingConsumer.seen.length);
@@ -81,7 +97,9 @@ describe('Event bus consumers', () => {
     const otherSeen: string[] = [];
 
     beforeAll(async () => {
-      t = await startTestApp({ env: { EVENT_CONSUMER_MAX_ATTEMPTS: '3', EVENT_CONSUMER_RETRY_BASE_MS: '50' } });
+      t = await startTestApp({
+        env: { EVENT_CONSUMER_MAX_ATTEMPTS: '3', EVENT_CONSUMER_RETRY_BASE_MS: '50' },
+      });
       const consumers = t.app.get(EventConsumersService);
       await consumers.registerConsumer(
         { name: 'test.picky' },
@@ -97,11 +115,14 @@ describe('Event bus consumers', () => {
           },
         },
       );
-      await consumers.registerConsumer({ name: 'test.bystander' }, {
-        async handle(events: HubEvent[]) {
-          otherSeen.push(...events.map((e) => e.id));
+      await consumers.registerConsumer(
+        { name: 'test.bystander' },
+        {
+          async handle(events: HubEvent[]) {
+            otherSeen.push(...events.map((e) => e.id));
+          },
         },
-      });
+      );
     });
     afterAll(() => t.close());
 
@@ -109,7 +130,11 @@ describe('Event bus consumers', () => {
       const bus = t.app.get(EventBus);
       const [before] = await bus.publish({ type: 'job.ok', source: 't', data: {} });
       const [flaky] = await bus.publish({ type: 'job.flaky', source: 't', data: { flaky: true } });
-      const [poison] = await bus.publish({ type: 'job.poison', source: 't', data: { poison: true } });
+      const [poison] = await bus.publish({
+        type: 'job.poison',
+        source: 't',
+        data: { poison: true },
+      });
       const [after] = await bus.publish({ type: 'job.ok', source: 't', data: {} });
 
       await waitFor(() => delivered.includes(after), 15000, 'the event after the poison one');
@@ -120,10 +145,25 @@ describe('Event bus consumers', () => {
       expect(delivered.filter((id) => id === before)).toHaveLength(1);
       expect(delivered.filter((id) => id === after)).toHaveLength(1);
 
-      const failures = await request(t.url).get('/events/consumers/test.picky/failures').set(bearer(t.adminToken)).expect(200);
-      expect(failures.body).toEqual([expect.objectContaining({ eventId: poison, attempts: 3, error: expect.stringContaining(`cannot handle ${poison}`) })]);
-      const consumers = await request(t.url).get('/events/consumers').set(bearer(t.adminToken)).expect(200);
-      expect(consumers.body.find((c: { name: string }) => c.name === 'test.picky')).toMatchObject({ poisonCount: 1, lag: 0 });
+      const failures = await request(t.url)
+        .get('/events/consumers/test.picky/failures')
+        .set(bearer(t.adminToken))
+        .expect(200);
+      expect(failures.body).toEqual([
+        expect.objectContaining({
+          eventId: poison,
+          attempts: 3,
+          error: expect.stringContaining(`cannot handle ${poison}`),
+        }),
+      ]);
+      const consumers = await request(t.url)
+        .get('/events/consumers')
+        .set(bearer(t.adminToken))
+        .expect(200);
+      expect(consumers.body.find((c: { name: string }) => c.name === 'test.picky')).toMatchObject({
+        poisonCount: 1,
+        lag: 0,
+      });
     });
 
     it('does not hold up other consumers while one is failing', () => {
@@ -131,29 +171,44 @@ describe('Event bus consumers', () => {
     });
 
     it('answers 404 for the failures of an unknown consumer', async () => {
-      await request(t.url).get('/events/consumers/nobody/failures').set(bearer(t.adminToken)).expect(404);
+      await request(t.url)
+        .get('/events/consumers/nobody/failures')
+        .set(bearer(t.adminToken))
+        .expect(404);
     });
   });
 
   describe('restarts and several instances', () => {
     it('consumes on start-up what was published while no instance ran the consumer', async () => {
       const seen: string[] = [];
-      const handler = { async handle(events: HubEvent[]) { seen.push(...events.map((e) => e.id)); } };
+      const handler = {
+        async handle(events: HubEvent[]) {
+          seen.push(...events.map((e) => e.id));
+        },
+      };
       const first = await startTestApp();
-      await first.app.get(EventConsumersService).registerConsumer({ name: 'test.restart' }, handler);
-      const [early] = await first.app.get(EventBus).publish({ type: 'restart.before', source: 't' });
+      await first.app
+        .get(EventConsumersService)
+        .registerConsumer({ name: 'test.restart' }, handler);
+      const [early] = await first.app
+        .get(EventBus)
+        .publish({ type: 'restart.before', source: 't' });
       await waitFor(() => seen.includes(early), 10000, 'first event');
       await first.close();
 
       // Published with the consumer stopped: only the new instance's catch-up can deliver it.
       const publisher = await startTestApp({ databaseUrl: first.databaseUrl });
-      const [missed] = await publisher.app.get(EventBus).publish({ type: 'restart.during', source: 't' });
+      const [missed] = await publisher.app
+        .get(EventBus)
+        .publish({ type: 'restart.during', source: 't' });
       await publisher.close();
       expect(seen).not.toContain(missed);
 
       const second = await startTestApp({ databaseUrl: first.databaseUrl });
       try {
-        await second.app.get(EventConsumersService).registerConsumer({ name: 'test.restart' }, handler);
+        await second.app
+          .get(EventConsumersService)
+          .registerConsumer({ name: 'test.restart' }, handler);
         await waitFor(() => seen.includes(missed), 10000, 'catch-up after restart');
         expect(seen.filter((id) => id === early)).toHaveLength(1);
       } finally {
@@ -173,7 +228,13 @@ describe('Event bus consumers', () => {
           const res = await request(target.url)
             .post('/events')
             .set(bearer(target.adminToken))
-            .send(Array.from({ length: 30 }, (_, j) => ({ type: 'multi.instance', source: 't', data: { i, j } })))
+            .send(
+              Array.from({ length: 30 }, (_, j) => ({
+                type: 'multi.instance',
+                source: 't',
+                data: { i, j },
+              })),
+            )
             .expect(202);
           ids.push(...res.body.ids);
         }

@@ -9,17 +9,41 @@ describe('Events API', () => {
   afterAll(() => t.close());
 
   const publish = (body: unknown, headers: Record<string, string> = {}) =>
-    request(t.url).post('/events').set(bearer(t.adminToken)).set(headers).send(body as object);
+    request(t.url)
+      .post('/events')
+      .set(bearer(t.adminToken))
+      .set(headers)
+      .send(body as object);
 
   it('publishes one event and answers 202 with its id', async () => {
-    const res = await publish({ type: 'card.created', source: 'billing', subject: 'card_1', data: { amount: 5 } }).expect(202);
+    const res = await publish({
+      type: 'card.created',
+      source: 'billing',
+      subject: 'card_1',
+      data: { amount: 5 },
+    }).expect(202);
     expect(res.body.ids).toHaveLength(1);
-    const list = await request(t.url).get('/events').query({ type: 'card.' }).set(bearer(t.adminToken)).expect(200);
-    expect(list.body.data[0]).toMatchObject({ id: res.body.ids[0], type: 'card.created', source: 'billing', subject: 'card_1', data: { amount: 5 }, severity: 'info' });
+    const list = await request(t.url)
+      .get('/events')
+      .query({ type: 'card.' })
+      .set(bearer(t.adminToken))
+      .expect(200);
+    expect(list.body.data[0]).toMatchObject({
+      id: res.body.ids[0],
+      type: 'card.created',
+      source: 'billing',
+      subject: 'card_1',
+      data: { amount: 5 },
+      severity: 'info',
+    });
   });
 
   it('publishes a batch in order, ids ascending', async () => {
-    const batch = Array.from({ length: 20 }, (_, i) => ({ type: 'batch.item', source: 'loader', data: { i } }));
+    const batch = Array.from({ length: 20 }, (_, i) => ({
+      type: 'batch.item',
+      source: 'loader',
+      data: { i },
+    }));
     const res = await publish(batch).expect(202);
     expect(res.body.ids).toHaveLength(20);
     const ids = res.body.ids.map(BigInt);
@@ -30,19 +54,30 @@ describe('Events API', () => {
     const batch = Array.from({ length: 501 }, () => ({ type: 'x.y', source: 's' }));
     const res = await publish(batch).expect(400);
     expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
-    expect(res.body.errors).toEqual([{ field: 'body', message: expect.stringContaining('1 to 500') }]);
+    expect(res.body.errors).toEqual([
+      { field: 'body', message: expect.stringContaining('1 to 500') },
+    ]);
   });
 
   it('names the index and field of an invalid event in a batch and writes none of it', async () => {
-    const before = await request(t.url).get('/events').query({ source: 'partial' }).set(bearer(t.adminToken));
-    const res = await publish([{ type: 'ok.one', source: 'partial' }, { type: 'Not Valid', source: 'partial', bogus: 1 }]).expect(400);
+    const before = await request(t.url)
+      .get('/events')
+      .query({ source: 'partial' })
+      .set(bearer(t.adminToken));
+    const res = await publish([
+      { type: 'ok.one', source: 'partial' },
+      { type: 'Not Valid', source: 'partial', bogus: 1 },
+    ]).expect(400);
     expect(res.body.errors).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ field: '[1].type' }),
         expect.objectContaining({ field: '[1].bogus', message: 'should not exist' }),
       ]),
     );
-    const after = await request(t.url).get('/events').query({ source: 'partial' }).set(bearer(t.adminToken));
+    const after = await request(t.url)
+      .get('/events')
+      .query({ source: 'partial' })
+      .set(bearer(t.adminToken));
     expect(after.body.data).toHaveLength(before.body.data.length);
   });
 
@@ -51,39 +86,67 @@ describe('Events API', () => {
     const first = await publish(body, { 'Idempotency-Key': 'pay-77' }).expect(202);
     const second = await publish(body, { 'Idempotency-Key': 'pay-77' }).expect(202);
     expect(second.body).toEqual(first.body);
-    const list = await request(t.url).get('/events').query({ type: 'order.paid' }).set(bearer(t.adminToken)).expect(200);
-    expect(list.body.data.filter((e: { subject: string }) => e.subject === 'order-77')).toHaveLength(1);
+    const list = await request(t.url)
+      .get('/events')
+      .query({ type: 'order.paid' })
+      .set(bearer(t.adminToken))
+      .expect(200);
+    expect(
+      list.body.data.filter((e: { subject: string }) => e.subject === 'order-77'),
+    ).toHaveLength(1);
   });
 
   it('answers 409 when an Idempotency-Key is reused with a different body', async () => {
-    await publish({ type: 'order.paid', source: 'shop', subject: 'a' }, { 'Idempotency-Key': 'reuse-1' }).expect(202);
-    const res = await publish({ type: 'order.paid', source: 'shop', subject: 'b' }, { 'Idempotency-Key': 'reuse-1' }).expect(409);
+    await publish(
+      { type: 'order.paid', source: 'shop', subject: 'a' },
+      { 'Idempotency-Key': 'reuse-1' },
+    ).expect(202);
+    const res = await publish(
+      { type: 'order.paid', source: 'shop', subject: 'b' },
+      { 'Idempotency-Key': 'reuse-1' },
+    ).expect(409);
     expect(res.body.type).toMatch(/idempotency-key-reused/);
   });
 
   it('gives concurrent requests with one Idempotency-Key a single write and the same answer', async () => {
     const body = { type: 'order.refunded', source: 'shop', subject: 'race' };
-    const answers = await Promise.all(Array.from({ length: 8 }, () => publish(body, { 'Idempotency-Key': 'race-1' })));
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, () => publish(body, { 'Idempotency-Key': 'race-1' })),
+    );
     expect(new Set(answers.map((a) => a.status))).toEqual(new Set([202]));
     expect(new Set(answers.map((a) => a.body.ids[0])).size).toBe(1);
   });
 
   it('pages newest first with an opaque cursor and filters by source and since', async () => {
-    await publish(Array.from({ length: 7 }, (_, i) => ({ type: 'page.item', source: 'pager', data: { i } }))).expect(202);
+    await publish(
+      Array.from({ length: 7 }, (_, i) => ({ type: 'page.item', source: 'pager', data: { i } })),
+    ).expect(202);
     const seen: number[] = [];
     let cursor: string | undefined;
     do {
-      const res = await request(t.url).get('/events').query({ source: 'pager', limit: 3, ...(cursor ? { cursor } : {}) }).set(bearer(t.adminToken)).expect(200);
+      const res = await request(t.url)
+        .get('/events')
+        .query({ source: 'pager', limit: 3, ...(cursor ? { cursor } : {}) })
+        .set(bearer(t.adminToken))
+        .expect(200);
       seen.push(...res.body.data.map((e: { data: { i: number } }) => e.data.i));
       cursor = res.body.nextCursor ?? undefined;
     } while (cursor);
     expect(seen).toEqual([6, 5, 4, 3, 2, 1, 0]);
-    const future = await request(t.url).get('/events').query({ source: 'pager', since: '2999-01-01T00:00:00Z' }).set(bearer(t.adminToken)).expect(200);
+    const future = await request(t.url)
+      .get('/events')
+      .query({ source: 'pager', since: '2999-01-01T00:00:00Z' })
+      .set(bearer(t.adminToken))
+      .expect(200);
     expect(future.body.data).toEqual([]);
   });
 
   it('rejects a garbage cursor with a 400 naming the cursor', async () => {
-    const res = await request(t.url).get('/events').query({ cursor: 'garbage' }).set(bearer(t.adminToken)).expect(400);
+    const res = await request(t.url)
+      .get('/events')
+      .query({ cursor: 'garbage' })
+      .set(bearer(t.adminToken))
+      .expect(400);
     expect(res.body.errors[0].field).toBe('cursor');
   });
 });

@@ -27,11 +27,18 @@ const SECURITY: Record<string, string[]> = {
   any: ['admin', 'user'],
 };
 
-type Operation = { tags?: string[]; security?: Record<string, string[]>[]; responses: Record<string, unknown> };
+type Operation = {
+  tags?: string[];
+  security?: Record<string, string[]>[];
+  responses: Record<string, unknown>;
+};
 
 describe('OpenAPI document and route audiences', () => {
   let t: TestApp;
-  let doc: { paths: Record<string, Record<string, Operation>>; components: { securitySchemes: Record<string, { scheme: string }> } };
+  let doc: {
+    paths: Record<string, Record<string, Operation>>;
+    components: { securitySchemes: Record<string, { scheme: string }> };
+  };
   beforeAll(async () => {
     t = await startTestApp();
     doc = (await request(t.url).get('/docs-json').expect(200)).body;
@@ -39,7 +46,10 @@ describe('OpenAPI document and route audiences', () => {
   afterAll(() => t.close());
 
   it('declares both auth schemes', () => {
-    expect(doc.components.securitySchemes).toMatchObject({ admin: { scheme: 'bearer' }, user: { scheme: 'bearer' } });
+    expect(doc.components.securitySchemes).toMatchObject({
+      admin: { scheme: 'bearer' },
+      user: { scheme: 'bearer' },
+    });
   });
 
   it('lists exactly the known routes, each tagged, with its audience as security', () => {
@@ -67,7 +77,9 @@ describe('OpenAPI document and route audiences', () => {
   it('enforces the table: protected routes refuse a request without credentials', async () => {
     for (const [key, audience] of Object.entries(ROUTES)) {
       const [method, path] = key.split(' ');
-      const url = path.replace('{id}', '00000000-0000-0000-0000-000000000000').replace('{name}', 'x');
+      const url = path
+        .replace('{id}', '00000000-0000-0000-0000-000000000000')
+        .replace('{name}', 'x');
       const res = await request(t.url)[method.toLowerCase() as 'get' | 'post' | 'delete'](url);
       if (audience === 'public') expect({ key, status: res.status }).toEqual({ key, status: 200 });
       else expect({ key, status: res.status }).toEqual({ key, status: 401 });
@@ -80,7 +92,11 @@ describe('OpenAPI document and route audiences', () => {
   });
 
   it('accepts a user token on whoami but not on admin routes', async () => {
-    const minted = await request(t.url).post('/admin/user-tokens').set(bearer(t.adminToken)).send({ userId: 'dana' }).expect(201);
+    const minted = await request(t.url)
+      .post('/admin/user-tokens')
+      .set(bearer(t.adminToken))
+      .send({ userId: 'dana' })
+      .expect(201);
     await request(t.url).get('/auth/whoami').set(bearer(minted.body.token)).expect(200);
     await request(t.url).get('/admin/api-keys').set(bearer(minted.body.token)).expect(403);
   });

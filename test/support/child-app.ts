@@ -20,7 +20,14 @@ export interface ChildApp {
 export function spawnApp(env: Record<string, string>, cwd?: string): ChildApp {
   const child = spawn(process.execPath, [MAIN], {
     cwd,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -34,7 +41,9 @@ export function spawnApp(env: Record<string, string>, cwd?: string): ChildApp {
       if (match) resolve(match[1]);
     };
     child.stdout!.on('data', check);
-    void exited.then((code) => reject(new Error(`app exited with ${code} before it was ready:\n${out}\n${err}`)));
+    void exited.then((code) =>
+      reject(new Error(`app exited with ${code} before it was ready:\n${out}\n${err}`)),
+    );
   });
   ready.catch(() => undefined);
   return { process: child, stdout: () => out, stderr: () => err, ready, exited };

@@ -5,7 +5,8 @@ import { ensureDatabase } from '../../src/database/embedded-postgres.js';
 export async function createSuiteDatabase(): Promise<string> {
   const adminUrl = process.env.IH_TEST_ADMIN_URL;
   const template = process.env.IH_TEST_TEMPLATE_DB;
-  if (!adminUrl || !template) throw new Error('run e2e suites through jest: its globalSetup provides the database');
+  if (!adminUrl || !template)
+    throw new Error('run e2e suites through jest: its globalSetup provides the database');
   const name = `suite_${randomBytes(6).toString('hex')}`;
   await ensureDatabase(adminUrl, name, template);
   const url = new URL(adminUrl);

@@ -1,5 +1,20 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
-import { ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Post,
+} from '@nestjs/common';
+import {
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import { ProblemDto } from '../http/problem.js';
 import { ApiKeysService } from './api-keys.service.js';
 import { AdminOnly } from './audience.decorator.js';
@@ -13,7 +28,10 @@ export class ApiKeysController {
   constructor(private readonly apiKeys: ApiKeysService) {}
 
   @Post()
-  @ApiCreatedResponse({ type: CreatedApiKeyDto, description: 'The key is in the response once and never again' })
+  @ApiCreatedResponse({
+    type: CreatedApiKeyDto,
+    description: 'The key is in the response once and never again',
+  })
   async create(@Body() dto: CreateApiKeyDto): Promise<CreatedApiKeyDto> {
     const { entity, key } = await this.apiKeys.create(dto.name, dto.role);
     return { ...ApiKeyDto.from(entity), key };

@@ -24,7 +24,10 @@ export class ApiKeysService {
   }
 
   async revoke(id: string): Promise<void> {
-    const result = await this.keys.update({ id, revokedAt: IsNull() }, { revokedAt: () => 'now()' });
+    const result = await this.keys.update(
+      { id, revokedAt: IsNull() },
+      { revokedAt: () => 'now()' },
+    );
     if (!result.affected) throw AuthException.apiKeyNotFound(id);
   }
 

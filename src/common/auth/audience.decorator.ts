@@ -18,7 +18,10 @@ function audiences(...list: Audience[]) {
     SetMetadata(AUDIENCES_KEY, list),
     ...[...schemes].map((s) => ApiBearerAuth(s)),
     ApiUnauthorizedResponse({ description: 'Missing or invalid credentials', type: ProblemDto }),
-    ApiForbiddenResponse({ description: 'Credentials valid but not accepted by this route', type: ProblemDto }),
+    ApiForbiddenResponse({
+      description: 'Credentials valid but not accepted by this route',
+      type: ProblemDto,
+    }),
   );
 }
 

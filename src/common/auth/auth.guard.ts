@@ -26,20 +26,25 @@ export class AuthGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
-    const allowed = this.reflector.getAllAndOverride<Audience[]>(AUDIENCES_KEY, targets) ?? ['admin'];
+    const allowed = this.reflector.getAllAndOverride<Audience[]>(AUDIENCES_KEY, targets) ?? [
+      'admin',
+    ];
 
     const req = context.switchToHttp().getRequest<Request>();
     const token = bearerToken(req);
     const principal = await this.identify(token, allowed);
     if (!allowed.includes(principal.audience)) {
-      throw AuthException.forbidden(`this route accepts ${allowed.join(' or ')} credentials, not ${principal.audience}`);
+      throw AuthException.forbidden(
+        `this route accepts ${allowed.join(' or ')} credentials, not ${principal.audience}`,
+      );
     }
     req.principal = principal;
     return true;
   }
 
   private async identify(token: string, allowed: Audience[]): Promise<Principal> {
-    if (secretsEqual(token, this.config.adminToken)) return { audience: 'admin', id: 'admin-token', via: 'admin-token' };
+    if (secretsEqual(token, this.config.adminToken))
+      return { audience: 'admin', id: 'admin-token', via: 'admin-token' };
     const key = await this.apiKeys.authenticate(token);
     if (key) return { audience: key.role, id: key.id, via: 'api-key' } as Principal;
     if (token.split('.').length === 3) {
@@ -47,15 +52,25 @@ export class AuthGuard implements CanActivate {
       return { audience: 'user', id: userId, via: 'jwt' };
     }
     throw AuthException.unauthorized(
-      allowed.includes('user') ? 'bearer token is neither a valid API credential nor a JWT' : 'bearer token is not a valid admin token or API key',
+      allowed.includes('user')
+        ? 'bearer token is neither a valid API credential nor a JWT'
+        : 'bearer token is not a valid admin token or API key',
     );
   }
 }
 
 function bearerToken(req: Request): string {
   const header = req.headers.authorization;
-  if (!header) throw AuthException.unauthorized('missing Authorization: Bearer <token> header', 'invalid_request');
+  if (!header)
+    throw AuthException.unauthorized(
+      'missing Authorization: Bearer <token> header',
+      'invalid_request',
+    );
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  if (!match) throw AuthException.unauthorized('Authorization header must use the Bearer scheme', 'invalid_request');
+  if (!match)
+    throw AuthException.unauthorized(
+      'Authorization header must use the Bearer scheme',
+      'invalid_request',
+    );
   return match[1];
 }

@@ -15,7 +15,10 @@ export class UserTokensController {
   @Post('admin/user-tokens')
   @AdminOnly()
   @ApiCreatedResponse({ type: UserTokenDto, description: 'An HS256 JWT for acting as this user' })
-  @ApiConflictResponse({ type: ProblemDto, description: 'This server verifies tokens from a JWKS URL and holds no signing key' })
+  @ApiConflictResponse({
+    type: ProblemDto,
+    description: 'This server verifies tokens from a JWKS URL and holds no signing key',
+  })
   mint(@Body() dto: CreateUserTokenDto): Promise<UserTokenDto> {
     return this.userTokens.mint(dto.userId, dto.ttlSeconds ?? 3600);
   }

@@ -40,7 +40,11 @@ export class UserTokensService {
   async mint(userId: string, ttlSeconds: number): Promise<{ token: string; expiresAt: Date }> {
     if (!this.secret) throw AuthException.jwtSecretMissing();
     const exp = Math.floor(Date.now() / 1000) + ttlSeconds;
-    let jwt = new SignJWT({}).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setSubject(userId).setIssuedAt().setExpirationTime(exp);
+    let jwt = new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject(userId)
+      .setIssuedAt()
+      .setExpirationTime(exp);
     if (this.config.issuer) jwt = jwt.setIssuer(this.config.issuer);
     if (this.config.audience) jwt = jwt.setAudience(this.config.audience);
     return { token: await jwt.sign(this.secret), expiresAt: new Date(exp * 1000) };
@@ -49,7 +53,8 @@ export class UserTokensService {
 
 function describeJwtError(err: unknown): string {
   if (err instanceof errors.JWTExpired) return 'token has expired';
-  if (err instanceof errors.JWTClaimValidationFailed) return `token claim "${err.claim}" is not accepted (${err.reason})`;
+  if (err instanceof errors.JWTClaimValidationFailed)
+    return `token claim "${err.claim}" is not accepted (${err.reason})`;
   if (err instanceof errors.JWSSignatureVerificationFailed) return 'token signature is invalid';
   if (err instanceof errors.JOSEAlgNotAllowed) return 'token algorithm is not accepted';
   return 'token is not a valid JWT';

@@ -25,11 +25,30 @@ export function jsonBodyParser(): RequestHandler {
       const e = err as { type?: string; status?: number; limit?: number; message?: string };
       const body =
         e.type === 'entity.too.large'
-          ? problem(413, 'payload-too-large', 'Payload Too Large', `request body exceeds ${prefix ? BODY_LIMITS[prefix] : DEFAULT_BODY_LIMIT}`)
+          ? problem(
+              413,
+              'payload-too-large',
+              'Payload Too Large',
+              `request body exceeds ${prefix ? BODY_LIMITS[prefix] : DEFAULT_BODY_LIMIT}`,
+            )
           : e.type === 'entity.parse.failed'
-            ? problem(400, 'malformed-json', 'Bad Request', `request body is not valid JSON: ${e.message ?? ''}`.trim())
-            : problem(e.status && e.status < 500 ? e.status : 400, 'bad-request', 'Bad Request', e.message);
-      sendProblem(res, { ...body, instance: req.originalUrl.split('?')[0], requestId: String(req.id ?? '') });
+            ? problem(
+                400,
+                'malformed-json',
+                'Bad Request',
+                `request body is not valid JSON: ${e.message ?? ''}`.trim(),
+              )
+            : problem(
+                e.status && e.status < 500 ? e.status : 400,
+                'bad-request',
+                'Bad Request',
+                e.message,
+              );
+      sendProblem(res, {
+        ...body,
+        instance: req.originalUrl.split('?')[0],
+        requestId: String(req.id ?? ''),
+      });
     });
   };
 }

@@ -5,11 +5,16 @@ import { AppException } from './app.exception.js';
 
 export class PageQueryDto {
   @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100 })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
   limit?: number;
 
   @ApiPropertyOptional({ description: 'Opaque cursor from a previous page (`nextCursor`)' })
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   cursor?: string;
 }
 
@@ -18,10 +23,21 @@ export function encodeCursor(value: Record<string, string | number>): string {
   return Buffer.from(JSON.stringify({ v: 1, ...value })).toString('base64url');
 }
 
-export function decodeCursor<T extends Record<string, string | number>>(cursor: string, keys: (keyof T)[]): T {
+export function decodeCursor<T extends Record<string, string | number>>(
+  cursor: string,
+  keys: (keyof T)[],
+): T {
   try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>;
-    if (parsed.v === 1 && keys.every((k) => typeof parsed[k as string] === 'string' || typeof parsed[k as string] === 'number')) {
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<
+      string,
+      unknown
+    >;
+    if (
+      parsed.v === 1 &&
+      keys.every(
+        (k) => typeof parsed[k as string] === 'string' || typeof parsed[k as string] === 'number',
+      )
+    ) {
       return parsed as T;
     }
   } catch {

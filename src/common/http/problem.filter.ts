@@ -1,4 +1,11 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import {
+  ArgumentsHost,
+  Catch,
+  ExceptionFilter,
+  HttpException,
+  HttpStatus,
+  Logger,
+} from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
 import type { Request, Response } from 'express';
 import { AppException } from './app.exception.js';
@@ -26,23 +33,46 @@ export class ProblemFilter implements ExceptionFilter {
 
   private toProblem(exception: unknown, req: Request): Problem {
     if (exception instanceof ValidationFailedException) {
-      return problem(400, 'validation', 'Validation failed', summarize(exception.errors), { errors: exception.errors });
+      return problem(400, 'validation', 'Validation failed', summarize(exception.errors), {
+        errors: exception.errors,
+      });
     }
     if (exception instanceof AppException) {
-      return problem(exception.status, exception.code, STATUS_CODES[exception.status] ?? 'Error', exception.message, exception.extra);
+      return problem(
+        exception.status,
+        exception.code,
+        STATUS_CODES[exception.status] ?? 'Error',
+        exception.message,
+        exception.extra,
+      );
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const response = exception.getResponse();
-      const detail = typeof response === 'string' ? response : (response as { message?: unknown }).message;
-      const extra = typeof response === 'object' && response !== null ? pickExtensions(response as Record<string, unknown>) : {};
-      return problem(status, slugFor(status), STATUS_CODES[status] ?? 'Error', Array.isArray(detail) ? detail.join('; ') : String(detail ?? ''), extra);
+      const detail =
+        typeof response === 'string' ? response : (response as { message?: unknown }).message;
+      const extra =
+        typeof response === 'object' && response !== null
+          ? pickExtensions(response as Record<string, unknown>)
+          : {};
+      return problem(
+        status,
+        slugFor(status),
+        STATUS_CODES[status] ?? 'Error',
+        Array.isArray(detail) ? detail.join('; ') : String(detail ?? ''),
+        extra,
+      );
     }
     this.logger.error(
       { err: exception, requestId: req.id, method: req.method, url: req.originalUrl },
       exception instanceof Error ? exception.stack : String(exception),
     );
-    return problem(HttpStatus.INTERNAL_SERVER_ERROR, 'internal', 'Internal Server Error', 'An unexpected error occurred; quote the request id when reporting it.');
+    return problem(
+      HttpStatus.INTERNAL_SERVER_ERROR,
+      'internal',
+      'Internal Server Error',
+      'An unexpected error occurred; quote the request id when reporting it.',
+    );
   }
 }
 
@@ -52,13 +82,24 @@ export function sendProblem(res: Response, body: Problem): void {
 
 function summarize(errors: FieldErrorDto[]): string {
   const first = errors.slice(0, 3).map((e) => `${e.field}: ${e.message}`);
-  return errors.length > 3 ? `${first.join('; ')}; and ${errors.length - 3} more` : first.join('; ');
+  return errors.length > 3
+    ? `${first.join('; ')}; and ${errors.length - 3} more`
+    : first.join('; ');
 }
 
 const SLUGS: Record<number, string> = {
-  400: 'bad-request', 401: 'unauthorized', 403: 'forbidden', 404: 'not-found', 405: 'method-not-allowed',
-  409: 'conflict', 410: 'gone', 413: 'payload-too-large', 415: 'unsupported-media-type', 422: 'unprocessable',
-  429: 'too-many-requests', 503: 'unavailable',
+  400: 'bad-request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not-found',
+  405: 'method-not-allowed',
+  409: 'conflict',
+  410: 'gone',
+  413: 'payload-too-large',
+  415: 'unsupported-media-type',
+  422: 'unprocessable',
+  429: 'too-many-requests',
+  503: 'unavailable',
 };
 
 function slugFor(status: number): string {

@@ -28,5 +28,11 @@ export function problem(
   detail?: string,
   extra: Record<string, unknown> = {},
 ): Problem {
-  return { type: `${PROBLEM_TYPE_BASE}${slug}`, title, status, ...(detail ? { detail } : {}), ...extra };
+  return {
+    type: `${PROBLEM_TYPE_BASE}${slug}`,
+    title,
+    status,
+    ...(detail ? { detail } : {}),
+    ...extra,
+  };
 }

@@ -19,7 +19,9 @@ export function flattenValidationErrors(errors: ValidationError[], parent = ''):
         : error.property;
     for (const message of Object.values(error.constraints ?? {})) {
       // class-validator's defaults start with the property name ("source must be a string").
-      const bare = message.startsWith(`${error.property} `) ? message.slice(error.property.length + 1) : message;
+      const bare = message.startsWith(`${error.property} `)
+        ? message.slice(error.property.length + 1)
+        : message;
       out.push({ field, message: bare.replace(/^property \S+ /, '') });
     }
     if (error.children?.length) out.push(...flattenValidationErrors(error.children, field));
@@ -32,7 +34,8 @@ export const VALIDATION_OPTIONS = {
   forbidNonWhitelisted: true,
   transform: true,
   transformOptions: { enableImplicitConversion: false },
-  exceptionFactory: (errors: ValidationError[]) => new ValidationFailedException(flattenValidationErrors(errors)),
+  exceptionFactory: (errors: ValidationError[]) =>
+    new ValidationFailedException(flattenValidationErrors(errors)),
 };
 
 export function createValidationPipe(): ValidationPipe {

@@ -42,9 +42,15 @@ export function httpLogger(logger: Logger): RequestHandler {
       res.setHeader('X-Request-Id', id);
       return id;
     },
-    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+    customLogLevel: (_req, res, err) =>
+      err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
     serializers: {
-      req: (req: { id: string; method: string; url: string; headers: Record<string, unknown> }) => ({
+      req: (req: {
+        id: string;
+        method: string;
+        url: string;
+        headers: Record<string, unknown>;
+      }) => ({
         id: req.id,
         method: req.method,
         url: req.url,
@@ -85,7 +91,10 @@ export class PinoNestLogger implements LoggerService {
     // Nest passes the context (class name) last; our filter passes an object first.
     const context = typeof rest[rest.length - 1] === 'string' ? (rest.pop() as string) : undefined;
     if (typeof message === 'object' && message !== null && !(message instanceof Error)) {
-      this.logger[level]({ context, ...message }, rest.filter((r) => typeof r === 'string').join(' ') || undefined);
+      this.logger[level](
+        { context, ...message },
+        rest.filter((r) => typeof r === 'string').join(' ') || undefined,
+      );
     } else if (message instanceof Error) {
       this.logger[level]({ context, err: message }, message.message);
     } else {

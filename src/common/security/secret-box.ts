@@ -19,18 +19,26 @@ export class SecretBox {
   seal(plaintext: string): string {
     const nonce = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', this.key, nonce);
-    const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final(), cipher.getAuthTag()]);
+    const body = Buffer.concat([
+      cipher.update(plaintext, 'utf8'),
+      cipher.final(),
+      cipher.getAuthTag(),
+    ]);
     return ['v1', this.keyId, nonce.toString('base64url'), body.toString('base64url')].join('.');
   }
 
   open(sealed: string): string {
     const [version, keyId, nonceB64, bodyB64] = sealed.split('.');
     if (version !== 'v1' || !nonceB64 || !bodyB64) throw new Error('not a sealed secret');
-    if (keyId !== this.keyId) throw new Error(`secret was sealed with key ${keyId}, not the configured key ${this.keyId}`);
+    if (keyId !== this.keyId)
+      throw new Error(`secret was sealed with key ${keyId}, not the configured key ${this.keyId}`);
     const body = Buffer.from(bodyB64, 'base64url');
     const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(nonceB64, 'base64url'));
     decipher.setAuthTag(body.subarray(body.length - 16));
-    return Buffer.concat([decipher.update(body.subarray(0, body.length - 16)), decipher.final()]).toString('utf8');
+    return Buffer.concat([
+      decipher.update(body.subarray(0, body.length - 16)),
+      decipher.final(),
+    ]).toString('utf8');
   }
 }
 

@@ -50,7 +50,7 @@ export class ConsumerLoop {
   }
 
   private async drain(): Promise<void> {
-    let next: Step = { kind: 'idle' };
+    let next: Step;
     do {
       this.again = false;
       do {
@@ -84,9 +84,16 @@ export class ConsumerLoop {
       if (state.retryInMs > 0) return { kind: 'wait', ms: state.retryInMs };
 
       const isolating = state.isolateUntil !== null && before(state, state.isolateUntil);
-      const events = await this.log.readAfter(m, state, watermark, isolating ? 1 : this.options.batchSize);
+      const events = await this.log.readAfter(
+        m,
+        state,
+        watermark,
+        isolating ? 1 : this.options.batchSize,
+      );
       if (events.length === 0) {
-        return (await this.log.hasAnyAfter(m, state)) ? { kind: 'wait', ms: WATERMARK_RECHECK_MS } : { kind: 'idle' };
+        return (await this.log.hasAnyAfter(m, state))
+          ? { kind: 'wait', ms: WATERMARK_RECHECK_MS }
+          : { kind: 'idle' };
       }
 
       await m.query('SAVEPOINT consumer_batch');
@@ -98,7 +105,13 @@ export class ConsumerLoop {
         return this.onFailure(m, state, events, err);
       }
       const last = events[events.length - 1];
-      await this.state.advance(m, this.options.name, last, events.length, isolating && before(last, state.isolateUntil!));
+      await this.state.advance(
+        m,
+        this.options.name,
+        last,
+        events.length,
+        isolating && before(last, state.isolateUntil!),
+      );
       return { kind: 'progress' };
     });
   }
@@ -115,7 +128,9 @@ export class ConsumerLoop {
       // Find the culprit: replay this batch one event at a time, so good events commit and
       // only the bad one is retried and, if it keeps failing, recorded as poison.
       await this.state.isolate(m, name, events[events.length - 1], message);
-      this.logger.warn(`batch of ${events.length} failed (${message}); retrying one event at a time`);
+      this.logger.warn(
+        `batch of ${events.length} failed (${message}); retrying one event at a time`,
+      );
       return { kind: 'progress' };
     }
     const event = events[0];
@@ -124,12 +139,16 @@ export class ConsumerLoop {
       await this.state.recordPoison(m, name, event.id, attempts, message);
       const stillIsolating = state.isolateUntil !== null && before(event, state.isolateUntil);
       await this.state.advance(m, name, event, 0, stillIsolating);
-      this.logger.error(`event ${event.id} failed ${attempts} times and was recorded as poison: ${message}`);
+      this.logger.error(
+        `event ${event.id} failed ${attempts} times and was recorded as poison: ${message}`,
+      );
       return { kind: 'progress' };
     }
     const delay = backoff(this.config.retryBaseMs, attempts);
     await this.state.scheduleRetry(m, name, event.id, attempts, delay, message);
-    this.logger.warn(`event ${event.id} failed (attempt ${attempts}/${this.config.maxAttempts}), retrying in ${delay} ms: ${message}`);
+    this.logger.warn(
+      `event ${event.id} failed (attempt ${attempts}/${this.config.maxAttempts}), retrying in ${delay} ms: ${message}`,
+    );
     return { kind: 'wait', ms: delay };
   }
 }

@@ -25,7 +25,11 @@ export interface ConsumerRow {
 /** SQL over `event_consumers` (one row per consumer: cursor and retry state). */
 @Injectable()
 export class ConsumerStateRepository {
-  async ensure(manager: EntityManager, name: string, startFrom: 'beginning' | 'now'): Promise<void> {
+  async ensure(
+    manager: EntityManager,
+    name: string,
+    startFrom: 'beginning' | 'now',
+  ): Promise<void> {
     await manager.query(
       startFrom === 'now'
         ? `INSERT INTO event_consumers (name, cursor_tx) VALUES ($1, pg_snapshot_xmin(pg_current_snapshot())) ON CONFLICT DO NOTHING`
@@ -40,7 +44,13 @@ export class ConsumerStateRepository {
    */
   async lock(manager: EntityManager, name: string): Promise<ConsumerState | undefined> {
     const rows: {
-      tx: string; id: string; itx: string | null; iid: string | null; failing: string | null; attempts: number; retry_in_ms: number;
+      tx: string;
+      id: string;
+      itx: string | null;
+      iid: string | null;
+      failing: string | null;
+      attempts: number;
+      retry_in_ms: number;
     }[] = await manager.query(
       `SELECT cursor_tx::text AS tx, cursor_event_id::text AS id, isolate_until_tx::text AS itx,
               isolate_until_id::text AS iid, failing_event_id::text AS failing, attempts,
@@ -51,13 +61,22 @@ export class ConsumerStateRepository {
     const r = rows[0];
     if (!r) return undefined;
     return {
-      tx: r.tx, id: r.id,
+      tx: r.tx,
+      id: r.id,
       isolateUntil: r.itx && r.iid ? { tx: r.itx, id: r.iid } : null,
-      failingEventId: r.failing, attempts: r.attempts, retryInMs: r.retry_in_ms ?? 0,
+      failingEventId: r.failing,
+      attempts: r.attempts,
+      retryInMs: r.retry_in_ms ?? 0,
     };
   }
 
-  async advance(manager: EntityManager, name: string, to: LogPosition, processed: number, keepIsolating: boolean): Promise<void> {
+  async advance(
+    manager: EntityManager,
+    name: string,
+    to: LogPosition,
+    processed: number,
+    keepIsolating: boolean,
+  ): Promise<void> {
     await manager.query(
       `UPDATE event_consumers SET cursor_tx = $2::xid8, cursor_event_id = $3::bigint,
          processed_count = processed_count + $4, failing_event_id = NULL, attempts = 0, retry_at = NULL,
@@ -68,7 +87,12 @@ export class ConsumerStateRepository {
     );
   }
 
-  async isolate(manager: EntityManager, name: string, until: LogPosition, error: string): Promise<void> {
+  async isolate(
+    manager: EntityManager,
+    name: string,
+    until: LogPosition,
+    error: string,
+  ): Promise<void> {
     await manager.query(
       `UPDATE event_consumers SET isolate_until_tx = $2::xid8, isolate_until_id = $3::bigint,
          last_error = $4, last_error_at = now(), updated_at = now() WHERE name = $1`,
@@ -76,7 +100,14 @@ export class ConsumerStateRepository {
     );
   }
 
-  async scheduleRetry(manager: EntityManager, name: string, eventId: string, attempts: number, delayMs: number, error: string): Promise<void> {
+  async scheduleRetry(
+    manager: EntityManager,
+    name: string,
+    eventId: string,
+    attempts: number,
+    delayMs: number,
+    error: string,
+  ): Promise<void> {
     await manager.query(
       `UPDATE event_consumers SET failing_event_id = $2::bigint, attempts = $3,
          retry_at = clock_timestamp() + make_interval(secs => $4::float8 / 1000),
@@ -86,12 +117,21 @@ export class ConsumerStateRepository {
   }
 
   /** Records a poison event; the caller then advances the cursor past it. */
-  async recordPoison(manager: EntityManager, name: string, eventId: string, attempts: number, error: string): Promise<void> {
+  async recordPoison(
+    manager: EntityManager,
+    name: string,
+    eventId: string,
+    attempts: number,
+    error: string,
+  ): Promise<void> {
     await manager.query(
       `INSERT INTO event_consumer_failures (consumer, event_id, attempts, error) VALUES ($1, $2::bigint, $3, $4)`,
       [name, eventId, attempts, error],
     );
-    await manager.query(`UPDATE event_consumers SET last_error = $2, last_error_at = now() WHERE name = $1`, [name, error]);
+    await manager.query(
+      `UPDATE event_consumers SET last_error = $2, last_error_at = now() WHERE name = $1`,
+      [name, error],
+    );
   }
 
   listAll(manager: EntityManager): Promise<ConsumerRow[]> {
@@ -108,7 +148,9 @@ export class ConsumerStateRepository {
       `SELECT id::text AS id, event_id::text AS "eventId", attempts, error, created_at AS "createdAt"
        FROM event_consumer_failures WHERE consumer = $1 ORDER BY id DESC LIMIT $2`,
       [name, limit],
-    ) as Promise<{ id: string; eventId: string; attempts: number; error: string; createdAt: Date }[]>;
+    ) as Promise<
+      { id: string; eventId: string; attempts: number; error: string; createdAt: Date }[]
+    >;
   }
 
   async countFailures(manager: EntityManager): Promise<Map<string, number>> {

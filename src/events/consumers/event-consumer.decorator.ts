@@ -22,4 +22,5 @@ export interface EventHandler {
 }
 
 /** Marks a provider as a bus consumer; it must implement EventHandler (checked at boot). */
-export const EventConsumer = (options: EventConsumerOptions): ClassDecorator => SetMetadata(EVENT_CONSUMER_KEY, options);
+export const EventConsumer = (options: EventConsumerOptions): ClassDecorator =>
+  SetMetadata(EVENT_CONSUMER_KEY, options);

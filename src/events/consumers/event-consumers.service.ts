@@ -1,4 +1,10 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, BeforeApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  BeforeApplicationShutdown,
+} from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { DiscoveryService, Reflector } from '@nestjs/core';
 import { OnEvent } from '@nestjs/event-emitter';
@@ -10,7 +16,11 @@ import { EVENTS_APPENDED, EVENTS_CHANNEL } from '../event-bus.js';
 import { EventLogRepository } from '../event-log.repository.js';
 import { ConsumerLoop } from './consumer-loop.js';
 import { ConsumerStateRepository } from './consumer-state.repository.js';
-import { EVENT_CONSUMER_KEY, EventConsumerOptions, EventHandler } from './event-consumer.decorator.js';
+import {
+  EVENT_CONSUMER_KEY,
+  EventConsumerOptions,
+  EventHandler,
+} from './event-consumer.decorator.js';
 
 const NAME_PATTERN = /^[a-z][a-z0-9._-]{0,99}$/;
 
@@ -37,11 +47,20 @@ export class EventConsumersService implements OnApplicationBootstrap, BeforeAppl
 
   /** Registers a consumer without the decorator (e.g. created at runtime, or in tests). */
   async registerConsumer(options: EventConsumerOptions, handler: EventHandler): Promise<void> {
-    if (!NAME_PATTERN.test(options.name)) throw new Error(`consumer name "${options.name}" must match ${NAME_PATTERN}`);
-    if (typeof handler?.handle !== 'function') throw new Error(`consumer "${options.name}" has no handle(events, manager) method`);
+    if (!NAME_PATTERN.test(options.name))
+      throw new Error(`consumer name "${options.name}" must match ${NAME_PATTERN}`);
+    if (typeof handler?.handle !== 'function')
+      throw new Error(`consumer "${options.name}" has no handle(events, manager) method`);
     if (this.loops.has(options.name)) throw new Error(`two consumers are named "${options.name}"`);
     const full = { batchSize: this.config.batchSize, startFrom: 'beginning' as const, ...options };
-    const loop = new ConsumerLoop(full, handler, this.dataSource, this.log, this.state, this.config);
+    const loop = new ConsumerLoop(
+      full,
+      handler,
+      this.dataSource,
+      this.log,
+      this.state,
+      this.config,
+    );
     this.loops.set(options.name, loop);
     if (this.started) await this.start(loop);
   }
@@ -54,7 +73,10 @@ export class EventConsumersService implements OnApplicationBootstrap, BeforeAppl
     for (const wrapper of this.discovery.getProviders()) {
       const type = wrapper.metatype;
       if (!type || !wrapper.instance) continue;
-      const options = this.reflector.get<EventConsumerOptions | undefined>(EVENT_CONSUMER_KEY, type);
+      const options = this.reflector.get<EventConsumerOptions | undefined>(
+        EVENT_CONSUMER_KEY,
+        type,
+      );
       if (options) await this.registerConsumer(options, wrapper.instance as EventHandler);
     }
     this.started = true;

@@ -3,7 +3,8 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 export class ConsumerDto {
   @ApiProperty({ example: 'webhooks.fan-out' }) name: string;
   @ApiProperty({ description: 'Whether this instance has a handler for it' }) registered: boolean;
-  @ApiProperty({ example: '1042', description: 'Id of the last event the consumer has passed' }) cursorEventId: string;
+  @ApiProperty({ example: '1042', description: 'Id of the last event the consumer has passed' })
+  cursorEventId: string;
   @ApiProperty({ description: 'Events in the log after the cursor' }) lag: number;
   @ApiProperty({ example: '5000' }) processedCount: string;
   @ApiProperty({ description: 'Events recorded as poison and skipped' }) poisonCount: number;

@@ -14,12 +14,26 @@ export class EventDto {
   @ApiProperty() createdAt: Date;
 
   static from(e: HubEvent): EventDto {
-    return { id: e.id, type: e.type, source: e.source, subject: e.subject, data: e.data, severity: e.severity, origin: e.origin, occurredAt: e.occurredAt, createdAt: e.createdAt };
+    return {
+      id: e.id,
+      type: e.type,
+      source: e.source,
+      subject: e.subject,
+      data: e.data,
+      severity: e.severity,
+      origin: e.origin,
+      occurredAt: e.occurredAt,
+      createdAt: e.createdAt,
+    };
   }
 }
 
 export class EventPageDto {
   @ApiProperty({ type: [EventDto] }) data: EventDto[];
-  @ApiPropertyOptional({ nullable: true, type: String, description: 'Pass as `cursor` for the next (older) page' })
+  @ApiPropertyOptional({
+    nullable: true,
+    type: String,
+    description: 'Pass as `cursor` for the next (older) page',
+  })
   nextCursor: string | null;
 }

@@ -5,12 +5,20 @@ export class ApiKeyDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty() name: string;
   @ApiProperty({ enum: ['admin', 'publisher'] }) role: ApiKeyRole;
-  @ApiProperty({ example: 'ihk_3f9a0c1b2d4e', description: 'The non-secret start of the key' }) prefix: string;
+  @ApiProperty({ example: 'ihk_3f9a0c1b2d4e', description: 'The non-secret start of the key' })
+  prefix: string;
   @ApiProperty() createdAt: Date;
   @ApiPropertyOptional({ nullable: true, type: Date }) lastUsedAt: Date | null;
 
   static from(e: ApiKeyEntity): ApiKeyDto {
-    return { id: e.id, name: e.name, role: e.role, prefix: `ihk_${e.prefix}`, createdAt: e.createdAt, lastUsedAt: e.lastUsedAt };
+    return {
+      id: e.id,
+      name: e.name,
+      role: e.role,
+      prefix: `ihk_${e.prefix}`,
+      createdAt: e.createdAt,
+      lastUsedAt: e.lastUsedAt,
+    };
   }
 }
 

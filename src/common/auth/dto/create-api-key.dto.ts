@@ -4,10 +4,14 @@ import type { ApiKeyRole } from '../api-key.entity.js';
 
 export class CreateApiKeyDto {
   @ApiProperty({ example: 'billing-service', minLength: 1, maxLength: 100 })
-  @IsString() @Length(1, 100)
+  @IsString()
+  @Length(1, 100)
   name: string;
 
-  @ApiProperty({ enum: ['admin', 'publisher'], description: 'publisher keys may only publish events' })
+  @ApiProperty({
+    enum: ['admin', 'publisher'],
+    description: 'publisher keys may only publish events',
+  })
   @IsIn(['admin', 'publisher'])
   role: ApiKeyRole;
 }

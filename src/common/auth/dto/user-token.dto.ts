@@ -3,11 +3,15 @@ import { IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
 
 export class CreateUserTokenDto {
   @ApiProperty({ example: 'user-123', description: 'Becomes the JWT `sub`' })
-  @IsString() @Length(1, 200)
+  @IsString()
+  @Length(1, 200)
   userId: string;
 
   @ApiPropertyOptional({ default: 3600, minimum: 60, maximum: 2592000 })
-  @IsOptional() @IsInt() @Min(60) @Max(30 * 24 * 3600)
+  @IsOptional()
+  @IsInt()
+  @Min(60)
+  @Max(30 * 24 * 3600)
   ttlSeconds?: number;
 }
 
