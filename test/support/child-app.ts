@@ -1,4 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -19,7 +20,8 @@ export interface ChildApp {
  */
 export function spawnApp(env: Record<string, string>, cwd?: string): ChildApp {
   const child = spawn(process.execPath, [MAIN], {
-    cwd,
+    // Not the checkout: a developer's ./.env must not leak into these tests.
+    cwd: cwd ?? os.tmpdir(),
     env: {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '',
