@@ -170,6 +170,16 @@ describe('Event bus consumers', () => {
       expect(otherSeen.length).toBeGreaterThanOrEqual(4);
     });
 
+    it('refuses a consumer without a handler or with a taken name', async () => {
+      const consumers = t.app.get(EventConsumersService);
+      await expect(
+        consumers.registerConsumer({ name: 'test.broken' }, {} as EventHandler),
+      ).rejects.toThrow(/no handle/);
+      await expect(
+        consumers.registerConsumer({ name: 'test.picky' }, { handle: async () => undefined }),
+      ).rejects.toThrow(/two consumers are named "test.picky"/);
+    });
+
     it('answers 404 for the failures of an unknown consumer', async () => {
       await request(t.url)
         .get('/events/consumers/nobody/failures')
