@@ -1,8 +1,9 @@
 import { Foundation1763900000000 } from './1763900000000-Foundation.js';
+import { Webhooks1763910000000 } from './1763910000000-Webhooks.js';
 
 /**
  * Every migration, oldest first. An explicit list (not a glob) so the app, the CLI and the
  * test template all apply exactly the reviewed set; `npm run migration:generate` prints the
  * line to add here.
  */
-export const migrations = [Foundation1763900000000];
+export const migrations = [Foundation1763900000000, Webhooks1763910000000];

@@ -5,10 +5,12 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { AuthModule } from './common/auth/auth.module.js';
 import { HealthModule } from './common/health/health.module.js';
 import { MetricsModule } from './common/metrics/metrics.module.js';
+import { OutboundModule } from './common/outbound/outbound.module.js';
 import { SecurityModule } from './common/security/security.module.js';
 import { configLoaders } from './config/index.js';
 import { DatabaseModule } from './database/database.module.js';
 import { EventsModule } from './events/events.module.js';
+import { WebhooksModule } from './webhooks/webhooks.module.js';
 
 @Module({
   imports: [
@@ -20,9 +22,11 @@ import { EventsModule } from './events/events.module.js';
     DatabaseModule,
     MetricsModule,
     SecurityModule,
+    OutboundModule,
     AuthModule,
     HealthModule,
     EventsModule,
+    WebhooksModule,
   ],
 })
 export class AppModule {}

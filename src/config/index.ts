@@ -3,15 +3,30 @@ import { AuthEnv, authConfig } from './auth.config.js';
 import { DatabaseEnv, databaseConfig } from './database.config.js';
 import { EventsEnv, eventsConfig } from './events.config.js';
 import { SecurityEnv, securityConfig } from './security.config.js';
+import { WebhooksEnv, webhooksConfig } from './webhooks.config.js';
 import { ConfigError, validateEnv } from './validate-env.js';
 
 /** Every concern's loader, for ConfigModule.forRoot({ load }). */
-export const configLoaders = [appConfig, databaseConfig, authConfig, securityConfig, eventsConfig];
+export const configLoaders = [
+  appConfig,
+  databaseConfig,
+  authConfig,
+  securityConfig,
+  eventsConfig,
+  webhooksConfig,
+];
 
 /** Checks every variable at once so one start-up names every problem, not just the first. */
 export function validateAllEnv(env: Record<string, string | undefined>): void {
   const problems: string[] = [];
-  for (const schema of [AppEnv, DatabaseEnv, AuthEnv, SecurityEnv, EventsEnv] as const) {
+  for (const schema of [
+    AppEnv,
+    DatabaseEnv,
+    AuthEnv,
+    SecurityEnv,
+    EventsEnv,
+    WebhooksEnv,
+  ] as const) {
     try {
       validateEnv(schema as new () => object, env);
     } catch (err) {
@@ -28,6 +43,7 @@ export type { AuthConfig } from './auth.config.js';
 export type { DatabaseConfig } from './database.config.js';
 export type { SecurityConfig } from './security.config.js';
 export type { EventsConfig } from './events.config.js';
+export type { WebhooksConfig } from './webhooks.config.js';
 
 /**
  * Runs every concern's loader once the environment is complete (after the embedded database

@@ -146,7 +146,7 @@ export class ConsumerStateRepository {
   listFailures(manager: EntityManager, name: string, limit: number) {
     return manager.query(
       `SELECT id::text AS id, event_id::text AS "eventId", attempts, error, created_at AS "createdAt"
-       FROM event_consumer_failures WHERE consumer = $1 ORDER BY id DESC LIMIT $2`,
+       FROM event_consumer_failures f WHERE consumer = $1 ORDER BY f.id DESC LIMIT $2`,
       [name, limit],
     ) as Promise<
       { id: string; eventId: string; attempts: number; error: string; createdAt: Date }[]

@@ -1,0 +1,39 @@
+import { describeRange, isAllowedAddress } from './address-policy.js';
+
+describe('isAllowedAddress', () => {
+  it.each([
+    '127.0.0.1',
+    '::1',
+    '10.1.2.3',
+    '172.16.0.1',
+    '192.168.1.1',
+    '169.254.169.254',
+    '0.0.0.0',
+    '::',
+    '::ffff:127.0.0.1',
+    '::ffff:10.0.0.1',
+    'fc00::1',
+    'fe80::1',
+    '100.64.0.1',
+    '224.0.0.1',
+    '255.255.255.255',
+  ])('refuses %s by default', (address) => {
+    expect(isAllowedAddress(address, false)).toBe(false);
+  });
+
+  it.each(['93.184.216.34', '2606:2800:220:1:248:1893:25c8:1946', '::ffff:93.184.216.34'])(
+    'allows public %s',
+    (address) => {
+      expect(isAllowedAddress(address, false)).toBe(true);
+    },
+  );
+
+  it('allows private targets only when told to', () => {
+    expect(isAllowedAddress('127.0.0.1', true)).toBe(true);
+  });
+
+  it('names the range it refused', () => {
+    expect(describeRange('::ffff:127.0.0.1')).toBe('loopback');
+    expect(describeRange('169.254.169.254')).toBe('linkLocal');
+  });
+});

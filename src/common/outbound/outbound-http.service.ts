@@ -1,0 +1,199 @@
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import axios, { AxiosInstance } from 'axios';
+import * as dns from 'node:dns';
+import * as http from 'node:http';
+import * as https from 'node:https';
+import * as net from 'node:net';
+import type { Readable } from 'node:stream';
+import { securityConfig } from '../../config/security.config.js';
+import { describeRange, isAllowedAddress } from './address-policy.js';
+import { OutboundException, OutboundRequestError } from './outbound.exception.js';
+
+export interface OutboundResponse {
+  status: number;
+  headers: Record<string, string>;
+  /** At most `maxBodyBytes` of the response body, as text. */
+  body: string;
+  durationMs: number;
+}
+
+export interface OutboundRequest {
+  url: string;
+  body: string;
+  headers: Record<string, string>;
+  timeoutMs: number;
+  maxBodyBytes?: number;
+}
+
+type LookupCallback = (
+  err: NodeJS.ErrnoException | null,
+  address: string | dns.LookupAddress[],
+  family?: number,
+) => void;
+
+/**
+ * The one way the app makes outbound HTTP requests. SSRF guard: http(s) only, no userinfo,
+ * and every address is checked where the socket is made: the agents' `lookup` refuses a
+ * hostname that resolves to a non-public address (so DNS rebinding between a check and the
+ * connect gets nowhere), and IP literals, which skip lookup, are checked before the request.
+ * Redirects are never followed; a total deadline covers connect, headers and body.
+ */
+@Injectable()
+export class OutboundHttpService implements OnApplicationShutdown {
+  private readonly client: AxiosInstance;
+  private readonly agents: [http.Agent, https.Agent];
+
+  constructor(
+    @Inject(securityConfig.KEY) private readonly config: ConfigType<typeof securityConfig>,
+  ) {
+    const lookup = this.guardedLookup.bind(this);
+    this.agents = [
+      new http.Agent({ keepAlive: true, lookup }),
+      new https.Agent({ keepAlive: true, lookup }),
+    ];
+    this.client = axios.create({
+      httpAgent: this.agents[0],
+      httpsAgent: this.agents[1],
+      maxRedirects: 0,
+      validateStatus: () => true,
+      responseType: 'stream',
+      transformRequest: [(data: unknown) => data],
+      proxy: false,
+    });
+  }
+
+  get allowPrivate(): boolean {
+    return this.config.outboundAllowPrivate;
+  }
+
+  /** Validates a URL at configuration time (also resolves it). Throws a 422 naming `field`. */
+  async assertUrlAllowed(raw: string, field = 'url'): Promise<URL> {
+    const url = this.parse(raw, field);
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    let addresses: string[];
+    if (net.isIP(host)) {
+      addresses = [host];
+    } else {
+      try {
+        addresses = (await dns.promises.lookup(host, { all: true, verbatim: true })).map(
+          (a) => a.address,
+        );
+      } catch {
+        throw OutboundException.urlNotAllowed(field, `host ${host} does not resolve`);
+      }
+    }
+    const refused = addresses.find((a) => !isAllowedAddress(a, this.allowPrivate));
+    if (refused) {
+      throw OutboundException.urlNotAllowed(
+        field,
+        `${host} resolves to ${refused} (${describeRange(refused)}), which outbound requests may not reach; set OUTBOUND_ALLOW_PRIVATE=true for local development`,
+      );
+    }
+    return url;
+  }
+
+  parse(raw: string, field = 'url'): URL {
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      throw OutboundException.urlNotAllowed(field, 'must be an absolute URL');
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:')
+      throw OutboundException.urlNotAllowed(field, 'must use http or https');
+    if (url.username || url.password)
+      throw OutboundException.urlNotAllowed(field, 'must not contain credentials');
+    return url;
+  }
+
+  async post(req: OutboundRequest): Promise<OutboundResponse> {
+    const url = new URL(req.url);
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    if (net.isIP(host) && !isAllowedAddress(host, this.allowPrivate)) {
+      throw new OutboundRequestError(`refused to connect to ${host} (${describeRange(host)})`);
+    }
+    const started = performance.now();
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), req.timeoutMs);
+    try {
+      const res = await this.client.post<Readable>(req.url, req.body, {
+        headers: req.headers,
+        signal: abort.signal,
+      });
+      const body = await readCapped(res.data, req.maxBodyBytes ?? 4096);
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(res.headers))
+        if (v !== undefined && v !== null) headers[k.toLowerCase()] = String(v);
+      return {
+        status: res.status,
+        headers,
+        body,
+        durationMs: Math.round(performance.now() - started),
+      };
+    } catch (err) {
+      if (abort.signal.aborted)
+        throw new OutboundRequestError(`timed out after ${req.timeoutMs} ms`);
+      throw new OutboundRequestError(describeNetworkError(err));
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private guardedLookup(
+    hostname: string,
+    options: dns.LookupOptions,
+    callback: LookupCallback,
+  ): void {
+    dns.lookup(hostname, { ...options, all: true }, (err, addresses) => {
+      if (err) return callback(err, []);
+      const list = addresses as dns.LookupAddress[];
+      const refused = list.find((a) => !isAllowedAddress(a.address, this.allowPrivate));
+      if (refused) {
+        const error: NodeJS.ErrnoException = new Error(
+          `refused to connect to ${hostname} at ${refused.address} (${describeRange(refused.address)})`,
+        );
+        error.code = 'EADDRNOTALLOWED';
+        return callback(error, []);
+      }
+      if (options.all) return callback(null, list);
+      callback(null, list[0].address, list[0].family);
+    });
+  }
+
+  onApplicationShutdown(): void {
+    this.agents.forEach((a) => a.destroy());
+  }
+}
+
+/** Reads at most `max` bytes, then drops the rest of the stream. */
+async function readCapped(stream: Readable, max: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
+    chunks.push(buf.subarray(0, Math.max(0, max - size)));
+    size += buf.length;
+    if (size >= max) {
+      stream.destroy();
+      break;
+    }
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function describeNetworkError(err: unknown): string {
+  const e = err as { code?: string; message?: string; cause?: { message?: string } };
+  const message = e.cause?.message ?? e.message ?? String(err);
+  switch (e.code) {
+    case 'ECONNREFUSED':
+      return `connection refused: ${message}`;
+    case 'ECONNRESET':
+    case 'ERR_BAD_RESPONSE':
+      return `connection closed by the receiver: ${message}`;
+    case 'ENOTFOUND':
+      return `host not found: ${message}`;
+    default:
+      return e.code ? `${e.code}: ${message}` : message;
+  }
+}

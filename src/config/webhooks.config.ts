@@ -1,0 +1,98 @@
+import { registerAs } from '@nestjs/config';
+import {
+  IsInt,
+  IsString,
+  Max,
+  Min,
+  Validate,
+  ValidatorConstraint,
+  ValidatorConstraintInterface,
+} from 'class-validator';
+import { parseDuration, parseDurationList } from './duration.js';
+import { ToInt, validateEnv } from './validate-env.js';
+
+@ValidatorConstraint({ name: 'durationList' })
+class DurationList implements ValidatorConstraintInterface {
+  validate(value: unknown) {
+    return typeof value === 'string' && parseDurationList(value) !== undefined;
+  }
+  defaultMessage() {
+    return 'must be comma-separated durations such as 5s,5m,30m,2h (a bare number means seconds; ms, s, m, h, d)';
+  }
+}
+
+@ValidatorConstraint({ name: 'duration' })
+class Duration implements ValidatorConstraintInterface {
+  validate(value: unknown) {
+    return typeof value === 'string' && parseDuration(value) !== undefined;
+  }
+  defaultMessage() {
+    return 'must be a duration such as 5d, 12h or 250ms';
+  }
+}
+
+export class WebhooksEnv {
+  /** Delays before attempts 2, 3, ...: after the last one the delivery is failed. */
+  @IsString()
+  @Validate(DurationList)
+  WEBHOOK_RETRY_SCHEDULE: string = '5s,5m,30m,2h,5h,10h,10h';
+
+  @ToInt()
+  @IsInt()
+  @Min(100)
+  @Max(120000)
+  WEBHOOK_TIMEOUT_MS: number = 15000;
+
+  /** An endpoint whose every attempt failed for this long is disabled. */
+  @IsString()
+  @Validate(Duration)
+  WEBHOOK_DISABLE_AFTER: string = '5d';
+
+  @ToInt()
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  WEBHOOK_RETENTION_DAYS: number = 30;
+
+  @ToInt()
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  WEBHOOK_MAX_IN_FLIGHT: number = 50;
+
+  @ToInt()
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT: number = 10;
+
+  /** How often workers look for due deliveries when nothing woke them. */
+  @ToInt()
+  @IsInt()
+  @Min(20)
+  @Max(60000)
+  WEBHOOK_POLL_MS: number = 1000;
+}
+
+export interface WebhooksConfig {
+  retrySchedule: number[];
+  timeoutMs: number;
+  disableAfterMs: number;
+  retentionDays: number;
+  maxInFlight: number;
+  maxInFlightPerEndpoint: number;
+  pollMs: number;
+}
+
+export const webhooksConfig = registerAs('webhooks', (): WebhooksConfig => {
+  const env = validateEnv(WebhooksEnv, process.env);
+  return {
+    retrySchedule: parseDurationList(env.WEBHOOK_RETRY_SCHEDULE)!,
+    timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+    disableAfterMs: parseDuration(env.WEBHOOK_DISABLE_AFTER)!,
+    retentionDays: env.WEBHOOK_RETENTION_DAYS,
+    maxInFlight: env.WEBHOOK_MAX_IN_FLIGHT,
+    maxInFlightPerEndpoint: env.WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT,
+    pollMs: env.WEBHOOK_POLL_MS,
+  };
+});

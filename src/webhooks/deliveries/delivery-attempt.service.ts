@@ -1,0 +1,210 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { DataSource, EntityManager } from 'typeorm';
+import { OutboundHttpService } from '../../common/outbound/outbound-http.service.js';
+import { SecretBoxService } from '../../common/security/secret-box.js';
+import { webhooksConfig } from '../../config/webhooks.config.js';
+import { EventBus } from '../../events/event-bus.js';
+import { nextAttemptDelayMs, parseRetryAfter } from '../retry-schedule.js';
+import { sign } from '../signature.js';
+import { AttemptRecord, ClaimedDelivery, DeliveryRepository } from './delivery.repository.js';
+import { WebhookMetrics } from './webhook-metrics.js';
+
+export const USER_AGENT = 'IntegrationHub-Webhooks/0.1';
+const RESPONSE_HEADERS_KEPT = [
+  'content-type',
+  'content-length',
+  'retry-after',
+  'location',
+  'date',
+  'server',
+  'x-request-id',
+];
+
+/** Identifies this process in attempt rows and leases. */
+export const INSTANCE_ID = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+
+/**
+ * Makes one attempt of a claimed delivery and settles it: the attempt row, the delivery's
+ * next state, the endpoint's failure streak, and operational events, in one transaction.
+ */
+@Injectable()
+export class DeliveryAttemptService {
+  private readonly logger = new Logger('WebhookDelivery');
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly repo: DeliveryRepository,
+    private readonly outbound: OutboundHttpService,
+    private readonly box: SecretBoxService,
+    private readonly bus: EventBus,
+    private readonly metrics: WebhookMetrics,
+    @Inject(webhooksConfig.KEY) private readonly config: ConfigType<typeof webhooksConfig>,
+  ) {}
+
+  /** `retry: false` for test sends: one attempt, then succeeded or failed. */
+  async attempt(
+    d: ClaimedDelivery,
+    options: { retry: boolean } = { retry: true },
+  ): Promise<AttemptRecord> {
+    const webhookId = `msg_${d.id.replace(/-/g, '')}`;
+    const startedAt = new Date();
+    const timestamp = Math.floor(startedAt.getTime() / 1000);
+    const now = Date.now();
+    const secrets = d.secrets
+      .filter((s) => !s.expiresAt || Date.parse(s.expiresAt) > now)
+      .map((s) => this.box.open(s.sealed));
+    const headers: Record<string, string> = {
+      ...d.headers,
+      'content-type': 'application/json',
+      'user-agent': USER_AGENT,
+      'webhook-id': webhookId,
+      'webhook-timestamp': String(timestamp),
+      'webhook-signature': sign(secrets, webhookId, timestamp, d.payload),
+    };
+
+    const record: AttemptRecord = {
+      deliveryId: d.id,
+      endpointId: d.endpointId,
+      attemptNumber: d.attemptCount + 1,
+      startedAt,
+      durationMs: 0,
+      statusCode: null,
+      responseHeaders: {},
+      responseBody: null,
+      error: null,
+      instanceId: INSTANCE_ID,
+    };
+    let retryAfterMs: number | undefined;
+    const t0 = performance.now();
+    try {
+      const res = await this.outbound.post({
+        url: d.url,
+        body: d.payload,
+        headers,
+        timeoutMs: this.config.timeoutMs,
+        maxBodyBytes: 4096,
+      });
+      record.statusCode = res.status;
+      record.responseBody = res.body;
+      record.responseHeaders = Object.fromEntries(
+        RESPONSE_HEADERS_KEPT.filter((h) => res.headers[h]).map((h) => [h, res.headers[h]]),
+      );
+      if (res.status >= 300 && res.status < 400)
+        record.error = `redirect (${res.status}) to ${res.headers.location ?? 'nowhere'} not followed`;
+      else if (res.status < 200 || res.status >= 300)
+        record.error = `receiver answered ${res.status}`;
+      if (res.status === 429 || res.status === 503)
+        retryAfterMs = parseRetryAfter(res.headers['retry-after']);
+    } catch (err) {
+      record.error = (err as Error).message;
+    }
+    record.durationMs = Math.round(performance.now() - t0);
+    await this.settle(d, record, options.retry, retryAfterMs);
+    return record;
+  }
+
+  private async settle(
+    d: ClaimedDelivery,
+    a: AttemptRecord,
+    retry: boolean,
+    retryAfterMs?: number,
+  ): Promise<void> {
+    const ok = a.statusCode !== null && a.statusCode >= 200 && a.statusCode < 300;
+    const delay =
+      ok || !retry
+        ? undefined
+        : nextAttemptDelayMs(this.config.retrySchedule, a.attemptNumber, retryAfterMs);
+    const status = ok ? 'succeeded' : delay !== undefined ? 'pending' : 'failed';
+    const operational = d.eventType.startsWith('webhook.');
+    await this.dataSource.transaction(async (m) => {
+      await this.repo.recordAttempt(m, a);
+      const settled = await this.repo.settle(m, d.id, INSTANCE_ID, {
+        status,
+        nextAttemptInMs: delay,
+        statusCode: a.statusCode,
+        error: a.error,
+      });
+      if (!settled) return; // our lease expired and another worker owns the delivery now
+      if (ok) {
+        await m.query(
+          `UPDATE webhook_endpoints SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL`,
+          [d.endpointId],
+        );
+        return;
+      }
+      await this.onFailure(m, d, a, operational);
+      if (
+        status === 'failed' &&
+        retry &&
+        a.attemptNumber === this.config.retrySchedule.length + 1 &&
+        !operational
+      ) {
+        await this.bus.publish(
+          {
+            type: 'webhook.delivery.exhausted',
+            source: 'webhooks',
+            subject: d.id,
+            severity: 'warning',
+            origin: 'webhooks',
+            data: {
+              deliveryId: d.id,
+              endpointId: d.endpointId,
+              eventType: d.eventType,
+              attempts: a.attemptNumber,
+              lastStatusCode: a.statusCode,
+              lastError: a.error,
+            },
+          },
+          m,
+        );
+      }
+    });
+    this.metrics.attempts.inc({ outcome: status === 'pending' ? 'retrying' : status });
+    this.metrics.duration.observe({ outcome: ok ? 'succeeded' : 'failed' }, a.durationMs / 1000);
+  }
+
+  /** Starts or extends the endpoint's failure streak; disables it on 410 or a long streak. */
+  private async onFailure(
+    m: EntityManager,
+    d: ClaimedDelivery,
+    a: AttemptRecord,
+    operational: boolean,
+  ): Promise<void> {
+    // TypeORM answers UPDATE ... RETURNING with [rows, affectedCount].
+    const [[row]]: [{ failing_since: Date }[], number] = await m.query(
+      `UPDATE webhook_endpoints SET failing_since = COALESCE(failing_since, now()) WHERE id = $1 RETURNING failing_since`,
+      [d.endpointId],
+    );
+    const gone = a.statusCode === 410;
+    const tooLong =
+      row && Date.now() - new Date(row.failing_since).getTime() >= this.config.disableAfterMs;
+    if (!gone && !tooLong) return;
+    const reason = gone
+      ? 'the receiver answered 410 Gone'
+      : `every attempt failed for ${Math.round(this.config.disableAfterMs / 3600000)} h`;
+    const [disabled]: [unknown[], number] = await m.query(
+      `UPDATE webhook_endpoints SET enabled = false, disabled_reason = $2, disabled_at = now(), updated_at = now()
+       WHERE id = $1 AND enabled RETURNING id`,
+      [d.endpointId, reason],
+    );
+    if (disabled.length === 0) return;
+    this.logger.warn(`endpoint ${d.endpointId} disabled: ${reason}`);
+    if (!operational) {
+      await this.bus.publish(
+        {
+          type: 'webhook.endpoint.disabled',
+          source: 'webhooks',
+          subject: d.endpointId,
+          severity: 'warning',
+          origin: 'webhooks',
+          data: { endpointId: d.endpointId, url: d.url, reason },
+        },
+        m,
+      );
+    }
+  }
+}

@@ -1,0 +1,124 @@
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { webhooksConfig } from '../../config/webhooks.config.js';
+import { PgListener } from '../../database/pg-listener.js';
+import { DeliveryAttemptService, INSTANCE_ID } from './delivery-attempt.service.js';
+import { ClaimedDelivery, DELIVERIES_CHANNEL, DeliveryRepository } from './delivery.repository.js';
+
+/**
+ * Claims due deliveries and sends them, up to WEBHOOK_MAX_IN_FLIGHT at once on this
+ * instance. Woken by NOTIFY (new or requeued deliveries) and by a timer (retries coming due).
+ */
+@Injectable()
+export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(DeliveryWorker.name);
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  private claiming = false;
+  private again = false;
+  private stopped = false;
+  private timer?: NodeJS.Timeout;
+  private readonly wake = () => void this.fill();
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly repo: DeliveryRepository,
+    private readonly attempts: DeliveryAttemptService,
+    private readonly listener: PgListener,
+    @Inject(webhooksConfig.KEY) private readonly config: ConfigType<typeof webhooksConfig>,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.listener.listen(DELIVERIES_CHANNEL, this.wake);
+    this.timer = setInterval(this.wake, this.config.pollMs);
+    this.timer.unref();
+    this.wake();
+  }
+
+  /** Stop claiming, let in-flight attempts finish (the app's shutdown timeout bounds this). */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    this.listener.unlisten(DELIVERIES_CHANNEL, this.wake);
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private async fill(): Promise<void> {
+    if (this.stopped) return;
+    if (this.claiming) {
+      this.again = true;
+      return;
+    }
+    this.claiming = true;
+    try {
+      do {
+        this.again = false;
+        const free = this.config.maxInFlight - this.inFlight.size;
+        if (free <= 0) break;
+        // Long enough for one attempt (the timeout) plus settling, short enough that the
+        // deliveries of a crashed instance come back soon.
+        const leaseSeconds = Math.ceil((2 * this.config.timeoutMs) / 1000) + 5;
+        const claimed = await this.repo.claim(
+          this.dataSource.manager,
+          free,
+          this.config.maxInFlightPerEndpoint,
+          leaseSeconds,
+          INSTANCE_ID,
+        );
+        for (const d of claimed) this.start(d);
+        if (claimed.length === free) this.again = true;
+      } while (this.again && !this.stopped);
+    } catch (err) {
+      this.logger.error(`claiming deliveries failed: ${(err as Error).message}`);
+    } finally {
+      this.claiming = false;
+    }
+  }
+
+  private start(d: ClaimedDelivery): void {
+    const run = this.process(d)
+      .catch((err: unknown) =>
+        this.logger.error(
+          { err },
+          `delivery ${d.id} failed unexpectedly; its lease will expire and it will be retried`,
+        ),
+      )
+      .finally(() => {
+        this.inFlight.delete(run);
+        this.wake();
+      });
+    this.inFlight.add(run);
+  }
+
+  private async process(d: ClaimedDelivery): Promise<void> {
+    const waitMs = this.takeToken(d.endpointId, d.rateLimitPerSecond);
+    if (waitMs > 0) {
+      await this.repo.release(this.dataSource.manager, d.id, INSTANCE_ID, waitMs);
+      return;
+    }
+    await this.attempts.attempt(d);
+  }
+
+  /** Token bucket per endpoint (per instance): 0 when a request may go now, else ms to wait. */
+  private takeToken(endpointId: string, perSecond: number | null): number {
+    if (!perSecond) return 0;
+    const now = Date.now();
+    const bucket = this.buckets.get(endpointId) ?? { tokens: perSecond, at: now };
+    bucket.tokens = Math.min(perSecond, bucket.tokens + ((now - bucket.at) / 1000) * perSecond);
+    bucket.at = now;
+    this.buckets.set(endpointId, bucket);
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1;
+      return 0;
+    }
+    return Math.ceil(((1 - bucket.tokens) / perSecond) * 1000);
+  }
+}

@@ -1,0 +1,93 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsISO8601, IsOptional, IsString, Matches } from 'class-validator';
+import { PageQueryDto } from '../../../common/http/pagination.js';
+
+export type DeliveryStatus = 'pending' | 'succeeded' | 'failed';
+
+export class ListDeliveriesQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional()
+  @Matches(/^[0-9a-f-]{36}$/i, { message: 'must be a UUID' })
+  endpointId?: string;
+
+  @ApiPropertyOptional({ enum: ['pending', 'succeeded', 'failed'] })
+  @IsOptional()
+  @IsIn(['pending', 'succeeded', 'failed'])
+  status?: DeliveryStatus;
+
+  @ApiPropertyOptional({ example: 'card.created' })
+  @IsOptional()
+  @IsString()
+  eventType?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'Created at or after' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  since?: string;
+}
+
+export class AttemptDto {
+  @ApiProperty() id: string;
+  @ApiProperty() attemptNumber: number;
+  @ApiProperty() startedAt: Date;
+  @ApiProperty() durationMs: number;
+  @ApiPropertyOptional({ nullable: true, type: Number }) statusCode: number | null;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } })
+  responseHeaders: Record<string, string>;
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'First 4 KiB' }) responseBody:
+    string | null;
+  @ApiPropertyOptional({ nullable: true, type: String }) error: string | null;
+  @ApiProperty({ description: 'Instance that made the attempt' }) instanceId: string;
+}
+
+export class DeliveryDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({
+    example: 'msg_2b1f...',
+    description: 'The webhook-id header: the same on every attempt',
+  })
+  webhookId: string;
+  @ApiProperty({ format: 'uuid' }) endpointId: string;
+  @ApiPropertyOptional({ nullable: true, type: String }) eventId: string | null;
+  @ApiProperty() eventType: string;
+  @ApiProperty({ enum: ['pending', 'succeeded', 'failed'] }) status: DeliveryStatus;
+  @ApiProperty() attemptCount: number;
+  @ApiProperty() nextAttemptAt: Date;
+  @ApiPropertyOptional({ nullable: true, type: Number }) lastStatusCode: number | null;
+  @ApiPropertyOptional({ nullable: true, type: String }) lastError: string | null;
+  @ApiProperty() createdAt: Date;
+  @ApiPropertyOptional({ nullable: true, type: Date }) completedAt: Date | null;
+}
+
+export class DeliveryDetailDto extends DeliveryDto {
+  @ApiProperty({ description: 'The exact body sent' }) payload: string;
+  @ApiProperty({ type: [AttemptDto] }) attempts: AttemptDto[];
+}
+
+export class DeliveryPageDto {
+  @ApiProperty({ type: [DeliveryDto] }) data: DeliveryDto[];
+  @ApiPropertyOptional({ nullable: true, type: String }) nextCursor: string | null;
+}
+
+export class CountDto {
+  @ApiProperty() count: number;
+}
+
+export class EndpointStatsDto {
+  @ApiProperty({
+    description: 'Deliveries created in the last 24 h, by status',
+    example: { pending: 1, succeeded: 40, failed: 2 },
+  })
+  counts: Record<DeliveryStatus, number>;
+  @ApiPropertyOptional({
+    nullable: true,
+    type: Number,
+    description: 'succeeded / (succeeded + failed) over 24 h',
+  })
+  successRate: number | null;
+  @ApiPropertyOptional({ nullable: true, type: Number, description: 'Attempt latency, last 24 h' })
+  p50Ms: number | null;
+  @ApiPropertyOptional({ nullable: true, type: Number }) p95Ms: number | null;
+  @ApiPropertyOptional({ nullable: true, type: Object, description: 'Most recent failed attempt' })
+  lastError: { at: Date; statusCode: number | null; error: string | null } | null;
+}

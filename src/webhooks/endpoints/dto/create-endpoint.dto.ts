@@ -1,0 +1,90 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
+import { EVENT_TYPE_FILTER_PATTERN } from '../event-type-filter.js';
+import { IsEndpointHeaders, IsSmallJsonObject } from './endpoint-headers.validator.js';
+
+export class CreateEndpointDto {
+  @ApiProperty({
+    example: 'https://example.com/webhooks',
+    description:
+      'http(s), no credentials; must resolve to a public address unless OUTBOUND_ALLOW_PRIVATE=true',
+  })
+  @IsString()
+  @MaxLength(2048)
+  url: string;
+
+  @ApiPropertyOptional({ maxLength: 500 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  description?: string;
+
+  @ApiPropertyOptional({
+    type: [String],
+    example: ['card.*', 'order.paid'],
+    description: 'Exact types or prefixes (`card.*`); empty means every event',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @Matches(EVENT_TYPE_FILTER_PATTERN, {
+    each: true,
+    message: 'each entry must be an event type (card.created), a prefix (card.*) or *',
+  })
+  eventTypes?: string[];
+
+  @ApiPropertyOptional({ default: true })
+  @IsOptional()
+  @IsBoolean()
+  enabled?: boolean;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    example: { 'X-Team': 'billing' },
+    description: 'Static headers sent with every request (max 20, 8 KiB)',
+  })
+  @IsOptional()
+  @IsEndpointHeaders()
+  headers?: Record<string, string>;
+
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: 10000,
+    description: 'Requests per second to this endpoint (per instance)',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(10000)
+  rateLimitPerSecond?: number;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description: 'Free-form, at most 8 KiB',
+  })
+  @IsOptional()
+  @IsSmallJsonObject(8192)
+  metadata?: Record<string, unknown>;
+
+  @ApiPropertyOptional({
+    example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+    description: 'whsec_ + base64 of 24 to 64 bytes; generated when omitted',
+  })
+  @IsOptional()
+  @IsString()
+  @Matches(/^whsec_[A-Za-z0-9+/]+={0,2}$/, { message: 'must be whsec_ followed by base64' })
+  secret?: string;
+}

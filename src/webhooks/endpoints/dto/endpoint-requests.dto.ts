@@ -1,0 +1,82 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsInt,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+} from 'class-validator';
+import { PageQueryDto } from '../../../common/http/pagination.js';
+import { EVENT_TYPE_PATTERN } from '../../../events/event.types.js';
+
+export class ListEndpointsQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ type: Boolean })
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) =>
+    value === 'true' ? true : value === 'false' ? false : value,
+  )
+  @IsBoolean()
+  enabled?: boolean;
+}
+
+export class RotateSecretDto {
+  @ApiPropertyOptional({ description: 'The new secret; generated when omitted' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^whsec_[A-Za-z0-9+/]+={0,2}$/, { message: 'must be whsec_ followed by base64' })
+  secret?: string;
+
+  @ApiPropertyOptional({
+    default: 86400,
+    minimum: 0,
+    maximum: 604800,
+    description: 'How long the old secret keeps signing',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(7 * 86400)
+  graceSeconds?: number;
+}
+
+export class RecoverDto {
+  @ApiPropertyOptional({
+    format: 'date-time',
+    description: 'Requeue failed deliveries created at or after this time',
+  })
+  @IsISO8601({ strict: true })
+  since: string;
+}
+
+export class ReplayDto {
+  @ApiPropertyOptional({
+    format: 'date-time',
+    description: 'Past events that occurred at or after this time',
+  })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  since?: string;
+
+  @ApiPropertyOptional({ type: [String], description: 'Or these event ids' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(1000)
+  @Matches(/^\d{1,19}$/, { each: true, message: 'each must be an event id' })
+  eventIds?: string[];
+}
+
+export class TestEndpointDto {
+  @ApiPropertyOptional({ default: 'webhook.test', example: 'card.created' })
+  @IsOptional()
+  @IsString()
+  @Matches(EVENT_TYPE_PATTERN, { message: 'must be a dotted lowercase event type' })
+  eventType?: string;
+}

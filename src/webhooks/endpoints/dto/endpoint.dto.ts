@@ -1,0 +1,64 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import type { EndpointEntity } from '../endpoint.entity.js';
+
+export class EndpointDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty() url: string;
+  @ApiProperty() description: string;
+  @ApiProperty({ type: [String] }) eventTypes: string[];
+  @ApiProperty() enabled: boolean;
+  @ApiPropertyOptional({ nullable: true, type: String, example: 'every attempt failed for 5 days' })
+  disabledReason: string | null;
+  @ApiPropertyOptional({ nullable: true, type: Date }) disabledAt: Date | null;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } }) headers: Record<
+    string,
+    string
+  >;
+  @ApiPropertyOptional({ nullable: true, type: Number }) rateLimitPerSecond: number | null;
+  @ApiProperty({ type: 'object', additionalProperties: true }) metadata: Record<string, unknown>;
+  @ApiPropertyOptional({
+    nullable: true,
+    type: Date,
+    description: 'Start of the current failure streak',
+  })
+  failingSince: Date | null;
+  @ApiProperty() createdAt: Date;
+  @ApiProperty() updatedAt: Date;
+
+  static from(e: EndpointEntity): EndpointDto {
+    return {
+      id: e.id,
+      url: e.url,
+      description: e.description,
+      eventTypes: e.eventTypes,
+      enabled: e.enabled,
+      disabledReason: e.disabledReason,
+      disabledAt: e.disabledAt,
+      headers: e.headers,
+      rateLimitPerSecond: e.rateLimitPerSecond,
+      metadata: e.metadata,
+      failingSince: e.failingSince,
+      createdAt: e.createdAt,
+      updatedAt: e.updatedAt,
+    };
+  }
+}
+
+export class EndpointPageDto {
+  @ApiProperty({ type: [EndpointDto] }) data: EndpointDto[];
+  @ApiPropertyOptional({ nullable: true, type: String }) nextCursor: string | null;
+}
+
+export class EndpointSecretDto {
+  @ApiProperty({
+    example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+    description: 'The current signing secret',
+  })
+  secret: string;
+  @ApiProperty({
+    description: 'Older secrets still signing, and until when',
+    type: 'array',
+    items: { type: 'object', properties: { expiresAt: { type: 'string', format: 'date-time' } } },
+  })
+  previous: { expiresAt: string }[];
+}

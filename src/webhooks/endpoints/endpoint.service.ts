@@ -1,0 +1,173 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { DataSource, Repository } from 'typeorm';
+import { decodeCursor, encodeCursor } from '../../common/http/pagination.js';
+import { OutboundHttpService } from '../../common/outbound/outbound-http.service.js';
+import { SecretBoxService } from '../../common/security/secret-box.js';
+import { ValidationFailedException } from '../../common/http/validation.js';
+import { generateSecret, isValidSecret } from '../signature.js';
+import { WebhooksException } from '../webhooks.exception.js';
+import { CreateEndpointDto } from './dto/create-endpoint.dto.js';
+import { EndpointDto, EndpointPageDto, EndpointSecretDto } from './dto/endpoint.dto.js';
+import { ListEndpointsQueryDto, RotateSecretDto } from './dto/endpoint-requests.dto.js';
+import { UpdateEndpointDto } from './dto/update-endpoint.dto.js';
+import { EndpointEntity, StoredSecret } from './endpoint.entity.js';
+import { compileEventTypes } from './event-type-filter.js';
+
+const DEFAULT_GRACE_SECONDS = 24 * 3600;
+
+/** Endpoints managed over the API (owner IS NULL). */
+@Injectable()
+export class EndpointService {
+  constructor(
+    @InjectRepository(EndpointEntity) private readonly endpoints: Repository<EndpointEntity>,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly outbound: OutboundHttpService,
+    private readonly box: SecretBoxService,
+  ) {}
+
+  async create(dto: CreateEndpointDto): Promise<EndpointDto> {
+    const secret = dto.secret ?? generateSecret();
+    assertSecret(secret);
+    await this.outbound.assertUrlAllowed(dto.url);
+    const types = dto.eventTypes ?? [];
+    const compiled = compileEventTypes(types);
+    const entity = this.endpoints.create({
+      owner: null,
+      url: dto.url,
+      description: dto.description ?? '',
+      eventTypes: types,
+      exactTypes: compiled.exact,
+      typePatterns: compiled.patterns,
+      enabled: dto.enabled ?? true,
+      headers: dto.headers ?? {},
+      rateLimitPerSecond: dto.rateLimitPerSecond ?? null,
+      metadata: dto.metadata ?? {},
+      secrets: [
+        { sealed: this.box.seal(secret), createdAt: new Date().toISOString(), expiresAt: null },
+      ],
+    });
+    return EndpointDto.from(await this.endpoints.save(entity));
+  }
+
+  async list(q: ListEndpointsQueryDto): Promise<EndpointPageDto> {
+    const limit = q.limit ?? 100;
+    const after = q.cursor
+      ? decodeCursor<{ at: string; id: string }>(q.cursor, ['at', 'id'])
+      : undefined;
+    const qb = this.endpoints.createQueryBuilder('e').where('e.owner IS NULL');
+    if (q.enabled !== undefined) qb.andWhere('e.enabled = :enabled', { enabled: q.enabled });
+    if (after)
+      qb.andWhere('(e.created_at, e.id) > (:at::timestamptz, :id::uuid)', {
+        at: after.at,
+        id: after.id,
+      });
+    const rows = await qb
+      .orderBy('e.created_at', 'ASC')
+      .addOrderBy('e.id', 'ASC')
+      .limit(limit + 1)
+      .getMany();
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      data: page.map(EndpointDto.from),
+      nextCursor:
+        rows.length > limit
+          ? encodeCursor({ at: last.createdAt.toISOString(), id: last.id })
+          : null,
+    };
+  }
+
+  async get(id: string): Promise<EndpointDto> {
+    return EndpointDto.from(await this.find(id));
+  }
+
+  async find(id: string): Promise<EndpointEntity> {
+    const e = await this.endpoints.findOne({ where: { id } });
+    if (!e || e.owner !== null) throw WebhooksException.endpointNotFound(id);
+    return e;
+  }
+
+  async update(id: string, dto: UpdateEndpointDto): Promise<EndpointDto> {
+    const e = await this.find(id);
+    if (dto.url !== undefined && dto.url !== e.url) {
+      await this.outbound.assertUrlAllowed(dto.url);
+      e.url = dto.url;
+    }
+    if (dto.description !== undefined) e.description = dto.description;
+    if (dto.eventTypes !== undefined) {
+      const compiled = compileEventTypes(dto.eventTypes);
+      Object.assign(e, {
+        eventTypes: dto.eventTypes,
+        exactTypes: compiled.exact,
+        typePatterns: compiled.patterns,
+      });
+    }
+    if (dto.headers !== undefined) e.headers = dto.headers;
+    if (dto.rateLimitPerSecond !== undefined) e.rateLimitPerSecond = dto.rateLimitPerSecond;
+    if (dto.metadata !== undefined) e.metadata = dto.metadata;
+    if (dto.enabled !== undefined && dto.enabled !== e.enabled) {
+      e.enabled = dto.enabled;
+      // Re-enabling starts over: the failure streak and the reason it was disabled go away.
+      Object.assign(
+        e,
+        dto.enabled
+          ? { disabledReason: null, disabledAt: null, failingSince: null }
+          : { disabledReason: 'disabled by an operator', disabledAt: new Date() },
+      );
+    }
+    const saved = EndpointDto.from(await this.endpoints.save(e));
+    if (dto.enabled) await this.dataSource.query(`SELECT pg_notify('hub_webhook_deliveries', '')`);
+    return saved;
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.find(id);
+    await this.endpoints.delete({ id });
+  }
+
+  async secret(id: string): Promise<EndpointSecretDto> {
+    const e = await this.find(id);
+    const now = Date.now();
+    const current = e.secrets.find((s) => s.expiresAt === null)!;
+    return {
+      secret: this.box.open(current.sealed),
+      previous: e.secrets
+        .filter((s) => s.expiresAt && Date.parse(s.expiresAt) > now)
+        .map((s) => ({ expiresAt: s.expiresAt! })),
+    };
+  }
+
+  /** New current secret; the old ones keep signing until the grace period ends. */
+  async rotate(id: string, dto: RotateSecretDto): Promise<EndpointSecretDto> {
+    const secret = dto.secret ?? generateSecret();
+    assertSecret(secret);
+    await this.dataSource.transaction(async (m) => {
+      const e = await m
+        .getRepository(EndpointEntity)
+        .findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+      if (!e || e.owner !== null) throw WebhooksException.endpointNotFound(id);
+      const now = Date.now();
+      const expiresAt = new Date(
+        now + (dto.graceSeconds ?? DEFAULT_GRACE_SECONDS) * 1000,
+      ).toISOString();
+      const kept: StoredSecret[] = e.secrets
+        .filter((s) => s.expiresAt === null || Date.parse(s.expiresAt) > now)
+        .map((s) => (s.expiresAt === null ? { ...s, expiresAt } : s));
+      e.secrets = [
+        { sealed: this.box.seal(secret), createdAt: new Date(now).toISOString(), expiresAt: null },
+        ...kept,
+      ];
+      await m.getRepository(EndpointEntity).save(e);
+    });
+    return this.secret(id);
+  }
+}
+
+function assertSecret(secret: string): void {
+  if (!isValidSecret(secret)) {
+    throw new ValidationFailedException([
+      { field: 'secret', message: 'must be whsec_ followed by base64 of 24 to 64 bytes' },
+    ]);
+  }
+}

@@ -1,0 +1,36 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DeliveriesController } from './deliveries/deliveries.controller.js';
+import { DeliveriesService } from './deliveries/deliveries.service.js';
+import { DeliveryAttemptService } from './deliveries/delivery-attempt.service.js';
+import { DeliveryRepository } from './deliveries/delivery.repository.js';
+import { DeliveryService } from './deliveries/delivery.service.js';
+import { DeliveryWorker } from './deliveries/delivery.worker.js';
+import { FanOutConsumer } from './deliveries/fan-out.consumer.js';
+import { RetentionJob } from './deliveries/retention.job.js';
+import { WebhookMetrics } from './deliveries/webhook-metrics.js';
+import { EndpointEntity } from './endpoints/endpoint.entity.js';
+import { EndpointService } from './endpoints/endpoint.service.js';
+import { EndpointsController } from './endpoints/endpoints.controller.js';
+
+/**
+ * Webhooks: endpoints subscribe to event types; every matching event becomes a signed,
+ * retried, logged delivery. Public surface: DeliveryService (deliver a payload to a URL).
+ */
+@Module({
+  imports: [TypeOrmModule.forFeature([EndpointEntity])],
+  controllers: [EndpointsController, DeliveriesController],
+  providers: [
+    EndpointService,
+    DeliveriesService,
+    DeliveryRepository,
+    DeliveryAttemptService,
+    DeliveryService,
+    DeliveryWorker,
+    FanOutConsumer,
+    RetentionJob,
+    WebhookMetrics,
+  ],
+  exports: [DeliveryService],
+})
+export class WebhooksModule {}
