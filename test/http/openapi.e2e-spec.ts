@@ -18,6 +18,20 @@ const ROUTES: Record<string, 'public' | 'admin' | 'admin+publisher' | 'any'> = {
   'GET /events': 'admin',
   'GET /events/consumers': 'admin',
   'GET /events/consumers/{name}/failures': 'admin',
+  'POST /webhooks/endpoints': 'admin',
+  'GET /webhooks/endpoints': 'admin',
+  'GET /webhooks/endpoints/{id}': 'admin',
+  'PATCH /webhooks/endpoints/{id}': 'admin',
+  'DELETE /webhooks/endpoints/{id}': 'admin',
+  'GET /webhooks/endpoints/{id}/secret': 'admin',
+  'POST /webhooks/endpoints/{id}/secret/rotate': 'admin',
+  'POST /webhooks/endpoints/{id}/recover': 'admin',
+  'POST /webhooks/endpoints/{id}/replay': 'admin',
+  'POST /webhooks/endpoints/{id}/test': 'admin',
+  'GET /webhooks/endpoints/{id}/stats': 'admin',
+  'GET /webhooks/deliveries': 'admin',
+  'GET /webhooks/deliveries/{id}': 'admin',
+  'POST /webhooks/deliveries/{id}/retry': 'admin',
 };
 
 const SECURITY: Record<string, string[]> = {
@@ -80,7 +94,9 @@ describe('OpenAPI document and route audiences', () => {
       const url = path
         .replace('{id}', '00000000-0000-0000-0000-000000000000')
         .replace('{name}', 'x');
-      const res = await request(t.url)[method.toLowerCase() as 'get' | 'post' | 'delete'](url);
+      const res = await request(t.url)[method.toLowerCase() as 'get' | 'post' | 'delete' | 'patch'](
+        url,
+      );
       if (audience === 'public') expect({ key, status: res.status }).toEqual({ key, status: 200 });
       else expect({ key, status: res.status }).toEqual({ key, status: 401 });
     }

@@ -242,7 +242,8 @@ export class DeliveryRepository {
        JOIN webhook_endpoints e ON e.id = d.endpoint_id AND e.owner IS NULL
        WHERE ($1::uuid IS NULL OR d.endpoint_id = $1) AND ($2::text IS NULL OR d.status = $2)
          AND ($3::text IS NULL OR d.event_type = $3) AND ($4::timestamptz IS NULL OR d.created_at >= $4)
-         AND ($5::timestamptz IS NULL OR (d.created_at, d.id) < ($5::timestamptz, $6::uuid))
+         AND ($5::timestamptz IS NULL OR (d.created_at, d.id) <
+           (COALESCE((SELECT c.created_at FROM webhook_deliveries c WHERE c.id = $6::uuid), $5::timestamptz), $6::uuid))
        ORDER BY d.created_at DESC, d.id DESC LIMIT $7`,
       [
         f.endpointId ?? null,

@@ -58,10 +58,11 @@ export class EndpointService {
     const qb = this.endpoints.createQueryBuilder('e').where('e.owner IS NULL');
     if (q.enabled !== undefined) qb.andWhere('e.enabled = :enabled', { enabled: q.enabled });
     if (after)
-      qb.andWhere('(e.created_at, e.id) > (:at::timestamptz, :id::uuid)', {
-        at: after.at,
-        id: after.id,
-      });
+      // The row's own created_at keeps microsecond precision (the cursor's copy has ms).
+      qb.andWhere(
+        '(e.created_at, e.id) > (COALESCE((SELECT c.created_at FROM webhook_endpoints c WHERE c.id = :id::uuid), :at::timestamptz), :id::uuid)',
+        { at: after.at, id: after.id },
+      );
     const rows = await qb
       .orderBy('e.created_at', 'ASC')
       .addOrderBy('e.id', 'ASC')
