@@ -1,9 +1,14 @@
 import { Foundation1763900000000 } from './1763900000000-Foundation.js';
 import { Webhooks1763910000000 } from './1763910000000-Webhooks.js';
+import { WebhookLeaseIndex1763920000000 } from './1763920000000-WebhookLeaseIndex.js';
 
 /**
  * Every migration, oldest first. An explicit list (not a glob) so the app, the CLI and the
  * test template all apply exactly the reviewed set; `npm run migration:generate` prints the
  * line to add here.
  */
-export const migrations = [Foundation1763900000000, Webhooks1763910000000];
+export const migrations = [
+  Foundation1763900000000,
+  Webhooks1763910000000,
+  WebhookLeaseIndex1763920000000,
+];

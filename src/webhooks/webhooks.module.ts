@@ -8,6 +8,7 @@ import { DeliveryService } from './deliveries/delivery.service.js';
 import { DeliveryWorker } from './deliveries/delivery.worker.js';
 import { FanOutConsumer } from './deliveries/fan-out.consumer.js';
 import { RetentionJob } from './deliveries/retention.job.js';
+import { SuccessBatcher } from './deliveries/success-batcher.js';
 import { WebhookMetrics } from './deliveries/webhook-metrics.js';
 import { EndpointEntity } from './endpoints/endpoint.entity.js';
 import { EndpointService } from './endpoints/endpoint.service.js';
@@ -30,6 +31,7 @@ import { EndpointsController } from './endpoints/endpoints.controller.js';
     FanOutConsumer,
     RetentionJob,
     WebhookMetrics,
+    SuccessBatcher,
   ],
   exports: [DeliveryService],
 })

@@ -3,7 +3,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/src/main.js');
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+// Loaded from test/support by Jest and from dist/test/support by the bench build.
+const BUILT = path.basename(path.resolve(HERE, '../..')) === 'dist';
+const ROOT = path.resolve(HERE, BUILT ? '../../..' : '../..');
+const MAIN = path.join(ROOT, 'dist/src/main.js');
 
 export interface ChildApp {
   process: ChildProcess;
@@ -18,8 +22,12 @@ export interface ChildApp {
  * Runs the built app (`node dist/src/main.js`, what `npm start` runs) as a child process
  * with only the given environment, so tests see real start-up, signals and exit codes.
  */
-export function spawnApp(env: Record<string, string>, cwd?: string): ChildApp {
-  const child = spawn(process.execPath, [MAIN], {
+export function spawnApp(
+  env: Record<string, string>,
+  cwd?: string,
+  nodeArgs: string[] = [],
+): ChildApp {
+  const child = spawn(process.execPath, [...nodeArgs, MAIN], {
     // Not the checkout: a developer's ./.env must not leak into these tests.
     cwd: cwd ?? os.tmpdir(),
     env: {

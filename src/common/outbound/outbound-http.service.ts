@@ -1,11 +1,9 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import axios, { AxiosInstance } from 'axios';
 import * as dns from 'node:dns';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import * as net from 'node:net';
-import type { Readable } from 'node:stream';
 import { securityConfig } from '../../config/security.config.js';
 import { describeRange, isAllowedAddress } from './address-policy.js';
 import { OutboundException, OutboundRequestError } from './outbound.exception.js';
@@ -41,7 +39,6 @@ type LookupCallback = (
  */
 @Injectable()
 export class OutboundHttpService implements OnApplicationShutdown {
-  private readonly client: AxiosInstance;
   private readonly agents: [http.Agent, https.Agent];
 
   constructor(
@@ -52,15 +49,6 @@ export class OutboundHttpService implements OnApplicationShutdown {
       new http.Agent({ keepAlive: true, lookup }),
       new https.Agent({ keepAlive: true, lookup }),
     ];
-    this.client = axios.create({
-      httpAgent: this.agents[0],
-      httpsAgent: this.agents[1],
-      maxRedirects: 0,
-      validateStatus: () => true,
-      responseType: 'stream',
-      transformRequest: [(data: unknown) => data],
-      proxy: false,
-    });
   }
 
   get allowPrivate(): boolean {
@@ -114,30 +102,60 @@ export class OutboundHttpService implements OnApplicationShutdown {
       throw new OutboundRequestError(`refused to connect to ${host} (${describeRange(host)})`);
     }
     const started = performance.now();
-    const abort = new AbortController();
-    const timer = setTimeout(() => abort.abort(), req.timeoutMs);
-    try {
-      const res = await this.client.post<Readable>(req.url, req.body, {
-        headers: req.headers,
-        signal: abort.signal,
-      });
-      const body = await readCapped(res.data, req.maxBodyBytes ?? 4096);
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(res.headers))
-        if (v !== undefined && v !== null) headers[k.toLowerCase()] = String(v);
-      return {
-        status: res.status,
-        headers,
-        body,
-        durationMs: Math.round(performance.now() - started),
+    const body = Buffer.from(req.body, 'utf8');
+    const send = url.protocol === 'https:' ? https.request : http.request;
+    return new Promise<OutboundResponse>((resolve, reject) => {
+      let settled = false;
+      const fail = (message: string) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        outgoing.destroy();
+        reject(new OutboundRequestError(message));
       };
-    } catch (err) {
-      if (abort.signal.aborted)
-        throw new OutboundRequestError(`timed out after ${req.timeoutMs} ms`);
-      throw new OutboundRequestError(describeNetworkError(err));
-    } finally {
-      clearTimeout(timer);
-    }
+      // One deadline for connect, headers and body: a receiver that trickles bytes is cut off too.
+      const timer = setTimeout(() => fail(`timed out after ${req.timeoutMs} ms`), req.timeoutMs);
+      const outgoing = send(
+        url,
+        {
+          method: 'POST',
+          agent: url.protocol === 'https:' ? this.agents[1] : this.agents[0],
+          headers: { ...req.headers, 'content-length': String(body.length) },
+        },
+        (res) => {
+          const max = req.maxBodyBytes ?? 4096;
+          const chunks: Buffer[] = [];
+          let size = 0;
+          const finish = () => {
+            if (settled) return;
+            settled = true;
+            clearTimeout(timer);
+            const headers: Record<string, string> = {};
+            for (const [k, v] of Object.entries(res.headers))
+              if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+            resolve({
+              status: res.statusCode ?? 0,
+              headers,
+              body: Buffer.concat(chunks).toString('utf8'),
+              durationMs: Math.round(performance.now() - started),
+            });
+          };
+          res.on('data', (chunk: Buffer) => {
+            if (size < max) chunks.push(chunk.subarray(0, max - size));
+            size += chunk.length;
+            // Enough kept: stop reading a large body instead of downloading it.
+            if (size >= max) {
+              finish();
+              res.destroy();
+            }
+          });
+          res.on('end', finish);
+          res.on('error', (err) => fail(describeNetworkError(err)));
+        },
+      );
+      outgoing.on('error', (err) => fail(describeNetworkError(err)));
+      outgoing.end(body);
+    });
   }
 
   private guardedLookup(
@@ -166,22 +184,6 @@ export class OutboundHttpService implements OnApplicationShutdown {
   }
 }
 
-/** Reads at most `max` bytes, then drops the rest of the stream. */
-async function readCapped(stream: Readable, max: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stream) {
-    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
-    chunks.push(buf.subarray(0, Math.max(0, max - size)));
-    size += buf.length;
-    if (size >= max) {
-      stream.destroy();
-      break;
-    }
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 function describeNetworkError(err: unknown): string {
   const e = err as { code?: string; message?: string; cause?: { message?: string } };
   const message = e.cause?.message ?? e.message ?? String(err);
@@ -189,7 +191,6 @@ function describeNetworkError(err: unknown): string {
     case 'ECONNREFUSED':
       return `connection refused: ${message}`;
     case 'ECONNRESET':
-    case 'ERR_BAD_RESPONSE':
       return `connection closed by the receiver: ${message}`;
     case 'ENOTFOUND':
       return `host not found: ${message}`;

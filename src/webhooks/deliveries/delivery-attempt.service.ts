@@ -11,7 +11,14 @@ import { EventBus } from '../../events/event-bus.js';
 import { nextAttemptDelayMs, parseRetryAfter } from '../retry-schedule.js';
 import { sign } from '../signature.js';
 import { AttemptRecord, ClaimedDelivery, DeliveryRepository } from './delivery.repository.js';
+import { SuccessBatcher } from './success-batcher.js';
 import { WebhookMetrics } from './webhook-metrics.js';
+
+export interface SentAttempt {
+  record: AttemptRecord;
+  /** From a Retry-After header on 429/503. */
+  retryAfterMs?: number;
+}
 
 export const USER_AGENT = 'IntegrationHub-Webhooks/0.1';
 const RESPONSE_HEADERS_KEPT = [
@@ -34,6 +41,7 @@ export const INSTANCE_ID = `${hostname()}-${process.pid}-${randomBytes(3).toStri
 @Injectable()
 export class DeliveryAttemptService {
   private readonly logger = new Logger('WebhookDelivery');
+  private readonly secretCache = new Map<string, string>();
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -42,6 +50,7 @@ export class DeliveryAttemptService {
     private readonly box: SecretBoxService,
     private readonly bus: EventBus,
     private readonly metrics: WebhookMetrics,
+    private readonly successes: SuccessBatcher,
     @Inject(webhooksConfig.KEY) private readonly config: ConfigType<typeof webhooksConfig>,
   ) {}
 
@@ -50,13 +59,20 @@ export class DeliveryAttemptService {
     d: ClaimedDelivery,
     options: { retry: boolean } = { retry: true },
   ): Promise<AttemptRecord> {
+    const sent = await this.send(d);
+    await this.settle(d, sent, options.retry);
+    return sent.record;
+  }
+
+  /** The HTTP request alone: signs, posts, and describes the outcome (nothing written yet). */
+  async send(d: ClaimedDelivery): Promise<SentAttempt> {
     const webhookId = `msg_${d.id.replace(/-/g, '')}`;
     const startedAt = new Date();
     const timestamp = Math.floor(startedAt.getTime() / 1000);
     const now = Date.now();
     const secrets = d.secrets
       .filter((s) => !s.expiresAt || Date.parse(s.expiresAt) > now)
-      .map((s) => this.box.open(s.sealed));
+      .map((s) => this.openSecret(s.sealed));
     const headers: Record<string, string> = {
       ...d.headers,
       'content-type': 'application/json',
@@ -103,16 +119,12 @@ export class DeliveryAttemptService {
       record.error = (err as Error).message;
     }
     record.durationMs = Math.round(performance.now() - t0);
-    await this.settle(d, record, options.retry, retryAfterMs);
-    return record;
+    return { record, retryAfterMs };
   }
 
-  private async settle(
-    d: ClaimedDelivery,
-    a: AttemptRecord,
-    retry: boolean,
-    retryAfterMs?: number,
-  ): Promise<void> {
+  /** Writes the attempt and the delivery's next state; failures also move the endpoint's streak. */
+  async settle(d: ClaimedDelivery, sent: SentAttempt, retry = true): Promise<void> {
+    const { record: a, retryAfterMs } = sent;
     const ok = a.statusCode !== null && a.statusCode >= 200 && a.statusCode < 300;
     const delay =
       ok || !retry
@@ -120,6 +132,11 @@ export class DeliveryAttemptService {
         : nextAttemptDelayMs(this.config.retrySchedule, a.attemptNumber, retryAfterMs);
     const status = ok ? 'succeeded' : delay !== undefined ? 'pending' : 'failed';
     const operational = d.eventType.startsWith('webhook.');
+    if (ok) {
+      await this.successes.settle(a);
+      this.record('succeeded', a);
+      return;
+    }
     await this.dataSource.transaction(async (m) => {
       await this.repo.recordAttempt(m, a);
       const settled = await this.repo.settle(m, d.id, INSTANCE_ID, {
@@ -129,13 +146,6 @@ export class DeliveryAttemptService {
         error: a.error,
       });
       if (!settled) return; // our lease expired and another worker owns the delivery now
-      if (ok) {
-        await m.query(
-          `UPDATE webhook_endpoints SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL`,
-          [d.endpointId],
-        );
-        return;
-      }
       await this.onFailure(m, d, a, operational);
       if (
         status === 'failed' &&
@@ -163,8 +173,26 @@ export class DeliveryAttemptService {
         );
       }
     });
-    this.metrics.attempts.inc({ outcome: status === 'pending' ? 'retrying' : status });
-    this.metrics.duration.observe({ outcome: ok ? 'succeeded' : 'failed' }, a.durationMs / 1000);
+    this.record(status === 'pending' ? 'retrying' : status, a);
+  }
+
+  /** Decrypting per attempt is measurable at thousands of deliveries/s; sealed values never change. */
+  private openSecret(sealed: string): string {
+    let plain = this.secretCache.get(sealed);
+    if (plain === undefined) {
+      if (this.secretCache.size >= 10_000) this.secretCache.clear();
+      plain = this.box.open(sealed);
+      this.secretCache.set(sealed, plain);
+    }
+    return plain;
+  }
+
+  private record(outcome: 'succeeded' | 'retrying' | 'failed', a: AttemptRecord): void {
+    this.metrics.attempts.inc({ outcome });
+    this.metrics.duration.observe(
+      { outcome: outcome === 'succeeded' ? 'succeeded' : 'failed' },
+      a.durationMs / 1000,
+    );
   }
 
   /** Starts or extends the endpoint's failure streak; disables it on 410 or a long streak. */

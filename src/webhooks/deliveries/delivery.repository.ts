@@ -112,12 +112,12 @@ export class DeliveryRepository {
     const [rows]: [ClaimedDelivery[], number] = await m.query(
       `WITH busy AS (
          SELECT endpoint_id, count(*)::int AS n FROM webhook_deliveries
-         WHERE status = 'pending' AND locked_until > now() GROUP BY endpoint_id
+         WHERE status = 'pending' AND locked_until IS NOT NULL AND locked_until > now() GROUP BY endpoint_id
        ), due AS (
          SELECT d.id, d.endpoint_id, row_number() OVER (PARTITION BY d.endpoint_id ORDER BY d.next_attempt_at, d.id) AS rn
          FROM (SELECT id, endpoint_id, next_attempt_at FROM webhook_deliveries
                WHERE status = 'pending' AND next_attempt_at <= now() AND (locked_until IS NULL OR locked_until <= now())
-               ORDER BY next_attempt_at LIMIT 2000) d
+               ORDER BY next_attempt_at LIMIT 500) d
          JOIN webhook_endpoints e ON e.id = d.endpoint_id AND e.enabled
        ), picked AS (
          SELECT due.id FROM due LEFT JOIN busy USING (endpoint_id)

@@ -14,18 +14,26 @@ import { DeliveryAttemptService, INSTANCE_ID } from './delivery-attempt.service.
 import { ClaimedDelivery, DELIVERIES_CHANNEL, DeliveryRepository } from './delivery.repository.js';
 
 /**
- * Claims due deliveries and sends them, up to WEBHOOK_MAX_IN_FLIGHT at once on this
+ * Claims due deliveries and sends them, up to WEBHOOK_MAX_IN_FLIGHT requests at once on this
  * instance. Woken by NOTIFY (new or requeued deliveries) and by a timer (retries coming due).
+ *
+ * A slot is freed as soon as the response is in; writing the outcome happens after (batched
+ * for successes), so database latency does not cap the request rate. The lease stays until
+ * the outcome is written, so the per-endpoint limit still counts those deliveries.
  */
 @Injectable()
 export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(DeliveryWorker.name);
-  private readonly inFlight = new Set<Promise<void>>();
+  /** Requests on the wire (bounded by maxInFlight). */
+  private readonly sending = new Set<object>();
+  /** Every claimed delivery not yet settled, for shutdown and to bound the settle backlog. */
+  private readonly running = new Set<Promise<void>>();
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
   private claiming = false;
   private again = false;
   private stopped = false;
   private timer?: NodeJS.Timeout;
+  private refill?: NodeJS.Immediate;
   private readonly wake = () => void this.fill();
 
   constructor(
@@ -48,7 +56,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     this.stopped = true;
     clearInterval(this.timer);
     this.listener.unlisten(DELIVERIES_CHANNEL, this.wake);
-    await Promise.allSettled([...this.inFlight]);
+    await Promise.allSettled([...this.running]);
   }
 
   private async fill(): Promise<void> {
@@ -61,8 +69,10 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     try {
       do {
         this.again = false;
-        const free = this.config.maxInFlight - this.inFlight.size;
-        if (free <= 0) break;
+        const busy = Math.max(this.sending.size, this.running.size - 3 * this.config.maxInFlight);
+        const free = this.config.maxInFlight - busy;
+        // Claim in chunks: one claim query per finished delivery would cost more than the send.
+        if (free <= 0 || (busy > 0 && free < Math.ceil(this.config.maxInFlight / 4))) break;
         // Long enough for one attempt (the timeout) plus settling, short enough that the
         // deliveries of a crashed instance come back soon.
         const leaseSeconds = Math.ceil((2 * this.config.timeoutMs) / 1000) + 5;
@@ -84,7 +94,9 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   }
 
   private start(d: ClaimedDelivery): void {
-    const run = this.process(d)
+    const slot = {};
+    this.sending.add(slot);
+    const run = this.process(d, () => this.free(slot))
       .catch((err: unknown) =>
         this.logger.error(
           { err },
@@ -92,19 +104,34 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
         ),
       )
       .finally(() => {
-        this.inFlight.delete(run);
-        this.wake();
+        this.running.delete(run);
+        // Settled: the lease is gone, so the endpoint's limit has room again.
+        this.free(slot);
+        this.scheduleRefill();
       });
-    this.inFlight.add(run);
+    this.running.add(run);
   }
 
-  private async process(d: ClaimedDelivery): Promise<void> {
+  private free(slot: object): void {
+    if (this.sending.delete(slot)) this.scheduleRefill();
+  }
+
+  private scheduleRefill(): void {
+    this.refill ??= setImmediate(() => {
+      this.refill = undefined;
+      this.wake();
+    });
+  }
+
+  private async process(d: ClaimedDelivery, responded: () => void): Promise<void> {
     const waitMs = this.takeToken(d.endpointId, d.rateLimitPerSecond);
     if (waitMs > 0) {
       await this.repo.release(this.dataSource.manager, d.id, INSTANCE_ID, waitMs);
       return;
     }
-    await this.attempts.attempt(d);
+    const sent = await this.attempts.send(d);
+    responded();
+    await this.attempts.settle(d, sent);
   }
 
   /** Token bucket per endpoint (per instance): 0 when a request may go now, else ms to wait. */

@@ -1,0 +1,18 @@
+import { runWebhooksBench } from './webhooks.bench.js';
+
+/** `npm run bench -- <scenario>`: prints a table and writes JSON under bench/results/. */
+const scenarios: Record<string, () => Promise<void>> = { webhooks: runWebhooksBench };
+
+const name = process.argv[2] ?? 'webhooks';
+const run = scenarios[name];
+if (!run) {
+  console.error(`unknown bench "${name}"; available: ${Object.keys(scenarios).join(', ')}`);
+  process.exit(1);
+}
+run().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,72 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import type { AttemptRecord } from './delivery.repository.js';
+
+const MAX_BATCH = 200;
+const MAX_WAIT_MS = 5;
+
+/**
+ * Settles successful attempts in batches: one statement (attempt rows, delivery state,
+ * endpoint streak) and one commit for up to 200 deliveries, instead of a transaction each.
+ * At most a few milliseconds of extra latency; if the process dies before a flush, those
+ * deliveries are simply attempted again (at-least-once, same webhook-id).
+ */
+@Injectable()
+export class SuccessBatcher {
+  private pending: { attempt: AttemptRecord; done: (err?: unknown) => void }[] = [];
+  private timer?: NodeJS.Timeout;
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  settle(attempt: AttemptRecord): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.pending.push({ attempt, done: (err) => (err ? reject(err) : resolve()) });
+      if (this.pending.length >= MAX_BATCH) void this.flush();
+      else this.timer ??= setTimeout(() => void this.flush(), MAX_WAIT_MS);
+    });
+  }
+
+  private async flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const batch = this.pending.splice(0, MAX_BATCH);
+    if (batch.length === 0) return;
+    if (this.pending.length > 0) this.timer = setTimeout(() => void this.flush(), 0);
+    const rows = batch.map(({ attempt: a }) => ({
+      delivery_id: a.deliveryId,
+      endpoint_id: a.endpointId,
+      attempt_number: a.attemptNumber,
+      started_at: a.startedAt.toISOString(),
+      duration_ms: a.durationMs,
+      status_code: a.statusCode,
+      response_headers: a.responseHeaders,
+      response_body: a.responseBody,
+      instance_id: a.instanceId,
+    }));
+    try {
+      await this.dataSource.query(
+        `WITH input AS (
+           SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(delivery_id uuid, endpoint_id uuid, attempt_number int,
+             started_at timestamptz, duration_ms int, status_code int, response_headers jsonb, response_body text, instance_id text)
+         ), attempts AS (
+           INSERT INTO webhook_attempts (delivery_id, endpoint_id, attempt_number, started_at, duration_ms, status_code,
+             response_headers, response_body, error, instance_id)
+           SELECT delivery_id, endpoint_id, attempt_number, started_at, duration_ms, status_code, response_headers,
+             response_body, NULL, instance_id FROM input
+         ), settled AS (
+           UPDATE webhook_deliveries d SET status = 'succeeded', attempt_count = d.attempt_count + 1, completed_at = now(),
+             last_status_code = i.status_code, last_error = NULL, locked_until = NULL, locked_by = NULL, updated_at = now()
+           FROM input i WHERE d.id = i.delivery_id AND d.locked_by = i.instance_id
+           RETURNING d.endpoint_id
+         )
+         UPDATE webhook_endpoints SET failing_since = NULL
+         WHERE id IN (SELECT endpoint_id FROM settled) AND failing_since IS NOT NULL`,
+        [JSON.stringify(rows)],
+      );
+      batch.forEach((b) => b.done());
+    } catch (err) {
+      batch.forEach((b) => b.done(err));
+    }
+  }
+}
