@@ -10,6 +10,7 @@ import { SecurityModule } from './common/security/security.module.js';
 import { configLoaders } from './config/index.js';
 import { DatabaseModule } from './database/database.module.js';
 import { EventsModule } from './events/events.module.js';
+import { SyncModule } from './sync/sync.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
 
 @Module({
@@ -27,6 +28,7 @@ import { WebhooksModule } from './webhooks/webhooks.module.js';
     HealthModule,
     EventsModule,
     WebhooksModule,
+    SyncModule,
   ],
 })
 export class AppModule {}

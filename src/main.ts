@@ -1,9 +1,11 @@
 import 'reflect-metadata';
 import * as fs from 'node:fs';
 import { NestFactory } from '@nestjs/core';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module.js';
 import { configureApp } from './app.setup.js';
+import { APP_DRAINING } from './common/lifecycle.js';
 import { createLogger, PinoNestLogger } from './common/logging/logger.js';
 import { ConfigError, validateAllEnv } from './config/index.js';
 import { LogLevel } from './config/app.config.js';
@@ -42,6 +44,8 @@ async function bootstrap(): Promise<void> {
     }, timeoutMs);
     force.unref();
     // Stop taking requests first, let in-flight ones finish, then stop workers and the pool.
+    // Streams never finish on their own: tell them to end first.
+    await app.get(EventEmitter2).emitAsync(APP_DRAINING);
     const server = app.getHttpServer();
     await new Promise<void>((resolve) => {
       server.close(() => resolve());

@@ -3,6 +3,7 @@ import { AuthEnv, authConfig } from './auth.config.js';
 import { DatabaseEnv, databaseConfig } from './database.config.js';
 import { EventsEnv, eventsConfig } from './events.config.js';
 import { SecurityEnv, securityConfig } from './security.config.js';
+import { SyncEnv, syncConfig } from './sync.config.js';
 import { WebhooksEnv, webhooksConfig } from './webhooks.config.js';
 import { ConfigError, validateEnv } from './validate-env.js';
 
@@ -14,6 +15,7 @@ export const configLoaders = [
   securityConfig,
   eventsConfig,
   webhooksConfig,
+  syncConfig,
 ];
 
 /** Checks every variable at once so one start-up names every problem, not just the first. */
@@ -26,6 +28,7 @@ export function validateAllEnv(env: Record<string, string | undefined>): void {
     SecurityEnv,
     EventsEnv,
     WebhooksEnv,
+    SyncEnv,
   ] as const) {
     try {
       validateEnv(schema as new () => object, env);
@@ -44,6 +47,7 @@ export type { DatabaseConfig } from './database.config.js';
 export type { SecurityConfig } from './security.config.js';
 export type { EventsConfig } from './events.config.js';
 export type { WebhooksConfig } from './webhooks.config.js';
+export type { SyncConfig } from './sync.config.js';
 
 /**
  * Runs every concern's loader once the environment is complete (after the embedded database

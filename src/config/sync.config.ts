@@ -1,0 +1,65 @@
+import { registerAs } from '@nestjs/config';
+import {
+  IsInt,
+  IsString,
+  Max,
+  Min,
+  Validate,
+  ValidatorConstraint,
+  ValidatorConstraintInterface,
+} from 'class-validator';
+import { parseDuration } from './duration.js';
+import { ToInt, validateEnv } from './validate-env.js';
+
+@ValidatorConstraint({ name: 'duration' })
+class Duration implements ValidatorConstraintInterface {
+  validate(value: unknown) {
+    return typeof value === 'string' && parseDuration(value) !== undefined;
+  }
+  defaultMessage() {
+    return 'must be a duration such as 5m, 30s or 1h';
+  }
+}
+
+export class SyncEnv {
+  /** The highest schemaVersion a changeset may declare. */
+  @ToInt()
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  SYNC_MAX_SCHEMA_VERSION: number = 1;
+
+  /** A client `at` further ahead of server time than this is clamped to server time. */
+  @IsString()
+  @Validate(Duration)
+  SYNC_MAX_CLOCK_SKEW: string = '5m';
+
+  @ToInt()
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  SYNC_LOG_RETENTION_DAYS: number = 30;
+
+  @ToInt()
+  @IsInt()
+  @Min(50)
+  @Max(3_600_000)
+  SYNC_HEARTBEAT_MS: number = 30000;
+}
+
+export interface SyncConfig {
+  maxSchemaVersion: number;
+  maxClockSkewMs: number;
+  logRetentionDays: number;
+  heartbeatMs: number;
+}
+
+export const syncConfig = registerAs('sync', (): SyncConfig => {
+  const env = validateEnv(SyncEnv, process.env);
+  return {
+    maxSchemaVersion: env.SYNC_MAX_SCHEMA_VERSION,
+    maxClockSkewMs: parseDuration(env.SYNC_MAX_CLOCK_SKEW)!,
+    logRetentionDays: env.SYNC_LOG_RETENTION_DAYS,
+    heartbeatMs: env.SYNC_HEARTBEAT_MS,
+  };
+});

@@ -1,0 +1,122 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { comparePositions, Position } from '../cursor.js';
+import type { WireChange } from '../merge.js';
+
+export interface LogRow {
+  tx: string;
+  seq: string;
+  table: string;
+  ownerId: string;
+  spaceId: string | null;
+  clientId: string;
+  body: WireChange;
+  /** Tail reads only: the space's members at read time (membership is never cached). */
+  members?: string[] | null;
+}
+
+export interface LogPage {
+  rows: LogRow[];
+  hasMore: boolean;
+  /** Where the next read starts: the last row when more is waiting, else the watermark. */
+  next: Position;
+}
+
+export interface PageRequest {
+  appId: string;
+  /** null: every table (the stream tail). */
+  tables: string[] | null;
+  after: Position;
+  /** Read no further than this position (a stream catching up to the tail). */
+  upTo?: Position;
+  /** Only what this user may see; null for the tail, which filters per stream. */
+  userId: string | null;
+  excludeClientId?: string;
+  limit: number;
+}
+
+/**
+ * Reads of the change log in (tx, seq) order. Every read stops below the transaction-id
+ * watermark `pg_snapshot_xmin(pg_current_snapshot())`, taken in the same statement: rows of
+ * transactions still open (which may commit later with a lower position) are never passed,
+ * so a cursor handed out never skips a change that commits afterwards.
+ */
+@Injectable()
+export class ChangeLogRepository {
+  async page(m: EntityManager, r: PageRequest): Promise<LogPage> {
+    const rows: (Omit<LogRow, 'members'> & { xmin: string; members: string[] | null })[] =
+      await m.query(
+        `WITH w AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin)
+         SELECT w.xmin::text AS xmin, c.tx::text AS tx, c.seq::text AS seq, c.table_name AS "table",
+                c.owner_id AS "ownerId", c.space_id AS "spaceId", c.client_id AS "clientId", c.body,
+                CASE WHEN $10 AND c.space_id IS NOT NULL THEN
+                  ARRAY(SELECT sm.user_id FROM sync_space_members sm WHERE sm.space_id = c.space_id)
+                END AS members
+         FROM w LEFT JOIN LATERAL (
+           SELECT lc.* FROM sync_changes lc
+           WHERE lc.app_id = $1
+             AND ($2::text[] IS NULL OR lc.table_name = ANY($2::text[]))
+             AND (lc.tx, lc.seq) > ($3::xid8, $4::bigint)
+             AND lc.tx < w.xmin
+             AND ($5::xid8 IS NULL OR (lc.tx, lc.seq) <= ($5::xid8, $6::bigint))
+             AND ($7::text IS NULL
+                  OR (lc.space_id IS NULL AND lc.owner_id = $7)
+                  OR lc.space_id IN (SELECT sm.space_id FROM sync_space_members sm WHERE sm.user_id = $7))
+             AND ($8::text IS NULL OR lc.client_id <> $8)
+           ORDER BY lc.tx, lc.seq
+           LIMIT $9
+         ) c ON true
+         ORDER BY c.tx, c.seq`,
+        [
+          r.appId,
+          r.tables,
+          r.after.tx,
+          r.after.seq,
+          r.upTo?.tx ?? null,
+          r.upTo?.seq ?? null,
+          r.userId,
+          r.excludeClientId ?? null,
+          r.limit + 1,
+          r.userId === null,
+        ],
+      );
+    const xmin = rows[0].xmin;
+    const found = rows.filter((row) => row.tx !== null);
+    const hasMore = found.length > r.limit;
+    const page = found.slice(0, r.limit).map(({ xmin: _x, members, ...row }) => ({
+      ...row,
+      ...(r.userId === null ? { members } : {}),
+    }));
+    let next: Position;
+    if (hasMore) next = { tx: page[page.length - 1].tx, seq: page[page.length - 1].seq };
+    else {
+      // Everything below the watermark (and up to upTo) has been read.
+      const watermark: Position = { tx: xmin, seq: '0' };
+      next = r.upTo && comparePositions(r.upTo, watermark) < 0 ? r.upTo : watermark;
+      if (comparePositions(next, r.after) < 0) next = r.after;
+    }
+    return { rows: page, hasMore, next };
+  }
+
+  async horizon(m: EntityManager, appId: string): Promise<Position | null> {
+    const [row]: Position[] = await m.query(
+      `SELECT tx::text AS tx, seq::text AS seq FROM sync_horizons WHERE app_id = $1`,
+      [appId],
+    );
+    return row ?? null;
+  }
+
+  /** The user's spaces in this app, with the position at which each membership was added. */
+  async memberships(
+    m: EntityManager,
+    appId: string,
+    userId: string,
+  ): Promise<{ spaceId: string; addedTx: string }[]> {
+    return m.query(
+      `SELECT sm.space_id AS "spaceId", sm.added_tx::text AS "addedTx"
+       FROM sync_space_members sm JOIN sync_spaces s ON s.id = sm.space_id
+       WHERE sm.user_id = $1 AND s.app_id = $2`,
+      [userId, appId],
+    );
+  }
+}

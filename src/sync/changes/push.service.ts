@@ -1,0 +1,305 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import { DataSource, EntityManager } from 'typeorm';
+import { EventBus } from '../../events/event-bus.js';
+import type { PushDto } from '../dto/push.dto.js';
+import { applyChange, Clamp, Conflict, IncomingChange, RecordState, WireChange } from '../merge.js';
+import { MAX_CHANGES, SyncException } from '../sync.exception.js';
+import { ChangeLogRepository } from './change-log.repository.js';
+import { SyncReadService } from './sync-read.service.js';
+
+/** NOTIFY channel: "app <payload> has new changes". */
+export const SYNC_CHANNEL = 'hub_sync';
+
+/** Thrown inside the transaction to roll back and answer a retried push from its record. */
+class Replay extends Error {
+  constructor(readonly response: string) {
+    super('replay');
+  }
+}
+
+interface StoredRecord extends RecordState {
+  table: string;
+  id: string;
+}
+
+const key = (table: string, id: string) => `${table}\u0000${id}`;
+
+/**
+ * Applies a changeset in one transaction: idempotency by eventId, row locks on the records
+ * in a fixed order (no deadlocks between concurrent pushes), authorization, field-level LWW,
+ * the change log, bus events for opted-in tables, and the answer (stored for retries).
+ */
+@Injectable()
+export class PushService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly reader: SyncReadService,
+    private readonly log: ChangeLogRepository,
+    private readonly bus: EventBus,
+  ) {}
+
+  /** The answer as JSON text: a retry gets these exact bytes again. */
+  async push(appId: string, userId: string, dto: PushDto, headerClientId?: string) {
+    const clientId = headerClientId ?? dto.clientId;
+    if (!clientId)
+      throw SyncException.invalid('clientId', 'is required (body clientId or X-Client-Id header)');
+    this.check(dto);
+    const schemaVersion = dto.schemaVersion ?? 1;
+    try {
+      return await this.dataSource.transaction((m) =>
+        this.apply(m, appId, userId, clientId, schemaVersion, dto),
+      );
+    } catch (err) {
+      if (err instanceof Replay) return err.response;
+      throw err;
+    }
+  }
+
+  private check(dto: PushDto): void {
+    if (dto.changes.length > MAX_CHANGES) throw SyncException.tooManyChanges(dto.changes.length);
+    const max = this.reader.config.maxSchemaVersion;
+    if ((dto.schemaVersion ?? 1) > max)
+      throw SyncException.schemaVersionTooHigh('schemaVersion', dto.schemaVersion!, max);
+    const seen = new Map<string, number>();
+    dto.changes.forEach((c, i) => {
+      if (c.schemaVersion !== undefined && c.schemaVersion > max)
+        throw SyncException.schemaVersionTooHigh(
+          `changes[${i}].schemaVersion`,
+          c.schemaVersion,
+          max,
+        );
+      const first = seen.get(c.eventId);
+      if (first !== undefined)
+        throw SyncException.invalid(
+          `changes[${i}].eventId`,
+          `repeats the eventId of changes[${first}]`,
+        );
+      seen.set(c.eventId, i);
+    });
+  }
+
+  private async apply(
+    m: EntityManager,
+    appId: string,
+    userId: string,
+    clientId: string,
+    schemaVersion: number,
+    dto: PushDto,
+  ): Promise<string> {
+    const after = await this.reader.resolveSince(m, appId, dto.since);
+    const fresh = await this.recordEventIds(m, appId, userId, clientId, dto);
+    const changes = dto.changes
+      .map((c, index) => ({ c: c as IncomingChange, index }))
+      .filter(({ c }) => fresh.eventIds.has(c.eventId));
+
+    const memberOf = new Set((await this.log.memberships(m, appId, userId)).map((s) => s.spaceId));
+    // A new record joins the space named by its first change; refuse unknown spaces before
+    // any row is written (a foreign-key error would be a 500).
+    const firstSpace = new Map<string, string | null>();
+    for (const { c, index } of changes) {
+      if (c.spaceId && !memberOf.has(c.spaceId))
+        throw SyncException.notSpaceMember(`changes[${index}].spaceId`, c.spaceId);
+      const k = key(c.table, c.id);
+      if (!firstSpace.has(k)) firstSpace.set(k, c.spaceId ?? null);
+    }
+    const states = await this.lockRecords(m, appId, userId, firstSpace);
+
+    const nowMs = Date.now();
+    const ctx = {
+      userId,
+      clientId,
+      schemaVersion,
+      nowMs,
+      maxSkewMs: this.reader.config.maxClockSkewMs,
+    };
+    const effective: WireChange[] = [];
+    const conflicts: Conflict[] = [];
+    const clamped: Clamp[] = [];
+    const touched = new Set<StoredRecord>();
+    for (const { c, index } of changes) {
+      const state = states.get(key(c.table, c.id))!;
+      this.authorize(state, c, index, userId, memberOf);
+      const result = applyChange(state, c, ctx);
+      conflicts.push(...result.conflicts);
+      clamped.push(...result.clamped);
+      if (result.effective) {
+        effective.push(result.effective);
+        touched.add(state);
+      }
+    }
+    await this.write(m, appId, [...touched], effective, states);
+
+    const page = await this.reader.changesSince(m, appId, userId, null, after, {
+      excludeClientId: clientId,
+    });
+    const response = JSON.stringify({
+      serverChanges: page.changes,
+      conflicts,
+      clamped,
+      resync: page.resync,
+      syncedUntil: page.syncedUntil,
+      hasMore: page.hasMore,
+    });
+    if (fresh.pushId)
+      await m.query(`UPDATE sync_pushes SET response = $2 WHERE id = $1`, [fresh.pushId, response]);
+    return response;
+  }
+
+  /**
+   * Claims the changeset's eventIds. None new means a retry: answer with the first push's
+   * stored response (rolled back here, so the retry writes nothing).
+   */
+  private async recordEventIds(
+    m: EntityManager,
+    appId: string,
+    userId: string,
+    clientId: string,
+    dto: PushDto,
+  ): Promise<{ pushId: string | null; eventIds: Set<string> }> {
+    if (dto.changes.length === 0) return { pushId: null, eventIds: new Set() };
+    const pushId = randomUUID();
+    await m.query(
+      `INSERT INTO sync_pushes (id, app_id, user_id, client_id) VALUES ($1, $2, $3, $4)`,
+      [pushId, appId, userId, clientId],
+    );
+    const ids = dto.changes.map((c) => c.eventId);
+    // A concurrent identical push waits here on the unique index until the first commits.
+    const inserted: { event_id: string }[] = await m.query(
+      `INSERT INTO sync_event_ids (app_id, event_id, push_id)
+       SELECT $1, unnest($2::text[]), $3 ON CONFLICT DO NOTHING RETURNING event_id`,
+      [appId, ids, pushId],
+    );
+    if (inserted.length === 0) {
+      const previous: { response: string | null; user_id: string }[] = await m.query(
+        `SELECT DISTINCT p.id, p.response, p.user_id FROM sync_event_ids e JOIN sync_pushes p ON p.id = e.push_id
+         WHERE e.app_id = $1 AND e.event_id = ANY($2::text[])`,
+        [appId, ids],
+      );
+      if (previous.length === 1 && previous[0].user_id === userId && previous[0].response)
+        throw new Replay(previous[0].response);
+    }
+    return { pushId, eventIds: new Set(inserted.map((r) => r.event_id)) };
+  }
+
+  /** Creates missing records (owned by the pusher) and locks all of them in key order. */
+  private async lockRecords(
+    m: EntityManager,
+    appId: string,
+    userId: string,
+    firstSpace: Map<string, string | null>,
+  ): Promise<Map<string, StoredRecord>> {
+    const keys = [...firstSpace.keys()].sort();
+    const tables = keys.map((k) => k.split('\u0000')[0]);
+    const ids = keys.map((k) => k.slice(k.indexOf('\u0000') + 1));
+    const spaces = keys.map((k) => firstSpace.get(k) ?? null);
+    const states = new Map<string, StoredRecord>();
+    if (keys.length === 0) return states;
+    await m.query(
+      `INSERT INTO sync_records (app_id, table_name, record_id, owner_id, space_id)
+       SELECT $1, x.t, x.i, $2, x.s FROM unnest($3::text[], $4::text[], $5::uuid[]) AS x(t, i, s)
+       ORDER BY x.t, x.i
+       ON CONFLICT DO NOTHING`,
+      [appId, userId, tables, ids, spaces],
+    );
+    const rows: {
+      table: string;
+      id: string;
+      ownerId: string;
+      spaceId: string | null;
+      fields: RecordState['fields'];
+      insertedAt: string | null;
+      deletedAt: string | null;
+    }[] = await m.query(
+      `SELECT r.table_name AS "table", r.record_id AS id, r.owner_id AS "ownerId", r.space_id AS "spaceId", r.fields,
+              to_char(r.inserted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "insertedAt",
+              to_char(r.deleted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "deletedAt"
+       FROM sync_records r JOIN unnest($2::text[], $3::text[]) AS x(t, i) ON r.table_name = x.t AND r.record_id = x.i
+       WHERE r.app_id = $1
+       ORDER BY r.table_name, r.record_id
+       FOR UPDATE OF r`,
+      [appId, tables, ids],
+    );
+    for (const row of rows) states.set(key(row.table, row.id), row);
+    return states;
+  }
+
+  private authorize(
+    state: StoredRecord,
+    c: IncomingChange,
+    index: number,
+    userId: string,
+    memberOf: Set<string>,
+  ): void {
+    if (c.spaceId !== undefined && (c.spaceId ?? null) !== state.spaceId)
+      throw SyncException.spaceMove(`changes[${index}].spaceId`, c.table, c.id, state.spaceId);
+    if (state.spaceId) {
+      if (!memberOf.has(state.spaceId))
+        throw SyncException.notSpaceMember(`changes[${index}]`, state.spaceId);
+    } else if (state.ownerId !== userId)
+      throw SyncException.notRecordOwner(`changes[${index}].id`, c.table, c.id);
+  }
+
+  private async write(
+    m: EntityManager,
+    appId: string,
+    touched: StoredRecord[],
+    effective: WireChange[],
+    states: Map<string, StoredRecord>,
+  ): Promise<void> {
+    if (touched.length > 0)
+      await m.query(
+        `UPDATE sync_records r SET fields = x.fields, inserted_at = x.inserted_at, deleted_at = x.deleted_at, updated_at = now()
+         FROM jsonb_to_recordset($2::jsonb) AS x(table_name text, record_id text, fields jsonb,
+           inserted_at timestamptz, deleted_at timestamptz)
+         WHERE r.app_id = $1 AND r.table_name = x.table_name AND r.record_id = x.record_id`,
+        [
+          appId,
+          JSON.stringify(
+            touched.map((s) => ({
+              table_name: s.table,
+              record_id: s.id,
+              fields: s.fields,
+              inserted_at: s.insertedAt,
+              deleted_at: s.deletedAt,
+            })),
+          ),
+        ],
+      );
+    if (effective.length === 0) return;
+    await m.query(
+      `INSERT INTO sync_changes (app_id, table_name, record_id, op, owner_id, space_id, user_id, client_id, event_id, body)
+       SELECT $1, x.body->>'table', x.body->>'id', x.body->>'op', x.owner_id, (x.body->>'spaceId')::uuid,
+              x.body->>'userId', x.body->>'clientId', x.body->>'eventId', x.body
+       FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS e(value, n)
+       CROSS JOIN LATERAL (SELECT e.value->'body' AS body, e.value->>'ownerId' AS owner_id) x
+       ORDER BY e.n`,
+      [
+        appId,
+        JSON.stringify(
+          effective.map((body) => ({
+            body,
+            ownerId: states.get(key(body.table, body.id))!.ownerId,
+          })),
+        ),
+      ],
+    );
+    const [settings]: { publish_tables: string[] }[] = await m.query(
+      `SELECT publish_tables FROM sync_app_settings WHERE app_id = $1`,
+      [appId],
+    );
+    const published = new Set(settings?.publish_tables ?? []);
+    const events = effective
+      .filter((c) => published.has(c.table))
+      .map((c) => ({
+        type: `sync.${c.table}.${c.op}`,
+        source: `sync/${appId}`,
+        subject: `${c.table}/${c.id}`,
+        data: c as unknown as Record<string, unknown>,
+        origin: 'sync',
+      }));
+    if (events.length > 0) await this.bus.publish(events, m);
+    await m.query(`SELECT pg_notify($1, $2)`, [SYNC_CHANNEL, appId]);
+  }
+}

@@ -1,0 +1,114 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { encodeCursor, Position } from '../cursor.js';
+import type { SnapshotQueryDto } from '../dto/queries.dto.js';
+import type { SnapshotResponseDto } from '../dto/responses.dto.js';
+import { isAlive, RecordState, visibleFields } from '../merge.js';
+import { SyncException } from '../sync.exception.js';
+import { PAGE_LIMIT } from './sync-read.service.js';
+
+interface PageToken {
+  v: 1;
+  app: string;
+  table: string;
+  space: string | null;
+  after: string;
+  tx: string;
+  seq: string;
+}
+
+/**
+ * The current state of one table as a user sees it, paged by record id. Every page answers
+ * the syncedUntil of the first page: the watermark taken in the same statement as its read,
+ * so every change not reflected in the pages is at or after it and a pull from there
+ * delivers it (changes already reflected merge again harmlessly).
+ */
+@Injectable()
+export class SnapshotService {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async snapshot(appId: string, userId: string, q: SnapshotQueryDto): Promise<SnapshotResponseDto> {
+    const token = q.since ? this.decode(appId, q, q.since) : null;
+    const limit = q.limit ?? PAGE_LIMIT;
+    const rows: {
+      xmin: string;
+      id: string | null;
+      ownerId: string;
+      spaceId: string | null;
+      fields: RecordState['fields'];
+      insertedAt: string | null;
+      deletedAt: string | null;
+    }[] = await this.dataSource.query(
+      `WITH w AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin)
+       SELECT w.xmin::text AS xmin, r.record_id AS id, r.owner_id AS "ownerId", r.space_id AS "spaceId", r.fields,
+              to_char(r.inserted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "insertedAt",
+              to_char(r.deleted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "deletedAt"
+       FROM w LEFT JOIN LATERAL (
+         SELECT sr.* FROM sync_records sr
+         WHERE sr.app_id = $1 AND sr.table_name = $2 AND sr.record_id > $3
+           AND ((sr.space_id IS NULL AND sr.owner_id = $4)
+                OR sr.space_id IN (SELECT sm.space_id FROM sync_space_members sm WHERE sm.user_id = $4))
+           AND ($5::uuid IS NULL OR sr.space_id = $5)
+         ORDER BY sr.record_id
+         LIMIT $6
+       ) r ON true
+       ORDER BY r.record_id`,
+      [appId, q.collection, token?.after ?? '', userId, q.spaceId ?? null, limit + 1],
+    );
+    const found = rows.filter((r) => r.id !== null);
+    const hasMore = found.length > limit;
+    const page = found.slice(0, limit);
+    const start: Position = token ?? { tx: rows[0].xmin, seq: '0' };
+    const last = page[page.length - 1];
+    return {
+      records: page.map((r) => ({
+        table: q.collection,
+        id: r.id!,
+        spaceId: r.spaceId,
+        ownerId: r.ownerId,
+        fields: visibleFields(r as RecordState),
+        insertedAt: r.insertedAt,
+        deletedAt: r.deletedAt,
+        deleted: !isAlive(r),
+      })),
+      hasMore,
+      next: hasMore
+        ? Buffer.from(
+            JSON.stringify({
+              v: 1,
+              app: appId,
+              table: q.collection,
+              space: q.spaceId ?? null,
+              after: last.id!,
+              tx: start.tx,
+              seq: start.seq,
+            } satisfies PageToken),
+          ).toString('base64url')
+        : null,
+      syncedUntil: encodeCursor(appId, start),
+    };
+  }
+
+  private decode(appId: string, q: SnapshotQueryDto, since: string): PageToken {
+    try {
+      const t = JSON.parse(Buffer.from(since, 'base64url').toString('utf8')) as PageToken;
+      if (
+        t.v === 1 &&
+        t.app === appId &&
+        t.table === q.collection &&
+        t.space === (q.spaceId ?? null) &&
+        typeof t.after === 'string' &&
+        /^\d{1,20}$/.test(t.tx) &&
+        /^\d{1,20}$/.test(t.seq)
+      )
+        return t;
+    } catch {
+      // fall through
+    }
+    throw SyncException.invalidCursor(
+      'since',
+      'is not a snapshot page token for this collection (use `next` of the previous page)',
+    );
+  }
+}

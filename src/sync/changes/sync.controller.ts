@@ -1,0 +1,156 @@
+import {
+  Body,
+  Controller,
+  Get,
+  Header,
+  Headers,
+  HttpCode,
+  Param,
+  Post,
+  Query,
+  Req,
+  Res,
+  UseInterceptors,
+} from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiForbiddenResponse,
+  ApiGoneResponse,
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiPayloadTooLargeResponse,
+  ApiProduces,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { UserAuth } from '../../common/auth/audience.decorator.js';
+import { CurrentPrincipal, type Principal } from '../../common/auth/principal.js';
+import { ProblemDto } from '../../common/http/problem.js';
+import { AppIdPipe } from '../app-id.pipe.js';
+import { PushDto } from '../dto/push.dto.js';
+import { PullQueryDto, SnapshotQueryDto, StreamQueryDto } from '../dto/queries.dto.js';
+import { PullResponseDto, PushResponseDto, SnapshotResponseDto } from '../dto/responses.dto.js';
+import { StreamSession } from '../stream/stream-session.js';
+import { SyncStreamHub } from '../stream/stream-hub.js';
+import { ChangesetLimitInterceptor } from './changeset-limit.interceptor.js';
+import { PushService } from './push.service.js';
+import { SnapshotService } from './snapshot.service.js';
+import { SyncReadService } from './sync-read.service.js';
+
+const clientIdHeader = ApiHeader({
+  name: 'X-Client-Id',
+  required: false,
+  description: 'The device; wins over clientId in the body or query',
+});
+
+@ApiTags('Sync')
+@UserAuth()
+@ApiBadRequestResponse({ type: ProblemDto, description: 'Invalid input or cursor' })
+@ApiGoneResponse({
+  type: ProblemDto,
+  description: 'Cursor below the compacted horizon: { reset: true }',
+})
+@Controller('sync')
+export class SyncController {
+  constructor(
+    private readonly pushes: PushService,
+    private readonly reader: SyncReadService,
+    private readonly snapshots: SnapshotService,
+    private readonly hub: SyncStreamHub,
+  ) {}
+
+  @Post(':appId')
+  @HttpCode(200)
+  @Header('content-type', 'application/json; charset=utf-8')
+  @UseInterceptors(ChangesetLimitInterceptor)
+  @ApiOperation({ summary: 'Push a changeset; get the changes of other clients since `since`' })
+  @clientIdHeader
+  @ApiOkResponse({ type: PushResponseDto })
+  @ApiForbiddenResponse({
+    type: ProblemDto,
+    description: 'Not a member of the space, or not your record',
+  })
+  @ApiPayloadTooLargeResponse({ type: ProblemDto, description: 'Over 5,000 changes or 10 MiB' })
+  push(
+    @Param('appId', AppIdPipe) appId: string,
+    @Body() dto: PushDto,
+    @CurrentPrincipal() principal: Principal,
+    @Headers('x-client-id') clientId?: string,
+  ): Promise<string> {
+    return this.pushes.push(appId, principal.id, dto, clientId || undefined);
+  }
+
+  @Get(':appId/pull')
+  @ApiOperation({ summary: 'Changes of one table since a cursor' })
+  @clientIdHeader
+  @ApiOkResponse({ type: PullResponseDto })
+  pull(
+    @Param('appId', AppIdPipe) appId: string,
+    @Query() query: PullQueryDto,
+    @CurrentPrincipal() principal: Principal,
+    @Headers('x-client-id') clientId?: string,
+  ): Promise<PullResponseDto> {
+    return this.reader.pull(appId, principal.id, query, clientId || undefined);
+  }
+
+  @Get(':appId/snapshot')
+  @ApiOperation({ summary: 'Current state of one table, paged; then pull from syncedUntil' })
+  @ApiOkResponse({ type: SnapshotResponseDto })
+  snapshot(
+    @Param('appId', AppIdPipe) appId: string,
+    @Query() query: SnapshotQueryDto,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<SnapshotResponseDto> {
+    return this.snapshots.snapshot(appId, principal.id, query);
+  }
+
+  @Get(':appId/stream')
+  @ApiOperation({
+    summary: 'Server-Sent Events: backlog, then live changes',
+    description:
+      'Events: `changes` (with `id:`, resume with Last-Event-ID), `resync`, `heartbeat`. See docs/sync-protocol.md.',
+  })
+  @ApiProduces('text/event-stream')
+  @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'Resume after this event' })
+  @clientIdHeader
+  @ApiOkResponse({ description: 'An event stream' })
+  async stream(
+    @Param('appId', AppIdPipe) appId: string,
+    @Query() query: StreamQueryDto,
+    @CurrentPrincipal() principal: Principal,
+    @Req() req: Request,
+    @Res() res: Response,
+    @Headers('last-event-id') lastEventId?: string,
+    @Headers('x-client-id') clientId?: string,
+  ): Promise<void> {
+    // Errors (bad or expired cursor) are still answered as problem+json: nothing sent yet.
+    const field = lastEventId ? 'Last-Event-ID' : 'since';
+    const cursor = await this.reader.resolveSince(
+      this.reader.manager,
+      appId,
+      lastEventId || query.since,
+      field,
+    );
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    res.flushHeaders();
+    const session = new StreamSession(
+      appId,
+      principal.id,
+      new Set(query.collections.split(',')),
+      clientId || query.clientId,
+      cursor,
+      res,
+    );
+    req.on('close', () => {
+      this.hub.close(session);
+      session.end();
+    });
+    await this.hub.open(session);
+  }
+}

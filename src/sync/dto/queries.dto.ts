@@ -1,0 +1,56 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsInt, IsOptional, IsString, IsUUID, Length, Matches, Min } from 'class-validator';
+import { TABLE_PATTERN } from './change.dto.js';
+
+/** limit: default and cap 1,000 (a bigger value is capped, as the protocol says). */
+const Limit = () =>
+  Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' && /^\d+$/.test(value) ? Math.min(Number(value), 1000) : value,
+  );
+
+export class PullQueryDto {
+  @ApiProperty({ example: 'cards' })
+  @IsString()
+  @Matches(TABLE_PATTERN, { message: 'must match [a-z][a-z0-9_]{0,62}' })
+  collection: string;
+
+  @ApiPropertyOptional({ description: 'Cursor (syncedUntil) from an earlier answer' })
+  @IsOptional()
+  @IsString()
+  since?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 1000 })
+  @IsOptional()
+  @Limit()
+  @IsInt()
+  @Min(1)
+  limit?: number;
+}
+
+export class SnapshotQueryDto extends PullQueryDto {
+  @ApiPropertyOptional({ format: 'uuid', description: 'Only the records of this space' })
+  @IsOptional()
+  @IsUUID()
+  spaceId?: string;
+}
+
+export class StreamQueryDto {
+  @ApiProperty({ example: 'cards,lists', description: 'Comma-separated tables' })
+  @IsString()
+  @Matches(/^[a-z][a-z0-9_]{0,62}(,[a-z][a-z0-9_]{0,62}){0,49}$/, {
+    message: 'must be 1 to 50 comma-separated table names',
+  })
+  collections: string;
+
+  @ApiPropertyOptional({ description: 'Cursor; Last-Event-ID wins over it' })
+  @IsOptional()
+  @IsString()
+  since?: string;
+
+  @ApiPropertyOptional({ description: 'Leave out this client’s own changes (or X-Client-Id)' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  clientId?: string;
+}

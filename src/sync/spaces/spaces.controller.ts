@@ -1,0 +1,94 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Post,
+} from '@nestjs/common';
+import {
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiForbiddenResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import { UserAuth } from '../../common/auth/audience.decorator.js';
+import { CurrentPrincipal, type Principal } from '../../common/auth/principal.js';
+import { ProblemDto } from '../../common/http/problem.js';
+import { AppIdPipe } from '../app-id.pipe.js';
+import { AddMemberDto, CreateSpaceDto, SpaceDto, SpaceListDto } from '../dto/space.dto.js';
+import { SpacesService } from './spaces.service.js';
+
+const uuid = new ParseUUIDPipe();
+
+/** A user's own spaces: create, list, share with members, leave. */
+@ApiTags('Sync')
+@UserAuth()
+@ApiNotFoundResponse({ type: ProblemDto, description: 'No such space, or you are not a member' })
+@Controller('sync/:appId/spaces')
+export class SpacesController {
+  constructor(private readonly spaces: SpacesService) {}
+
+  @Post()
+  @ApiCreatedResponse({ type: SpaceDto })
+  create(
+    @Param('appId', AppIdPipe) appId: string,
+    @Body() dto: CreateSpaceDto,
+    @CurrentPrincipal() p: Principal,
+  ): Promise<SpaceDto> {
+    return this.spaces.create(appId, p.id, dto.name);
+  }
+
+  @Get()
+  @ApiOkResponse({ type: SpaceListDto })
+  async list(
+    @Param('appId', AppIdPipe) appId: string,
+    @CurrentPrincipal() p: Principal,
+  ): Promise<SpaceListDto> {
+    return { data: await this.spaces.list(appId, { admin: false, userId: p.id }) };
+  }
+
+  @Post(':spaceId/members')
+  @HttpCode(200)
+  @ApiOkResponse({ type: SpaceDto })
+  @ApiForbiddenResponse({ type: ProblemDto, description: 'Only the owner adds members' })
+  addMember(
+    @Param('appId', AppIdPipe) appId: string,
+    @Param('spaceId', uuid) spaceId: string,
+    @Body() dto: AddMemberDto,
+    @CurrentPrincipal() p: Principal,
+  ): Promise<SpaceDto> {
+    return this.spaces.addMember(appId, spaceId, { admin: false, userId: p.id }, dto.userId);
+  }
+
+  @Delete(':spaceId/members/:userId')
+  @HttpCode(204)
+  @ApiNoContentResponse({ description: 'Removed (the owner removes anyone, a member may leave)' })
+  @ApiForbiddenResponse({ type: ProblemDto })
+  @ApiConflictResponse({ type: ProblemDto, description: 'The owner cannot be removed' })
+  removeMember(
+    @Param('appId', AppIdPipe) appId: string,
+    @Param('spaceId', uuid) spaceId: string,
+    @Param('userId') userId: string,
+    @CurrentPrincipal() p: Principal,
+  ): Promise<void> {
+    return this.spaces.removeMember(appId, spaceId, { admin: false, userId: p.id }, userId);
+  }
+
+  @Delete(':spaceId')
+  @HttpCode(204)
+  @ApiNoContentResponse({ description: 'The space and its records are deleted' })
+  @ApiForbiddenResponse({ type: ProblemDto, description: 'Only the owner deletes a space' })
+  remove(
+    @Param('appId', AppIdPipe) appId: string,
+    @Param('spaceId', uuid) spaceId: string,
+    @CurrentPrincipal() p: Principal,
+  ): Promise<void> {
+    return this.spaces.remove(appId, spaceId, { admin: false, userId: p.id });
+  }
+}

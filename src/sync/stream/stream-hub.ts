@@ -1,0 +1,228 @@
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { OnEvent } from '@nestjs/event-emitter';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { APP_DRAINING } from '../../common/lifecycle.js';
+import { syncConfig } from '../../config/sync.config.js';
+import { PgListener } from '../../database/pg-listener.js';
+import { ChangeLogRepository, LogRow } from '../changes/change-log.repository.js';
+import { SYNC_CHANNEL } from '../changes/push.service.js';
+import { SyncReadService } from '../changes/sync-read.service.js';
+import { comparePositions, encodeCursor, Position } from '../cursor.js';
+import { SPACE_MEMBERS_CHANNEL } from '../spaces/spaces.service.js';
+import { StreamSession } from './stream-session.js';
+
+/** Re-read even without a NOTIFY: an open transaction may have held the watermark back. */
+const TAIL_POLL_MS = 200;
+
+interface Tail {
+  appId: string;
+  /** Everything up to here was dispatched to attached sessions; null until one attaches. */
+  cursor: Position | null;
+  sessions: Set<StreamSession>;
+  reading: boolean;
+  again: boolean;
+}
+
+/**
+ * Live change streams on this instance. One shared tail per app reads the log once per
+ * NOTIFY (or poll) and fans rows out to its sessions, so 1,000 streams cost one query, not
+ * 1,000. Visibility is decided from the database at read time: the tail's read returns each
+ * space row's current members, so a removed member stops receiving at once.
+ */
+@Injectable()
+export class SyncStreamHub implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(SyncStreamHub.name);
+  private readonly tails = new Map<string, Tail>();
+  private heartbeat?: NodeJS.Timeout;
+  private poll?: NodeJS.Timeout;
+  // An empty payload comes after the listener reconnected: anything may have changed.
+  private readonly onChanges = (appId: string) =>
+    appId ? this.wakeTail(appId) : [...this.tails.keys()].forEach((a) => this.wakeTail(a));
+  private readonly onMembers = (appId: string) =>
+    appId
+      ? void this.refreshMemberships(appId)
+      : [...this.tails.keys()].forEach((a) => void this.refreshMemberships(a));
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly log: ChangeLogRepository,
+    private readonly reader: SyncReadService,
+    private readonly listener: PgListener,
+    @Inject(syncConfig.KEY) private readonly config: ConfigType<typeof syncConfig>,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.listener.listen(SYNC_CHANNEL, this.onChanges);
+    await this.listener.listen(SPACE_MEMBERS_CHANNEL, this.onMembers);
+    this.heartbeat = setInterval(() => {
+      for (const tail of this.tails.values())
+        for (const s of tail.sessions) s.send('heartbeat', {});
+    }, this.config.heartbeatMs);
+    this.heartbeat.unref();
+    this.poll = setInterval(() => {
+      for (const tail of this.tails.values()) if (tail.sessions.size) void this.readTail(tail);
+    }, TAIL_POLL_MS);
+    this.poll.unref();
+  }
+
+  @OnEvent(APP_DRAINING)
+  endAll(): void {
+    clearInterval(this.heartbeat);
+    clearInterval(this.poll);
+    for (const tail of this.tails.values()) for (const s of tail.sessions) s.end();
+    this.tails.clear();
+  }
+
+  beforeApplicationShutdown(): void {
+    this.listener.unlisten(SYNC_CHANNEL, this.onChanges);
+    this.listener.unlisten(SPACE_MEMBERS_CHANNEL, this.onMembers);
+    this.endAll();
+  }
+
+  /** Sends the backlog from the session's cursor, then hands it to the live tail. */
+  async open(session: StreamSession): Promise<void> {
+    const tail = this.tail(session.appId);
+    tail.sessions.add(session);
+    try {
+      const spaces = await this.log.memberships(
+        this.dataSource.manager,
+        session.appId,
+        session.userId,
+      );
+      session.spaces = new Set(spaces.map((s) => s.spaceId));
+      for (;;) {
+        const upTo = tail.cursor ?? undefined;
+        const page = await this.reader.changesSince(
+          this.dataSource.manager,
+          session.appId,
+          session.userId,
+          [...session.tables],
+          session.cursor,
+          { excludeClientId: session.clientId, upTo },
+        );
+        if (session.closed) return;
+        for (const hint of page.resync) session.send('resync', hint);
+        session.cursor = page.position;
+        if (page.changes.length > 0)
+          session.send(
+            'changes',
+            { changes: page.changes, syncedUntil: page.syncedUntil },
+            page.syncedUntil,
+          );
+        if (page.hasMore) continue;
+        // Checked and set without an await in between, so the tail cannot move meanwhile.
+        if (tail.cursor === null) tail.cursor = session.cursor;
+        if (comparePositions(session.cursor, tail.cursor) >= 0) {
+          session.attached = true;
+          return;
+        }
+      }
+    } catch (err) {
+      this.logger.warn(`stream backlog failed: ${(err as Error).message}`);
+      this.close(session);
+      session.end();
+    }
+  }
+
+  close(session: StreamSession): void {
+    const tail = this.tails.get(session.appId);
+    if (!tail) return;
+    tail.sessions.delete(session);
+    if (tail.sessions.size === 0) tail.cursor = null;
+  }
+
+  private tail(appId: string): Tail {
+    let tail = this.tails.get(appId);
+    if (!tail) {
+      tail = { appId, cursor: null, sessions: new Set(), reading: false, again: false };
+      this.tails.set(appId, tail);
+    }
+    return tail;
+  }
+
+  private wakeTail(appId: string): void {
+    const tail = this.tails.get(appId);
+    if (tail?.sessions.size) void this.readTail(tail);
+  }
+
+  private async readTail(tail: Tail): Promise<void> {
+    if (tail.reading) {
+      tail.again = true;
+      return;
+    }
+    tail.reading = true;
+    try {
+      do {
+        tail.again = false;
+        if (tail.cursor === null) return;
+        const page = await this.log.page(this.dataSource.manager, {
+          appId: tail.appId,
+          tables: null,
+          after: tail.cursor,
+          userId: null,
+          limit: 1000,
+        });
+        if (tail.cursor === null) return; // every session left meanwhile
+        this.dispatch(tail, page.rows, page.next);
+        tail.cursor = page.next;
+        if (page.hasMore) tail.again = true;
+      } while (tail.again && tail.sessions.size > 0);
+    } catch (err) {
+      this.logger.warn(`stream tail read failed: ${(err as Error).message}`);
+    } finally {
+      tail.reading = false;
+    }
+  }
+
+  private dispatch(tail: Tail, rows: LogRow[], next: Position): void {
+    for (const s of tail.sessions) {
+      if (!s.attached) continue;
+      const changes = rows
+        .filter(
+          (r) =>
+            comparePositions(r, s.cursor) > 0 &&
+            s.tables.has(r.table) &&
+            r.clientId !== s.clientId &&
+            (r.spaceId ? (r.members ?? []).includes(s.userId) : r.ownerId === s.userId),
+        )
+        .map((r) => r.body);
+      if (comparePositions(next, s.cursor) > 0) s.cursor = next;
+      if (changes.length === 0) continue;
+      const syncedUntil = encodeCursor(tail.appId, s.cursor);
+      s.send('changes', { changes, syncedUntil }, syncedUntil);
+    }
+  }
+
+  /** A membership changed in this app: tell affected streams to load or drop a space. */
+  private async refreshMemberships(appId: string): Promise<void> {
+    const tail = this.tails.get(appId);
+    if (!tail?.sessions.size) return;
+    try {
+      const users = [...new Set([...tail.sessions].map((s) => s.userId))];
+      const rows: { userId: string; spaceId: string }[] = await this.dataSource.query(
+        `SELECT sm.user_id AS "userId", sm.space_id AS "spaceId"
+         FROM sync_space_members sm JOIN sync_spaces s ON s.id = sm.space_id
+         WHERE s.app_id = $1 AND sm.user_id = ANY($2::text[])`,
+        [appId, users],
+      );
+      for (const s of tail.sessions) {
+        const now = new Set(rows.filter((r) => r.userId === s.userId).map((r) => r.spaceId));
+        for (const id of now)
+          if (!s.spaces.has(id)) s.send('resync', { spaceId: id, reason: 'joined' });
+        for (const id of s.spaces)
+          if (!now.has(id)) s.send('resync', { spaceId: id, reason: 'removed' });
+        s.spaces = now;
+      }
+    } catch (err) {
+      this.logger.warn(`membership refresh failed: ${(err as Error).message}`);
+    }
+  }
+}

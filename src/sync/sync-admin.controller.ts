@@ -1,0 +1,96 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Put,
+} from '@nestjs/common';
+import {
+  ApiConflictResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import { AdminOnly } from '../common/auth/audience.decorator.js';
+import { ProblemDto } from '../common/http/problem.js';
+import { AppIdPipe } from './app-id.pipe.js';
+import { AppSettingsDto, AppSettingsResponseDto } from './dto/settings.dto.js';
+import { AddMemberDto, SpaceDto, SpaceListDto } from './dto/space.dto.js';
+import { AppSettingsService } from './settings/app-settings.service.js';
+import { SpacesService } from './spaces/spaces.service.js';
+
+const uuid = new ParseUUIDPipe();
+const ADMIN = { admin: true } as const;
+
+/** Operators: an app's settings, and every space of an app. */
+@ApiTags('Sync')
+@AdminOnly()
+@Controller('sync/apps/:appId')
+export class SyncAdminController {
+  constructor(
+    private readonly settings: AppSettingsService,
+    private readonly spaces: SpacesService,
+  ) {}
+
+  @Get('settings')
+  @ApiOkResponse({ type: AppSettingsResponseDto })
+  getSettings(@Param('appId', AppIdPipe) appId: string): Promise<AppSettingsResponseDto> {
+    return this.settings.get(appId);
+  }
+
+  @Put('settings')
+  @ApiOkResponse({ type: AppSettingsResponseDto })
+  putSettings(
+    @Param('appId', AppIdPipe) appId: string,
+    @Body() dto: AppSettingsDto,
+  ): Promise<AppSettingsResponseDto> {
+    return this.settings.put(appId, dto.publishTables);
+  }
+
+  @Get('spaces')
+  @ApiOkResponse({ type: SpaceListDto })
+  async listSpaces(@Param('appId', AppIdPipe) appId: string): Promise<SpaceListDto> {
+    return { data: await this.spaces.list(appId, ADMIN) };
+  }
+
+  @Post('spaces/:spaceId/members')
+  @HttpCode(200)
+  @ApiOkResponse({ type: SpaceDto })
+  @ApiNotFoundResponse({ type: ProblemDto })
+  addMember(
+    @Param('appId', AppIdPipe) appId: string,
+    @Param('spaceId', uuid) spaceId: string,
+    @Body() dto: AddMemberDto,
+  ): Promise<SpaceDto> {
+    return this.spaces.addMember(appId, spaceId, ADMIN, dto.userId);
+  }
+
+  @Delete('spaces/:spaceId/members/:userId')
+  @HttpCode(204)
+  @ApiNoContentResponse()
+  @ApiNotFoundResponse({ type: ProblemDto })
+  @ApiConflictResponse({ type: ProblemDto, description: 'The owner cannot be removed' })
+  removeMember(
+    @Param('appId', AppIdPipe) appId: string,
+    @Param('spaceId', uuid) spaceId: string,
+    @Param('userId') userId: string,
+  ): Promise<void> {
+    return this.spaces.removeMember(appId, spaceId, ADMIN, userId);
+  }
+
+  @Delete('spaces/:spaceId')
+  @HttpCode(204)
+  @ApiNoContentResponse()
+  @ApiNotFoundResponse({ type: ProblemDto })
+  removeSpace(
+    @Param('appId', AppIdPipe) appId: string,
+    @Param('spaceId', uuid) spaceId: string,
+  ): Promise<void> {
+    return this.spaces.remove(appId, spaceId, ADMIN);
+  }
+}

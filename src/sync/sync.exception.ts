@@ -1,0 +1,96 @@
+import { AppException } from '../common/http/app.exception.js';
+
+export enum SyncErrorCode {
+  InvalidChangeset = 'sync-invalid-changeset',
+  TooManyChanges = 'sync-too-many-changes',
+  SchemaVersionTooHigh = 'sync-schema-version-too-high',
+  InvalidCursor = 'sync-invalid-cursor',
+  CursorExpired = 'sync-cursor-expired',
+  NotSpaceMember = 'sync-not-space-member',
+  NotRecordOwner = 'sync-not-record-owner',
+  SpaceMove = 'sync-space-move',
+  SpaceNotFound = 'sync-space-not-found',
+  NotSpaceOwner = 'sync-not-space-owner',
+  OwnerStays = 'sync-owner-stays',
+}
+
+export const MAX_CHANGES = 5000;
+
+export class SyncException extends AppException {
+  static invalid(field: string, message: string) {
+    return new SyncException(SyncErrorCode.InvalidChangeset, 400, `${field} ${message}`, {
+      errors: [{ field, message }],
+    });
+  }
+  static tooManyChanges(count: number) {
+    return new SyncException(
+      SyncErrorCode.TooManyChanges,
+      413,
+      `a changeset holds at most ${MAX_CHANGES} changes (got ${count}); split it`,
+      { errors: [{ field: 'changes', message: `must hold at most ${MAX_CHANGES} changes` }] },
+    );
+  }
+  static schemaVersionTooHigh(field: string, got: number, max: number) {
+    return new SyncException(
+      SyncErrorCode.SchemaVersionTooHigh,
+      400,
+      `schemaVersion ${got} is above the maximum ${max} this server accepts`,
+      { errors: [{ field, message: `${got} is above the maximum ${max}` }] },
+    );
+  }
+  static invalidCursor(field: string, reason: string) {
+    return new SyncException(SyncErrorCode.InvalidCursor, 400, `${field} ${reason}`, {
+      errors: [{ field, message: reason }],
+    });
+  }
+  /** 410 with `reset: true`: the log below the cursor was compacted away. */
+  static cursorExpired() {
+    return new SyncException(
+      SyncErrorCode.CursorExpired,
+      410,
+      'the change log was compacted past this cursor; load the snapshot and sync from its syncedUntil',
+      { reset: true },
+    );
+  }
+  static notSpaceMember(field: string, spaceId: string) {
+    return new SyncException(
+      SyncErrorCode.NotSpaceMember,
+      403,
+      `${field}: you are not a member of space ${spaceId}`,
+      { errors: [{ field, message: `not a member of space ${spaceId}` }] },
+    );
+  }
+  static notRecordOwner(field: string, table: string, id: string) {
+    return new SyncException(
+      SyncErrorCode.NotRecordOwner,
+      403,
+      `${field}: ${table}/${id} is another user's private record`,
+      { errors: [{ field, message: 'belongs to another user' }] },
+    );
+  }
+  static spaceMove(field: string, table: string, id: string, from: string | null) {
+    return new SyncException(
+      SyncErrorCode.SpaceMove,
+      409,
+      `${field}: ${table}/${id} belongs to ${from ? `space ${from}` : 'no space'}; records do not move between spaces`,
+      { errors: [{ field, message: 'records do not move between spaces' }] },
+    );
+  }
+  static spaceNotFound(id: string) {
+    return new SyncException(SyncErrorCode.SpaceNotFound, 404, `no space ${id} in this app`);
+  }
+  static notSpaceOwner(id: string) {
+    return new SyncException(
+      SyncErrorCode.NotSpaceOwner,
+      403,
+      `only the owner of space ${id} can do this`,
+    );
+  }
+  static ownerStays(id: string) {
+    return new SyncException(
+      SyncErrorCode.OwnerStays,
+      409,
+      `the owner cannot be removed from space ${id}; delete the space instead`,
+    );
+  }
+}

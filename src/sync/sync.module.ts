@@ -1,0 +1,39 @@
+import { Module } from '@nestjs/common';
+import { BODY_LIMITS } from '../common/http/body-parsers.js';
+import { EventsModule } from '../events/events.module.js';
+import { ChangeLogRepository } from './changes/change-log.repository.js';
+import { PushService } from './changes/push.service.js';
+import { SnapshotService } from './changes/snapshot.service.js';
+import { SyncController } from './changes/sync.controller.js';
+import { SyncReadService } from './changes/sync-read.service.js';
+import { SyncCompactionJob } from './log/compaction.job.js';
+import { AppSettingsService } from './settings/app-settings.service.js';
+import { SpacesController } from './spaces/spaces.controller.js';
+import { SpacesService } from './spaces/spaces.service.js';
+import { SyncStreamHub } from './stream/stream-hub.js';
+import { SyncAdminController } from './sync-admin.controller.js';
+
+// A changeset of up to 5,000 changes may be several MiB (docs/sync-protocol.md).
+BODY_LIMITS['/sync/'] = '10mb';
+
+/**
+ * Offline-first sync for client apps: push changesets, pull by cursor, live SSE, field-level
+ * last-write-wins, shared spaces. Independent of the other feature modules; accepted changes
+ * reach them only as `sync.<table>.<op>` events on the bus. Exports nothing.
+ */
+@Module({
+  imports: [EventsModule],
+  // The admin controller first: /sync/apps/... must not be taken for an app called "apps".
+  controllers: [SyncAdminController, SpacesController, SyncController],
+  providers: [
+    ChangeLogRepository,
+    SyncReadService,
+    PushService,
+    SnapshotService,
+    SpacesService,
+    AppSettingsService,
+    SyncStreamHub,
+    SyncCompactionJob,
+  ],
+})
+export class SyncModule {}
