@@ -213,3 +213,29 @@ export function applyChange(
     }
   }
 }
+
+/**
+ * How a client merges a change it received (an effective change from the log): a pure join,
+ * never a rejection, so the arrival order does not matter. The server's own decisions
+ * (applyChange) already left out what did not take effect.
+ */
+export function mergeChange(state: RecordState, c: WireChange): void {
+  const write = (value: unknown, at: string): FieldState => ({
+    value,
+    at,
+    clientId: c.clientId,
+    eventId: c.eventId,
+  });
+  const put = (name: string, candidate: FieldState) => {
+    const current = state.fields[name];
+    if (!current || compareWrites(candidate, current) > 0) state.fields[name] = candidate;
+  };
+  if (c.op === 'insert') {
+    if (!state.insertedAt || ms(c.at!) > ms(state.insertedAt)) state.insertedAt = c.at!;
+    for (const [name, value] of Object.entries(c.data ?? {})) put(name, write(value, c.at!));
+  } else if (c.op === 'update') {
+    for (const [name, f] of Object.entries(c.fields ?? {})) put(name, write(f.value, f.at));
+  } else if (!state.deletedAt || ms(c.deletedAt!) > ms(state.deletedAt)) {
+    state.deletedAt = c.deletedAt!;
+  }
+}

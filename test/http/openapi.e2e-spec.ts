@@ -5,7 +5,7 @@ import { bearer, startTestApp, TestApp } from '../support/test-app.js';
  * Every route with the audience it accepts. A change of access shows up here in review;
  * a route missing from this table fails the test.
  */
-const ROUTES: Record<string, 'public' | 'admin' | 'admin+publisher' | 'any'> = {
+const ROUTES: Record<string, 'public' | 'admin' | 'admin+publisher' | 'any' | 'user'> = {
   'GET /health': 'public',
   'GET /health/ready': 'public',
   'GET /metrics': 'public',
@@ -32,6 +32,21 @@ const ROUTES: Record<string, 'public' | 'admin' | 'admin+publisher' | 'any'> = {
   'GET /webhooks/deliveries': 'admin',
   'GET /webhooks/deliveries/{id}': 'admin',
   'POST /webhooks/deliveries/{id}/retry': 'admin',
+  'POST /sync/{appId}': 'user',
+  'GET /sync/{appId}/pull': 'user',
+  'GET /sync/{appId}/snapshot': 'user',
+  'GET /sync/{appId}/stream': 'user',
+  'POST /sync/{appId}/spaces': 'user',
+  'GET /sync/{appId}/spaces': 'user',
+  'POST /sync/{appId}/spaces/{spaceId}/members': 'user',
+  'DELETE /sync/{appId}/spaces/{spaceId}/members/{userId}': 'user',
+  'DELETE /sync/{appId}/spaces/{spaceId}': 'user',
+  'GET /sync/apps/{appId}/settings': 'admin',
+  'PUT /sync/apps/{appId}/settings': 'admin',
+  'GET /sync/apps/{appId}/spaces': 'admin',
+  'POST /sync/apps/{appId}/spaces/{spaceId}/members': 'admin',
+  'DELETE /sync/apps/{appId}/spaces/{spaceId}/members/{userId}': 'admin',
+  'DELETE /sync/apps/{appId}/spaces/{spaceId}': 'admin',
 };
 
 const SECURITY: Record<string, string[]> = {
@@ -39,6 +54,7 @@ const SECURITY: Record<string, string[]> = {
   admin: ['admin'],
   'admin+publisher': ['admin'],
   any: ['admin', 'user'],
+  user: ['user'],
 };
 
 type Operation = {
