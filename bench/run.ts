@@ -1,7 +1,11 @@
+import { runSyncBench } from './sync.bench.js';
 import { runWebhooksBench } from './webhooks.bench.js';
 
 /** `npm run bench -- <scenario>`: prints a table and writes JSON under bench/results/. */
-const scenarios: Record<string, () => Promise<void>> = { webhooks: runWebhooksBench };
+const scenarios: Record<string, () => Promise<void>> = {
+  webhooks: runWebhooksBench,
+  sync: runSyncBench,
+};
 
 const name = process.argv[2] ?? 'webhooks';
 const run = scenarios[name];
