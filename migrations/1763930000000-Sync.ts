@@ -73,6 +73,7 @@ export class Sync1763930000000 implements MigrationInterface {
     await q.query(`CREATE INDEX sync_changes_app_pos_idx ON sync_changes (app_id, tx, seq)`);
     await q.query(`CREATE INDEX sync_changes_created_idx ON sync_changes (created_at)`);
     // response: the exact answer of a push, returned again when the same changeset is retried.
+    // eventIds are scoped per user, so one user cannot claim (and so drop) another's eventIds.
     await q.query(`
       CREATE TABLE sync_pushes (
         id          uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -86,9 +87,10 @@ export class Sync1763930000000 implements MigrationInterface {
     await q.query(`
       CREATE TABLE sync_event_ids (
         app_id      text NOT NULL,
+        user_id     text NOT NULL,
         event_id    text NOT NULL,
         push_id     uuid NOT NULL REFERENCES sync_pushes (id) ON DELETE CASCADE,
-        PRIMARY KEY (app_id, event_id)
+        PRIMARY KEY (app_id, user_id, event_id)
       )`);
     await q.query(`CREATE INDEX sync_event_ids_push_idx ON sync_event_ids (push_id)`);
     await q.query(`

@@ -167,18 +167,18 @@ export class PushService {
     const ids = dto.changes.map((c) => c.eventId);
     // A concurrent identical push waits here on the unique index until the first commits.
     const inserted: { event_id: string }[] = await m.query(
-      `INSERT INTO sync_event_ids (app_id, event_id, push_id)
-       SELECT $1, unnest($2::text[]), $3 ON CONFLICT DO NOTHING RETURNING event_id`,
-      [appId, ids, pushId],
+      `INSERT INTO sync_event_ids (app_id, user_id, event_id, push_id)
+       SELECT $1, $4, unnest($2::text[]), $3 ON CONFLICT DO NOTHING RETURNING event_id`,
+      [appId, ids, pushId, userId],
     );
     if (inserted.length === 0) {
-      const previous: { response: string | null; user_id: string }[] = await m.query(
-        `SELECT DISTINCT p.id, p.response, p.user_id FROM sync_event_ids e JOIN sync_pushes p ON p.id = e.push_id
-         WHERE e.app_id = $1 AND e.event_id = ANY($2::text[])`,
-        [appId, ids],
+      const previous: { response: string | null }[] = await m.query(
+        `SELECT DISTINCT p.id, p.response FROM sync_event_ids e JOIN sync_pushes p ON p.id = e.push_id
+         WHERE e.app_id = $1 AND e.user_id = $3 AND e.event_id = ANY($2::text[])`,
+        [appId, ids, userId],
       );
-      if (previous.length === 1 && previous[0].user_id === userId && previous[0].response)
-        throw new Replay(previous[0].response);
+      // One earlier push holding exactly these eventIds: the same changeset again.
+      if (previous.length === 1 && previous[0].response) throw new Replay(previous[0].response);
     }
     return { pushId, eventIds: new Set(inserted.map((r) => r.event_id)) };
   }

@@ -8,7 +8,6 @@ import {
   Param,
   Post,
   Query,
-  Req,
   Res,
   UseInterceptors,
 } from '@nestjs/common';
@@ -23,7 +22,7 @@ import {
   ApiProduces,
   ApiTags,
 } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { Response } from 'express';
 import { UserAuth } from '../../common/auth/audience.decorator.js';
 import { CurrentPrincipal, type Principal } from '../../common/auth/principal.js';
 import { ProblemDto } from '../../common/http/problem.js';
@@ -119,7 +118,6 @@ export class SyncController {
     @Param('appId', AppIdPipe) appId: string,
     @Query() query: StreamQueryDto,
     @CurrentPrincipal() principal: Principal,
-    @Req() req: Request,
     @Res() res: Response,
     @Headers('last-event-id') lastEventId?: string,
     @Headers('x-client-id') clientId?: string,
@@ -147,7 +145,8 @@ export class SyncController {
       cursor,
       res,
     );
-    req.on('close', () => {
+    // The response's close, not the request's: that one fires once the (empty) body is read.
+    res.on('close', () => {
       this.hub.close(session);
       session.end();
     });

@@ -52,7 +52,7 @@ function fieldWritesProblem(value: unknown): string | undefined {
 }
 
 export class ChangeDto {
-  @ApiProperty({ description: 'Unique per app (a UUID); makes the change idempotent' })
+  @ApiProperty({ description: 'Unique per user within the app (a UUID); makes the change idempotent' })
   @IsString()
   @Length(1, 200)
   eventId: string;

@@ -98,7 +98,7 @@ export class SyncStreamHub implements OnApplicationBootstrap, BeforeApplicationS
         session.userId,
       );
       session.spaces = new Set(spaces.map((s) => s.spaceId));
-      for (;;) {
+      for (let first = true; ; first = false) {
         const upTo = tail.cursor ?? undefined;
         const page = await this.reader.changesSince(
           this.dataSource.manager,
@@ -109,7 +109,7 @@ export class SyncStreamHub implements OnApplicationBootstrap, BeforeApplicationS
           { excludeClientId: session.clientId, upTo },
         );
         if (session.closed) return;
-        for (const hint of page.resync) session.send('resync', hint);
+        if (first) for (const hint of page.resync) session.send('resync', hint);
         session.cursor = page.position;
         if (page.changes.length > 0)
           session.send(
