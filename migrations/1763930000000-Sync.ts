@@ -65,22 +65,23 @@ export class Sync1763930000000 implements MigrationInterface {
         event_id    text NOT NULL,
         body        jsonb NOT NULL,
         created_at  timestamptz NOT NULL DEFAULT now(),
-        PRIMARY KEY (tx, seq)
+        PRIMARY KEY (app_id, tx, seq)
       )`);
     await q.query(
       `CREATE INDEX sync_changes_table_pos_idx ON sync_changes (app_id, table_name, tx, seq)`,
     );
-    await q.query(`CREATE INDEX sync_changes_app_pos_idx ON sync_changes (app_id, tx, seq)`);
     await q.query(`CREATE INDEX sync_changes_created_idx ON sync_changes (created_at)`);
     // response: the exact answer of a push, returned again when the same changeset is retried.
-    // eventIds are scoped per user, so one user cannot claim (and so drop) another's eventIds.
+    // Written at the end of the push's transaction; its eventIds are claimed first (no
+    // foreign key, so the push row needs no second write). eventIds are scoped per user, so
+    // one user cannot claim (and so drop) another's eventIds.
     await q.query(`
       CREATE TABLE sync_pushes (
         id          uuid PRIMARY KEY DEFAULT gen_random_uuid(),
         app_id      text NOT NULL,
         user_id     text NOT NULL,
         client_id   text NOT NULL,
-        response    text,
+        response    text NOT NULL,
         created_at  timestamptz NOT NULL DEFAULT now()
       )`);
     await q.query(`CREATE INDEX sync_pushes_created_idx ON sync_pushes (created_at)`);
@@ -89,7 +90,7 @@ export class Sync1763930000000 implements MigrationInterface {
         app_id      text NOT NULL,
         user_id     text NOT NULL,
         event_id    text NOT NULL,
-        push_id     uuid NOT NULL REFERENCES sync_pushes (id) ON DELETE CASCADE,
+        push_id     uuid NOT NULL,
         PRIMARY KEY (app_id, user_id, event_id)
       )`);
     await q.query(`CREATE INDEX sync_event_ids_push_idx ON sync_event_ids (push_id)`);

@@ -20,6 +20,17 @@ export interface LogPage {
   hasMore: boolean;
   /** Where the next read starts: the last row when more is waiting, else the watermark. */
   next: Position;
+  /**
+   * The compaction horizon as seen by the same statement. Compaction commits a new horizon
+   * before it deletes, so if this is not above the read's start, nothing the read should
+   * have returned was deleted.
+   */
+  horizon: Position | null;
+}
+
+export interface PushContext {
+  memberships: { spaceId: string; addedTx: string }[];
+  publishTables: string[];
 }
 
 export interface PageRequest {
@@ -44,10 +55,16 @@ export interface PageRequest {
 @Injectable()
 export class ChangeLogRepository {
   async page(m: EntityManager, r: PageRequest): Promise<LogPage> {
-    const rows: (Omit<LogRow, 'members'> & { xmin: string; members: string[] | null })[] =
-      await m.query(
-        `WITH w AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin)
-         SELECT w.xmin::text AS xmin, c.tx::text AS tx, c.seq::text AS seq, c.table_name AS "table",
+    const rows: (Omit<LogRow, 'members'> & {
+      xmin: string;
+      htx: string | null;
+      hseq: string | null;
+      members: string[] | null;
+    })[] = await m.query(
+      `WITH w AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin,
+                           (SELECT h.tx FROM sync_horizons h WHERE h.app_id = $1) AS htx,
+                           (SELECT h.seq FROM sync_horizons h WHERE h.app_id = $1) AS hseq)
+         SELECT w.xmin::text AS xmin, w.htx::text AS htx, w.hseq::text AS hseq, c.tx::text AS tx, c.seq::text AS seq, c.table_name AS "table",
                 c.owner_id AS "ownerId", c.space_id AS "spaceId", c.client_id AS "clientId", c.body,
                 CASE WHEN $10 AND c.space_id IS NOT NULL THEN
                   ARRAY(SELECT sm.user_id FROM sync_space_members sm WHERE sm.space_id = c.space_id)
@@ -67,26 +84,28 @@ export class ChangeLogRepository {
            LIMIT $9
          ) c ON true
          ORDER BY c.tx, c.seq`,
-        [
-          r.appId,
-          r.tables,
-          r.after.tx,
-          r.after.seq,
-          r.upTo?.tx ?? null,
-          r.upTo?.seq ?? null,
-          r.userId,
-          r.excludeClientId ?? null,
-          r.limit + 1,
-          r.userId === null,
-        ],
-      );
-    const xmin = rows[0].xmin;
+      [
+        r.appId,
+        r.tables,
+        r.after.tx,
+        r.after.seq,
+        r.upTo?.tx ?? null,
+        r.upTo?.seq ?? null,
+        r.userId,
+        r.excludeClientId ?? null,
+        r.limit + 1,
+        r.userId === null,
+      ],
+    );
+    const { xmin, htx, hseq } = rows[0];
     const found = rows.filter((row) => row.tx !== null);
     const hasMore = found.length > r.limit;
-    const page = found.slice(0, r.limit).map(({ xmin: _x, members, ...row }) => ({
-      ...row,
-      ...(r.userId === null ? { members } : {}),
-    }));
+    const page = found
+      .slice(0, r.limit)
+      .map(({ xmin: _x, htx: _h, hseq: _s, members, ...row }) => ({
+        ...row,
+        ...(r.userId === null ? { members } : {}),
+      }));
     let next: Position;
     if (hasMore) next = { tx: page[page.length - 1].tx, seq: page[page.length - 1].seq };
     else {
@@ -95,7 +114,8 @@ export class ChangeLogRepository {
       next = r.upTo && comparePositions(r.upTo, watermark) < 0 ? r.upTo : watermark;
       if (comparePositions(next, r.after) < 0) next = r.after;
     }
-    return { rows: page, hasMore, next };
+    const horizon = htx !== null && hseq !== null ? { tx: htx, seq: hseq } : null;
+    return { rows: page, hasMore, next, horizon };
   }
 
   async horizon(m: EntityManager, appId: string): Promise<Position | null> {
@@ -104,6 +124,18 @@ export class ChangeLogRepository {
       [appId],
     );
     return row ?? null;
+  }
+
+  /** What a push needs besides the records, in one round trip. */
+  async pushContext(m: EntityManager, appId: string, userId: string): Promise<PushContext> {
+    const [row]: PushContext[] = await m.query(
+      `SELECT COALESCE((SELECT publish_tables FROM sync_app_settings WHERE app_id = $1), '{}') AS "publishTables",
+              COALESCE((SELECT json_agg(json_build_object('spaceId', sm.space_id, 'addedTx', sm.added_tx::text))
+                        FROM sync_space_members sm JOIN sync_spaces s ON s.id = sm.space_id
+                        WHERE sm.user_id = $2 AND s.app_id = $1), '[]') AS memberships`,
+      [appId, userId],
+    );
+    return row;
   }
 
   /** The user's spaces in this app, with the position at which each membership was added. */

@@ -88,13 +88,16 @@ export class PushService {
     schemaVersion: number,
     dto: PushDto,
   ): Promise<string> {
-    const after = await this.reader.resolveSince(m, appId, dto.since);
-    const fresh = await this.recordEventIds(m, appId, userId, clientId, dto);
+    // The horizon (410) is checked by the read at the end, in the read's own snapshot; the
+    // transaction rolls back then, so a refused changeset writes nothing.
+    const after = this.reader.resolveSince(appId, dto.since);
+    const fresh = await this.claimEventIds(m, appId, userId, dto);
     const changes = dto.changes
       .map((c, index) => ({ c: c as IncomingChange, index }))
       .filter(({ c }) => fresh.eventIds.has(c.eventId));
 
-    const memberOf = new Set((await this.log.memberships(m, appId, userId)).map((s) => s.spaceId));
+    const context = await this.log.pushContext(m, appId, userId);
+    const memberOf = new Set(context.memberships.map((s) => s.spaceId));
     // A new record joins the space named by its first change; refuse unknown spaces before
     // any row is written (a foreign-key error would be a 500).
     const firstSpace = new Map<string, string | null>();
@@ -129,10 +132,11 @@ export class PushService {
         touched.add(state);
       }
     }
-    await this.write(m, appId, [...touched], effective, states);
+    await this.write(m, appId, [...touched], effective, states, context.publishTables);
 
     const page = await this.reader.changesSince(m, appId, userId, null, after, {
       excludeClientId: clientId,
+      memberships: context.memberships,
     });
     const response = JSON.stringify({
       serverChanges: page.changes,
@@ -143,42 +147,41 @@ export class PushService {
       hasMore: page.hasMore,
     });
     if (fresh.pushId)
-      await m.query(`UPDATE sync_pushes SET response = $2 WHERE id = $1`, [fresh.pushId, response]);
+      await m.query(
+        `INSERT INTO sync_pushes (id, app_id, user_id, client_id, response) VALUES ($1, $2, $3, $4, $5)`,
+        [fresh.pushId, appId, userId, clientId, response],
+      );
     return response;
   }
 
   /**
-   * Claims the changeset's eventIds. None new means a retry: answer with the first push's
-   * stored response (rolled back here, so the retry writes nothing).
+   * Claims the changeset's eventIds for a new push id. None new means a retry: answer with
+   * the first push's stored response (this transaction rolls back, so the retry writes
+   * nothing). A concurrent identical push waits on the unique index until the first commits.
    */
-  private async recordEventIds(
+  private async claimEventIds(
     m: EntityManager,
     appId: string,
     userId: string,
-    clientId: string,
     dto: PushDto,
   ): Promise<{ pushId: string | null; eventIds: Set<string> }> {
     if (dto.changes.length === 0) return { pushId: null, eventIds: new Set() };
     const pushId = randomUUID();
-    await m.query(
-      `INSERT INTO sync_pushes (id, app_id, user_id, client_id) VALUES ($1, $2, $3, $4)`,
-      [pushId, appId, userId, clientId],
-    );
     const ids = dto.changes.map((c) => c.eventId);
-    // A concurrent identical push waits here on the unique index until the first commits.
     const inserted: { event_id: string }[] = await m.query(
       `INSERT INTO sync_event_ids (app_id, user_id, event_id, push_id)
-       SELECT $1, $4, unnest($2::text[]), $3 ON CONFLICT DO NOTHING RETURNING event_id`,
-      [appId, ids, pushId, userId],
+       SELECT $1, $2, unnest($3::text[]), $4 ON CONFLICT DO NOTHING RETURNING event_id`,
+      [appId, userId, ids, pushId],
     );
     if (inserted.length === 0) {
-      const previous: { response: string | null }[] = await m.query(
-        `SELECT DISTINCT p.id, p.response FROM sync_event_ids e JOIN sync_pushes p ON p.id = e.push_id
-         WHERE e.app_id = $1 AND e.user_id = $3 AND e.event_id = ANY($2::text[])`,
+      const previous: { response: string }[] = await m.query(
+        `SELECT p.response FROM sync_pushes p
+         WHERE p.id IN (SELECT e.push_id FROM sync_event_ids e
+                        WHERE e.app_id = $1 AND e.user_id = $3 AND e.event_id = ANY($2::text[]))`,
         [appId, ids, userId],
       );
       // One earlier push holding exactly these eventIds: the same changeset again.
-      if (previous.length === 1 && previous[0].response) throw new Replay(previous[0].response);
+      if (previous.length === 1) throw new Replay(previous[0].response);
     }
     return { pushId, eventIds: new Set(inserted.map((r) => r.event_id)) };
   }
@@ -247,6 +250,7 @@ export class PushService {
     touched: StoredRecord[],
     effective: WireChange[],
     states: Map<string, StoredRecord>,
+    publishTables: string[],
   ): Promise<void> {
     if (touched.length > 0)
       await m.query(
@@ -268,13 +272,18 @@ export class PushService {
         ],
       );
     if (effective.length === 0) return;
+    // The NOTIFY rides along: delivered to streams (every instance) only if this commits.
     await m.query(
-      `INSERT INTO sync_changes (app_id, table_name, record_id, op, owner_id, space_id, user_id, client_id, event_id, body)
-       SELECT $1, x.body->>'table', x.body->>'id', x.body->>'op', x.owner_id, (x.body->>'spaceId')::uuid,
-              x.body->>'userId', x.body->>'clientId', x.body->>'eventId', x.body
-       FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS e(value, n)
-       CROSS JOIN LATERAL (SELECT e.value->'body' AS body, e.value->>'ownerId' AS owner_id) x
-       ORDER BY e.n`,
+      `WITH added AS (
+         INSERT INTO sync_changes (app_id, table_name, record_id, op, owner_id, space_id, user_id, client_id, event_id, body)
+         SELECT $1, x.body->>'table', x.body->>'id', x.body->>'op', x.owner_id, (x.body->>'spaceId')::uuid,
+                x.body->>'userId', x.body->>'clientId', x.body->>'eventId', x.body
+         FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS e(value, n)
+         CROSS JOIN LATERAL (SELECT e.value->'body' AS body, e.value->>'ownerId' AS owner_id) x
+         ORDER BY e.n
+         RETURNING 1
+       )
+       SELECT pg_notify($3, $1) FROM (SELECT count(*) FROM added) AS done`,
       [
         appId,
         JSON.stringify(
@@ -283,13 +292,10 @@ export class PushService {
             ownerId: states.get(key(body.table, body.id))!.ownerId,
           })),
         ),
+        SYNC_CHANNEL,
       ],
     );
-    const [settings]: { publish_tables: string[] }[] = await m.query(
-      `SELECT publish_tables FROM sync_app_settings WHERE app_id = $1`,
-      [appId],
-    );
-    const published = new Set(settings?.publish_tables ?? []);
+    const published = new Set(publishTables);
     const events = effective
       .filter((c) => published.has(c.table))
       .map((c) => ({
@@ -300,6 +306,5 @@ export class PushService {
         origin: 'sync',
       }));
     if (events.length > 0) await this.bus.publish(events, m);
-    await m.query(`SELECT pg_notify($1, $2)`, [SYNC_CHANNEL, appId]);
   }
 }

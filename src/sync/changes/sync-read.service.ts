@@ -37,21 +37,17 @@ export class SyncReadService {
    * The position a client's `since` stands for: 400 for anything we did not issue, 410
    * when the log below it was compacted (also for "from the beginning" once it was).
    */
-  async resolveSince(
-    m: EntityManager,
-    appId: string,
-    since: string | undefined,
-    field = 'since',
-  ): Promise<Position> {
-    let position = ORIGIN;
-    if (since !== undefined && since !== '') {
-      const decoded = decodeCursor(appId, since);
-      if (typeof decoded === 'string') throw SyncException.invalidCursor(field, decoded);
-      position = decoded;
-    }
-    const horizon = await this.log.horizon(m, appId);
+  resolveSince(appId: string, since: string | undefined, field = 'since'): Position {
+    if (since === undefined || since === '') return ORIGIN;
+    const decoded = decodeCursor(appId, since);
+    if (typeof decoded === 'string') throw SyncException.invalidCursor(field, decoded);
+    return decoded;
+  }
+
+  /** For a stream, which must answer 410 before it sends its headers. */
+  async assertNotCompacted(appId: string, position: Position): Promise<void> {
+    const horizon = await this.log.horizon(this.dataSource.manager, appId);
     if (horizon && comparePositions(position, horizon) < 0) throw SyncException.cursorExpired();
-    return position;
   }
 
   async changesSince(
@@ -60,7 +56,13 @@ export class SyncReadService {
     userId: string,
     tables: string[] | null,
     after: Position,
-    options: { excludeClientId?: string; limit?: number; upTo?: Position } = {},
+    options: {
+      excludeClientId?: string;
+      limit?: number;
+      upTo?: Position;
+      /** Already loaded by the caller (a push); else read here. */
+      memberships?: { spaceId: string; addedTx: string }[];
+    } = {},
   ): Promise<ChangesPage> {
     const page = await this.log.page(m, {
       appId,
@@ -71,13 +73,14 @@ export class SyncReadService {
       excludeClientId: options.excludeClientId,
       limit: options.limit ?? PAGE_LIMIT,
     });
-    // Compaction moves the horizon before it deletes: seeing the horizon still below our
-    // start after the read proves nothing we should have read was deleted under us.
-    const horizon = await this.log.horizon(m, appId);
-    if (horizon && comparePositions(after, horizon) < 0) throw SyncException.cursorExpired();
+    if (page.horizon && comparePositions(after, page.horizon) < 0)
+      throw SyncException.cursorExpired();
     return {
       changes: page.rows.map((r) => r.body),
-      resync: await this.joinedSince(m, appId, userId, after),
+      resync: this.joinedSince(
+        options.memberships ?? (await this.log.memberships(m, appId, userId)),
+        after,
+      ),
       syncedUntil: encodeCursor(appId, page.next),
       hasMore: page.hasMore,
       position: page.next,
@@ -88,14 +91,11 @@ export class SyncReadService {
    * Spaces the user joined after `after`: their earlier records are not in the delta the
    * client is about to read, so it must load the space's snapshot.
    */
-  async joinedSince(
-    m: EntityManager,
-    appId: string,
-    userId: string,
+  private joinedSince(
+    spaces: { spaceId: string; addedTx: string }[],
     after: Position,
-  ): Promise<ResyncDto[]> {
+  ): ResyncDto[] {
     if (comparePositions(after, ORIGIN) === 0) return [];
-    const spaces = await this.log.memberships(m, appId, userId);
     return spaces
       .filter((s) => BigInt(s.addedTx) >= BigInt(after.tx))
       .map((s) => ({ spaceId: s.spaceId, reason: 'joined' as const }));
@@ -108,7 +108,7 @@ export class SyncReadService {
     clientId?: string,
   ) {
     const m = this.dataSource.manager;
-    const after = await this.resolveSince(m, appId, q.since);
+    const after = this.resolveSince(appId, q.since);
     const { position: _p, ...page } = await this.changesSince(
       m,
       appId,

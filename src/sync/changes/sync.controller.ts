@@ -124,12 +124,8 @@ export class SyncController {
   ): Promise<void> {
     // Errors (bad or expired cursor) are still answered as problem+json: nothing sent yet.
     const field = lastEventId ? 'Last-Event-ID' : 'since';
-    const cursor = await this.reader.resolveSince(
-      this.reader.manager,
-      appId,
-      lastEventId || query.since,
-      field,
-    );
+    const cursor = this.reader.resolveSince(appId, lastEventId || query.since, field);
+    await this.reader.assertNotCompacted(appId, cursor);
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',

@@ -52,7 +52,9 @@ function fieldWritesProblem(value: unknown): string | undefined {
 }
 
 export class ChangeDto {
-  @ApiProperty({ description: 'Unique per user within the app (a UUID); makes the change idempotent' })
+  @ApiProperty({
+    description: 'Unique per user within the app (a UUID); makes the change idempotent',
+  })
   @IsString()
   @Length(1, 200)
   eventId: string;

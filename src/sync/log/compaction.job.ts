@@ -74,7 +74,8 @@ export class SyncCompactionJob {
         }
         // Retries older than the log are not expected; their records go with it.
         await runner.query(
-          `DELETE FROM sync_pushes WHERE created_at < now() - make_interval(days => $1)`,
+          `WITH old AS (DELETE FROM sync_pushes WHERE created_at < now() - make_interval(days => $1) RETURNING id)
+           DELETE FROM sync_event_ids WHERE push_id IN (SELECT id FROM old)`,
           [days],
         );
       } finally {
