@@ -53,7 +53,9 @@ export async function push(
 ): Promise<PushAnswer> {
   const res = await request(t.url).post(`/sync/${appId}`).set(bearer(token)).send(body);
   if (res.status !== expectStatus)
-    throw new Error(`push: expected ${expectStatus}, got ${res.status} ${JSON.stringify(res.body)}`);
+    throw new Error(
+      `push: expected ${expectStatus}, got ${res.status} ${JSON.stringify(res.body)}`,
+    );
   return res.body as PushAnswer;
 }
 
