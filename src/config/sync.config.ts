@@ -1,25 +1,8 @@
 import { registerAs } from '@nestjs/config';
-import {
-  IsInt,
-  IsString,
-  Max,
-  Min,
-  Validate,
-  ValidatorConstraint,
-  ValidatorConstraintInterface,
-} from 'class-validator';
+import { IsInt, IsString, Max, Min } from 'class-validator';
 import { parseDuration } from './duration.js';
+import { IsDuration } from './is-duration.js';
 import { ToInt, validateEnv } from './validate-env.js';
-
-@ValidatorConstraint({ name: 'duration' })
-class Duration implements ValidatorConstraintInterface {
-  validate(value: unknown) {
-    return typeof value === 'string' && parseDuration(value) !== undefined;
-  }
-  defaultMessage() {
-    return 'must be a duration such as 5m, 30s or 1h';
-  }
-}
 
 export class SyncEnv {
   /** The highest schemaVersion a changeset may declare. */
@@ -31,7 +14,7 @@ export class SyncEnv {
 
   /** A client `at` further ahead of server time than this is clamped to server time. */
   @IsString()
-  @Validate(Duration)
+  @IsDuration()
   SYNC_MAX_CLOCK_SKEW: string = '5m';
 
   @ToInt()

@@ -1,40 +1,13 @@
 import { registerAs } from '@nestjs/config';
-import {
-  IsInt,
-  IsString,
-  Max,
-  Min,
-  Validate,
-  ValidatorConstraint,
-  ValidatorConstraintInterface,
-} from 'class-validator';
+import { IsInt, IsString, Max, Min } from 'class-validator';
 import { parseDuration, parseDurationList } from './duration.js';
+import { IsDuration, IsDurationList } from './is-duration.js';
 import { ToInt, validateEnv } from './validate-env.js';
-
-@ValidatorConstraint({ name: 'durationList' })
-class DurationList implements ValidatorConstraintInterface {
-  validate(value: unknown) {
-    return typeof value === 'string' && parseDurationList(value) !== undefined;
-  }
-  defaultMessage() {
-    return 'must be comma-separated durations such as 5s,5m,30m,2h (a bare number means seconds; ms, s, m, h, d)';
-  }
-}
-
-@ValidatorConstraint({ name: 'duration' })
-class Duration implements ValidatorConstraintInterface {
-  validate(value: unknown) {
-    return typeof value === 'string' && parseDuration(value) !== undefined;
-  }
-  defaultMessage() {
-    return 'must be a duration such as 5d, 12h or 250ms';
-  }
-}
 
 export class WebhooksEnv {
   /** Delays before attempts 2, 3, ...: after the last one the delivery is failed. */
   @IsString()
-  @Validate(DurationList)
+  @IsDurationList()
   WEBHOOK_RETRY_SCHEDULE: string = '5s,5m,30m,2h,5h,10h,10h';
 
   @ToInt()
@@ -45,7 +18,7 @@ export class WebhooksEnv {
 
   /** An endpoint whose every attempt failed for this long is disabled. */
   @IsString()
-  @Validate(Duration)
+  @IsDuration()
   WEBHOOK_DISABLE_AFTER: string = '5d';
 
   @ToInt()

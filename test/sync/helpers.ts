@@ -72,3 +72,30 @@ export async function pull(
     .expect(200);
   return res.body;
 }
+
+/** Change builders for the `cards` table; eventIds are unique per call. */
+export const insertChange = (
+  id: string,
+  data: Record<string, unknown>,
+  extra: Partial<WireChange> = {},
+): WireChange => ({
+  eventId: `ins-${id}-${Math.random()}`,
+  table: 'cards',
+  id,
+  op: 'insert',
+  data,
+  ...extra,
+});
+
+export const updateChange = (
+  id: string,
+  fields: Record<string, { value: unknown; at: string }>,
+  extra: Partial<WireChange> = {},
+): WireChange => ({
+  eventId: `upd-${id}-${Math.random()}`,
+  table: 'cards',
+  id,
+  op: 'update',
+  fields,
+  ...extra,
+});

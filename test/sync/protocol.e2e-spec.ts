@@ -1,6 +1,13 @@
 import request from 'supertest';
 import { bearer, startTestApp, TestApp } from '../support/test-app.js';
-import { push, SYNC_TEST_ENV, userToken, WireChange } from './helpers.js';
+import {
+  insertChange,
+  push,
+  SYNC_TEST_ENV,
+  updateChange,
+  userToken,
+  WireChange,
+} from './helpers.js';
 
 /** Every test works in its own app id, so logs, records and cursors never mix. */
 let appSeq = 0;
@@ -16,31 +23,9 @@ function withPlus2(iso: string): string {
   return `${d.toISOString().slice(0, 19)}+02:00`;
 }
 
-const insert = (
-  id: string,
-  data: Record<string, unknown>,
-  extra: Partial<WireChange> = {},
-): WireChange => ({
-  eventId: `ins-${id}-${Math.random()}`,
-  table: 'cards',
-  id,
-  op: 'insert',
-  data,
-  ...extra,
-});
+const insert = insertChange;
 
-const update = (
-  id: string,
-  fields: Record<string, { value: unknown; at: string }>,
-  extra: Partial<WireChange> = {},
-): WireChange => ({
-  eventId: `upd-${id}-${Math.random()}`,
-  table: 'cards',
-  id,
-  op: 'update',
-  fields,
-  ...extra,
-});
+const update = updateChange;
 
 const del = (id: string, deletedAt: string, extra: Partial<WireChange> = {}): WireChange => ({
   eventId: `del-${id}-${Math.random()}`,

@@ -2,39 +2,24 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { SyncCompactionJob } from '../../src/sync/log/compaction.job.js';
 import { bearer, startTestApp, TestApp, waitFor } from '../support/test-app.js';
-import { push, SYNC_TEST_ENV, userToken, WireChange } from './helpers.js';
+import {
+  insertChange,
+  push,
+  SYNC_TEST_ENV,
+  updateChange,
+  userToken,
+  WireChange,
+} from './helpers.js';
 
 let appSeq = 0;
 const newApp = () => `spaces-${++appSeq}`;
 const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
 const MIN = 60_000;
 
-const insert = (
-  id: string,
-  data: Record<string, unknown>,
-  extra: Partial<WireChange> = {},
-): WireChange => ({
-  eventId: `ins-${id}-${Math.random()}`,
-  table: 'cards',
-  id,
-  op: 'insert',
-  data,
-  at: ago(MIN),
-  ...extra,
-});
+const insert = (id: string, data: Record<string, unknown>, extra: Partial<WireChange> = {}) =>
+  insertChange(id, data, { at: ago(MIN), ...extra });
 
-const update = (
-  id: string,
-  fields: Record<string, { value: unknown; at: string }>,
-  extra: Partial<WireChange> = {},
-): WireChange => ({
-  eventId: `upd-${id}-${Math.random()}`,
-  table: 'cards',
-  id,
-  op: 'update',
-  fields,
-  ...extra,
-});
+const update = updateChange;
 
 interface SseEvent {
   event: string;
