@@ -28,6 +28,16 @@ export interface LogPage {
   horizon: Position | null;
 }
 
+/**
+ * What a push needs besides the records, as select-list columns for `$1` = app id and
+ * `$2` = user id, so the push can fetch it in the statement that claims its eventIds.
+ */
+export const PUSH_CONTEXT_COLUMNS = `
+  COALESCE((SELECT publish_tables FROM sync_app_settings WHERE app_id = $1), '{}') AS "publishTables",
+  COALESCE((SELECT json_agg(json_build_object('spaceId', sm.space_id, 'addedTx', sm.added_tx::text))
+            FROM sync_space_members sm JOIN sync_spaces s ON s.id = sm.space_id
+            WHERE sm.user_id = $2 AND s.app_id = $1), '[]') AS memberships`;
+
 export interface PushContext {
   memberships: { spaceId: string; addedTx: string }[];
   publishTables: string[];
@@ -124,18 +134,6 @@ export class ChangeLogRepository {
       [appId],
     );
     return row ?? null;
-  }
-
-  /** What a push needs besides the records, in one round trip. */
-  async pushContext(m: EntityManager, appId: string, userId: string): Promise<PushContext> {
-    const [row]: PushContext[] = await m.query(
-      `SELECT COALESCE((SELECT publish_tables FROM sync_app_settings WHERE app_id = $1), '{}') AS "publishTables",
-              COALESCE((SELECT json_agg(json_build_object('spaceId', sm.space_id, 'addedTx', sm.added_tx::text))
-                        FROM sync_space_members sm JOIN sync_spaces s ON s.id = sm.space_id
-                        WHERE sm.user_id = $2 AND s.app_id = $1), '[]') AS memberships`,
-      [appId, userId],
-    );
-    return row;
   }
 
   /** The user's spaces in this app, with the position at which each membership was added. */

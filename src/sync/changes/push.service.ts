@@ -6,7 +6,7 @@ import { EventBus } from '../../events/event-bus.js';
 import type { PushDto } from '../dto/push.dto.js';
 import { applyChange, Clamp, Conflict, IncomingChange, RecordState, WireChange } from '../merge.js';
 import { MAX_CHANGES, SyncException } from '../sync.exception.js';
-import { ChangeLogRepository } from './change-log.repository.js';
+import { ChangeLogRepository, PUSH_CONTEXT_COLUMNS, PushContext } from './change-log.repository.js';
 import { SyncReadService } from './sync-read.service.js';
 
 /** NOTIFY channel: "app <payload> has new changes". */
@@ -88,15 +88,14 @@ export class PushService {
     schemaVersion: number,
     dto: PushDto,
   ): Promise<string> {
-    // The horizon (410) is checked by the read at the end, in the read's own snapshot; the
-    // transaction rolls back then, so a refused changeset writes nothing.
+    // Round trips are most of a push's cost, so: claim eventIds and load the context in one
+    // statement, lock the records, read the answer, then write everything in one statement.
     const after = this.reader.resolveSince(appId, dto.since);
-    const fresh = await this.claimEventIds(m, appId, userId, dto);
+    const { pushId, claimed, context } = await this.claim(m, appId, userId, dto);
     const changes = dto.changes
       .map((c, index) => ({ c: c as IncomingChange, index }))
-      .filter(({ c }) => fresh.eventIds.has(c.eventId));
+      .filter(({ c }) => claimed.has(c.eventId));
 
-    const context = await this.log.pushContext(m, appId, userId);
     const memberOf = new Set(context.memberships.map((s) => s.spaceId));
     // A new record joins the space named by its first change; refuse unknown spaces before
     // any row is written (a foreign-key error would be a 500).
@@ -108,6 +107,14 @@ export class PushService {
       if (!firstSpace.has(k)) firstSpace.set(k, c.spaceId ?? null);
     }
     const states = await this.lockRecords(m, appId, userId, firstSpace);
+
+    // Other clients' changes, read before ours are written: ours are excluded either way
+    // (this client's, and this transaction's id is not below the watermark). The read also
+    // checks the compaction horizon (410), which rolls everything back.
+    const page = await this.reader.changesSince(m, appId, userId, null, after, {
+      excludeClientId: clientId,
+      memberships: context.memberships,
+    });
 
     const nowMs = Date.now();
     const ctx = {
@@ -132,12 +139,6 @@ export class PushService {
         touched.add(state);
       }
     }
-    await this.write(m, appId, [...touched], effective, states, context.publishTables);
-
-    const page = await this.reader.changesSince(m, appId, userId, null, after, {
-      excludeClientId: clientId,
-      memberships: context.memberships,
-    });
     const response = JSON.stringify({
       serverChanges: page.changes,
       conflicts,
@@ -146,34 +147,43 @@ export class PushService {
       syncedUntil: page.syncedUntil,
       hasMore: page.hasMore,
     });
-    if (fresh.pushId)
-      await m.query(
-        `INSERT INTO sync_pushes (id, app_id, user_id, client_id, response) VALUES ($1, $2, $3, $4, $5)`,
-        [fresh.pushId, appId, userId, clientId, response],
+    if (pushId) {
+      await this.write(
+        m,
+        { appId, userId, clientId, pushId, response },
+        [...touched],
+        effective,
+        states,
       );
+      await this.publish(m, appId, effective, context.publishTables);
+    }
     return response;
   }
 
   /**
-   * Claims the changeset's eventIds for a new push id. None new means a retry: answer with
-   * the first push's stored response (this transaction rolls back, so the retry writes
-   * nothing). A concurrent identical push waits on the unique index until the first commits.
+   * Claims the changeset's eventIds for a new push id, and loads memberships and published
+   * tables, in one statement. None claimed means a retry: answer with the first push's stored
+   * response (this transaction rolls back, so the retry writes nothing). A concurrent
+   * identical push waits on the unique index until the first commits.
    */
-  private async claimEventIds(
+  private async claim(
     m: EntityManager,
     appId: string,
     userId: string,
     dto: PushDto,
-  ): Promise<{ pushId: string | null; eventIds: Set<string> }> {
-    if (dto.changes.length === 0) return { pushId: null, eventIds: new Set() };
-    const pushId = randomUUID();
+  ): Promise<{ pushId: string | null; claimed: Set<string>; context: PushContext }> {
+    const pushId = dto.changes.length > 0 ? randomUUID() : null;
     const ids = dto.changes.map((c) => c.eventId);
-    const inserted: { event_id: string }[] = await m.query(
-      `INSERT INTO sync_event_ids (app_id, user_id, event_id, push_id)
-       SELECT $1, $2, unnest($3::text[]), $4 ON CONFLICT DO NOTHING RETURNING event_id`,
+    const [row]: (PushContext & { claimed: string[] })[] = await m.query(
+      `WITH claimed AS (
+         INSERT INTO sync_event_ids (app_id, user_id, event_id, push_id)
+         SELECT $1, $2, unnest($3::text[]), $4::uuid WHERE $4::uuid IS NOT NULL
+         ON CONFLICT DO NOTHING RETURNING event_id
+       )
+       SELECT ARRAY(SELECT event_id FROM claimed) AS claimed, ${PUSH_CONTEXT_COLUMNS}`,
       [appId, userId, ids, pushId],
     );
-    if (inserted.length === 0) {
+    if (pushId && row.claimed.length === 0) {
       const previous: { response: string }[] = await m.query(
         `SELECT p.response FROM sync_pushes p
          WHERE p.id IN (SELECT e.push_id FROM sync_event_ids e
@@ -183,7 +193,11 @@ export class PushService {
       // One earlier push holding exactly these eventIds: the same changeset again.
       if (previous.length === 1) throw new Replay(previous[0].response);
     }
-    return { pushId, eventIds: new Set(inserted.map((r) => r.event_id)) };
+    return {
+      pushId,
+      claimed: new Set(row.claimed),
+      context: { memberships: row.memberships, publishTables: row.publishTables },
+    };
   }
 
   /** Creates missing records (owned by the pusher) and locks all of them in key order. */
@@ -244,57 +258,71 @@ export class PushService {
       throw SyncException.notRecordOwner(`changes[${index}].id`, c.table, c.id);
   }
 
+  /**
+   * Records, log rows, the push's stored answer and the NOTIFY in one statement. The NOTIFY
+   * reaches streams on every instance only if this commits.
+   */
   private async write(
     m: EntityManager,
-    appId: string,
+    push: { appId: string; userId: string; clientId: string; pushId: string; response: string },
     touched: StoredRecord[],
     effective: WireChange[],
     states: Map<string, StoredRecord>,
-    publishTables: string[],
   ): Promise<void> {
-    if (touched.length > 0)
-      await m.query(
-        `UPDATE sync_records r SET fields = x.fields, inserted_at = x.inserted_at, deleted_at = x.deleted_at, updated_at = now()
+    await m.query(
+      `WITH updated AS (
+         UPDATE sync_records r SET fields = x.fields, inserted_at = x.inserted_at, deleted_at = x.deleted_at, updated_at = now()
          FROM jsonb_to_recordset($2::jsonb) AS x(table_name text, record_id text, fields jsonb,
            inserted_at timestamptz, deleted_at timestamptz)
-         WHERE r.app_id = $1 AND r.table_name = x.table_name AND r.record_id = x.record_id`,
-        [
-          appId,
-          JSON.stringify(
-            touched.map((s) => ({
-              table_name: s.table,
-              record_id: s.id,
-              fields: s.fields,
-              inserted_at: s.insertedAt,
-              deleted_at: s.deletedAt,
-            })),
-          ),
-        ],
-      );
-    if (effective.length === 0) return;
-    // The NOTIFY rides along: delivered to streams (every instance) only if this commits.
-    await m.query(
-      `WITH added AS (
+         WHERE r.app_id = $1 AND r.table_name = x.table_name AND r.record_id = x.record_id
+         RETURNING 1
+       ), added AS (
          INSERT INTO sync_changes (app_id, table_name, record_id, op, owner_id, space_id, user_id, client_id, event_id, body)
          SELECT $1, x.body->>'table', x.body->>'id', x.body->>'op', x.owner_id, (x.body->>'spaceId')::uuid,
                 x.body->>'userId', x.body->>'clientId', x.body->>'eventId', x.body
-         FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS e(value, n)
+         FROM jsonb_array_elements($3::jsonb) WITH ORDINALITY AS e(value, n)
          CROSS JOIN LATERAL (SELECT e.value->'body' AS body, e.value->>'ownerId' AS owner_id) x
          ORDER BY e.n
          RETURNING 1
+       ), pushed AS (
+         INSERT INTO sync_pushes (id, app_id, user_id, client_id, response) VALUES ($4, $1, $5, $6, $7)
+         RETURNING 1
        )
-       SELECT pg_notify($3, $1) FROM (SELECT count(*) FROM added) AS done`,
+       SELECT (SELECT count(*) FROM updated) AS updated, (SELECT count(*) FROM pushed) AS pushed,
+              CASE WHEN (SELECT count(*) FROM added) > 0 THEN pg_notify($8, $1) END AS notified`,
       [
-        appId,
+        push.appId,
+        JSON.stringify(
+          touched.map((s) => ({
+            table_name: s.table,
+            record_id: s.id,
+            fields: s.fields,
+            inserted_at: s.insertedAt,
+            deleted_at: s.deletedAt,
+          })),
+        ),
         JSON.stringify(
           effective.map((body) => ({
             body,
             ownerId: states.get(key(body.table, body.id))!.ownerId,
           })),
         ),
+        push.pushId,
+        push.userId,
+        push.clientId,
+        push.response,
         SYNC_CHANNEL,
       ],
     );
+  }
+
+  /** `sync.<table>.<op>` on the bus, in this transaction, for the tables the app opted into. */
+  private async publish(
+    m: EntityManager,
+    appId: string,
+    effective: WireChange[],
+    publishTables: string[],
+  ): Promise<void> {
     const published = new Set(publishTables);
     const events = effective
       .filter((c) => published.has(c.table))
