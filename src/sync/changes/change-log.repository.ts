@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { comparePositions, Position } from '../cursor.js';
-import type { WireChange } from '../merge.js';
 
 export interface LogRow {
   tx: string;
@@ -10,7 +9,11 @@ export interface LogRow {
   ownerId: string;
   spaceId: string | null;
   clientId: string;
-  body: WireChange;
+  /**
+   * The change as JSON text, exactly as stored: answers are assembled from these strings,
+   * so serving a change costs no parse and no re-serialisation.
+   */
+  json: string;
   /** Tail reads only: the space's members at read time (membership is never cached). */
   members?: string[] | null;
 }
@@ -75,7 +78,7 @@ export class ChangeLogRepository {
                            (SELECT h.tx FROM sync_horizons h WHERE h.app_id = $1) AS htx,
                            (SELECT h.seq FROM sync_horizons h WHERE h.app_id = $1) AS hseq)
          SELECT w.xmin::text AS xmin, w.htx::text AS htx, w.hseq::text AS hseq, c.tx::text AS tx, c.seq::text AS seq, c.table_name AS "table",
-                c.owner_id AS "ownerId", c.space_id AS "spaceId", c.client_id AS "clientId", c.body,
+                c.owner_id AS "ownerId", c.space_id AS "spaceId", c.client_id AS "clientId", c.body::text AS json,
                 CASE WHEN $10 AND c.space_id IS NOT NULL THEN
                   ARRAY(SELECT sm.user_id FROM sync_space_members sm WHERE sm.space_id = c.space_id)
                 END AS members

@@ -7,7 +7,7 @@ import type { PushDto } from '../dto/push.dto.js';
 import { applyChange, Clamp, Conflict, IncomingChange, RecordState, WireChange } from '../merge.js';
 import { MAX_CHANGES, SyncException } from '../sync.exception.js';
 import { ChangeLogRepository, PUSH_CONTEXT_COLUMNS, PushContext } from './change-log.repository.js';
-import { SyncReadService } from './sync-read.service.js';
+import { SyncReadService, withChanges } from './sync-read.service.js';
 
 /** NOTIFY channel: "app <payload> has new changes". */
 export const SYNC_CHANNEL = 'hub_sync';
@@ -139,8 +139,7 @@ export class PushService {
         touched.add(state);
       }
     }
-    const response = JSON.stringify({
-      serverChanges: page.changes,
+    const response = withChanges('serverChanges', page.changes, {
       conflicts,
       clamped,
       resync: page.resync,

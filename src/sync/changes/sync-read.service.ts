@@ -5,14 +5,14 @@ import { DataSource, EntityManager } from 'typeorm';
 import { syncConfig } from '../../config/sync.config.js';
 import { comparePositions, decodeCursor, encodeCursor, ORIGIN, Position } from '../cursor.js';
 import type { ResyncDto } from '../dto/responses.dto.js';
-import type { WireChange } from '../merge.js';
 import { SyncException } from '../sync.exception.js';
 import { ChangeLogRepository } from './change-log.repository.js';
 
 export const PAGE_LIMIT = 1000;
 
 export interface ChangesPage {
-  changes: WireChange[];
+  /** Each change as JSON text (see LogRow.json). */
+  changes: string[];
   resync: ResyncDto[];
   syncedUntil: string;
   hasMore: boolean;
@@ -76,7 +76,7 @@ export class SyncReadService {
     if (page.horizon && comparePositions(after, page.horizon) < 0)
       throw SyncException.cursorExpired();
     return {
-      changes: page.rows.map((r) => r.body),
+      changes: page.rows.map((r) => r.json),
       resync: this.joinedSince(
         options.memberships ?? (await this.log.memberships(m, appId, userId)),
         after,
@@ -101,22 +101,29 @@ export class SyncReadService {
       .map((s) => ({ spaceId: s.spaceId, reason: 'joined' as const }));
   }
 
+  /** The answer as JSON text (changes spliced in as stored). */
   async pull(
     appId: string,
     userId: string,
     q: { collection: string; since?: string; limit?: number },
     clientId?: string,
-  ) {
+  ): Promise<string> {
     const m = this.dataSource.manager;
     const after = this.resolveSince(appId, q.since);
-    const { position: _p, ...page } = await this.changesSince(
-      m,
-      appId,
-      userId,
-      [q.collection],
-      after,
-      { excludeClientId: clientId, limit: q.limit ?? PAGE_LIMIT },
-    );
-    return page;
+    const page = await this.changesSince(m, appId, userId, [q.collection], after, {
+      excludeClientId: clientId,
+      limit: q.limit ?? PAGE_LIMIT,
+    });
+    return withChanges('changes', page.changes, {
+      resync: page.resync,
+      syncedUntil: page.syncedUntil,
+      hasMore: page.hasMore,
+    });
   }
+}
+
+/** `{"<key>":[...changes],...rest}` built from JSON texts, without parsing them. */
+export function withChanges(key: string, changes: string[], rest: object): string {
+  const tail = JSON.stringify(rest);
+  return `{"${key}":[${changes.join(',')}]${tail === '{}' ? '}' : `,${tail.slice(1)}`}`;
 }

@@ -81,6 +81,7 @@ export class SyncController {
   }
 
   @Get(':appId/pull')
+  @Header('content-type', 'application/json; charset=utf-8')
   @ApiOperation({ summary: 'Changes of one table since a cursor' })
   @clientIdHeader
   @ApiOkResponse({ type: PullResponseDto })
@@ -89,7 +90,7 @@ export class SyncController {
     @Query() query: PullQueryDto,
     @CurrentPrincipal() principal: Principal,
     @Headers('x-client-id') clientId?: string,
-  ): Promise<PullResponseDto> {
+  ): Promise<string> {
     return this.reader.pull(appId, principal.id, query, clientId || undefined);
   }
 

@@ -14,7 +14,7 @@ import { syncConfig } from '../../config/sync.config.js';
 import { PgListener } from '../../database/pg-listener.js';
 import { ChangeLogRepository, LogRow } from '../changes/change-log.repository.js';
 import { SYNC_CHANNEL } from '../changes/push.service.js';
-import { SyncReadService } from '../changes/sync-read.service.js';
+import { SyncReadService, withChanges } from '../changes/sync-read.service.js';
 import { comparePositions, encodeCursor, Position } from '../cursor.js';
 import { SPACE_MEMBERS_CHANNEL } from '../spaces/spaces.service.js';
 import { StreamSession } from './stream-session.js';
@@ -112,9 +112,9 @@ export class SyncStreamHub implements OnApplicationBootstrap, BeforeApplicationS
         if (first) for (const hint of page.resync) session.send('resync', hint);
         session.cursor = page.position;
         if (page.changes.length > 0)
-          session.send(
+          session.sendJson(
             'changes',
-            { changes: page.changes, syncedUntil: page.syncedUntil },
+            withChanges('changes', page.changes, { syncedUntil: page.syncedUntil }),
             page.syncedUntil,
           );
         if (page.hasMore) continue;
@@ -183,21 +183,35 @@ export class SyncStreamHub implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   private dispatch(tail: Tail, rows: LogRow[], next: Position): void {
+    // Sessions that see the same rows share one serialised event (1,000 streams of one
+    // space cost one string, not 1,000).
+    const built = new Map<string, string>();
     for (const s of tail.sessions) {
       if (!s.attached) continue;
-      const changes = rows
-        .filter(
-          (r) =>
-            comparePositions(r, s.cursor) > 0 &&
-            s.tables.has(r.table) &&
-            r.clientId !== s.clientId &&
-            (r.spaceId ? (r.members ?? []).includes(s.userId) : r.ownerId === s.userId),
+      const visible: number[] = [];
+      rows.forEach((r, i) => {
+        if (
+          comparePositions(r, s.cursor) > 0 &&
+          s.tables.has(r.table) &&
+          r.clientId !== s.clientId &&
+          (r.spaceId ? (r.members ?? []).includes(s.userId) : r.ownerId === s.userId)
         )
-        .map((r) => r.body);
+          visible.push(i);
+      });
       if (comparePositions(next, s.cursor) > 0) s.cursor = next;
-      if (changes.length === 0) continue;
+      if (visible.length === 0) continue;
       const syncedUntil = encodeCursor(tail.appId, s.cursor);
-      s.send('changes', { changes, syncedUntil }, syncedUntil);
+      const cacheKey = `${syncedUntil}|${visible.join(',')}`;
+      let json = built.get(cacheKey);
+      if (json === undefined) {
+        json = withChanges(
+          'changes',
+          visible.map((i) => rows[i].json),
+          { syncedUntil },
+        );
+        built.set(cacheKey, json);
+      }
+      s.sendJson('changes', json, syncedUntil);
     }
   }
 

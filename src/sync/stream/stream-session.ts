@@ -22,8 +22,13 @@ export class StreamSession {
   ) {}
 
   send(event: string, data: unknown, id?: string): void {
+    this.sendJson(event, JSON.stringify(data), id);
+  }
+
+  /** `json` must be one line of JSON (JSON.stringify output and our stored changes are). */
+  sendJson(event: string, json: string, id?: string): void {
     if (this.closed) return;
-    this.res.write(`${id ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    this.res.write(`${id ? `id: ${id}\n` : ''}event: ${event}\ndata: ${json}\n\n`);
     if (this.res.writableLength > MAX_BUFFERED_BYTES) this.end();
   }
 
