@@ -67,8 +67,13 @@ export class Sync1763930000000 implements MigrationInterface {
         created_at  timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (app_id, tx, seq)
       )`);
+    // Reads for a user merge their private rows with each of their spaces' rows, each range
+    // in order from one of these (every row is in exactly one of them).
     await q.query(
-      `CREATE INDEX sync_changes_table_pos_idx ON sync_changes (app_id, table_name, tx, seq)`,
+      `CREATE INDEX sync_changes_private_idx ON sync_changes (app_id, owner_id, tx, seq) WHERE space_id IS NULL`,
+    );
+    await q.query(
+      `CREATE INDEX sync_changes_space_idx ON sync_changes (space_id, tx, seq) WHERE space_id IS NOT NULL`,
     );
     await q.query(`CREATE INDEX sync_changes_created_idx ON sync_changes (created_at)`);
     // response: the exact answer of a push, returned again when the same changeset is retried.

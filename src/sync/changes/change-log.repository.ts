@@ -59,6 +59,39 @@ export interface PageRequest {
   limit: number;
 }
 
+/** Conditions every read shares ($1 app, $2 tables or null, $3/$4 after, $5/$6 upTo, $8 client to leave out). */
+const RANGE = `lc.app_id = $1
+  AND ($2::text[] IS NULL OR lc.table_name = ANY($2::text[]))
+  AND (lc.tx, lc.seq) > ($3::xid8, $4::bigint)
+  AND lc.tx < w.xmin
+  AND ($5::xid8 IS NULL OR (lc.tx, lc.seq) <= ($5::xid8, $6::bigint))
+  AND ($8::text IS NULL OR lc.client_id <> $8)`;
+
+/** The stream tail: every row of the app, in order (primary key). */
+// ($7, the user, is null here; it is named so that every parameter has a type.)
+const TAIL_ROWS = `SELECT lc.* FROM sync_changes lc WHERE ${RANGE} AND $7::text IS NULL
+  ORDER BY lc.tx, lc.seq LIMIT $9`;
+
+/**
+ * What user $7 may see: their private rows, and the rows of each space they belong to, each
+ * read in order from its own index and merged. The cost follows the user's own traffic, not
+ * the whole app's.
+ */
+const USER_ROWS = `
+  SELECT * FROM (
+    (SELECT lc.* FROM sync_changes lc
+     WHERE ${RANGE} AND lc.space_id IS NULL AND lc.owner_id = $7
+     ORDER BY lc.tx, lc.seq LIMIT $9)
+    UNION ALL
+    (SELECT sc.* FROM sync_space_members sm
+     CROSS JOIN LATERAL (
+       SELECT lc.* FROM sync_changes lc
+       WHERE ${RANGE} AND lc.space_id = sm.space_id
+       ORDER BY lc.tx, lc.seq LIMIT $9) sc
+     WHERE sm.user_id = $7)
+  ) visible
+  ORDER BY visible.tx, visible.seq LIMIT $9`;
+
 /**
  * Reads of the change log in (tx, seq) order. Every read stops below the transaction-id
  * watermark `pg_snapshot_xmin(pg_current_snapshot())`, taken in the same statement: rows of
@@ -82,20 +115,7 @@ export class ChangeLogRepository {
                 CASE WHEN $10 AND c.space_id IS NOT NULL THEN
                   ARRAY(SELECT sm.user_id FROM sync_space_members sm WHERE sm.space_id = c.space_id)
                 END AS members
-         FROM w LEFT JOIN LATERAL (
-           SELECT lc.* FROM sync_changes lc
-           WHERE lc.app_id = $1
-             AND ($2::text[] IS NULL OR lc.table_name = ANY($2::text[]))
-             AND (lc.tx, lc.seq) > ($3::xid8, $4::bigint)
-             AND lc.tx < w.xmin
-             AND ($5::xid8 IS NULL OR (lc.tx, lc.seq) <= ($5::xid8, $6::bigint))
-             AND ($7::text IS NULL
-                  OR (lc.space_id IS NULL AND lc.owner_id = $7)
-                  OR lc.space_id IN (SELECT sm.space_id FROM sync_space_members sm WHERE sm.user_id = $7))
-             AND ($8::text IS NULL OR lc.client_id <> $8)
-           ORDER BY lc.tx, lc.seq
-           LIMIT $9
-         ) c ON true
+         FROM w LEFT JOIN LATERAL (${r.userId === null ? TAIL_ROWS : USER_ROWS}) c ON true
          ORDER BY c.tx, c.seq`,
       [
         r.appId,
