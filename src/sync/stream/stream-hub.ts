@@ -41,6 +41,8 @@ interface Tail {
 export class SyncStreamHub implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(SyncStreamHub.name);
   private readonly tails = new Map<string, Tail>();
+  /** Shutting down: a stream opened now ends at once (the client reconnects elsewhere). */
+  private draining = false;
   private heartbeat?: NodeJS.Timeout;
   private poll?: NodeJS.Timeout;
   // An empty payload comes after the listener reconnected: anything may have changed.
@@ -77,6 +79,7 @@ export class SyncStreamHub implements OnApplicationBootstrap, BeforeApplicationS
   endAll(): void {
     clearInterval(this.heartbeat);
     clearInterval(this.poll);
+    this.draining = true;
     for (const tail of this.tails.values()) for (const s of tail.sessions) s.end();
     this.tails.clear();
   }
@@ -89,6 +92,7 @@ export class SyncStreamHub implements OnApplicationBootstrap, BeforeApplicationS
 
   /** Sends the backlog from the session's cursor, then hands it to the live tail. */
   async open(session: StreamSession): Promise<void> {
+    if (this.draining) return session.end();
     const tail = this.tail(session.appId);
     tail.sessions.add(session);
     try {
@@ -162,15 +166,21 @@ export class SyncStreamHub implements OnApplicationBootstrap, BeforeApplicationS
     try {
       do {
         tail.again = false;
-        if (tail.cursor === null) return;
+        const from = tail.cursor;
+        if (from === null) return;
         const page = await this.log.page(this.dataSource.manager, {
           appId: tail.appId,
           tables: null,
-          after: tail.cursor,
+          after: from,
           userId: null,
           limit: 1000,
         });
         if (tail.cursor === null) return; // every session left meanwhile
+        if (tail.cursor !== from) {
+          // Every session left and a new one restarted the tail meanwhile: read again.
+          tail.again = true;
+          continue;
+        }
         this.dispatch(tail, page.rows, page.next);
         tail.cursor = page.next;
         if (page.hasMore) tail.again = true;
