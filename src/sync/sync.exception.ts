@@ -12,6 +12,7 @@ export enum SyncErrorCode {
   SpaceNotFound = 'sync-space-not-found',
   NotSpaceOwner = 'sync-not-space-owner',
   OwnerStays = 'sync-owner-stays',
+  RecordGone = 'sync-record-gone',
 }
 
 export const MAX_CHANGES = 5000;
@@ -74,6 +75,13 @@ export class SyncException extends AppException {
       409,
       `${field}: ${table}/${id} belongs to ${from ? `space ${from}` : 'no space'}; records do not move between spaces`,
       { errors: [{ field, message: 'records do not move between spaces' }] },
+    );
+  }
+  static recordGone(field: string, table: string, id: string) {
+    return new SyncException(
+      SyncErrorCode.RecordGone,
+      409,
+      `${field}: ${table}/${id} was deleted with its space while this push ran; push again`,
     );
   }
   static spaceNotFound(id: string) {

@@ -129,7 +129,9 @@ export class PushService {
     const clamped: Clamp[] = [];
     const touched = new Set<StoredRecord>();
     for (const { c, index } of changes) {
-      const state = states.get(key(c.table, c.id))!;
+      const state = states.get(key(c.table, c.id));
+      // Only if its space was deleted between creating and locking it: the client retries.
+      if (!state) throw SyncException.recordGone(`changes[${index}]`, c.table, c.id);
       this.authorize(state, c, index, userId, memberOf);
       const result = applyChange(state, c, ctx);
       conflicts.push(...result.conflicts);
