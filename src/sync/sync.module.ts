@@ -12,6 +12,7 @@ import { SpacesController } from './spaces/spaces.controller.js';
 import { SpacesService } from './spaces/spaces.service.js';
 import { SyncStreamHub } from './stream/stream-hub.js';
 import { SyncAdminController } from './sync-admin.controller.js';
+import { SyncMetrics } from './sync-metrics.js';
 
 // A changeset of up to 5,000 changes may be several MiB (docs/sync-protocol.md).
 BODY_LIMITS['/sync/'] = '10mb';
@@ -34,6 +35,7 @@ BODY_LIMITS['/sync/'] = '10mb';
     AppSettingsService,
     SyncStreamHub,
     SyncCompactionJob,
+    SyncMetrics,
   ],
 })
 export class SyncModule {}

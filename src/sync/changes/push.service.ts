@@ -5,6 +5,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { EventBus } from '../../events/event-bus.js';
 import type { PushDto } from '../dto/push.dto.js';
 import { applyChange, Clamp, Conflict, IncomingChange, RecordState, WireChange } from '../merge.js';
+import { SyncMetrics } from '../sync-metrics.js';
 import { MAX_CHANGES, SyncException } from '../sync.exception.js';
 import { ChangeLogRepository, PUSH_CONTEXT_COLUMNS, PushContext } from './change-log.repository.js';
 import { SyncReadService, withChanges } from './sync-read.service.js';
@@ -38,6 +39,7 @@ export class PushService {
     private readonly reader: SyncReadService,
     private readonly log: ChangeLogRepository,
     private readonly bus: EventBus,
+    private readonly metrics: SyncMetrics,
   ) {}
 
   /** The answer as JSON text: a retry gets these exact bytes again. */
@@ -47,13 +49,23 @@ export class PushService {
       throw SyncException.invalid('clientId', 'is required (body clientId or X-Client-Id header)');
     this.check(dto);
     const schemaVersion = dto.schemaVersion ?? 1;
+    const stop = this.metrics.pushDuration.startTimer();
     try {
-      return await this.dataSource.transaction((m) =>
+      const response = await this.dataSource.transaction((m) =>
         this.apply(m, appId, userId, clientId, schemaVersion, dto),
       );
+      this.metrics.pushes.inc({ outcome: 'applied' });
+      return response;
     } catch (err) {
-      if (err instanceof Replay) return err.response;
+      if (err instanceof Replay) {
+        this.metrics.pushes.inc({ outcome: 'replayed' });
+        this.metrics.changes.inc({ result: 'duplicate' }, dto.changes.length);
+        return err.response;
+      }
+      this.metrics.pushes.inc({ outcome: 'refused' });
       throw err;
+    } finally {
+      stop();
     }
   }
 
@@ -141,6 +153,9 @@ export class PushService {
         touched.add(state);
       }
     }
+    this.metrics.changes.inc({ result: 'effective' }, effective.length);
+    this.metrics.changes.inc({ result: 'no_effect' }, changes.length - effective.length);
+    this.metrics.changes.inc({ result: 'duplicate' }, dto.changes.length - changes.length);
     const response = withChanges('serverChanges', page.changes, {
       conflicts,
       clamped,

@@ -17,6 +17,7 @@ import { SYNC_CHANNEL } from '../changes/push.service.js';
 import { SyncReadService, withChanges } from '../changes/sync-read.service.js';
 import { comparePositions, encodeCursor, Position } from '../cursor.js';
 import { SPACE_MEMBERS_CHANNEL } from '../spaces/spaces.service.js';
+import { SyncMetrics } from '../sync-metrics.js';
 import { StreamSession } from './stream-session.js';
 
 /** Re-read even without a NOTIFY: an open transaction may have held the watermark back. */
@@ -58,6 +59,7 @@ export class SyncStreamHub implements OnApplicationBootstrap, BeforeApplicationS
     private readonly log: ChangeLogRepository,
     private readonly reader: SyncReadService,
     private readonly listener: PgListener,
+    private readonly metrics: SyncMetrics,
     @Inject(syncConfig.KEY) private readonly config: ConfigType<typeof syncConfig>,
   ) {}
 
@@ -82,6 +84,7 @@ export class SyncStreamHub implements OnApplicationBootstrap, BeforeApplicationS
     this.draining = true;
     for (const tail of this.tails.values()) for (const s of tail.sessions) s.end();
     this.tails.clear();
+    this.metrics.openStreams.set(0);
   }
 
   beforeApplicationShutdown(): void {
@@ -95,6 +98,7 @@ export class SyncStreamHub implements OnApplicationBootstrap, BeforeApplicationS
     if (this.draining) return session.end();
     const tail = this.tail(session.appId);
     tail.sessions.add(session);
+    this.metrics.openStreams.inc();
     try {
       const spaces = await this.log.memberships(
         this.dataSource.manager,
@@ -138,8 +142,8 @@ export class SyncStreamHub implements OnApplicationBootstrap, BeforeApplicationS
 
   close(session: StreamSession): void {
     const tail = this.tails.get(session.appId);
-    if (!tail) return;
-    tail.sessions.delete(session);
+    if (!tail?.sessions.delete(session)) return;
+    this.metrics.openStreams.dec();
     if (tail.sessions.size === 0) tail.cursor = null;
   }
 
@@ -186,6 +190,7 @@ export class SyncStreamHub implements OnApplicationBootstrap, BeforeApplicationS
         if (page.hasMore) tail.again = true;
       } while (tail.again && tail.sessions.size > 0);
     } catch (err) {
+      this.metrics.tailErrors.inc();
       this.logger.warn(`stream tail read failed: ${(err as Error).message}`);
     } finally {
       tail.reading = false;

@@ -1,0 +1,45 @@
+import { Injectable } from '@nestjs/common';
+import { Counter, Gauge, Histogram } from 'prom-client';
+import { MetricsService } from '../common/metrics/metrics.service.js';
+
+/** Prometheus metrics of the sync module (no per-app labels: app ids are unbounded). */
+@Injectable()
+export class SyncMetrics {
+  readonly pushes: Counter<'outcome'>;
+  readonly changes: Counter<'result'>;
+  readonly pushDuration: Histogram;
+  readonly openStreams: Gauge;
+  readonly tailErrors: Counter;
+
+  constructor(metrics: MetricsService) {
+    const registers = [metrics.registry];
+    this.pushes = new Counter({
+      name: 'sync_pushes_total',
+      help: 'Sync pushes by outcome (applied, replayed, refused)',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.changes = new Counter({
+      name: 'sync_changes_total',
+      help: 'Pushed changes by result (effective, no_effect, duplicate)',
+      labelNames: ['result'],
+      registers,
+    });
+    this.pushDuration = new Histogram({
+      name: 'sync_push_duration_seconds',
+      help: 'Time to apply a push, transaction included',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    });
+    this.openStreams = new Gauge({
+      name: 'sync_open_streams',
+      help: 'Open sync SSE streams on this instance',
+      registers,
+    });
+    this.tailErrors = new Counter({
+      name: 'sync_stream_tail_errors_total',
+      help: 'Failed reads of the change log by the live stream fan-out (retried every 200 ms)',
+      registers,
+    });
+  }
+}
