@@ -1,3 +1,4 @@
+import pg from 'pg';
 import request from 'supertest';
 import { bearer, startTestApp, TestApp } from '../support/test-app.js';
 import { SYNC_TEST_ENV, userToken } from './helpers.js';
@@ -134,8 +135,57 @@ function bulkInserts(rng: Rng, a: Actor, spaceId: string, count: number): void {
     });
 }
 
+/**
+ * Locks (FOR UPDATE, from a separate connection) one existing record that an actor is about
+ * to push, so that push blocks mid-transaction until release().
+ */
+/** Rounds in which a push was seen waiting on the held lock (commits out of order). */
+let blockedRounds = 0;
+
+async function holdOneRecord(
+  t: TestApp,
+  appId: string,
+  candidates: Actor[],
+): Promise<{ release: () => Promise<void> } | undefined> {
+  const client = new pg.Client({ connectionString: t.databaseUrl });
+  await client.connect();
+  await client.query('BEGIN');
+  const key = (c: { table: string; id: string }) => `${c.table}/${c.id}`;
+  for (const actor of candidates) {
+    // Only a record no other pusher of this round touches: they must not wait on the lock.
+    const others = new Set(
+      candidates.filter((o) => o !== actor).flatMap((o) => o.c.outbox.map(key)),
+    );
+    const keys = actor.c.outbox.filter((c) => !others.has(key(c))).map((c) => [c.table, c.id]);
+    if (keys.length === 0) continue;
+    const locked = await client.query(
+      `SELECT 1 FROM sync_records r JOIN unnest($2::text[], $3::text[]) AS k(t, i)
+         ON r.table_name = k.t AND r.record_id = k.i
+       WHERE r.app_id = $1 LIMIT 1 FOR UPDATE OF r`,
+      [appId, keys.map((k) => k[0]), keys.map((k) => k[1])],
+    );
+    if (locked.rowCount)
+      return {
+        release: async () => {
+          // Whether a push is really waiting on our lock, mid-transaction.
+          const waiting = await client.query(
+            `SELECT 1 FROM pg_stat_activity
+             WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()`,
+          );
+          if (waiting.rowCount) blockedRounds++;
+          await client.query('COMMIT');
+          await client.end();
+        },
+      };
+  }
+  await client.query('ROLLBACK');
+  await client.end();
+  return undefined;
+}
+
 async function runScenario(t: TestApp, seed: number): Promise<void> {
   const rng = mulberry32(seed);
+  let heldRounds = 0;
   const appId = `conv-${seed.toString(36)}`;
   const tokens = {
     alice: await userToken(t, 'alice'),
@@ -318,13 +368,32 @@ async function runScenario(t: TestApp, seed: number): Promise<void> {
         r < 0.15 ? 'lost-response' : r < 0.25 ? 'resend-acked' : undefined;
       return { a, jitter: rng() * 30, retry };
     });
-    await Promise.all(
-      plan.map(async ({ a, jitter, retry }) => {
-        await sleep(jitter);
-        await a.c.sync({ retry });
-      }),
-    );
+    // Sometimes hold one record's row lock from outside, so the push that touches it stays
+    // open inside its transaction (it already has its transaction id) while the others
+    // commit: its changes then commit out of order, below positions already handed out.
+    const held =
+      rng() < 0.4
+        ? await holdOneRecord(
+            t,
+            appId,
+            plan.map((p) => p.a),
+          )
+        : undefined;
+    const pushes = plan.map(async ({ a, jitter, retry }) => {
+      await sleep(jitter);
+      await a.c.sync({ retry });
+    });
+    if (held) {
+      // Long enough for the other pushes of the round to commit past it (one that waits on
+      // a row the held push already locked just commits later; no one is waited for here).
+      await sleep(300);
+      await held.release();
+    }
+    await Promise.all(pushes);
+    if (held) heldRounds++;
   }
+  check(heldRounds > 0, 'no round held a push transaction open');
+  check(blockedRounds > 0, 'no push was ever blocked mid-transaction');
 
   // ------------------------------------------------------------------ reconnect and compare
   for (const a of actors) a.c.online = true;
