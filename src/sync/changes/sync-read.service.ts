@@ -29,13 +29,10 @@ export class SyncReadService {
     @Inject(syncConfig.KEY) readonly config: ConfigType<typeof syncConfig>,
   ) {}
 
-  get manager(): EntityManager {
-    return this.dataSource.manager;
-  }
-
   /**
-   * The position a client's `since` stands for: 400 for anything we did not issue, 410
-   * when the log below it was compacted (also for "from the beginning" once it was).
+   * The position a client's `since` stands for (the start of the log when absent), or 400
+   * for anything we did not issue. Whether it is below the compaction horizon (410) is
+   * checked by the read itself, in the same statement.
    */
   resolveSince(appId: string, since: string | undefined, field = 'since'): Position {
     if (since === undefined || since === '') return ORIGIN;
