@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { EventBus } from '../../events/event-bus.js';
 import type { PushDto } from '../dto/push.dto.js';
+import { validateChanges } from '../dto/validate-changes.js';
 import { applyChange, Clamp, Conflict, IncomingChange, RecordState, WireChange } from '../merge.js';
 import { SyncMetrics } from '../sync-metrics.js';
 import { MAX_CHANGES, SyncException } from '../sync.exception.js';
@@ -71,6 +72,7 @@ export class PushService {
 
   private check(dto: PushDto): void {
     if (dto.changes.length > MAX_CHANGES) throw SyncException.tooManyChanges(dto.changes.length);
+    validateChanges(dto.changes);
     const max = this.reader.config.maxSchemaVersion;
     if ((dto.schemaVersion ?? 1) > max)
       throw SyncException.schemaVersionTooHigh('schemaVersion', dto.schemaVersion!, max);

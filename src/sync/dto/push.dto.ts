@@ -1,6 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsArray, IsInt, IsOptional, IsString, Length, Min, ValidateNested } from 'class-validator';
+import { IsArray, IsInt, IsOptional, IsString, Length, Min } from 'class-validator';
 import { ChangeDto } from './change.dto.js';
 
 export class PushDto {
@@ -21,9 +20,8 @@ export class PushDto {
   @Min(1)
   schemaVersion?: number;
 
+  /** Checked item by item in validateChanges (not class-validator: see there why). */
   @ApiProperty({ type: [ChangeDto], maxItems: 5000 })
   @IsArray()
-  @ValidateNested({ each: true })
-  @Type(() => ChangeDto)
   changes: ChangeDto[];
 }

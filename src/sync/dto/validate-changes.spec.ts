@@ -1,0 +1,81 @@
+import { ValidationFailedException } from '../../common/http/validation.js';
+import { isIsoInstant, validateChanges } from './validate-changes.js';
+
+const errorsOf = (changes: unknown[]) => {
+  try {
+    validateChanges(changes);
+    return [];
+  } catch (err) {
+    if (err instanceof ValidationFailedException) return err.errors.map((e) => e.field);
+    throw err;
+  }
+};
+
+describe('validateChanges', () => {
+  it('accepts the three ops in their documented shapes', () => {
+    expect(
+      errorsOf([
+        { eventId: 'a', table: 'cards', id: '1', op: 'insert', data: {}, spaceId: null },
+        {
+          eventId: 'b',
+          table: 'cards',
+          id: '1',
+          op: 'update',
+          fields: { t: { value: null, at: '2026-11-23T10:00:00+01:00' } },
+        },
+        {
+          eventId: 'c',
+          table: 'cards',
+          id: '1',
+          op: 'delete',
+          deletedAt: '2026-11-23T10:00:00.123456Z',
+          actor: '',
+          origin: null,
+        },
+      ]),
+    ).toEqual([]);
+  });
+
+  it('names each bad field by change index, unknown properties included', () => {
+    expect(
+      errorsOf([
+        { eventId: 'a', table: 'cards', id: '1', op: 'insert', data: {} },
+        { eventId: '', table: 'Cards', id: '', op: 'upsert', extra: 1 },
+        { eventId: 'c', table: 'cards', id: '1', op: 'update', fields: {} },
+        { eventId: 'd', table: 'cards', id: '1', op: 'delete' },
+        'not an object',
+        {
+          eventId: 'f',
+          table: 'cards',
+          id: '1',
+          op: 'insert',
+          data: [],
+          schemaVersion: 0,
+          spaceId: 'x',
+        },
+      ]),
+    ).toEqual([
+      'changes[1].extra',
+      'changes[1].eventId',
+      'changes[1].table',
+      'changes[1].id',
+      'changes[1].op',
+      'changes[2].fields',
+      'changes[3].deletedAt',
+      'changes[4]',
+      'changes[5].data',
+      'changes[5].spaceId',
+      'changes[5].schemaVersion',
+    ]);
+  });
+
+  it('takes real ISO 8601 instants only', () => {
+    expect(isIsoInstant('2026-02-28T23:59:59Z')).toBe(true);
+    expect(isIsoInstant('2024-02-29T00:00Z')).toBe(true);
+    expect(isIsoInstant('2026-02-29T00:00:00Z')).toBe(false);
+    expect(isIsoInstant('2026-11-23 10:00:00Z')).toBe(false);
+    expect(isIsoInstant('2026-11-23T24:00:00Z')).toBe(false);
+    expect(isIsoInstant('2026-11-23T10:00:00')).toBe(false); // no offset: ambiguous instant
+    expect(isIsoInstant(1700000000000)).toBe(false);
+  });
+});

@@ -1,0 +1,111 @@
+import type { FieldErrorDto } from '../../common/http/problem.js';
+import { ValidationFailedException } from '../../common/http/validation.js';
+import { TABLE_PATTERN } from './change.dto.js';
+
+/**
+ * Validates the changes of a changeset by hand. class-validator and class-transformer cost
+ * about a sixth of a push's CPU for 100 nested changes (profiled), and a changeset may hold
+ * 5,000. Same rules as ChangeDto documents, same problem+json shape as the global pipe
+ * (`changes[3].op`), unknown properties refused.
+ */
+const ALLOWED = new Set([
+  'eventId',
+  'table',
+  'id',
+  'op',
+  'data',
+  'at',
+  'fields',
+  'deletedAt',
+  'spaceId',
+  'schemaVersion',
+  'actor',
+  'origin',
+]);
+const OPS = new Set(['insert', 'update', 'delete']);
+const ISO_INSTANT =
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)$/i;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Past this many problems the answer stops listing them. */
+const MAX_ERRORS = 100;
+
+export function isIsoInstant(value: unknown): value is string {
+  if (typeof value !== 'string') return false;
+  const m = ISO_INSTANT.exec(value);
+  if (!m) return false;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  // A real calendar day (no February 30th), a valid time of day.
+  const days = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return (
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= days &&
+    Number(m[4]) <= 23 &&
+    Number(m[5]) <= 59 &&
+    Number(m[6] ?? 0) <= 59 &&
+    !Number.isNaN(Date.parse(value))
+  );
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+const isText = (v: unknown, max: number, min = 1) =>
+  typeof v === 'string' && v.length >= min && v.length <= max;
+
+export function fieldWritesProblem(value: unknown): string | undefined {
+  if (!isObject(value)) return 'must be an object of field name to { value, at }';
+  const entries = Object.entries(value);
+  if (entries.length === 0) return 'must change at least one field';
+  for (const [name, write] of entries) {
+    if (name.length === 0 || name.length > 200)
+      return 'field names must be 1 to 200 characters long';
+    if (!isObject(write)) return `.${name} must be { value, at }`;
+    const keys = Object.keys(write);
+    if (!keys.includes('value')) return `.${name}.value is missing`;
+    if (keys.some((k) => k !== 'value' && k !== 'at')) return `.${name} may only hold value and at`;
+    if (!isIsoInstant(write.at)) return `.${name}.at must be an ISO 8601 timestamp`;
+  }
+  return undefined;
+}
+
+/** Throws ValidationFailedException listing every problem (up to 100). */
+export function validateChanges(changes: unknown[]): void {
+  const errors: FieldErrorDto[] = [];
+  const fail = (field: string, message: string) => errors.push({ field, message });
+  for (let i = 0; i < changes.length && errors.length < MAX_ERRORS; i++) {
+    const c = changes[i];
+    const at = (name: string) => `changes[${i}].${name}`;
+    if (!isObject(c)) {
+      fail(`changes[${i}]`, 'must be an object');
+      continue;
+    }
+    for (const k of Object.keys(c)) if (!ALLOWED.has(k)) fail(at(k), 'should not exist');
+    if (!isText(c.eventId, 200)) fail(at('eventId'), 'must be a string of 1 to 200 characters');
+    if (typeof c.table !== 'string' || !TABLE_PATTERN.test(c.table))
+      fail(at('table'), 'must match [a-z][a-z0-9_]{0,62}');
+    if (!isText(c.id, 200)) fail(at('id'), 'must be a string of 1 to 200 characters');
+    if (typeof c.op !== 'string' || !OPS.has(c.op))
+      fail(at('op'), 'must be one of the following values: insert, update, delete');
+    if ((c.op === 'insert' || c.data !== undefined) && !isObject(c.data))
+      fail(at('data'), 'must be an object');
+    if (c.at != null && !isIsoInstant(c.at)) fail(at('at'), 'must be a valid ISO 8601 date string');
+    if (c.op === 'update' || c.fields !== undefined) {
+      const problem = fieldWritesProblem(c.fields);
+      if (problem) fail(at('fields'), problem);
+    }
+    if ((c.op === 'delete' || c.deletedAt !== undefined) && !isIsoInstant(c.deletedAt))
+      fail(at('deletedAt'), 'must be a valid ISO 8601 date string');
+    if (c.spaceId != null && !(typeof c.spaceId === 'string' && UUID.test(c.spaceId)))
+      fail(at('spaceId'), 'must be a UUID');
+    if (
+      c.schemaVersion != null &&
+      !(Number.isInteger(c.schemaVersion) && (c.schemaVersion as number) >= 1)
+    )
+      fail(at('schemaVersion'), 'must be an integer of at least 1');
+    for (const k of ['actor', 'origin'])
+      if (c[k] != null && !isText(c[k], 200, 0))
+        fail(at(k), 'must be a string of at most 200 characters');
+  }
+  if (errors.length > 0) throw new ValidationFailedException(errors);
+}
