@@ -8,6 +8,10 @@ export const SYNC_TEST_ENV = {
   SYNC_MAX_SCHEMA_VERSION: '3',
 };
 
+export const MIN = 60_000;
+/** An ISO instant `ms` milliseconds ago (the server clamps the far future, not the past). */
+export const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
+
 /** A user JWT signed with the test app's HS256 secret; `sub` is the user id. */
 export function userToken(t: TestApp, userId: string): Promise<string> {
   return new SignJWT({})

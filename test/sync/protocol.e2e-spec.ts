@@ -1,7 +1,9 @@
 import request from 'supertest';
 import { bearer, startTestApp, TestApp } from '../support/test-app.js';
 import {
+  ago,
   insertChange,
+  MIN,
   push,
   SYNC_TEST_ENV,
   updateChange,
@@ -12,10 +14,6 @@ import {
 /** Every test works in its own app id, so logs, records and cursors never mix. */
 let appSeq = 0;
 const newApp = () => `proto-${++appSeq}`;
-
-/** ISO instants relative to now; the server rejects nothing in the past, clamps the far future. */
-const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
-const MIN = 60_000;
 
 /** The same instant written with a +02:00 offset: sorts later as a string, not as a time. */
 function withPlus2(iso: string): string {

@@ -3,7 +3,9 @@ import { DataSource } from 'typeorm';
 import { SyncCompactionJob } from '../../src/sync/log/compaction.job.js';
 import { bearer, startTestApp, TestApp, waitFor } from '../support/test-app.js';
 import {
+  ago,
   insertChange,
+  MIN,
   push,
   SYNC_TEST_ENV,
   updateChange,
@@ -13,8 +15,6 @@ import {
 
 let appSeq = 0;
 const newApp = () => `spaces-${++appSeq}`;
-const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
-const MIN = 60_000;
 
 const insert = (id: string, data: Record<string, unknown>, extra: Partial<WireChange> = {}) =>
   insertChange(id, data, { at: ago(MIN), ...extra });

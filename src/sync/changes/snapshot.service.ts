@@ -1,6 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import {
+  decodeCursor as decodePageCursor,
+  encodeCursor as encodePageCursor,
+} from '../../common/http/pagination.js';
 import { encodeCursor, Position } from '../cursor.js';
 import type { SnapshotQueryDto } from '../dto/queries.dto.js';
 import type { SnapshotResponseDto } from '../dto/responses.dto.js';
@@ -8,15 +12,15 @@ import { isAlive, RecordState, visibleFields } from '../merge.js';
 import { SyncException } from '../sync.exception.js';
 import { PAGE_LIMIT } from './sync-read.service.js';
 
-interface PageToken {
-  v: 1;
+/** Where the next page starts; space '' for "all spaces" (cursor values are strings). */
+type PageToken = {
   app: string;
   table: string;
-  space: string | null;
+  space: string;
   after: string;
   tx: string;
   seq: string;
-}
+};
 
 /**
  * The current state of one table as a user sees it, paged by record id. Every page answers
@@ -74,41 +78,39 @@ export class SnapshotService {
       })),
       hasMore,
       next: hasMore
-        ? Buffer.from(
-            JSON.stringify({
-              v: 1,
-              app: appId,
-              table: q.collection,
-              space: q.spaceId ?? null,
-              after: last.id!,
-              tx: start.tx,
-              seq: start.seq,
-            } satisfies PageToken),
-          ).toString('base64url')
+        ? encodePageCursor({
+            app: appId,
+            table: q.collection,
+            space: q.spaceId ?? '',
+            after: last.id!,
+            tx: start.tx,
+            seq: start.seq,
+          } satisfies PageToken)
         : null,
       syncedUntil: encodeCursor(appId, start),
     };
   }
 
   private decode(appId: string, q: SnapshotQueryDto, since: string): PageToken {
+    const invalid = () =>
+      SyncException.invalidCursor(
+        'since',
+        'is not a snapshot page token for this collection (use `next` of the previous page)',
+      );
+    let t: PageToken;
     try {
-      const t = JSON.parse(Buffer.from(since, 'base64url').toString('utf8')) as PageToken;
-      if (
-        t.v === 1 &&
-        t.app === appId &&
-        t.table === q.collection &&
-        t.space === (q.spaceId ?? null) &&
-        typeof t.after === 'string' &&
-        /^\d{1,20}$/.test(t.tx) &&
-        /^\d{1,20}$/.test(t.seq)
-      )
-        return t;
+      t = decodePageCursor<PageToken>(since, ['app', 'table', 'space', 'after', 'tx', 'seq']);
     } catch {
-      // fall through
+      throw invalid();
     }
-    throw SyncException.invalidCursor(
-      'since',
-      'is not a snapshot page token for this collection (use `next` of the previous page)',
-    );
+    if (
+      t.app !== appId ||
+      t.table !== q.collection ||
+      t.space !== (q.spaceId ?? '') ||
+      !/^\d{1,20}$/.test(t.tx) ||
+      !/^\d{1,20}$/.test(t.seq)
+    )
+      throw invalid();
+    return t;
   }
 }

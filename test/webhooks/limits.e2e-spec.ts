@@ -1,0 +1,119 @@
+import pg from 'pg';
+import request from 'supertest';
+import { Webhook } from 'standardwebhooks';
+import { DeliveryService } from '../../src/webhooks/deliveries/delivery.service.js';
+import { RetentionJob } from '../../src/webhooks/deliveries/retention.job.js';
+import { Receiver } from '../support/receiver.js';
+import { bearer, startTestApp, TestApp, waitFor } from '../support/test-app.js';
+import { createEndpoint, deliveriesOf, FAST_WEBHOOKS, publish } from './helpers.js';
+
+const events = (type: string, n: number) =>
+  Array.from({ length: n }, (_, i) => ({ type, source: 'limits', data: { i } }));
+
+describe('Webhook limits, retention and the exported DeliveryService', () => {
+  let t: TestApp;
+  let receiver: Receiver;
+  beforeAll(async () => {
+    t = await startTestApp({
+      env: {
+        ...FAST_WEBHOOKS,
+        WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT: '3',
+        WEBHOOK_RETENTION_DAYS: '30',
+      },
+    });
+  });
+  afterAll(() => t.close());
+  afterEach(() => receiver?.close());
+
+  it('keeps at most WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT requests open to one endpoint', async () => {
+    let open = 0;
+    let most = 0;
+    receiver = await Receiver.start(async (_req, res) => {
+      most = Math.max(most, ++open);
+      await new Promise((r) => setTimeout(r, 150));
+      open--;
+      res.end('ok');
+    });
+    await createEndpoint(t, { url: receiver.url, eventTypes: ['limits.concurrency'] });
+    await publish(t, events('limits.concurrency', 12));
+    await waitFor(() => receiver.requests.length >= 12, 15000, '12 deliveries');
+    expect(most).toBe(3); // parallel, but never more than the limit
+  });
+
+  it('honours rateLimitPerSecond: a burst is spread out, nothing is dropped', async () => {
+    receiver = await Receiver.start();
+    await createEndpoint(t, {
+      url: receiver.url,
+      eventTypes: ['limits.rate'],
+      rateLimitPerSecond: 5,
+    });
+    const started = Date.now();
+    await publish(t, events('limits.rate', 15));
+    await waitFor(() => receiver.requests.length >= 15, 15000, '15 deliveries');
+    // A full bucket of 5 goes at once, the other 10 follow at 5/s (one per ~200 ms).
+    const at = receiver.requests.map((r) => r.at).sort((a, b) => a - b);
+    expect(at[14] - started).toBeGreaterThanOrEqual(1500);
+    expect(at[14] - at[5]).toBeGreaterThanOrEqual(1400);
+    expect(new Set(receiver.ids()).size).toBe(15);
+  });
+
+  it('prunes succeeded deliveries and attempts past retention, and keeps failed deliveries', async () => {
+    receiver = await Receiver.start((_req, res, i) => {
+      res.statusCode = i === 0 ? 200 : 500;
+      res.end();
+    });
+    const ep = await createEndpoint(t, { url: receiver.url, eventTypes: ['limits.retention'] });
+    await publish(t, events('limits.retention', 2));
+    await waitFor(
+      async () => {
+        const ds = await deliveriesOf(t, ep.id);
+        return ds.length === 2 && ds.every((d) => d.status !== 'pending');
+      },
+      15000,
+      'one delivered, one failed',
+    );
+    const db = new pg.Client({ connectionString: t.databaseUrl });
+    await db.connect();
+    try {
+      await db.query(
+        `UPDATE webhook_deliveries SET completed_at = now() - interval '40 days' WHERE endpoint_id = $1`,
+        [ep.id],
+      );
+      await db.query(
+        `UPDATE webhook_attempts SET started_at = now() - interval '40 days' WHERE endpoint_id = $1`,
+        [ep.id],
+      );
+      expect(await t.app.get(RetentionJob).prune()).toBeGreaterThan(0);
+      const left = await db.query(`SELECT status FROM webhook_deliveries WHERE endpoint_id = $1`, [
+        ep.id,
+      ]);
+      expect(left.rows.map((r) => r.status)).toEqual(['failed']);
+      const attempts = await db.query(
+        `SELECT count(*)::int AS n FROM webhook_attempts WHERE endpoint_id = $1`,
+        [ep.id],
+      );
+      expect(attempts.rows[0].n).toBe(0);
+    } finally {
+      await db.end();
+    }
+  });
+
+  it('delivers a module’s payload through DeliveryService, signed, without showing its endpoint in the API', async () => {
+    receiver = await Receiver.start();
+    const secret = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
+    await t.app.get(DeliveryService).deliver({
+      owner: 'tests',
+      url: receiver.url,
+      secret,
+      eventType: 'alert.fired',
+      data: { rule: 'disk' },
+    });
+    await waitFor(() => receiver.requests.length >= 1, 10000, 'the delivery');
+    const [req] = receiver.requests;
+    expect(
+      new Webhook(secret).verify(req.body, req.headers as Record<string, string>),
+    ).toMatchObject({ type: 'alert.fired', data: { rule: 'disk' } });
+    const listed = await request(t.url).get('/webhooks/endpoints').set(bearer(t.adminToken));
+    expect(listed.body.data.map((e: { url: string }) => e.url)).not.toContain(receiver.url);
+  });
+});
