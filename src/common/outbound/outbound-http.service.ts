@@ -1,10 +1,11 @@
-import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import * as dns from 'node:dns';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import * as net from 'node:net';
 import { securityConfig } from '../../config/security.config.js';
+import { createGuardedAgents } from './guarded-agents.js';
 import { describeRange, isAllowedAddress } from './address-policy.js';
 import { OutboundException, OutboundRequestError } from './outbound.exception.js';
 
@@ -39,16 +40,15 @@ type LookupCallback = (
  */
 @Injectable()
 export class OutboundHttpService implements OnApplicationShutdown {
+  private readonly logger = new Logger('OutboundHttp');
   private readonly agents: [http.Agent, https.Agent];
 
   constructor(
     @Inject(securityConfig.KEY) private readonly config: ConfigType<typeof securityConfig>,
   ) {
-    const lookup = this.guardedLookup.bind(this);
-    this.agents = [
-      new http.Agent({ keepAlive: true, lookup }),
-      new https.Agent({ keepAlive: true, lookup }),
-    ];
+    this.agents = createGuardedAgents(this.guardedLookup.bind(this), (err) =>
+      this.logger.debug(`pooled connection failed and was dropped: ${describeNetworkError(err)}`),
+    );
   }
 
   get allowPrivate(): boolean {
@@ -101,58 +101,55 @@ export class OutboundHttpService implements OnApplicationShutdown {
     if (net.isIP(host) && !isAllowedAddress(host, this.allowPrivate)) {
       throw new OutboundRequestError(`refused to connect to ${host} (${describeRange(host)})`);
     }
-    const started = performance.now();
     const body = Buffer.from(req.body, 'utf8');
-    const send = url.protocol === 'https:' ? https.request : http.request;
+    const headers = { ...req.headers, 'content-length': String(body.length) };
+    // http.request throws synchronously on a header it cannot send: turn that into an
+    // ordinary failed attempt before any timer or socket exists.
+    const invalid = invalidHeader(headers);
+    if (invalid) throw new OutboundRequestError(invalid);
+    return this.send(url, headers, body, req);
+  }
+
+  private send(
+    url: URL,
+    headers: Record<string, string>,
+    body: Buffer,
+    req: OutboundRequest,
+  ): Promise<OutboundResponse> {
+    const started = performance.now();
+    const request = url.protocol === 'https:' ? https.request : http.request;
     return new Promise<OutboundResponse>((resolve, reject) => {
       let settled = false;
-      const fail = (message: string) => {
+      let outgoing: http.ClientRequest | undefined;
+      // Every path ends here once: later events (a late error, the timer) find it settled.
+      const settle = (outcome: () => void) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        outgoing.destroy();
-        reject(new OutboundRequestError(message));
+        outcome();
       };
+      const fail = (message: string) =>
+        settle(() => {
+          outgoing?.destroy();
+          reject(new OutboundRequestError(message));
+        });
+      const done = (response: OutboundResponse) => settle(() => resolve(response));
       // One deadline for connect, headers and body: a receiver that trickles bytes is cut off too.
       const timer = setTimeout(() => fail(`timed out after ${req.timeoutMs} ms`), req.timeoutMs);
-      const outgoing = send(
-        url,
-        {
-          method: 'POST',
-          agent: url.protocol === 'https:' ? this.agents[1] : this.agents[0],
-          headers: { ...req.headers, 'content-length': String(body.length) },
-        },
-        (res) => {
-          const max = req.maxBodyBytes ?? 4096;
-          const chunks: Buffer[] = [];
-          let size = 0;
-          const finish = () => {
-            if (settled) return;
-            settled = true;
-            clearTimeout(timer);
-            const headers: Record<string, string> = {};
-            for (const [k, v] of Object.entries(res.headers))
-              if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
-            resolve({
-              status: res.statusCode ?? 0,
-              headers,
-              body: Buffer.concat(chunks).toString('utf8'),
-              durationMs: Math.round(performance.now() - started),
-            });
-          };
-          res.on('data', (chunk: Buffer) => {
-            if (size < max) chunks.push(chunk.subarray(0, max - size));
-            size += chunk.length;
-            // Enough kept: stop reading a large body instead of downloading it.
-            if (size >= max) {
-              finish();
-              res.destroy();
-            }
-          });
-          res.on('end', finish);
-          res.on('error', (err) => fail(describeNetworkError(err)));
-        },
-      );
+      try {
+        outgoing = request(
+          url,
+          {
+            method: 'POST',
+            agent: url.protocol === 'https:' ? this.agents[1] : this.agents[0],
+            headers,
+          },
+          (res) => readResponse(res, outgoing!, req.maxBodyBytes ?? 4096, started, done, fail),
+        );
+      } catch (err) {
+        fail(describeNetworkError(err));
+        return;
+      }
       outgoing.on('error', (err) => fail(describeNetworkError(err)));
       outgoing.end(body);
     });
@@ -182,6 +179,56 @@ export class OutboundHttpService implements OnApplicationShutdown {
   onApplicationShutdown(): void {
     this.agents.forEach((a) => a.destroy());
   }
+}
+
+/** Collects at most `max` bytes of the body; a larger body is cut off, not downloaded. */
+function readResponse(
+  res: http.IncomingMessage,
+  request: http.ClientRequest,
+  max: number,
+  started: number,
+  done: (response: OutboundResponse) => void,
+  fail: (message: string) => void,
+): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const finish = () => {
+    // A receiver that answered before reading the whole request body leaves the request
+    // half written: that socket must not go back to the pool for the next delivery.
+    if (!request.writableFinished) request.destroy();
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(res.headers))
+      if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+    done({
+      status: res.statusCode ?? 0,
+      headers,
+      body: Buffer.concat(chunks).toString('utf8'),
+      durationMs: Math.round(performance.now() - started),
+    });
+  };
+  res.on('data', (chunk: Buffer) => {
+    if (size < max) chunks.push(chunk.subarray(0, max - size));
+    size += chunk.length;
+    if (size >= max) {
+      finish();
+      res.destroy();
+    }
+  });
+  res.on('end', finish);
+  res.on('error', (err) => fail(describeNetworkError(err)));
+}
+
+/** The first header Node would refuse to send (it throws from http.request), described. */
+export function invalidHeader(headers: Record<string, string>): string | undefined {
+  for (const [name, value] of Object.entries(headers)) {
+    try {
+      http.validateHeaderName(name);
+      http.validateHeaderValue(name, value);
+    } catch {
+      return `header "${name}" cannot be sent: its name or value has characters HTTP does not allow`;
+    }
+  }
+  return undefined;
 }
 
 function describeNetworkError(err: unknown): string {
