@@ -3,6 +3,7 @@ import { ConfigModule } from '@nestjs/config';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AuthModule } from './common/auth/auth.module.js';
+import { ErrorsModule } from './common/errors/errors.module.js';
 import { HealthModule } from './common/health/health.module.js';
 import { MetricsModule } from './common/metrics/metrics.module.js';
 import { OutboundModule } from './common/outbound/outbound.module.js';
@@ -22,6 +23,7 @@ import { WebhooksModule } from './webhooks/webhooks.module.js';
     ScheduleModule.forRoot(),
     DatabaseModule,
     MetricsModule,
+    ErrorsModule,
     SecurityModule,
     OutboundModule,
     AuthModule,

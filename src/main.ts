@@ -5,6 +5,8 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module.js';
 import { configureApp } from './app.setup.js';
+import { installProcessGuard } from './common/errors/process-guard.js';
+import { UnexpectedErrors } from './common/errors/unexpected-errors.service.js';
 import { APP_DRAINING } from './common/lifecycle.js';
 import { createLogger, PinoNestLogger } from './common/logging/logger.js';
 import { ConfigError, validateAllEnv } from './config/index.js';
@@ -24,6 +26,7 @@ async function bootstrap(): Promise<void> {
     logger: new PinoNestLogger(logger),
   });
   configureApp(app, logger);
+  installProcessGuard(app.get(UnexpectedErrors));
   const host = process.env.HOST || '0.0.0.0';
   await app.listen(Number(process.env.PORT || 3000), host);
 

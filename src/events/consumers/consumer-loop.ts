@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { inBackground } from '../../common/errors/background-context.js';
 import type { EventsConfig } from '../../config/index.js';
 import { EventLogRepository, LogPosition } from '../event-log.repository.js';
 import { ConsumerState, ConsumerStateRepository } from './consumer-state.repository.js';
@@ -39,7 +40,9 @@ export class ConsumerLoop {
       this.again = true;
       return;
     }
-    this.running = this.drain().finally(() => (this.running = undefined));
+    this.running = inBackground({ context: 'event-consumer', consumer: this.options.name }, () =>
+      this.drain(),
+    ).finally(() => (this.running = undefined));
   }
 
   /** Stops taking batches and waits for the one in flight. */

@@ -9,6 +9,7 @@ import type { ConfigType } from '@nestjs/config';
 import { OnEvent } from '@nestjs/event-emitter';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { inBackground } from '../../common/errors/background-context.js';
 import { APP_DRAINING } from '../../common/lifecycle.js';
 import { syncConfig } from '../../config/sync.config.js';
 import { PgListener } from '../../database/pg-listener.js';
@@ -94,7 +95,13 @@ export class SyncStreamHub implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   /** Sends the backlog from the session's cursor, then hands it to the live tail. */
-  async open(session: StreamSession): Promise<void> {
+  open(session: StreamSession): Promise<void> {
+    return inBackground({ context: 'sync-stream', appId: session.appId }, () =>
+      this.openNow(session),
+    );
+  }
+
+  private async openNow(session: StreamSession): Promise<void> {
     if (this.draining) return session.end();
     const tail = this.tail(session.appId);
     tail.sessions.add(session);
@@ -161,7 +168,14 @@ export class SyncStreamHub implements OnApplicationBootstrap, BeforeApplicationS
     if (tail?.sessions.size) void this.readTail(tail);
   }
 
-  private async readTail(tail: Tail): Promise<void> {
+  /** Errors escaping the read or a session's write are reported as `sync-stream`. */
+  private readTail(tail: Tail): Promise<void> {
+    return inBackground({ context: 'sync-stream', appId: tail.appId }, () =>
+      this.readTailNow(tail),
+    );
+  }
+
+  private async readTailNow(tail: Tail): Promise<void> {
     if (tail.reading) {
       tail.again = true;
       return;

@@ -8,6 +8,8 @@ import {
 import type { ConfigType } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { inBackground } from '../../common/errors/background-context.js';
+import { UnexpectedErrors } from '../../common/errors/unexpected-errors.service.js';
 import { webhooksConfig } from '../../config/webhooks.config.js';
 import { PgListener } from '../../database/pg-listener.js';
 import { DeliveryAttemptService, INSTANCE_ID } from './delivery-attempt.service.js';
@@ -34,13 +36,14 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   private stopped = false;
   private timer?: NodeJS.Timeout;
   private refill?: NodeJS.Immediate;
-  private readonly wake = () => void this.fill();
+  private readonly wake = () => void inBackground({ context: 'webhook-claim' }, () => this.fill());
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly repo: DeliveryRepository,
     private readonly attempts: DeliveryAttemptService,
     private readonly listener: PgListener,
+    private readonly errors: UnexpectedErrors,
     @Inject(webhooksConfig.KEY) private readonly config: ConfigType<typeof webhooksConfig>,
   ) {}
 
@@ -96,13 +99,11 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   private start(d: ClaimedDelivery): void {
     const slot = {};
     this.sending.add(slot);
-    const run = this.process(d, () => this.free(slot))
-      .catch((err: unknown) =>
-        this.logger.error(
-          { err },
-          `delivery ${d.id} failed unexpectedly; its lease will expire and it will be retried`,
-        ),
-      )
+    // Errors that escape (even from a socket event) are reported with this context; the
+    // delivery keeps its lease until it expires and is then retried.
+    const ctx = { context: 'webhook-delivery', deliveryId: d.id, endpointId: d.endpointId };
+    const run = inBackground(ctx, () => this.process(d, () => this.free(slot)))
+      .catch((err: unknown) => this.errors.report(err, ctx))
       .finally(() => {
         this.running.delete(run);
         // Settled: the lease is gone, so the endpoint's limit has room again.
