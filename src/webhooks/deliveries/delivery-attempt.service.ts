@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { OutboundHttpService } from '../../common/outbound/outbound-http.service.js';
+import { storableRecord, storableText } from '../../common/text/storable-text.js';
 import { SecretBoxService } from '../../common/security/secret-box.js';
 import { webhooksConfig } from '../../config/webhooks.config.js';
 import { EventBus } from '../../events/event-bus.js';
@@ -105,18 +106,22 @@ export class DeliveryAttemptService {
         maxBodyBytes: 4096,
       });
       record.statusCode = res.status;
-      record.responseBody = res.body;
-      record.responseHeaders = Object.fromEntries(
-        RESPONSE_HEADERS_KEPT.filter((h) => res.headers[h]).map((h) => [h, res.headers[h]]),
+      record.responseBody = storableText(res.body);
+      record.responseHeaders = storableRecord(
+        Object.fromEntries(
+          RESPONSE_HEADERS_KEPT.filter((h) => res.headers[h]).map((h) => [h, res.headers[h]]),
+        ),
       );
       if (res.status >= 300 && res.status < 400)
-        record.error = `redirect (${res.status}) to ${res.headers.location ?? 'nowhere'} not followed`;
+        record.error = storableText(
+          `redirect (${res.status}) to ${res.headers.location ?? 'nowhere'} not followed`,
+        );
       else if (res.status < 200 || res.status >= 300)
         record.error = `receiver answered ${res.status}`;
       if (res.status === 429 || res.status === 503)
         retryAfterMs = parseRetryAfter(res.headers['retry-after']);
     } catch (err) {
-      record.error = (err as Error).message;
+      record.error = storableText((err as Error).message);
     }
     record.durationMs = Math.round(performance.now() - t0);
     return { record, retryAfterMs };

@@ -33,7 +33,26 @@ export class SuccessBatcher {
     const batch = this.pending.splice(0, MAX_BATCH);
     if (batch.length === 0) return;
     if (this.pending.length > 0) this.timer = setTimeout(() => void this.flush(), 0);
-    const rows = batch.map(({ attempt: a }) => ({
+    try {
+      await this.write(batch.map((b) => b.attempt));
+      batch.forEach((b) => b.done());
+    } catch (err) {
+      if (batch.length === 1) return batch[0].done(err);
+      // One row the database refuses (its delivery was deleted mid-flight, say) must not
+      // fail its neighbours: settle each on its own, so only that one is retried.
+      for (const b of batch) {
+        try {
+          await this.write([b.attempt]);
+          b.done();
+        } catch (own) {
+          b.done(own);
+        }
+      }
+    }
+  }
+
+  private async write(attempts: AttemptRecord[]): Promise<void> {
+    const rows = attempts.map((a) => ({
       delivery_id: a.deliveryId,
       endpoint_id: a.endpointId,
       attempt_number: a.attemptNumber,
@@ -44,29 +63,24 @@ export class SuccessBatcher {
       response_body: a.responseBody,
       instance_id: a.instanceId,
     }));
-    try {
-      await this.dataSource.query(
-        `WITH input AS (
-           SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(delivery_id uuid, endpoint_id uuid, attempt_number int,
-             started_at timestamptz, duration_ms int, status_code int, response_headers jsonb, response_body text, instance_id text)
-         ), attempts AS (
-           INSERT INTO webhook_attempts (delivery_id, endpoint_id, attempt_number, started_at, duration_ms, status_code,
-             response_headers, response_body, error, instance_id)
-           SELECT delivery_id, endpoint_id, attempt_number, started_at, duration_ms, status_code, response_headers,
-             response_body, NULL, instance_id FROM input
-         ), settled AS (
-           UPDATE webhook_deliveries d SET status = 'succeeded', attempt_count = d.attempt_count + 1, completed_at = now(),
-             last_status_code = i.status_code, last_error = NULL, locked_until = NULL, locked_by = NULL, updated_at = now()
-           FROM input i WHERE d.id = i.delivery_id AND d.locked_by = i.instance_id
-           RETURNING d.endpoint_id
-         )
-         UPDATE webhook_endpoints SET failing_since = NULL
-         WHERE id IN (SELECT endpoint_id FROM settled) AND failing_since IS NOT NULL`,
-        [JSON.stringify(rows)],
-      );
-      batch.forEach((b) => b.done());
-    } catch (err) {
-      batch.forEach((b) => b.done(err));
-    }
+    await this.dataSource.query(
+      `WITH input AS (
+         SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(delivery_id uuid, endpoint_id uuid, attempt_number int,
+           started_at timestamptz, duration_ms int, status_code int, response_headers jsonb, response_body text, instance_id text)
+       ), attempts AS (
+         INSERT INTO webhook_attempts (delivery_id, endpoint_id, attempt_number, started_at, duration_ms, status_code,
+           response_headers, response_body, error, instance_id)
+         SELECT delivery_id, endpoint_id, attempt_number, started_at, duration_ms, status_code, response_headers,
+           response_body, NULL, instance_id FROM input
+       ), settled AS (
+         UPDATE webhook_deliveries d SET status = 'succeeded', attempt_count = d.attempt_count + 1, completed_at = now(),
+           last_status_code = i.status_code, last_error = NULL, locked_until = NULL, locked_by = NULL, updated_at = now()
+         FROM input i WHERE d.id = i.delivery_id AND d.locked_by = i.instance_id
+         RETURNING d.endpoint_id
+       )
+       UPDATE webhook_endpoints SET failing_since = NULL
+       WHERE id IN (SELECT endpoint_id FROM settled) AND failing_since IS NOT NULL`,
+      [JSON.stringify(rows)],
+    );
   }
 }
