@@ -2,6 +2,7 @@ import { Foundation1763900000000 } from './1763900000000-Foundation.js';
 import { Webhooks1763910000000 } from './1763910000000-Webhooks.js';
 import { WebhookLeaseIndex1763920000000 } from './1763920000000-WebhookLeaseIndex.js';
 import { Sync1763930000000 } from './1763930000000-Sync.js';
+import { WebhookFairClaim1764600000000 } from './1764600000000-WebhookFairClaim.js';
 
 /**
  * Every migration, oldest first. An explicit list (not a glob) so the app, the CLI and the
@@ -13,4 +14,5 @@ export const migrations = [
   Webhooks1763910000000,
   WebhookLeaseIndex1763920000000,
   Sync1763930000000,
+  WebhookFairClaim1764600000000,
 ];

@@ -100,6 +100,11 @@ export class DeliveryRepository {
    * Claims up to `limit` due deliveries for this instance under a lease, at most
    * `perEndpoint` in flight per endpoint across all instances. SKIP LOCKED lets any number of
    * workers claim side by side; an expired lease (crashed worker) makes a row claimable again.
+   *
+   * Fairness: the walk starts from enabled endpoints with room and takes each one's oldest
+   * due deliveries (up to that room), and only then the oldest overall. Filtering after a
+   * global "oldest N" window let one endpoint's backlog (disabled, or at its limit) fill the
+   * window and stall every other endpoint.
    */
   async claim(
     m: EntityManager,
@@ -113,15 +118,19 @@ export class DeliveryRepository {
       `WITH busy AS (
          SELECT endpoint_id, count(*)::int AS n FROM webhook_deliveries
          WHERE status = 'pending' AND locked_until IS NOT NULL AND locked_until > now() GROUP BY endpoint_id
-       ), due AS (
-         SELECT d.id, d.endpoint_id, row_number() OVER (PARTITION BY d.endpoint_id ORDER BY d.next_attempt_at, d.id) AS rn
-         FROM (SELECT id, endpoint_id, next_attempt_at FROM webhook_deliveries
-               WHERE status = 'pending' AND next_attempt_at <= now() AND (locked_until IS NULL OR locked_until <= now())
-               ORDER BY next_attempt_at LIMIT 500) d
-         JOIN webhook_endpoints e ON e.id = d.endpoint_id AND e.enabled
+       ), open_endpoints AS (
+         SELECT e.id, $2 - COALESCE(busy.n, 0) AS room
+         FROM webhook_endpoints e LEFT JOIN busy ON busy.endpoint_id = e.id
+         WHERE e.enabled AND COALESCE(busy.n, 0) < $2
        ), picked AS (
-         SELECT due.id FROM due LEFT JOIN busy USING (endpoint_id)
-         WHERE due.rn <= $2 - COALESCE(busy.n, 0) LIMIT $1
+         SELECT due.id FROM open_endpoints oe
+         CROSS JOIN LATERAL (
+           SELECT d.id, d.next_attempt_at FROM webhook_deliveries d
+           WHERE d.endpoint_id = oe.id AND d.status = 'pending' AND d.next_attempt_at <= now()
+             AND (d.locked_until IS NULL OR d.locked_until <= now())
+           ORDER BY d.next_attempt_at, d.id LIMIT oe.room
+         ) due
+         ORDER BY due.next_attempt_at LIMIT $1
        ), locked AS (
          SELECT d.id FROM webhook_deliveries d
          WHERE d.id IN (SELECT id FROM picked) AND d.status = 'pending' AND (d.locked_until IS NULL OR d.locked_until <= now())

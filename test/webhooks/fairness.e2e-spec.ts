@@ -1,0 +1,89 @@
+import pg from 'pg';
+import { Receiver } from '../support/receiver.js';
+import { startTestApp, TestApp, waitFor } from '../support/test-app.js';
+import { createEndpoint, FAST_WEBHOOKS, publish } from './helpers.js';
+
+/**
+ * One endpoint with a large due backlog that cannot be sent (disabled, at its in-flight
+ * limit, rate limited) must not delay a healthy endpoint's delivery.
+ */
+describe('Claim fairness: a blocked endpoint’s backlog never stalls a healthy endpoint', () => {
+  let t: TestApp;
+  let db: pg.Client;
+  const receivers: Receiver[] = [];
+
+  beforeAll(async () => {
+    t = await startTestApp({
+      env: { ...FAST_WEBHOOKS, WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT: '2' },
+    });
+    db = new pg.Client({ connectionString: t.databaseUrl });
+    await db.connect();
+  });
+  afterAll(async () => {
+    await db.end();
+    await Promise.all(receivers.map((r) => r.close()));
+    await t.close();
+  });
+
+  const receiver = async (...args: Parameters<typeof Receiver.start>) => {
+    const r = await Receiver.start(...args);
+    receivers.push(r);
+    return r;
+  };
+
+  /** 600 deliveries due an hour ago: older than anything a new event creates. */
+  const backlog = (endpointId: string) =>
+    db.query(
+      `INSERT INTO webhook_deliveries (endpoint_id, event_type, payload, next_attempt_at)
+       SELECT $1, 'fair.backlog', '{}', now() - interval '1 hour' FROM generate_series(1, 600)`,
+      [endpointId],
+    );
+
+  async function healthyDeliveryArrives(type: string): Promise<void> {
+    const healthy = await receiver();
+    await createEndpoint(t, { url: healthy.url, eventTypes: [type] });
+    await publish(t, { type, source: 'fairness', data: {} });
+    await waitFor(() => healthy.requests.length === 1, 5000, 'the healthy endpoint’s delivery');
+  }
+
+  it('beside a disabled endpoint with 600 pending deliveries', async () => {
+    const idle = await receiver();
+    const blocked = await createEndpoint(t, {
+      url: idle.url,
+      eventTypes: ['fair.none'],
+      enabled: false,
+    });
+    await backlog(blocked.id);
+    await healthyDeliveryArrives('fair.after-disabled');
+    expect(idle.requests).toHaveLength(0);
+  });
+
+  it('beside an endpoint at its in-flight limit with 600 due deliveries', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const hung = await receiver(async (_req, res) => {
+      await gate;
+      res.end('late');
+    });
+    const blocked = await createEndpoint(t, { url: hung.url, eventTypes: ['fair.none'] });
+    await backlog(blocked.id);
+    await waitFor(() => hung.requests.length >= 2, 5000, 'the blocked endpoint at its limit');
+    try {
+      await healthyDeliveryArrives('fair.after-busy');
+    } finally {
+      release();
+    }
+  });
+
+  it('beside a rate-limited endpoint with 600 due deliveries', async () => {
+    const slow = await receiver();
+    const blocked = await createEndpoint(t, {
+      url: slow.url,
+      eventTypes: ['fair.none'],
+      rateLimitPerSecond: 1,
+    });
+    await backlog(blocked.id);
+    await waitFor(() => slow.requests.length >= 1, 5000, 'the rate-limited endpoint sending');
+    await healthyDeliveryArrives('fair.after-rate-limited');
+  });
+});
