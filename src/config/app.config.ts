@@ -1,5 +1,5 @@
 import { registerAs } from '@nestjs/config';
-import { IsIn, IsInt, IsString, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, IsUrl, Max, Min } from 'class-validator';
 import { ToInt, validateEnv } from './validate-env.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -24,6 +24,18 @@ export class AppEnv {
 
   @IsIn(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL: LogLevel = 'info';
+
+  /**
+   * The base URL other systems reach this hub at (e.g. https://hub.example.com), used in
+   * links the hub hands out such as large webhook payload references. Unset: the address the
+   * server is bound to, which only works for receivers on the same host.
+   */
+  @IsOptional()
+  @IsUrl(
+    { require_tld: false, require_protocol: true, protocols: ['http', 'https'] },
+    { message: 'must be an absolute http(s) URL such as https://hub.example.com' },
+  )
+  PUBLIC_URL?: string;
 
   /** Upper bound for draining in-flight work on SIGTERM. */
   @ToInt()

@@ -39,6 +39,21 @@ export class WebhooksEnv {
   @Max(1000)
   WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT: number = 10;
 
+  /**
+   * A body larger than this is sent with `data` replaced by a `dataReference` (a signed,
+   * short-lived URL to fetch it): receivers and proxies often cap request bodies.
+   */
+  @ToInt()
+  @IsInt()
+  @Min(1024)
+  @Max(16 * 1024 * 1024)
+  WEBHOOK_MAX_INLINE_BYTES: number = 256 * 1024;
+
+  /** How long a payload reference URL stays valid after the attempt that carried it. */
+  @IsString()
+  @IsDuration()
+  WEBHOOK_PAYLOAD_URL_TTL: string = '1h';
+
   /** How often workers look for due deliveries when nothing woke them. */
   @ToInt()
   @IsInt()
@@ -55,6 +70,8 @@ export interface WebhooksConfig {
   maxInFlight: number;
   maxInFlightPerEndpoint: number;
   pollMs: number;
+  maxInlineBytes: number;
+  payloadUrlTtlMs: number;
 }
 
 export const webhooksConfig = registerAs('webhooks', (): WebhooksConfig => {
@@ -67,5 +84,7 @@ export const webhooksConfig = registerAs('webhooks', (): WebhooksConfig => {
     maxInFlight: env.WEBHOOK_MAX_IN_FLIGHT,
     maxInFlightPerEndpoint: env.WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT,
     pollMs: env.WEBHOOK_POLL_MS,
+    maxInlineBytes: env.WEBHOOK_MAX_INLINE_BYTES,
+    payloadUrlTtlMs: parseDuration(env.WEBHOOK_PAYLOAD_URL_TTL)!,
   };
 });

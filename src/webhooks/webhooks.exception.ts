@@ -4,6 +4,8 @@ export enum WebhooksErrorCode {
   EndpointNotFound = 'webhook-endpoint-not-found',
   DeliveryNotFound = 'webhook-delivery-not-found',
   InvalidReplay = 'webhook-invalid-replay',
+  PayloadTokenInvalid = 'webhook-payload-token-invalid',
+  PayloadTokenExpired = 'webhook-payload-token-expired',
 }
 
 export class WebhooksException extends AppException {
@@ -25,5 +27,18 @@ export class WebhooksException extends AppException {
     return new WebhooksException(WebhooksErrorCode.InvalidReplay, 400, detail, {
       errors: [{ field: 'since', message: detail }],
     });
+  }
+  static payloadToken(verdict: 'expired' | 'invalid') {
+    return verdict === 'expired'
+      ? new WebhooksException(
+          WebhooksErrorCode.PayloadTokenExpired,
+          403,
+          'this payload link has expired; the next attempt of the delivery carries a fresh one',
+        )
+      : new WebhooksException(
+          WebhooksErrorCode.PayloadTokenInvalid,
+          403,
+          'the token is not valid for this delivery',
+        );
   }
 }

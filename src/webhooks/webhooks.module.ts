@@ -10,6 +10,9 @@ import { FanOutConsumer } from './deliveries/fan-out.consumer.js';
 import { RetentionJob } from './deliveries/retention.job.js';
 import { SuccessBatcher } from './deliveries/success-batcher.js';
 import { WebhookMetrics } from './deliveries/webhook-metrics.js';
+import { PayloadLinks } from './payloads/payload-links.service.js';
+import { PayloadsController } from './payloads/payloads.controller.js';
+import { PayloadsService } from './payloads/payloads.service.js';
 import { EndpointEntity } from './endpoints/endpoint.entity.js';
 import { EndpointService } from './endpoints/endpoint.service.js';
 import { EndpointsController } from './endpoints/endpoints.controller.js';
@@ -20,7 +23,7 @@ import { EndpointsController } from './endpoints/endpoints.controller.js';
  */
 @Module({
   imports: [TypeOrmModule.forFeature([EndpointEntity])],
-  controllers: [EndpointsController, DeliveriesController],
+  controllers: [EndpointsController, DeliveriesController, PayloadsController],
   providers: [
     EndpointService,
     DeliveriesService,
@@ -32,6 +35,8 @@ import { EndpointsController } from './endpoints/endpoints.controller.js';
     RetentionJob,
     WebhookMetrics,
     SuccessBatcher,
+    PayloadLinks,
+    PayloadsService,
   ],
   exports: [DeliveryService],
 })

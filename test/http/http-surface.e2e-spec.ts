@@ -111,6 +111,18 @@ describe('HTTP surface', () => {
       expect(parsed.req.headers.authorization).toBe('[redacted]');
       expect(t.logs.some((l) => l.includes(t.adminToken))).toBe(false);
     });
+
+    it('logs query parameter names but never their values (cursors, filters, tokens)', async () => {
+      await request(t.url)
+        .get('/events')
+        .query({ source: 'secret-filter-value', limit: 5 })
+        .set(bearer(t.adminToken))
+        .set('X-Request-Id', 'log-check-2')
+        .expect(200);
+      const line = t.logs.find((l) => l.includes('log-check-2'));
+      expect(JSON.parse(line!).req.url).toBe('/events?source=[redacted]&limit=[redacted]');
+      expect(t.logs.some((l) => l.includes('secret-filter-value'))).toBe(false);
+    });
   });
 
   describe('health and metrics', () => {
@@ -125,13 +137,18 @@ describe('HTTP surface', () => {
 
     it('exposes request counts and latency by route template and status', async () => {
       await request(t.url).get('/admin/api-keys').set(bearer(t.adminToken)).expect(200);
-      const res = await request(t.url).get('/metrics').expect(200);
+      const res = await request(t.url).get('/metrics').set(bearer(t.adminToken)).expect(200);
       expect(res.headers['content-type']).toContain('text/plain');
       expect(res.text).toMatch(
         /http_requests_total\{method="GET",route="\/admin\/api-keys",status="200"\} [1-9]/,
       );
       expect(res.text).toContain('http_request_duration_seconds_bucket');
       expect(res.text).toContain('process_cpu_seconds_total');
+    });
+
+    it('answers metrics only to admin credentials', async () => {
+      const res = await request(t.url).get('/metrics').expect(401);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     });
   });
 });

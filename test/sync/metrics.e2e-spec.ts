@@ -1,11 +1,11 @@
 import request from 'supertest';
-import { startTestApp, TestApp, waitFor } from '../support/test-app.js';
+import { bearer, startTestApp, TestApp, waitFor } from '../support/test-app.js';
 import { insertChange, push, SYNC_TEST_ENV, userToken } from './helpers.js';
 import { openSse } from './sse-client.js';
 
 /** The value of one sample line of the Prometheus text format, or undefined. */
 async function metric(t: TestApp, sample: string): Promise<number | undefined> {
-  const text = (await request(t.url).get('/metrics').expect(200)).text;
+  const text = (await request(t.url).get('/metrics').set(bearer(t.adminToken)).expect(200)).text;
   const line = text.split('\n').find((l) => l.startsWith(`${sample} `));
   return line === undefined ? undefined : Number(line.slice(sample.length + 1));
 }

@@ -314,7 +314,7 @@ describe('Webhook deliveries', () => {
   });
 
   it('exposes delivery metrics', async () => {
-    const res = await request(t.url).get('/metrics').expect(200);
+    const res = await request(t.url).get('/metrics').set(bearer(t.adminToken)).expect(200);
     expect(res.text).toMatch(/webhook_attempts_total\{outcome="succeeded"\} [1-9]/);
     expect(res.text).toContain('webhook_queue_depth');
     expect(res.text).toContain('webhook_oldest_pending_age_seconds');

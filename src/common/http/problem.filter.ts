@@ -8,6 +8,7 @@ import {
 } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
 import type { Request, Response } from 'express';
+import { urlForLogs } from '../logging/logger.js';
 import { AppException } from './app.exception.js';
 import { FieldErrorDto, Problem, problem, PROBLEM_CONTENT_TYPE } from './problem.js';
 import { ValidationFailedException } from './validation.js';
@@ -64,7 +65,7 @@ export class ProblemFilter implements ExceptionFilter {
       );
     }
     this.logger.error(
-      { err: exception, requestId: req.id, method: req.method, url: req.originalUrl },
+      { err: exception, requestId: req.id, method: req.method, url: urlForLogs(req.originalUrl) },
       exception instanceof Error ? exception.stack : String(exception),
     );
     return problem(

@@ -33,6 +33,18 @@ export function createLogger(level: LogLevel, destination?: pino.DestinationStre
   );
 }
 
+/**
+ * A request URL for logs: the path, and the query's names with every value redacted.
+ * Values carry cursors, filters and sometimes tokens (payload links); names are enough to
+ * tell requests apart when reading logs.
+ */
+export function urlForLogs(url: string): string {
+  const q = url.indexOf('?');
+  if (q === -1) return url;
+  const names = [...new URLSearchParams(url.slice(q + 1)).keys()];
+  return `${url.slice(0, q)}?${names.map((n) => `${encodeURIComponent(n)}=[redacted]`).join('&')}`;
+}
+
 /** Request logging with X-Request-Id: echoed or generated, set on the response and every line. */
 export function httpLogger(logger: Logger): RequestHandler {
   return pinoHttp({
@@ -53,7 +65,7 @@ export function httpLogger(logger: Logger): RequestHandler {
       }) => ({
         id: req.id,
         method: req.method,
-        url: req.url,
+        url: urlForLogs(req.url),
         // Only these headers are logged; authorization is kept as a key so redaction shows it was sent.
         headers: {
           'user-agent': req.headers['user-agent'],

@@ -1,7 +1,7 @@
 import { Controller, Get, Header, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { Public } from '../auth/audience.decorator.js';
+import { AdminOnly } from '../auth/audience.decorator.js';
 import { MetricsService } from './metrics.service.js';
 
 @ApiTags('Operations')
@@ -9,8 +9,17 @@ import { MetricsService } from './metrics.service.js';
 export class MetricsController {
   constructor(private readonly metrics: MetricsService) {}
 
+  /**
+   * Admin-only: the server binds 0.0.0.0 by default, and metrics name routes, queues and
+   * error rates. Prometheus sends a bearer credential (`authorization: {credentials: ...}`
+   * in the scrape config), e.g. an API key made for it.
+   */
   @Get()
-  @Public()
+  @AdminOnly()
+  @ApiOperation({
+    summary: 'Prometheus metrics',
+    description: 'Text exposition format. Scrape with the admin token or an admin API key.',
+  })
   @Header('Cache-Control', 'no-store')
   @ApiProduces('text/plain')
   @ApiOkResponse({ description: 'Prometheus text exposition format', schema: { type: 'string' } })

@@ -9,6 +9,7 @@ import { storableRecord, storableText } from '../../common/text/storable-text.js
 import { SecretBoxService } from '../../common/security/secret-box.js';
 import { webhooksConfig } from '../../config/webhooks.config.js';
 import { EventBus } from '../../events/event-bus.js';
+import { PayloadLinks } from '../payloads/payload-links.service.js';
 import { nextAttemptDelayMs, parseRetryAfter } from '../retry-schedule.js';
 import { sign } from '../signature.js';
 import { AttemptRecord, ClaimedDelivery, DeliveryRepository } from './delivery.repository.js';
@@ -52,6 +53,7 @@ export class DeliveryAttemptService {
     private readonly bus: EventBus,
     private readonly metrics: WebhookMetrics,
     private readonly successes: SuccessBatcher,
+    private readonly links: PayloadLinks,
     @Inject(webhooksConfig.KEY) private readonly config: ConfigType<typeof webhooksConfig>,
   ) {}
 
@@ -74,13 +76,14 @@ export class DeliveryAttemptService {
     const secrets = d.secrets
       .filter((s) => !s.expiresAt || Date.parse(s.expiresAt) > now)
       .map((s) => this.openSecret(s.sealed));
+    const body = this.links.bodyFor(d.id, d.payload);
     const headers: Record<string, string> = {
       ...d.headers,
       'content-type': 'application/json',
       'user-agent': USER_AGENT,
       'webhook-id': webhookId,
       'webhook-timestamp': String(timestamp),
-      'webhook-signature': sign(secrets, webhookId, timestamp, d.payload),
+      'webhook-signature': sign(secrets, webhookId, timestamp, body),
     };
 
     const record: AttemptRecord = {
@@ -100,7 +103,7 @@ export class DeliveryAttemptService {
     try {
       const res = await this.outbound.post({
         url: d.url,
-        body: d.payload,
+        body,
         headers,
         timeoutMs: this.config.timeoutMs,
         maxBodyBytes: 4096,

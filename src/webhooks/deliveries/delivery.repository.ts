@@ -277,6 +277,14 @@ export class DeliveryRepository {
     return row;
   }
 
+  async payloadOf(m: EntityManager, id: string): Promise<string | undefined> {
+    const [row]: { payload: string }[] = await m.query(
+      `SELECT payload FROM webhook_deliveries WHERE id = $1`,
+      [id],
+    );
+    return row?.payload;
+  }
+
   attempts(m: EntityManager, deliveryId: string): Promise<AttemptDto[]> {
     return m.query(
       `SELECT id::text AS id, attempt_number AS "attemptNumber", started_at AS "startedAt", duration_ms AS "durationMs",

@@ -1,0 +1,62 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { HttpAdapterHost } from '@nestjs/core';
+import { createHmac } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { appConfig } from '../../config/app.config.js';
+import { securityConfig } from '../../config/security.config.js';
+import { webhooksConfig } from '../../config/webhooks.config.js';
+import { checkPayloadToken, referenceBody, signPayloadToken } from './payload-reference.js';
+
+/**
+ * Bodies too large to inline go out as a reference: a URL on this hub, signed with a key
+ * derived from SECRET_KEY, so any instance can check it and the receiver needs no other
+ * credentials, only the link it was sent in a signed webhook.
+ */
+@Injectable()
+export class PayloadLinks {
+  private readonly logger = new Logger('WebhookPayloads');
+  private readonly key: Buffer;
+  private warnedAboutBase = false;
+
+  constructor(
+    private readonly http: HttpAdapterHost,
+    @Inject(appConfig.KEY) private readonly app: ConfigType<typeof appConfig>,
+    @Inject(webhooksConfig.KEY) private readonly config: ConfigType<typeof webhooksConfig>,
+    @Inject(securityConfig.KEY) security: ConfigType<typeof securityConfig>,
+  ) {
+    this.key = createHmac('sha256', security.secretKey).update('webhook-payload-links').digest();
+  }
+
+  /** The body to sign and send for a stored payload: itself, or its reference form. */
+  bodyFor(deliveryId: string, payload: string): string {
+    if (Buffer.byteLength(payload, 'utf8') <= this.config.maxInlineBytes) return payload;
+    const expiresAt = new Date(Date.now() + this.config.payloadUrlTtlMs);
+    const token = signPayloadToken(this.key, deliveryId, expiresAt);
+    const url = `${this.baseUrl()}/webhooks/payloads/${deliveryId}?token=${token}`;
+    return referenceBody(payload, { url, expiresAt }).body;
+  }
+
+  check(deliveryId: string, token: string): 'ok' | 'expired' | 'invalid' {
+    return checkPayloadToken(this.key, deliveryId, token);
+  }
+
+  private baseUrl(): string {
+    if (this.app.PUBLIC_URL) return this.app.PUBLIC_URL.replace(/\/+$/, '');
+    const address = this.http.httpAdapter?.getHttpServer()?.address() as AddressInfo | null;
+    const host =
+      !address || ['0.0.0.0', '::'].includes(address.address)
+        ? 'localhost'
+        : address.family === 'IPv6'
+          ? `[${address.address}]`
+          : address.address;
+    const base = `http://${host}:${address?.port ?? this.app.PORT}`;
+    if (!this.warnedAboutBase) {
+      this.warnedAboutBase = true;
+      this.logger.warn(
+        `PUBLIC_URL is not set: large payload references point at ${base}, which receivers on other hosts cannot reach`,
+      );
+    }
+    return base;
+  }
+}
