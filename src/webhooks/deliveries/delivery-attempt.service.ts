@@ -10,6 +10,7 @@ import { SecretBoxService } from '../../common/security/secret-box.js';
 import { webhooksConfig } from '../../config/webhooks.config.js';
 import { EventBus } from '../../events/event-bus.js';
 import { PayloadLinks } from '../payloads/payload-links.service.js';
+import { isSealedValue } from '../endpoints/endpoint-headers.js';
 import { nextAttemptDelayMs, parseRetryAfter } from '../retry-schedule.js';
 import { sign } from '../signature.js';
 import { AttemptRecord, ClaimedDelivery, DeliveryRepository } from './delivery.repository.js';
@@ -78,7 +79,7 @@ export class DeliveryAttemptService {
       .map((s) => this.openSecret(s.sealed));
     const body = this.links.bodyFor(d.id, d.payload);
     const headers: Record<string, string> = {
-      ...d.headers,
+      ...this.openHeaders(d.headers),
       'content-type': 'application/json',
       'user-agent': USER_AGENT,
       'webhook-id': webhookId,
@@ -182,6 +183,14 @@ export class DeliveryAttemptService {
       }
     });
     this.record(status === 'pending' ? 'retrying' : status, a);
+  }
+
+  /** Static header values are sealed at rest (rows from before that hold plain text). */
+  private openHeaders(stored: Record<string, string>): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [name, value] of Object.entries(stored))
+      out[name] = isSealedValue(value) ? this.openSecret(value) : value;
+    return out;
   }
 
   /** Decrypting per attempt is measurable at thousands of deliveries/s; sealed values never change. */

@@ -4,6 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { OutboundHttpService } from '../../common/outbound/outbound-http.service.js';
 import { SecretBoxService } from '../../common/security/secret-box.js';
 import { ValidationFailedException } from '../../common/http/validation.js';
+import { sealHeaders } from '../endpoints/endpoint-headers.js';
 import { isValidSecret } from '../signature.js';
 import { DELIVERIES_CHANNEL, DeliveryRepository } from './delivery.repository.js';
 
@@ -47,7 +48,7 @@ export class DeliveryService {
          ON CONFLICT (owner, url) WHERE owner IS NOT NULL
          DO UPDATE SET headers = EXCLUDED.headers, secrets = EXCLUDED.secrets, updated_at = now()
          RETURNING id`,
-        [req.owner, req.url, JSON.stringify(req.headers ?? {}), secrets],
+        [req.owner, req.url, JSON.stringify(sealHeaders(this.box, req.headers ?? {})), secrets],
       );
       const payload = JSON.stringify({
         type: req.eventType,

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
 import { decodeCursor, encodeCursor } from '../../common/http/pagination.js';
@@ -12,13 +12,16 @@ import { EndpointDto, EndpointPageDto, EndpointSecretDto } from './dto/endpoint.
 import { ListEndpointsQueryDto, RotateSecretDto } from './dto/endpoint-requests.dto.js';
 import { UpdateEndpointDto } from './dto/update-endpoint.dto.js';
 import { EndpointEntity, StoredSecret } from './endpoint.entity.js';
+import { displayHeaders, isSealedValue, sealHeaders } from './endpoint-headers.js';
 import { compileEventTypes } from './event-type-filter.js';
 
 const DEFAULT_GRACE_SECONDS = 24 * 3600;
 
 /** Endpoints managed over the API (owner IS NULL). */
 @Injectable()
-export class EndpointService {
+export class EndpointService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(EndpointService.name);
+
   constructor(
     @InjectRepository(EndpointEntity) private readonly endpoints: Repository<EndpointEntity>,
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -40,14 +43,14 @@ export class EndpointService {
       exactTypes: compiled.exact,
       typePatterns: compiled.patterns,
       enabled: dto.enabled ?? true,
-      headers: dto.headers ?? {},
+      headers: sealHeaders(this.box, dto.headers ?? {}),
       rateLimitPerSecond: dto.rateLimitPerSecond ?? null,
       metadata: dto.metadata ?? {},
       secrets: [
         { sealed: this.box.seal(secret), createdAt: new Date().toISOString(), expiresAt: null },
       ],
     });
-    return EndpointDto.from(await this.endpoints.save(entity));
+    return this.toDto(await this.endpoints.save(entity));
   }
 
   async list(q: ListEndpointsQueryDto): Promise<EndpointPageDto> {
@@ -71,7 +74,7 @@ export class EndpointService {
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return {
-      data: page.map(EndpointDto.from),
+      data: page.map((e) => this.toDto(e)),
       nextCursor:
         rows.length > limit
           ? encodeCursor({ at: last.createdAt.toISOString(), id: last.id })
@@ -80,7 +83,7 @@ export class EndpointService {
   }
 
   async get(id: string): Promise<EndpointDto> {
-    return EndpointDto.from(await this.find(id));
+    return this.toDto(await this.find(id));
   }
 
   async find(id: string): Promise<EndpointEntity> {
@@ -104,7 +107,7 @@ export class EndpointService {
         typePatterns: compiled.patterns,
       });
     }
-    if (dto.headers !== undefined) e.headers = dto.headers;
+    if (dto.headers !== undefined) e.headers = sealHeaders(this.box, dto.headers, e.headers);
     if (dto.rateLimitPerSecond !== undefined) e.rateLimitPerSecond = dto.rateLimitPerSecond;
     if (dto.metadata !== undefined) e.metadata = dto.metadata;
     if (dto.enabled !== undefined && dto.enabled !== e.enabled) {
@@ -117,9 +120,34 @@ export class EndpointService {
           : { disabledReason: 'disabled by an operator', disabledAt: new Date() },
       );
     }
-    const saved = EndpointDto.from(await this.endpoints.save(e));
+    const saved = this.toDto(await this.endpoints.save(e));
     if (dto.enabled) await this.dataSource.query(`SELECT pg_notify('hub_webhook_deliveries', '')`);
     return saved;
+  }
+
+  /**
+   * Rows saved before header values were sealed hold them in clear: seal them once. Safe
+   * with several instances starting at once (each row is replaced only if still unchanged).
+   */
+  async onApplicationBootstrap(): Promise<void> {
+    const rows: { id: string; headers: Record<string, string> }[] = await this.dataSource.query(
+      `SELECT id, headers FROM webhook_endpoints
+       WHERE EXISTS (SELECT 1 FROM jsonb_each_text(headers) h WHERE h.value !~ '^v1\\.[0-9a-f]{16}\\.')`,
+    );
+    for (const row of rows) {
+      const sealed = Object.fromEntries(
+        Object.entries(row.headers).map(([k, v]) => [k, isSealedValue(v) ? v : this.box.seal(v)]),
+      );
+      await this.dataSource.query(
+        `UPDATE webhook_endpoints SET headers = $2::jsonb WHERE id = $1 AND headers = $3::jsonb`,
+        [row.id, JSON.stringify(sealed), JSON.stringify(row.headers)],
+      );
+    }
+    if (rows.length) this.logger.log(`sealed the static header values of ${rows.length} endpoints`);
+  }
+
+  private toDto(e: EndpointEntity): EndpointDto {
+    return EndpointDto.from(e, displayHeaders(this.box, e.headers));
   }
 
   async remove(id: string): Promise<void> {

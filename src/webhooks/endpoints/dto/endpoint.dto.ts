@@ -10,10 +10,14 @@ export class EndpointDto {
   @ApiPropertyOptional({ nullable: true, type: String, example: 'every attempt failed for 5 days' })
   disabledReason: string | null;
   @ApiPropertyOptional({ nullable: true, type: Date }) disabledAt: Date | null;
-  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } }) headers: Record<
-    string,
-    string
-  >;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    example: { authorization: '[redacted]', 'x-tenant': 'acme' },
+    description:
+      'Static headers. Values are sealed at rest; credentials (authorization, cookies, keys, tokens) show as [redacted]',
+  })
+  headers: Record<string, string>;
   @ApiPropertyOptional({ nullable: true, type: Number }) rateLimitPerSecond: number | null;
   @ApiProperty({ type: 'object', additionalProperties: true }) metadata: Record<string, unknown>;
   @ApiPropertyOptional({
@@ -25,7 +29,8 @@ export class EndpointDto {
   @ApiProperty() createdAt: Date;
   @ApiProperty() updatedAt: Date;
 
-  static from(e: EndpointEntity): EndpointDto {
+  /** `headers`: the stored ones as shown (see displayHeaders). */
+  static from(e: EndpointEntity, headers: Record<string, string>): EndpointDto {
     return {
       id: e.id,
       url: e.url,
@@ -34,7 +39,7 @@ export class EndpointDto {
       enabled: e.enabled,
       disabledReason: e.disabledReason,
       disabledAt: e.disabledAt,
-      headers: e.headers,
+      headers,
       rateLimitPerSecond: e.rateLimitPerSecond,
       metadata: e.metadata,
       failingSince: e.failingSince,

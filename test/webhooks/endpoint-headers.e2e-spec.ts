@@ -1,0 +1,105 @@
+import pg from 'pg';
+import request from 'supertest';
+import { Receiver } from '../support/receiver.js';
+import { bearer, startTestApp, TestApp, waitFor } from '../support/test-app.js';
+import { createEndpoint, FAST_WEBHOOKS, publish } from './helpers.js';
+
+describe('Static endpoint headers: sealed at rest, credentials shown redacted', () => {
+  let t: TestApp;
+  let receiver: Receiver;
+  let db: pg.Client;
+
+  beforeAll(async () => {
+    t = await startTestApp({ env: FAST_WEBHOOKS });
+    receiver = await Receiver.start();
+    db = new pg.Client({ connectionString: t.databaseUrl });
+    await db.connect();
+  });
+  afterAll(async () => {
+    await db.end();
+    await receiver.close();
+    await t.close();
+  });
+
+  const storedHeaders = async (id: string) =>
+    (await db.query('SELECT headers FROM webhook_endpoints WHERE id = $1', [id])).rows[0]
+      .headers as Record<string, string>;
+
+  async function deliveredHeaders(type: string) {
+    await publish(t, { type, source: 'test', data: {} });
+    await waitFor(
+      () => receiver.requests.find((r) => JSON.parse(r.body).type === type),
+      10000,
+      `the ${type} delivery`,
+    );
+    return receiver.requests.find((r) => JSON.parse(r.body).type === type)!.headers;
+  }
+
+  it('seals every value, redacts credentials in answers, and sends them in clear', async () => {
+    const res = await request(t.url)
+      .post('/webhooks/endpoints')
+      .set(bearer(t.adminToken))
+      .send({
+        url: receiver.url,
+        eventTypes: ['hdr.one'],
+        headers: { Authorization: 'Bearer s3cret-receiver-token', 'x-tenant': 'acme' },
+      })
+      .expect(201);
+    expect(res.body.headers).toEqual({ Authorization: '[redacted]', 'x-tenant': 'acme' });
+    const stored = JSON.stringify(await storedHeaders(res.body.id));
+    expect(stored).not.toContain('s3cret-receiver-token');
+    expect(stored).not.toContain('acme');
+    const got = await request(t.url)
+      .get(`/webhooks/endpoints/${res.body.id}`)
+      .set(bearer(t.adminToken))
+      .expect(200);
+    expect(got.body.headers).toEqual({ Authorization: '[redacted]', 'x-tenant': 'acme' });
+    const sent = await deliveredHeaders('hdr.one');
+    expect(sent.authorization).toBe('Bearer s3cret-receiver-token');
+    expect(sent['x-tenant']).toBe('acme');
+    expect(t.logs.some((l) => l.includes('s3cret-receiver-token'))).toBe(false);
+  });
+
+  it('keeps a stored credential when a PATCH echoes [redacted], and refuses it for a new name', async () => {
+    const { id } = await createEndpoint(t, {
+      url: receiver.url,
+      eventTypes: ['hdr.two'],
+      headers: { authorization: 'Bearer keep-me' },
+    });
+    const patched = await request(t.url)
+      .patch(`/webhooks/endpoints/${id}`)
+      .set(bearer(t.adminToken))
+      .send({ headers: { authorization: '[redacted]', 'x-tenant': 'beta' } })
+      .expect(200);
+    expect(patched.body.headers).toEqual({ authorization: '[redacted]', 'x-tenant': 'beta' });
+    const sent = await deliveredHeaders('hdr.two');
+    expect(sent.authorization).toBe('Bearer keep-me');
+    expect(sent['x-tenant']).toBe('beta');
+
+    const refused = await request(t.url)
+      .patch(`/webhooks/endpoints/${id}`)
+      .set(bearer(t.adminToken))
+      .send({ headers: { 'x-api-key': '[redacted]' } })
+      .expect(400);
+    expect(refused.body.errors[0].field).toBe('headers.x-api-key');
+  });
+
+  it('seals plain-text values left by an older version at the next start, and sends them meanwhile', async () => {
+    const { id } = await createEndpoint(t, { url: receiver.url, eventTypes: ['hdr.three'] });
+    await db.query(`UPDATE webhook_endpoints SET headers = '{"x-legacy": "plain"}' WHERE id = $1`, [
+      id,
+    ]);
+    expect((await deliveredHeaders('hdr.three'))['x-legacy']).toBe('plain');
+    const second = await startTestApp({ databaseUrl: t.databaseUrl, env: FAST_WEBHOOKS });
+    try {
+      expect((await storedHeaders(id))['x-legacy']).toMatch(/^v1\./);
+      const shown = await request(second.url)
+        .get(`/webhooks/endpoints/${id}`)
+        .set(bearer(second.adminToken))
+        .expect(200);
+      expect(shown.body.headers).toEqual({ 'x-legacy': 'plain' });
+    } finally {
+      await second.close();
+    }
+  });
+});
