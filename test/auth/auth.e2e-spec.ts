@@ -121,6 +121,10 @@ describe('Auth', () => {
         .set(bearer(key))
         .send({ userId: 'u' })
         .expect(403);
+      await request(t.url).get('/metrics').set(bearer(key)).expect(403);
+      // Decided: a key may ask who it is (and nothing more), to check itself before publishing.
+      const me = await request(t.url).get('/auth/whoami').set(bearer(key)).expect(200);
+      expect(me.body).toEqual({ audience: 'publisher', id: created.body.id, via: 'api-key' });
     });
 
     it('rejects a key with an unknown role, naming the field', async () => {
