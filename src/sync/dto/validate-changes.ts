@@ -1,3 +1,4 @@
+import { isStorableInstant } from '../../common/http/ids-and-times.js';
 import type { FieldErrorDto } from '../../common/http/problem.js';
 import { ValidationFailedException } from '../../common/http/validation.js';
 import { TABLE_PATTERN } from './change.dto.js';
@@ -34,7 +35,8 @@ export function isIsoInstant(value: unknown): value is string {
   const m = ISO_INSTANT.exec(value);
   if (!m) return false;
   const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  // A real calendar day (no February 30th), a valid time of day.
+  // A real calendar day (no February 30th), a valid time of day, an instant PostgreSQL holds
+  // (no year 0, which an offset can also reach from 0001-01-01).
   const days = new Date(Date.UTC(year, month, 0)).getUTCDate();
   return (
     month >= 1 &&
@@ -44,7 +46,7 @@ export function isIsoInstant(value: unknown): value is string {
     Number(m[4]) <= 23 &&
     Number(m[5]) <= 59 &&
     Number(m[6] ?? 0) <= 59 &&
-    !Number.isNaN(Date.parse(value))
+    isStorableInstant(Date.parse(value))
   );
 }
 
