@@ -78,4 +78,11 @@ describe('validateChanges', () => {
     expect(isIsoInstant('2026-11-23T10:00:00')).toBe(false); // no offset: ambiguous instant
     expect(isIsoInstant(1700000000000)).toBe(false);
   });
+
+  it('takes instants PostgreSQL can store only (no year 0, also not through an offset)', () => {
+    expect(isIsoInstant('0000-01-01T00:00:00Z')).toBe(false);
+    expect(isIsoInstant('0001-01-01T00:30:00+01:00')).toBe(false);
+    expect(isIsoInstant('0001-01-01T00:00:00Z')).toBe(true);
+    expect(isIsoInstant('9999-12-31T23:59:59Z')).toBe(true);
+  });
 });
