@@ -211,6 +211,17 @@ describe('hostile input: the named cases', () => {
         { status: 400 },
       ));
 
+    it('refuses percent-escapes that are not UTF-8 in a query string, naming the parameter', () =>
+      refused(
+        () =>
+          rawRequest(t.url, {
+            method: 'GET',
+            path: `/sync/${APP}/stream?collections=cards&clientId=%FF%FE`,
+            headers: user,
+          }),
+        { status: 400, field: 'clientId' },
+      ));
+
     it.each(['__proto__', 'constructor'])('refuses a top-level %s key', (key) =>
       refused(
         () =>
