@@ -55,13 +55,25 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
 const isText = (v: unknown, max: number, min = 1) =>
   typeof v === 'string' && v.length >= min && v.length <= max;
 
+/**
+ * Record field names index plain objects in merge.ts: `constructor` would read
+ * Object.prototype's, `__proto__` would set a prototype. Values below them are opaque.
+ */
+const RESERVED_FIELD_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
+
+function fieldNameProblem(name: string): string | undefined {
+  if (name.length === 0 || name.length > 200) return 'field names must be 1 to 200 characters long';
+  if (RESERVED_FIELD_NAMES.has(name)) return `"${name}" is not allowed as a field name`;
+  return undefined;
+}
+
 export function fieldWritesProblem(value: unknown): string | undefined {
   if (!isObject(value)) return 'must be an object of field name to { value, at }';
   const entries = Object.entries(value);
   if (entries.length === 0) return 'must change at least one field';
   for (const [name, write] of entries) {
-    if (name.length === 0 || name.length > 200)
-      return 'field names must be 1 to 200 characters long';
+    const nameProblem = fieldNameProblem(name);
+    if (nameProblem) return nameProblem;
     if (!isObject(write)) return `.${name} must be { value, at }`;
     const keys = Object.keys(write);
     if (!keys.includes('value')) return `.${name}.value is missing`;
@@ -91,6 +103,11 @@ export function validateChanges(changes: unknown[]): void {
       fail(at('op'), 'must be one of the following values: insert, update, delete');
     if ((c.op === 'insert' || c.data !== undefined) && !isObject(c.data))
       fail(at('data'), 'must be an object');
+    else if (isObject(c.data))
+      for (const name of Object.keys(c.data)) {
+        const problem = fieldNameProblem(name);
+        if (problem) fail(at('data'), problem);
+      }
     if (c.at != null && !isIsoInstant(c.at)) fail(at('at'), 'must be a valid ISO 8601 date string');
     if (c.op === 'update' || c.fields !== undefined) {
       const problem = fieldWritesProblem(c.fields);
