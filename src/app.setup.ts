@@ -5,6 +5,8 @@ import type { Logger } from 'pino';
 import { ADMIN_SCHEME, USER_SCHEME } from './common/auth/audience.decorator.js';
 import { jsonBodyParser } from './common/http/body-parsers.js';
 import { ProblemFilter } from './common/http/problem.filter.js';
+import { queryEncodingCheck } from './common/http/query-encoding.js';
+import { StorableTextPipe } from './common/http/storable-text.pipe.js';
 import { createValidationPipe } from './common/http/validation.js';
 import { httpLogger, PinoNestLogger } from './common/logging/logger.js';
 import { MetricsService } from './common/metrics/metrics.service.js';
@@ -21,8 +23,9 @@ export function configureApp(app: INestApplication, logger: Logger): OpenAPIObje
   app.useLogger(new PinoNestLogger(logger));
   app.use(httpLogger(logger));
   app.use(app.get(MetricsService).httpMiddleware());
+  app.use(queryEncodingCheck());
   app.use(jsonBodyParser());
-  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalPipes(new StorableTextPipe(), createValidationPipe());
   app.useGlobalFilters(new ProblemFilter());
 
   const config = new DocumentBuilder()

@@ -28,5 +28,7 @@ export interface HubEvent {
   tx: string;
 }
 
+/** The longest event type (or endpoint filter) anywhere: publish, filters, test sends. */
+export const MAX_EVENT_TYPE_LENGTH = 200;
 /** Dotted lowercase names: `card.created`, `webhook.delivery.exhausted`. */
 export const EVENT_TYPE_PATTERN = /^[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)*$/;

@@ -47,7 +47,7 @@ export class EventsService {
   async list(q: ListEventsQueryDto): Promise<EventPageDto> {
     const limit = q.limit ?? 100;
     const beforeId = q.cursor
-      ? String(decodeCursor<{ before: string }>(q.cursor, ['before']).before)
+      ? decodeCursor<{ before: string }>(q.cursor, { before: 'int64' }).before
       : undefined;
     const rows = await this.log.list(this.dataSource.manager, {
       typePrefix: q.type,

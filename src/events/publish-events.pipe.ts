@@ -1,6 +1,7 @@
 import { Injectable, PipeTransform } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
+import { detachFreeForm } from '../common/http/free-form-json.js';
 import { FieldErrorDto } from '../common/http/problem.js';
 import { flattenValidationErrors, ValidationFailedException } from '../common/http/validation.js';
 import { PublishEventDto } from './dto/publish-event.dto.js';
@@ -31,10 +32,12 @@ export class PublishEventsPipe implements PipeTransform<unknown, Promise<Publish
         errors.push({ field: isBatch ? `[${i}]` : 'body', message: 'must be an event object' });
         continue;
       }
-      const dto = plainToInstance(PublishEventDto, item);
+      const prefix = isBatch ? `[${i}]` : '';
+      const freeForm = detachFreeForm(PublishEventDto, item, prefix);
+      const dto = plainToInstance(PublishEventDto, freeForm.rest);
       const found = await validate(dto, { whitelist: true, forbidNonWhitelisted: true });
-      errors.push(...flattenValidationErrors(found, isBatch ? `[${i}]` : ''));
-      dtos.push(dto);
+      errors.push(...flattenValidationErrors(found, prefix), ...freeForm.errors);
+      dtos.push(freeForm.attach(dto));
     }
     if (errors.length) throw new ValidationFailedException(errors);
     return dtos;

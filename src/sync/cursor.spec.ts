@@ -17,6 +17,18 @@ describe('sync cursors', () => {
     );
   });
 
+  it('refuses positions past xid8 (tx) and bigint (seq), which SQL could not cast', () => {
+    const raw = (tx: string, seq: string) =>
+      Buffer.from(`1|todo|${tx}|${seq}`).toString('base64url');
+    expect(decodeCursor('todo', raw('18446744073709551615', '9223372036854775807'))).toEqual({
+      tx: '18446744073709551615',
+      seq: '9223372036854775807',
+    });
+    expect(decodeCursor('todo', raw('18446744073709551616', '1'))).toMatch(/not a cursor/);
+    expect(decodeCursor('todo', raw('99999999999999999999', '1'))).toMatch(/not a cursor/);
+    expect(decodeCursor('todo', raw('1', '9223372036854775808'))).toMatch(/not a cursor/);
+  });
+
   it('orders by transaction id first, numerically', () => {
     expect(comparePositions({ tx: '9', seq: '100' }, { tx: '10', seq: '1' })).toBe(-1);
     expect(comparePositions({ tx: '10', seq: '2' }, { tx: '10', seq: '1' })).toBe(1);

@@ -11,6 +11,20 @@ export interface Position {
 
 const VERSION = '1';
 const DIGITS = /^\d{1,20}$/;
+/** tx is an xid8 (unsigned 64-bit), seq a bigint: anything larger fails the SQL cast. */
+const TX_MAX = 2n ** 64n - 1n;
+const SEQ_MAX = 2n ** 63n - 1n;
+
+export function isPosition(p: { tx: unknown; seq: unknown }): p is Position {
+  return (
+    typeof p.tx === 'string' &&
+    typeof p.seq === 'string' &&
+    DIGITS.test(p.tx) &&
+    DIGITS.test(p.seq) &&
+    BigInt(p.tx) <= TX_MAX &&
+    BigInt(p.seq) <= SEQ_MAX
+  );
+}
 
 export function encodeCursor(appId: string, p: Position): string {
   return Buffer.from(`${VERSION}|${appId}|${p.tx}|${p.seq}`, 'utf8').toString('base64url');
@@ -25,8 +39,8 @@ export function decodeCursor(appId: string, cursor: string): Position | string {
   if (version !== VERSION)
     return `was issued by another server version (format ${version}); resync from the snapshot`;
   if (app !== appId) return 'belongs to another app';
-  if (!DIGITS.test(tx) || !DIGITS.test(seq)) return 'is not a cursor issued by this server';
-  return { tx, seq };
+  const position = { tx, seq };
+  return isPosition(position) ? position : 'is not a cursor issued by this server';
 }
 
 export function comparePositions(a: Position, b: Position): number {

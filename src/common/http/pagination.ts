@@ -1,7 +1,9 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { IsInt, isISO8601, IsOptional, IsString, Max, Min } from 'class-validator';
 import { AppException } from './app.exception.js';
+import { isInt64Id, isStorableInstant } from './ids-and-times.js';
+import { textProblem } from './storable-text.js';
 
 export class PageQueryDto {
   @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100 })
@@ -18,27 +20,44 @@ export class PageQueryDto {
   cursor?: string;
 }
 
+/**
+ * What a cursor field must hold. A cursor is client input like any other: a forged one
+ * (`{"v":1,"before":"abc"}`) must be a 400 here, not a database cast error.
+ */
+export type CursorField = 'int64' | 'timestamp' | 'uuid' | 'text';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const FIELD_CHECKS: Record<CursorField, (value: string) => boolean> = {
+  int64: isInt64Id,
+  timestamp: (v) => isISO8601(v, { strict: true }) && isStorableInstant(Date.parse(v)),
+  uuid: (v) => UUID.test(v),
+  text: (v) => v.length <= 1000 && textProblem(v) === undefined,
+};
+
 /** Opaque keyset cursors: base64url JSON, versioned so a future shape change is a clear 400. */
 export function encodeCursor(value: Record<string, string | number>): string {
   return Buffer.from(JSON.stringify({ v: 1, ...value })).toString('base64url');
 }
 
-export function decodeCursor<T extends Record<string, string | number>>(
+/** The cursor's fields, each as a string of its kind, or a 400 `invalid-cursor`. */
+export function decodeCursor<T extends Record<string, string>>(
   cursor: string,
-  keys: (keyof T)[],
+  fields: Record<keyof T, CursorField>,
 ): T {
   try {
     const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<
       string,
       unknown
     >;
-    if (
-      parsed.v === 1 &&
-      keys.every(
-        (k) => typeof parsed[k as string] === 'string' || typeof parsed[k as string] === 'number',
-      )
-    ) {
-      return parsed as T;
+    if (typeof parsed === 'object' && parsed !== null && parsed.v === 1) {
+      const out: Record<string, string> = {};
+      for (const [key, kind] of Object.entries(fields) as [string, CursorField][]) {
+        const raw = parsed[key];
+        const value = typeof raw === 'number' && Number.isSafeInteger(raw) ? String(raw) : raw;
+        if (typeof value !== 'string' || !FIELD_CHECKS[kind](value)) throw new Error(key);
+        out[key] = value;
+      }
+      return out as T;
     }
   } catch {
     // fall through to the error below

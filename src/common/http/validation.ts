@@ -1,4 +1,10 @@
-import { BadRequestException, ValidationError, ValidationPipe } from '@nestjs/common';
+import {
+  ArgumentMetadata,
+  BadRequestException,
+  ValidationError,
+  ValidationPipe,
+} from '@nestjs/common';
+import { detachFreeForm } from './free-form-json.js';
 import { FieldErrorDto } from './problem.js';
 
 /** Carries field-level errors to the problem filter. */
@@ -6,6 +12,17 @@ export class ValidationFailedException extends BadRequestException {
   constructor(public readonly errors: FieldErrorDto[]) {
     super('Validation failed');
   }
+}
+
+// A private-use character: never in a message of our own or class-validator's.
+const MEMBER = /^\ue000([^\ue000]*)\ue000([\s\S]*)$/;
+
+/**
+ * A custom validator's message about one member of a map-like property, so the error names
+ * it (`headers.x-tenant`) rather than the whole property.
+ */
+export function memberMessage(member: string, message: string): string {
+  return `\ue000${member}\ue000${message}`;
 }
 
 /** Flattens nested class-validator errors to `a.b[2].c` paths. */
@@ -18,6 +35,11 @@ export function flattenValidationErrors(errors: ValidationError[], parent = ''):
         ? `${parent}.${error.property}`
         : error.property;
     for (const message of Object.values(error.constraints ?? {})) {
+      const member = MEMBER.exec(message);
+      if (member) {
+        out.push({ field: `${field}.${member[1]}`, message: member[2] });
+        continue;
+      }
       // class-validator's defaults start with the property name ("source must be a string").
       const bare = message.startsWith(`${error.property} `)
         ? message.slice(error.property.length + 1)
@@ -38,6 +60,27 @@ export const VALIDATION_OPTIONS = {
     new ValidationFailedException(flattenValidationErrors(errors)),
 };
 
+/** The global pipe, keeping free-form JSON properties away from class-transformer. */
+export class AppValidationPipe extends ValidationPipe {
+  constructor() {
+    super(VALIDATION_OPTIONS);
+  }
+
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const freeForm = detachFreeForm(metadata.metatype, value);
+    let entity: unknown;
+    try {
+      entity = await super.transform(freeForm.rest, metadata);
+    } catch (e) {
+      if (e instanceof ValidationFailedException && freeForm.errors.length > 0)
+        throw new ValidationFailedException([...e.errors, ...freeForm.errors]);
+      throw e;
+    }
+    if (freeForm.errors.length > 0) throw new ValidationFailedException(freeForm.errors);
+    return typeof entity === 'object' && entity !== null ? freeForm.attach(entity) : entity;
+  }
+}
+
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe(VALIDATION_OPTIONS);
+  return new AppValidationPipe();
 }

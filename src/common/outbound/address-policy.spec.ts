@@ -17,6 +17,10 @@ describe('isAllowedAddress', () => {
     '100.64.0.1',
     '224.0.0.1',
     '255.255.255.255',
+    '::7f00:1',
+    '::127.0.0.1',
+    '::a00:1',
+    '::808:808',
   ])('refuses %s by default', (address) => {
     expect(isAllowedAddress(address, false)).toBe(false);
   });
@@ -35,5 +39,7 @@ describe('isAllowedAddress', () => {
   it('names the range it refused', () => {
     expect(describeRange('::ffff:127.0.0.1')).toBe('loopback');
     expect(describeRange('169.254.169.254')).toBe('linkLocal');
+    expect(describeRange('::7f00:1')).toBe('ipv4Compatible');
+    expect(describeRange('::1')).toBe('loopback');
   });
 });

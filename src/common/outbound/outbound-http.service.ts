@@ -82,6 +82,10 @@ export class OutboundHttpService implements OnApplicationShutdown {
   }
 
   parse(raw: string, field = 'url'): URL {
+    // The URL parser drops tabs and line breaks and trims spaces, so the text we would store
+    // is not the URL we would call: refuse them instead.
+    if (/[\s\p{Cc}]/u.test(raw))
+      throw OutboundException.urlNotAllowed(field, 'must not contain spaces or control characters');
     let url: URL;
     try {
       url = new URL(raw);

@@ -1,5 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsISO8601, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsInt64Id, IsTimestamp } from '../../common/http/ids-and-times.js';
 import { PageQueryDto } from '../../common/http/pagination.js';
 
 export class ListEventsQueryDto extends PageQueryDto {
@@ -20,7 +21,7 @@ export class ListEventsQueryDto extends PageQueryDto {
 
   @ApiPropertyOptional({ description: 'Only events with a greater id' })
   @IsOptional()
-  @Matches(/^\d{1,19}$/, { message: 'must be an event id' })
+  @IsInt64Id()
   sinceId?: string;
 
   @ApiPropertyOptional({
@@ -28,6 +29,6 @@ export class ListEventsQueryDto extends PageQueryDto {
     description: 'Only events that occurred at or after this time',
   })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsTimestamp()
   since?: string;
 }

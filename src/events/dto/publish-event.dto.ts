@@ -1,21 +1,18 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import {
-  IsIn,
-  IsISO8601,
-  IsObject,
-  IsOptional,
-  IsString,
-  Length,
-  Matches,
-  MaxLength,
-} from 'class-validator';
-import { EVENT_TYPE_PATTERN, SEVERITIES } from '../event.types.js';
+import { IsIn, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { IsTimestamp } from '../../common/http/ids-and-times.js';
+import { FreeFormJson, jsonObject } from '../../common/http/free-form-json.js';
+import { EVENT_TYPE_PATTERN, MAX_EVENT_TYPE_LENGTH, SEVERITIES } from '../event.types.js';
 import type { Severity } from '../event.types.js';
 
 export class PublishEventDto {
-  @ApiProperty({ example: 'card.created', description: 'Dotted lowercase name', maxLength: 200 })
+  @ApiProperty({
+    example: 'card.created',
+    description: 'Dotted lowercase name',
+    maxLength: MAX_EVENT_TYPE_LENGTH,
+  })
   @IsString()
-  @Length(1, 200)
+  @Length(1, MAX_EVENT_TYPE_LENGTH)
   @Matches(EVENT_TYPE_PATTERN, { message: 'must be a dotted lowercase name such as card.created' })
   type: string;
 
@@ -35,8 +32,7 @@ export class PublishEventDto {
     additionalProperties: true,
     example: { cardId: 'card_123' },
   })
-  @IsOptional()
-  @IsObject()
+  @FreeFormJson(jsonObject())
   data?: Record<string, unknown>;
 
   @ApiPropertyOptional({ enum: SEVERITIES, default: 'info' })
@@ -49,7 +45,7 @@ export class PublishEventDto {
     description: 'Defaults to the time the server accepted it',
   })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsTimestamp()
   occurredAt?: string;
 
   @ApiPropertyOptional({

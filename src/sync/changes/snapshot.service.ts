@@ -5,7 +5,7 @@ import {
   decodeCursor as decodePageCursor,
   encodeCursor as encodePageCursor,
 } from '../../common/http/pagination.js';
-import { encodeCursor, Position } from '../cursor.js';
+import { encodeCursor, isPosition, Position } from '../cursor.js';
 import type { SnapshotQueryDto } from '../dto/queries.dto.js';
 import type { SnapshotResponseDto } from '../dto/responses.dto.js';
 import { isAlive, RecordState, visibleFields } from '../merge.js';
@@ -99,7 +99,14 @@ export class SnapshotService {
       );
     let t: PageToken;
     try {
-      t = decodePageCursor<PageToken>(since, ['app', 'table', 'space', 'after', 'tx', 'seq']);
+      t = decodePageCursor<PageToken>(since, {
+        app: 'text',
+        table: 'text',
+        space: 'text',
+        after: 'text',
+        tx: 'text',
+        seq: 'text',
+      });
     } catch {
       throw invalid();
     }
@@ -107,8 +114,7 @@ export class SnapshotService {
       t.app !== appId ||
       t.table !== q.collection ||
       t.space !== (q.spaceId ?? '') ||
-      !/^\d{1,20}$/.test(t.tx) ||
-      !/^\d{1,20}$/.test(t.seq)
+      !isPosition(t)
     )
       throw invalid();
     return t;

@@ -27,6 +27,7 @@ import { UserAuth } from '../../common/auth/audience.decorator.js';
 import { CurrentPrincipal, type Principal } from '../../common/auth/principal.js';
 import { ProblemDto } from '../../common/http/problem.js';
 import { AppIdPipe } from '../app-id.pipe.js';
+import { ClientIdHeader, MAX_CLIENT_ID_LENGTH } from '../client-id-header.js';
 import { PushDto } from '../dto/push.dto.js';
 import { PullQueryDto, SnapshotQueryDto, StreamQueryDto } from '../dto/queries.dto.js';
 import { PullResponseDto, PushResponseDto, SnapshotResponseDto } from '../dto/responses.dto.js';
@@ -40,6 +41,7 @@ import { SyncReadService } from './sync-read.service.js';
 const clientIdHeader = ApiHeader({
   name: 'X-Client-Id',
   required: false,
+  schema: { type: 'string', maxLength: MAX_CLIENT_ID_LENGTH },
   description: 'The device; wins over clientId in the body or query',
 });
 
@@ -75,9 +77,9 @@ export class SyncController {
     @Param('appId', AppIdPipe) appId: string,
     @Body() dto: PushDto,
     @CurrentPrincipal() principal: Principal,
-    @Headers('x-client-id') clientId?: string,
+    @ClientIdHeader() clientId?: string,
   ): Promise<string> {
-    return this.pushes.push(appId, principal.id, dto, clientId || undefined);
+    return this.pushes.push(appId, principal.id, dto, clientId);
   }
 
   @Get(':appId/pull')
@@ -89,9 +91,9 @@ export class SyncController {
     @Param('appId', AppIdPipe) appId: string,
     @Query() query: PullQueryDto,
     @CurrentPrincipal() principal: Principal,
-    @Headers('x-client-id') clientId?: string,
+    @ClientIdHeader() clientId?: string,
   ): Promise<string> {
-    return this.reader.pull(appId, principal.id, query, clientId || undefined);
+    return this.reader.pull(appId, principal.id, query, clientId);
   }
 
   @Get(':appId/snapshot')
@@ -121,7 +123,7 @@ export class SyncController {
     @CurrentPrincipal() principal: Principal,
     @Res() res: Response,
     @Headers('last-event-id') lastEventId?: string,
-    @Headers('x-client-id') clientId?: string,
+    @ClientIdHeader() clientId?: string,
   ): Promise<void> {
     // Errors (bad or expired cursor) are still answered as problem+json: nothing sent yet.
     const field = lastEventId ? 'Last-Event-ID' : 'since';

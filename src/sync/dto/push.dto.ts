@@ -1,12 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsArray, IsInt, IsOptional, IsString, Length, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, Length, Min } from 'class-validator';
+import { FreeFormJson, jsonArray } from '../../common/http/free-form-json.js';
+import { MAX_CLIENT_ID_LENGTH } from '../client-id-header.js';
 import { ChangeDto } from './change.dto.js';
 
 export class PushDto {
   @ApiPropertyOptional({ description: 'The device; the X-Client-Id header wins over it' })
   @IsOptional()
   @IsString()
-  @Length(1, 200)
+  @Length(1, MAX_CLIENT_ID_LENGTH)
   clientId?: string;
 
   @ApiPropertyOptional({ description: 'Cursor (syncedUntil) from an earlier answer' })
@@ -22,6 +24,6 @@ export class PushDto {
 
   /** Checked item by item in validateChanges (not class-validator: see there why). */
   @ApiProperty({ type: [ChangeDto], maxItems: 5000 })
-  @IsArray()
+  @FreeFormJson(jsonArray)
   changes: ChangeDto[];
 }

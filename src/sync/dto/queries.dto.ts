@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, IsString, IsUUID, Length, Matches, Min } from 'class-validator';
+import { MAX_CLIENT_ID_LENGTH } from '../client-id-header.js';
 import { TABLE_PATTERN } from './change.dto.js';
 
 /** limit: default and cap 1,000 (a bigger value is capped, as the protocol says). */
@@ -51,6 +52,6 @@ export class StreamQueryDto {
   @ApiPropertyOptional({ description: 'Leave out this client’s own changes (or X-Client-Id)' })
   @IsOptional()
   @IsString()
-  @Length(1, 200)
+  @Length(1, MAX_CLIENT_ID_LENGTH)
   clientId?: string;
 }

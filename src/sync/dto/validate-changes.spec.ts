@@ -78,4 +78,30 @@ describe('validateChanges', () => {
     expect(isIsoInstant('2026-11-23T10:00:00')).toBe(false); // no offset: ambiguous instant
     expect(isIsoInstant(1700000000000)).toBe(false);
   });
+
+  it('refuses record field names that would index Object.prototype in the merge', () => {
+    const at = '2026-01-01T00:00:00Z';
+    for (const name of ['constructor', '__proto__', 'prototype']) {
+      const data = JSON.parse(`{"${name}": 1}`);
+      const fields = JSON.parse(`{"${name}": {"value": 1, "at": "${at}"}}`);
+      expect(() =>
+        validateChanges([{ eventId: 'e', table: 't', id: 'i', op: 'insert', data }]),
+      ).toThrow(ValidationFailedException);
+      expect(() =>
+        validateChanges([{ eventId: 'e', table: 't', id: 'i', op: 'update', fields }]),
+      ).toThrow(ValidationFailedException);
+    }
+    expect(() =>
+      validateChanges([
+        { eventId: 'e', table: 't', id: 'i', op: 'insert', data: { a: { constructor: 1 } } },
+      ]),
+    ).not.toThrow();
+  });
+
+  it('takes instants PostgreSQL can store only (no year 0, also not through an offset)', () => {
+    expect(isIsoInstant('0000-01-01T00:00:00Z')).toBe(false);
+    expect(isIsoInstant('0001-01-01T00:30:00+01:00')).toBe(false);
+    expect(isIsoInstant('0001-01-01T00:00:00Z')).toBe(true);
+    expect(isIsoInstant('9999-12-31T23:59:59Z')).toBe(true);
+  });
 });

@@ -1,3 +1,4 @@
+import { isStorableInstant } from '../../common/http/ids-and-times.js';
 import type { FieldErrorDto } from '../../common/http/problem.js';
 import { ValidationFailedException } from '../../common/http/validation.js';
 import { TABLE_PATTERN } from './change.dto.js';
@@ -34,7 +35,8 @@ export function isIsoInstant(value: unknown): value is string {
   const m = ISO_INSTANT.exec(value);
   if (!m) return false;
   const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  // A real calendar day (no February 30th), a valid time of day.
+  // A real calendar day (no February 30th), a valid time of day, an instant PostgreSQL holds
+  // (no year 0, which an offset can also reach from 0001-01-01).
   const days = new Date(Date.UTC(year, month, 0)).getUTCDate();
   return (
     month >= 1 &&
@@ -44,7 +46,7 @@ export function isIsoInstant(value: unknown): value is string {
     Number(m[4]) <= 23 &&
     Number(m[5]) <= 59 &&
     Number(m[6] ?? 0) <= 59 &&
-    !Number.isNaN(Date.parse(value))
+    isStorableInstant(Date.parse(value))
   );
 }
 
@@ -53,13 +55,25 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
 const isText = (v: unknown, max: number, min = 1) =>
   typeof v === 'string' && v.length >= min && v.length <= max;
 
+/**
+ * Record field names index plain objects in merge.ts: `constructor` would read
+ * Object.prototype's, `__proto__` would set a prototype. Values below them are opaque.
+ */
+const RESERVED_FIELD_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
+
+function fieldNameProblem(name: string): string | undefined {
+  if (name.length === 0 || name.length > 200) return 'field names must be 1 to 200 characters long';
+  if (RESERVED_FIELD_NAMES.has(name)) return `"${name}" is not allowed as a field name`;
+  return undefined;
+}
+
 export function fieldWritesProblem(value: unknown): string | undefined {
   if (!isObject(value)) return 'must be an object of field name to { value, at }';
   const entries = Object.entries(value);
   if (entries.length === 0) return 'must change at least one field';
   for (const [name, write] of entries) {
-    if (name.length === 0 || name.length > 200)
-      return 'field names must be 1 to 200 characters long';
+    const nameProblem = fieldNameProblem(name);
+    if (nameProblem) return nameProblem;
     if (!isObject(write)) return `.${name} must be { value, at }`;
     const keys = Object.keys(write);
     if (!keys.includes('value')) return `.${name}.value is missing`;
@@ -89,6 +103,11 @@ export function validateChanges(changes: unknown[]): void {
       fail(at('op'), 'must be one of the following values: insert, update, delete');
     if ((c.op === 'insert' || c.data !== undefined) && !isObject(c.data))
       fail(at('data'), 'must be an object');
+    else if (isObject(c.data))
+      for (const name of Object.keys(c.data)) {
+        const problem = fieldNameProblem(name);
+        if (problem) fail(at('data'), problem);
+      }
     if (c.at != null && !isIsoInstant(c.at)) fail(at('at'), 'must be a valid ISO 8601 date string');
     if (c.op === 'update' || c.fields !== undefined) {
       const problem = fieldWritesProblem(c.fields);

@@ -27,7 +27,7 @@ export class DeliveriesService {
   async list(q: ListDeliveriesQueryDto): Promise<DeliveryPageDto> {
     const limit = q.limit ?? 100;
     const before = q.cursor
-      ? decodeCursor<{ at: string; id: string }>(q.cursor, ['at', 'id'])
+      ? decodeCursor<{ at: string; id: string }>(q.cursor, { at: 'timestamp', id: 'uuid' })
       : undefined;
     const rows = await this.repo.list(this.dataSource.manager, {
       endpointId: q.endpointId,

@@ -5,7 +5,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { OutboundHttpService } from '../../common/outbound/outbound-http.service.js';
-import { storableRecord, storableText } from '../../common/text/storable-text.js';
+import { storableRecord, storableText } from '../../common/http/storable-text.js';
 import { SecretBoxService } from '../../common/security/secret-box.js';
 import { webhooksConfig } from '../../config/webhooks.config.js';
 import { EventBus } from '../../events/event-bus.js';

@@ -56,7 +56,7 @@ export class EndpointService implements OnApplicationBootstrap {
   async list(q: ListEndpointsQueryDto): Promise<EndpointPageDto> {
     const limit = q.limit ?? 100;
     const after = q.cursor
-      ? decodeCursor<{ at: string; id: string }>(q.cursor, ['at', 'id'])
+      ? decodeCursor<{ at: string; id: string }>(q.cursor, { at: 'timestamp', id: 'uuid' })
       : undefined;
     const qb = this.endpoints.createQueryBuilder('e').where('e.owner IS NULL');
     if (q.enabled !== undefined) qb.andWhere('e.enabled = :enabled', { enabled: q.enabled });

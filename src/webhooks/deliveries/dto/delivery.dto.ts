@@ -1,5 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsISO8601, IsOptional, IsString, Matches } from 'class-validator';
+import { IsIn, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
+import { IsTimestamp } from '../../../common/http/ids-and-times.js';
+import { MAX_EVENT_TYPE_LENGTH } from '../../../events/event.types.js';
 import { PageQueryDto } from '../../../common/http/pagination.js';
 
 export type DeliveryStatus = 'pending' | 'succeeded' | 'failed';
@@ -7,7 +9,7 @@ export type DeliveryStatus = 'pending' | 'succeeded' | 'failed';
 export class ListDeliveriesQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ format: 'uuid' })
   @IsOptional()
-  @Matches(/^[0-9a-f-]{36}$/i, { message: 'must be a UUID' })
+  @IsUUID('all')
   endpointId?: string;
 
   @ApiPropertyOptional({ enum: ['pending', 'succeeded', 'failed'] })
@@ -18,11 +20,12 @@ export class ListDeliveriesQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ example: 'card.created' })
   @IsOptional()
   @IsString()
+  @MaxLength(MAX_EVENT_TYPE_LENGTH)
   eventType?: string;
 
   @ApiPropertyOptional({ format: 'date-time', description: 'Created at or after' })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsTimestamp()
   since?: string;
 }
 

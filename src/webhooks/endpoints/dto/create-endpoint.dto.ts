@@ -11,8 +11,10 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
+import { MAX_EVENT_TYPE_LENGTH } from '../../../events/event.types.js';
 import { EVENT_TYPE_FILTER_PATTERN } from '../event-type-filter.js';
-import { IsEndpointHeaders, IsSmallJsonObject } from './endpoint-headers.validator.js';
+import { FreeFormJson, jsonObject } from '../../../common/http/free-form-json.js';
+import { IsEndpointHeaders } from './endpoint-headers.validator.js';
 
 export class CreateEndpointDto {
   @ApiProperty({
@@ -31,13 +33,15 @@ export class CreateEndpointDto {
   description?: string;
 
   @ApiPropertyOptional({
-    type: [String],
+    type: 'array',
+    items: { type: 'string', maxLength: MAX_EVENT_TYPE_LENGTH },
     example: ['card.*', 'order.paid'],
     description: 'Exact types or prefixes (`card.*`); empty means every event',
   })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(100)
+  @MaxLength(MAX_EVENT_TYPE_LENGTH, { each: true })
   @Matches(EVENT_TYPE_FILTER_PATTERN, {
     each: true,
     message: 'each entry must be an event type (card.created), a prefix (card.*) or *',
@@ -75,8 +79,7 @@ export class CreateEndpointDto {
     additionalProperties: true,
     description: 'Free-form, at most 8 KiB',
   })
-  @IsOptional()
-  @IsSmallJsonObject(8192)
+  @FreeFormJson(jsonObject(8192))
   metadata?: Record<string, unknown>;
 
   @ApiPropertyOptional({

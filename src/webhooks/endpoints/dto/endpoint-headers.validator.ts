@@ -1,4 +1,5 @@
 import { registerDecorator, ValidationArguments } from 'class-validator';
+import { memberMessage } from '../../../common/http/validation.js';
 
 /** Headers we set ourselves or that are hop-by-hop (RFC 9110 section 7.6.1): never user-set. */
 const DENIED = new Set([
@@ -18,10 +19,19 @@ const DENIED = new Set([
   'webhook-id',
   'webhook-timestamp',
   'webhook-signature',
+  // The sender identifies itself; a receiver must not be told it is someone else.
+  'user-agent',
 ]);
 export const MAX_HEADERS = 20;
 export const MAX_HEADERS_BYTES = 8192;
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/;
+/**
+ * What node:http accepts in a header value (its validateHeaderValue): visible ASCII, tab,
+ * space and obs-text (Latin-1, RFC 9110 section 5.5). Anything else makes `http.request`
+ * throw at send time, so it is refused when the endpoint is saved.
+ */
+const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+const MAX_VALUE_LENGTH = 2048;
 
 export function headersProblem(value: unknown): string | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value))
@@ -33,9 +43,14 @@ export function headersProblem(value: unknown): string | undefined {
   for (const [name, v] of entries) {
     if (!TOKEN.test(name)) return `"${name.slice(0, 40)}" is not a valid header name`;
     if (DENIED.has(name.toLowerCase()))
-      return `"${name}" cannot be set: it is hop-by-hop or set by the hub`;
-    if (typeof v !== 'string' || /[\r\n\0]/.test(v) || v.length > 2048)
-      return `"${name}" must be a single-line string of at most 2048 characters`;
+      return memberMessage(name, 'cannot be set: it is hop-by-hop or set by the hub');
+    if (typeof v !== 'string' || v.length > MAX_VALUE_LENGTH)
+      return memberMessage(name, `must be a string of at most ${MAX_VALUE_LENGTH} characters`);
+    if (!FIELD_VALUE.test(v))
+      return memberMessage(
+        name,
+        'must hold only visible ASCII, Latin-1, spaces and tabs (no line breaks or control characters)',
+      );
     bytes += name.length + v.length;
   }
   if (bytes > MAX_HEADERS_BYTES)
@@ -52,23 +67,6 @@ export function IsEndpointHeaders(): PropertyDecorator {
       validator: {
         validate: (value: unknown) => headersProblem(value) === undefined,
         defaultMessage: (args?: ValidationArguments) => headersProblem(args?.value) ?? 'is invalid',
-      },
-    });
-}
-
-export function IsSmallJsonObject(maxBytes: number): PropertyDecorator {
-  return (target: object, propertyName: string | symbol) =>
-    registerDecorator({
-      name: 'isSmallJsonObject',
-      target: target.constructor,
-      propertyName: propertyName as string,
-      validator: {
-        validate: (value: unknown) =>
-          typeof value === 'object' &&
-          value !== null &&
-          !Array.isArray(value) &&
-          JSON.stringify(value).length <= maxBytes,
-        defaultMessage: () => `must be a JSON object of at most ${maxBytes} bytes`,
       },
     });
 }

@@ -6,15 +6,16 @@ import {
   IsArray,
   IsBoolean,
   IsInt,
-  IsISO8601,
   IsOptional,
   IsString,
   Matches,
   Max,
+  MaxLength,
   Min,
 } from 'class-validator';
+import { IsInt64Id, IsTimestamp } from '../../../common/http/ids-and-times.js';
 import { PageQueryDto } from '../../../common/http/pagination.js';
-import { EVENT_TYPE_PATTERN } from '../../../events/event.types.js';
+import { EVENT_TYPE_PATTERN, MAX_EVENT_TYPE_LENGTH } from '../../../events/event.types.js';
 
 export class ListEndpointsQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ type: Boolean })
@@ -51,7 +52,7 @@ export class RecoverDto {
     format: 'date-time',
     description: 'Requeue failed deliveries created at or after this time',
   })
-  @IsISO8601({ strict: true })
+  @IsTimestamp()
   since: string;
 }
 
@@ -61,7 +62,7 @@ export class ReplayDto {
     description: 'Past events that occurred at or after this time',
   })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsTimestamp()
   since?: string;
 
   @ApiPropertyOptional({ type: [String], description: 'Or these event ids' })
@@ -69,14 +70,19 @@ export class ReplayDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(1000)
-  @Matches(/^\d{1,19}$/, { each: true, message: 'each must be an event id' })
+  @IsInt64Id({ each: true })
   eventIds?: string[];
 }
 
 export class TestEndpointDto {
-  @ApiPropertyOptional({ default: 'webhook.test', example: 'card.created' })
+  @ApiPropertyOptional({
+    default: 'webhook.test',
+    example: 'card.created',
+    maxLength: MAX_EVENT_TYPE_LENGTH,
+  })
   @IsOptional()
   @IsString()
+  @MaxLength(MAX_EVENT_TYPE_LENGTH)
   @Matches(EVENT_TYPE_PATTERN, { message: 'must be a dotted lowercase event type' })
   eventType?: string;
 }
