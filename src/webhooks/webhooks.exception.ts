@@ -5,6 +5,8 @@ export enum WebhooksErrorCode {
   DeliveryNotFound = 'webhook-delivery-not-found',
   InvalidReplay = 'webhook-invalid-replay',
   PayloadTokenInvalid = 'webhook-payload-token-invalid',
+  TargetNotFound = 'webhook-target-not-found',
+  TargetDisabled = 'webhook-target-disabled',
   PayloadTokenExpired = 'webhook-payload-token-expired',
 }
 
@@ -40,5 +42,15 @@ export class WebhooksException extends AppException {
           403,
           'the token is not valid for this delivery',
         );
+  }
+  static targetNotFound(id: string) {
+    return new WebhooksException(WebhooksErrorCode.TargetNotFound, 404, `no delivery target ${id}`);
+  }
+  static targetDisabled(t: { owner: string; targetKey: string; disabledReason: string | null }) {
+    return new WebhooksException(
+      WebhooksErrorCode.TargetDisabled,
+      409,
+      `delivery target ${t.owner}/${t.targetKey} is disabled (${t.disabledReason ?? 'no reason recorded'}); enable it or register it again`,
+    );
   }
 }

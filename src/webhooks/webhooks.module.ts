@@ -4,7 +4,8 @@ import { DeliveriesController } from './deliveries/deliveries.controller.js';
 import { DeliveriesService } from './deliveries/deliveries.service.js';
 import { DeliveryAttemptService } from './deliveries/delivery-attempt.service.js';
 import { DeliveryRepository } from './deliveries/delivery.repository.js';
-import { DeliveryService } from './deliveries/delivery.service.js';
+import { DeliveryTargetRepository } from './targets/delivery-target.repository.js';
+import { DeliveryService } from './targets/delivery.service.js';
 import { DeliveryWorker } from './deliveries/delivery.worker.js';
 import { FanOutConsumer } from './deliveries/fan-out.consumer.js';
 import { RetentionJob } from './deliveries/retention.job.js';
@@ -19,7 +20,8 @@ import { EndpointsController } from './endpoints/endpoints.controller.js';
 
 /**
  * Webhooks: endpoints subscribe to event types; every matching event becomes a signed,
- * retried, logged delivery. Public surface: DeliveryService (deliver a payload to a URL).
+ * retried, logged delivery. Public surface: DeliveryService (targets other modules register
+ * when a rule is saved, and enqueue to when it fires).
  */
 @Module({
   imports: [TypeOrmModule.forFeature([EndpointEntity])],
@@ -30,6 +32,7 @@ import { EndpointsController } from './endpoints/endpoints.controller.js';
     DeliveryRepository,
     DeliveryAttemptService,
     DeliveryService,
+    DeliveryTargetRepository,
     DeliveryWorker,
     FanOutConsumer,
     RetentionJob,

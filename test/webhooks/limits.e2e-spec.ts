@@ -1,16 +1,13 @@
 import pg from 'pg';
-import request from 'supertest';
-import { Webhook } from 'standardwebhooks';
-import { DeliveryService } from '../../src/webhooks/deliveries/delivery.service.js';
 import { RetentionJob } from '../../src/webhooks/deliveries/retention.job.js';
 import { Receiver } from '../support/receiver.js';
-import { bearer, startTestApp, TestApp, waitFor } from '../support/test-app.js';
+import { startTestApp, TestApp, waitFor } from '../support/test-app.js';
 import { createEndpoint, deliveriesOf, FAST_WEBHOOKS, publish } from './helpers.js';
 
 const events = (type: string, n: number) =>
   Array.from({ length: n }, (_, i) => ({ type, source: 'limits', data: { i } }));
 
-describe('Webhook limits, retention and the exported DeliveryService', () => {
+describe('Webhook limits and retention', () => {
   let t: TestApp;
   let receiver: Receiver;
   beforeAll(async () => {
@@ -96,24 +93,5 @@ describe('Webhook limits, retention and the exported DeliveryService', () => {
     } finally {
       await db.end();
     }
-  });
-
-  it('delivers a module’s payload through DeliveryService, signed, without showing its endpoint in the API', async () => {
-    receiver = await Receiver.start();
-    const secret = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
-    await t.app.get(DeliveryService).deliver({
-      owner: 'tests',
-      url: receiver.url,
-      secret,
-      eventType: 'alert.fired',
-      data: { rule: 'disk' },
-    });
-    await waitFor(() => receiver.requests.length >= 1, 10000, 'the delivery');
-    const [req] = receiver.requests;
-    expect(
-      new Webhook(secret).verify(req.body, req.headers as Record<string, string>),
-    ).toMatchObject({ type: 'alert.fired', data: { rule: 'disk' } });
-    const listed = await request(t.url).get('/webhooks/endpoints').set(bearer(t.adminToken));
-    expect(listed.body.data.map((e: { url: string }) => e.url)).not.toContain(receiver.url);
   });
 });

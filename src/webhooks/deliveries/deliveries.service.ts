@@ -30,6 +30,7 @@ export class DeliveriesService {
       ? decodeCursor<{ at: string; id: string }>(q.cursor, { at: 'timestamp', id: 'uuid' })
       : undefined;
     const rows = await this.repo.list(this.dataSource.manager, {
+      owner: null,
       endpointId: q.endpointId,
       status: q.status,
       eventType: q.eventType,
@@ -91,14 +92,10 @@ export class DeliveriesService {
       timestamp: new Date().toISOString(),
       data: { test: true, message: 'Test delivery from Integration Hub' },
     });
-    const id = await this.repo.insertOne(
-      this.dataSource.manager,
-      endpointId,
-      eventType,
-      payload,
-      INSTANCE_ID,
-      60,
-    );
+    const id = await this.repo.insertOne(this.dataSource.manager, endpointId, eventType, payload, {
+      lockedBy: INSTANCE_ID,
+      leaseSeconds: 60,
+    });
     const claimed = await this.repo.loadClaimed(this.dataSource.manager, id);
     await this.attempts.attempt(claimed, { retry: false });
     return (await this.repo.attempts(this.dataSource.manager, id)).at(-1)!;

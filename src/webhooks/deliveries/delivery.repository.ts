@@ -85,13 +85,26 @@ export class DeliveryRepository {
     endpointId: string,
     eventType: string,
     payload: string,
-    lockedBy?: string,
-    leaseSeconds = 0,
+    options: {
+      lockedBy?: string;
+      leaseSeconds?: number;
+      correlationId?: string | null;
+      origin?: string | null;
+    } = {},
   ): Promise<string> {
     const [row]: { id: string }[] = await m.query(
-      `INSERT INTO webhook_deliveries (endpoint_id, event_type, payload, locked_by, locked_until)
-       VALUES ($1, $2, $3, $4, CASE WHEN $4::text IS NULL THEN NULL ELSE now() + make_interval(secs => $5) END) RETURNING id`,
-      [endpointId, eventType, payload, lockedBy ?? null, leaseSeconds],
+      `INSERT INTO webhook_deliveries (endpoint_id, event_type, payload, locked_by, locked_until, correlation_id, origin)
+       VALUES ($1, $2, $3, $4, CASE WHEN $4::text IS NULL THEN NULL ELSE now() + make_interval(secs => $5) END, $6, $7)
+       RETURNING id`,
+      [
+        endpointId,
+        eventType,
+        payload,
+        options.lockedBy ?? null,
+        options.leaseSeconds ?? 0,
+        options.correlationId ?? null,
+        options.origin ?? null,
+      ],
     );
     return row.id;
   }
@@ -238,6 +251,9 @@ export class DeliveryRepository {
   list(
     m: EntityManager,
     f: {
+      /** null: endpoints managed over the API; a module name: that module's targets. */
+      owner: string | null;
+      targetKey?: string;
       endpointId?: string;
       status?: DeliveryStatus;
       eventType?: string;
@@ -248,7 +264,8 @@ export class DeliveryRepository {
   ): Promise<DeliveryDto[]> {
     return m.query(
       `SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries d
-       JOIN webhook_endpoints e ON e.id = d.endpoint_id AND e.owner IS NULL
+       JOIN webhook_endpoints e ON e.id = d.endpoint_id AND e.owner IS NOT DISTINCT FROM $8::text
+         AND ($9::text IS NULL OR e.target_key = $9)
        WHERE ($1::uuid IS NULL OR d.endpoint_id = $1) AND ($2::text IS NULL OR d.status = $2)
          AND ($3::text IS NULL OR d.event_type = $3) AND ($4::timestamptz IS NULL OR d.created_at >= $4)
          AND ($5::timestamptz IS NULL OR (d.created_at, d.id) <
@@ -262,6 +279,8 @@ export class DeliveryRepository {
         f.before?.at ?? null,
         f.before?.id ?? null,
         f.limit,
+        f.owner,
+        f.targetKey ?? null,
       ],
     );
   }

@@ -1,0 +1,184 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { decodeCursor, encodeCursor } from '../../common/http/pagination.js';
+import { ValidationFailedException } from '../../common/http/validation.js';
+import { OutboundHttpService } from '../../common/outbound/outbound-http.service.js';
+import { SecretBoxService } from '../../common/security/secret-box.js';
+import { DELIVERIES_CHANNEL, DeliveryRepository } from '../deliveries/delivery.repository.js';
+import type {
+  DeliveryDetailDto,
+  DeliveryPageDto,
+  DeliveryStatus,
+} from '../deliveries/dto/delivery.dto.js';
+import { headersProblem } from '../endpoints/dto/endpoint-headers.validator.js';
+import { sealHeaders } from '../endpoints/endpoint-headers.js';
+import { isValidSecret } from '../signature.js';
+import { WebhooksException } from '../webhooks.exception.js';
+import { DeliveryTargetRepository, TargetRow } from './delivery-target.repository.js';
+
+export interface TargetSpec {
+  url: string;
+  /** Standard Webhooks secret (`whsec_...`) the receiver verifies with. */
+  secret: string;
+  headers?: Record<string, string>;
+  /** Default true: saving a rule (again) makes its target deliverable. */
+  enabled?: boolean;
+}
+
+export interface Target {
+  id: string;
+  owner: string;
+  targetKey: string;
+  url: string;
+  enabled: boolean;
+  disabledReason: string | null;
+}
+
+export interface EnqueueOptions {
+  /** Carried on the delivery for the owner's own bookkeeping (e.g. the rule firing's id). */
+  correlationId?: string;
+  /** What caused it (loop prevention, audit). */
+  origin?: string;
+}
+
+/**
+ * The delivery pipeline for other modules, in two steps that match a rule's life:
+ * `registerTarget` when the rule is saved (URL checked by the SSRF guard, secret and headers
+ * sealed; keyed by owner and the rule, never shared by URL), and `enqueue` when it fires
+ * (rows only, no network call, so it is safe inside a bus consumer's transaction). The same
+ * signing, retries, attempt log and disabling as API endpoints; a target is hidden from the
+ * endpoints API and its owner reads its own history here.
+ */
+@Injectable()
+export class DeliveryService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly targets: DeliveryTargetRepository,
+    private readonly deliveries: DeliveryRepository,
+    private readonly outbound: OutboundHttpService,
+    private readonly box: SecretBoxService,
+  ) {}
+
+  /**
+   * Creates or replaces the target `(owner, targetKey)`. Resolves the URL (DNS) first: call it
+   * when a rule is saved, before opening a transaction if you pass `manager`.
+   */
+  async registerTarget(
+    owner: string,
+    targetKey: string,
+    spec: TargetSpec,
+    manager?: EntityManager,
+  ): Promise<Target> {
+    if (!isValidSecret(spec.secret))
+      throw new ValidationFailedException([
+        { field: 'secret', message: 'must be whsec_ followed by base64 of 24 to 64 bytes' },
+      ]);
+    const headersError = spec.headers && headersProblem(spec.headers);
+    if (headersError)
+      throw new ValidationFailedException([{ field: 'headers', message: headersError }]);
+    await this.outbound.assertUrlAllowed(spec.url);
+    const row = await this.targets.upsert(manager ?? this.dataSource.manager, {
+      owner,
+      targetKey,
+      url: spec.url,
+      headers: sealHeaders(this.box, spec.headers ?? {}),
+      secrets: [
+        {
+          sealed: this.box.seal(spec.secret),
+          createdAt: new Date().toISOString(),
+          expiresAt: null,
+        },
+      ],
+      enabled: spec.enabled ?? true,
+    });
+    return toTarget(row);
+  }
+
+  /**
+   * One signed delivery of `{type, timestamp, data}` to the target. Only writes rows (in
+   * `manager`'s transaction when given); refuses a disabled target with a clear error rather
+   * than leaving a delivery pending forever.
+   */
+  async enqueue(
+    targetId: string,
+    message: { eventType: string; data: Record<string, unknown> },
+    options: EnqueueOptions = {},
+    manager?: EntityManager,
+  ): Promise<string> {
+    const run = async (m: EntityManager) => {
+      const target = await this.targets.findById(m, targetId);
+      if (!target) throw WebhooksException.targetNotFound(targetId);
+      if (!target.enabled) throw WebhooksException.targetDisabled(target);
+      const payload = JSON.stringify({
+        type: message.eventType,
+        timestamp: new Date().toISOString(),
+        data: message.data,
+      });
+      const id = await this.deliveries.insertOne(m, targetId, message.eventType, payload, {
+        correlationId: options.correlationId,
+        origin: options.origin,
+      });
+      await m.query('SELECT pg_notify($1, $2)', [DELIVERIES_CHANNEL, '']);
+      return id;
+    };
+    return manager ? run(manager) : this.dataSource.transaction(run);
+  }
+
+  async getTarget(owner: string, targetKey: string): Promise<Target | undefined> {
+    const row = await this.targets.find(this.dataSource.manager, owner, targetKey);
+    return row && toTarget(row);
+  }
+
+  async setEnabled(owner: string, targetKey: string, enabled: boolean): Promise<Target> {
+    const row = await this.targets.setEnabled(this.dataSource.manager, owner, targetKey, enabled);
+    if (!row) throw WebhooksException.targetNotFound(`${owner}/${targetKey}`);
+    if (enabled) await this.dataSource.query('SELECT pg_notify($1, $2)', [DELIVERIES_CHANNEL, '']);
+    return toTarget(row);
+  }
+
+  /** Removes the target with its deliveries and attempts (its rule was deleted). */
+  async removeTarget(owner: string, targetKey: string, manager?: EntityManager): Promise<boolean> {
+    return this.targets.remove(manager ?? this.dataSource.manager, owner, targetKey);
+  }
+
+  /** The owner's deliveries, newest first, optionally of one target; cursor paged. */
+  async listDeliveries(
+    owner: string,
+    filter: { targetKey?: string; status?: DeliveryStatus; limit?: number; cursor?: string } = {},
+  ): Promise<DeliveryPageDto> {
+    const limit = filter.limit ?? 100;
+    const before = filter.cursor
+      ? decodeCursor<{ at: string; id: string }>(filter.cursor, { at: 'timestamp', id: 'uuid' })
+      : undefined;
+    const rows = await this.deliveries.list(this.dataSource.manager, {
+      owner,
+      targetKey: filter.targetKey,
+      status: filter.status,
+      before,
+      limit: limit + 1,
+    });
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      data: page,
+      nextCursor:
+        rows.length > limit
+          ? encodeCursor({ at: new Date(last.createdAt).toISOString(), id: last.id })
+          : null,
+    };
+  }
+
+  /** One of the owner's deliveries with every attempt; another owner's is not found. */
+  async getDelivery(owner: string, id: string): Promise<DeliveryDetailDto> {
+    const m = this.dataSource.manager;
+    const delivery = await this.deliveries.findOne(m, id);
+    const target = delivery && (await this.targets.findById(m, delivery.endpointId));
+    if (!delivery || target?.owner !== owner) throw WebhooksException.deliveryNotFound(id);
+    return { ...delivery, attempts: await this.deliveries.attempts(m, id) };
+  }
+}
+
+function toTarget(row: TargetRow): Target {
+  return { ...row };
+}
