@@ -45,9 +45,13 @@ export class PgListener implements OnApplicationShutdown {
   }
 
   private async connect(): Promise<void> {
+    const db = this.config.getOrThrow<DatabaseConfig>('database');
+    // A connect timeout so a frozen server cannot hang a reconnect for good; no statement or
+    // query timeout: this session idles in LISTEN for its whole life.
     const client = new Client({
-      connectionString: this.config.getOrThrow<DatabaseConfig>('database').url,
+      connectionString: db.url,
       application_name: 'integration-hub-listener',
+      connectionTimeoutMillis: db.connectTimeoutMs,
     });
     client.on('notification', (msg) => this.dispatch(msg.channel, msg.payload ?? ''));
     client.on('error', (err) => this.onLost(client, err));
