@@ -8,7 +8,9 @@ import {
 import type { ConfigType } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { FailureLog } from '../../common/logging/failure-log.js';
 import { webhooksConfig } from '../../config/webhooks.config.js';
+import { isDatabaseUnavailable } from '../../database/connectivity-error.js';
 import { PgListener } from '../../database/pg-listener.js';
 import { DeliveryAttemptService, INSTANCE_ID } from './delivery-attempt.service.js';
 import { ClaimedDelivery, DELIVERIES_CHANNEL, DeliveryRepository } from './delivery.repository.js';
@@ -24,6 +26,7 @@ import { ClaimedDelivery, DELIVERIES_CHANNEL, DeliveryRepository } from './deliv
 @Injectable()
 export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(DeliveryWorker.name);
+  private readonly claimFailures = new FailureLog(this.logger, 'claiming deliveries');
   /** Requests on the wire (bounded by maxInFlight). */
   private readonly sending = new Set<object>();
   /** Every claimed delivery not yet settled, for shutdown and to bound the settle backlog. */
@@ -83,11 +86,12 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
           leaseSeconds,
           INSTANCE_ID,
         );
+        this.claimFailures.succeeded();
         for (const d of claimed) this.start(d);
         if (claimed.length === free) this.again = true;
       } while (this.again && !this.stopped);
     } catch (err) {
-      this.logger.error(`claiming deliveries failed: ${(err as Error).message}`);
+      this.claimFailures.failed(err);
     } finally {
       this.claiming = false;
     }
@@ -98,10 +102,14 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     this.sending.add(slot);
     const run = this.process(d, () => this.free(slot))
       .catch((err: unknown) =>
-        this.logger.error(
-          { err },
-          `delivery ${d.id} failed unexpectedly; its lease will expire and it will be retried`,
-        ),
+        isDatabaseUnavailable(err)
+          ? this.logger.warn(
+              `delivery ${d.id} not settled, database unavailable (${(err as Error).message}); its lease will expire and it will be retried`,
+            )
+          : this.logger.error(
+              { err },
+              `delivery ${d.id} failed unexpectedly; its lease will expire and it will be retried`,
+            ),
       )
       .finally(() => {
         this.running.delete(run);
