@@ -5,7 +5,7 @@ import { Client } from 'pg';
 import request from 'supertest';
 import { EmbeddedPostgres, startEmbeddedPostgres } from '../../src/database/embedded-postgres.js';
 import { ChildApp, spawnApp } from '../support/child-app.js';
-import { freeze, thaw } from '../support/pg-process.js';
+import { freeze, serverPids, thaw } from '../support/pg-process.js';
 import { Receiver } from '../support/receiver.js';
 import { waitFor } from '../support/test-app.js';
 
@@ -79,6 +79,22 @@ describe('Database outage', () => {
     await pg?.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }, 60_000);
+
+  // Each test starts with a running server and leaves nothing frozen or pumping behind it,
+  // so one failing test does not take the next one down with it.
+  beforeEach(async () => {
+    if (serverPids(dataDir).length === 0) await restartServer();
+  }, 60_000);
+
+  afterEach(async () => {
+    thaw(frozen);
+    frozen = [];
+    await stopPump();
+  });
+
+  async function restartServer(): Promise<void> {
+    pg = await startEmbeddedPostgres({ dataDir, password: 'test', database: 'hub', port: pg.port });
+  }
 
   /** Publishes events and pushes sync changes back to back, remembering what got a 2xx. */
   function startPump(): void {
@@ -162,8 +178,13 @@ describe('Database outage', () => {
   it('answers 503 problem+json with Retry-After at once while PostgreSQL is stopped, and recovers after a restart', async () => {
     startPump();
     await waitFor(() => acked.events.length >= 10 && acked.changes.length >= 10, 15_000, 'acks');
+    const logsBefore = app.stdout().length;
     await pg.stop();
+    const stoppedAt = Date.now();
 
+    const ready = await timed(() => request(url).get('/health/ready'));
+    expectReady503(ready.res);
+    expect(ready.ms).toBeLessThan(READY_BOUND_MS);
     for (let i = 0; i < 3; i++) {
       const list = await timed(() => request(url).get('/events').set(AUTH));
       expectDatabase503(list.res);
@@ -174,15 +195,21 @@ describe('Database outage', () => {
       expectDatabase503(publish.res);
       expect(publish.ms).toBeLessThan(STOPPED_BOUND_MS);
     }
-    const ready = await timed(() => request(url).get('/health/ready'));
-    expectReady503(ready.res);
-    expect(ready.ms).toBeLessThan(READY_BOUND_MS);
     await request(url).get('/health').expect(200);
     expect(app.process.exitCode).toBeNull();
 
-    pg = await startEmbeddedPostgres({ dataDir, password: 'test', database: 'hub', port: pg.port });
+    // Several ticks of every loop (consumers every 500 ms, the delivery worker every 200 ms):
+    // each logs its first failure and then holds back for a minute.
+    await sleep(Math.max(0, stoppedAt + 5000 - Date.now()));
+    const outageLog = app.stdout().slice(logsBefore);
+    const loopLines = (re: RegExp) => outageLog.split('\n').filter((l) => re.test(l));
+    expect(loopLines(/claiming deliveries failed/)).toHaveLength(1);
+    const consumers = loopLines(/consumer step failed/).map((l) => JSON.parse(l).context);
+    expect(consumers.length).toBeGreaterThan(0);
+    expect(new Set(consumers).size).toBe(consumers.length);
+
+    await restartServer();
     await expectRecovery('restart');
-    await stopPump();
   }, 60_000);
 
   it('answers 503 within seconds while PostgreSQL is frozen (SIGSTOP), and recovers on SIGCONT', async () => {
@@ -217,7 +244,6 @@ describe('Database outage', () => {
     thaw(frozen);
     frozen = [];
     await expectRecovery('thaw');
-    await stopPump();
   }, 60_000);
 
   it('lost nothing it acknowledged: every 2xx event and sync change is stored', async () => {
