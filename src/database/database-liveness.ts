@@ -84,8 +84,10 @@ export class DatabaseLiveness implements OnApplicationBootstrap, OnApplicationSh
 
   private async runProbe(): Promise<void> {
     try {
-      const client = await this.probeClient();
-      await client.query('SELECT 1');
+      await withinProbeTimeout(
+        this.probeClient().then((client) => client.query('SELECT 1')),
+        this.config.healthTimeoutMs,
+      );
       this.markUp();
     } catch (err) {
       this.dropProbe();
@@ -98,14 +100,12 @@ export class DatabaseLiveness implements OnApplicationBootstrap, OnApplicationSh
   private async probeClient(): Promise<Client> {
     if (this.probe) return this.probe.client;
     const socket = new net.Socket();
-    const timeout = this.config.healthTimeoutMs;
+    // No pg connect or query timeout here: withinProbeTimeout bounds both (see there).
     const client = new Client({
       connectionString: this.config.url,
       application_name: 'integration-hub-probe',
       stream: () => socket,
-      connectionTimeoutMillis: timeout,
-      query_timeout: timeout,
-      statement_timeout: timeout,
+      statement_timeout: this.config.healthTimeoutMs,
     });
     client.on('error', () => {
       if (this.probe?.client === client) this.dropProbe();
@@ -131,7 +131,7 @@ export class DatabaseLiveness implements OnApplicationBootstrap, OnApplicationSh
     const reason = err.message || err.name;
     // A timeout means the server holds the sockets but does not answer (frozen): nothing on
     // them will ever complete, so end them. A refused or dropped connection needs no help.
-    const unresponsive = /timeout/i.test(reason);
+    const unresponsive = err instanceof ProbeTimeout;
     if (unresponsive) for (const socket of this.sockets) socket.destroy();
     if (!this.state.up) {
       this.state.reason = reason;
@@ -143,4 +143,37 @@ export class DatabaseLiveness implements OnApplicationBootstrap, OnApplicationSh
         (unresponsive ? ' (pool connections closed)' : ''),
     );
   }
+}
+
+class ProbeTimeout extends Error {
+  constructor(ms: number) {
+    super(`no answer to SELECT 1 within ${ms} ms`);
+    this.name = 'ProbeTimeout';
+  }
+}
+
+/**
+ * Rejects with ProbeTimeout after `ms`, but decides only after one more pass of the event
+ * loop's I/O phase (setImmediate runs after poll): if this process itself was stalled (GC, a
+ * CPU-bound request), the answer may already be waiting in the socket, and a stalled app must
+ * not take a healthy database for a frozen one and close every pool connection.
+ */
+function withinProbeTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let settled = false;
+    const settle = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      fn();
+    };
+    const timer = setTimeout(
+      () => setImmediate(() => settle(() => reject(new ProbeTimeout(ms)))),
+      ms,
+    );
+    work.then(
+      (value) => settle(() => resolve(value)),
+      (err: unknown) => settle(() => reject(err as Error)),
+    );
+  });
 }
