@@ -45,8 +45,9 @@ export class DatabaseLiveness implements OnApplicationBootstrap, OnApplicationSh
   }
 
   /**
-   * pg's `stream` option for the app pool: every pool connection's socket is made here, so it
-   * can be refused while the server is unresponsive and destroyed when it stops answering.
+   * pg's `stream` option for the app pool and the LISTEN connection: their sockets are made
+   * here, so they can be refused while the server is unresponsive and destroyed when it stops
+   * answering.
    */
   readonly socketFactory = (): net.Socket => {
     const socket = new net.Socket();
