@@ -73,8 +73,9 @@ describe('Database outage', () => {
     await receiver?.close();
     if (app && app.process.exitCode === null) {
       app.process.kill('SIGTERM');
-      await Promise.race([app.exited, sleep(15_000)]);
-      app.process.kill('SIGKILL');
+      const force = setTimeout(() => app.process.kill('SIGKILL'), 15_000);
+      await app.exited;
+      clearTimeout(force);
     }
     await pg?.stop();
     fs.rmSync(dir, { recursive: true, force: true });
