@@ -3,8 +3,11 @@ import { ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DatabaseConfig } from '../config/index.js';
 import { migrations } from '../../migrations/index.js';
+import { DatabaseLiveness } from './database-liveness.js';
+import { DatabaseLivenessModule } from './database-liveness.module.js';
 import { runMigrations } from './migrations.js';
 import { PgListener } from './pg-listener.js';
+import { poolOptions } from './pool-options.js';
 
 /**
  * The TypeORM connection. Pending migrations are applied (advisory-locked) before the
@@ -13,9 +16,11 @@ import { PgListener } from './pg-listener.js';
 @Global()
 @Module({
   imports: [
+    DatabaseLivenessModule,
     TypeOrmModule.forRootAsync({
-      inject: [ConfigService],
-      useFactory: async (config: ConfigService) => {
+      imports: [DatabaseLivenessModule],
+      inject: [ConfigService, DatabaseLiveness],
+      useFactory: async (config: ConfigService, liveness: DatabaseLiveness) => {
         const db = config.getOrThrow<DatabaseConfig>('database');
         await runMigrations(db.url);
         return {
@@ -25,13 +30,13 @@ import { PgListener } from './pg-listener.js';
           synchronize: false,
           migrations,
           migrationsRun: false,
-          extra: { max: db.poolSize, application_name: 'integration-hub' },
+          extra: poolOptions(db, liveness.socketFactory),
           logging: false,
         };
       },
     }),
   ],
   providers: [PgListener],
-  exports: [PgListener],
+  exports: [PgListener, DatabaseLivenessModule],
 })
 export class DatabaseModule {}

@@ -18,6 +18,8 @@ export interface EmbeddedPostgresOptions {
   dataDir: string;
   password: string;
   database: string;
+  /** Default: any free port. Tests restarting a stopped server pass its old port. */
+  port?: number;
   log?: (line: string) => void;
 }
 
@@ -51,7 +53,7 @@ export async function startEmbeddedPostgres(
 
   let port = runningPort(dataDir);
   if (port === undefined) {
-    port = await freePort();
+    port = opts.port ?? (await freePort());
     await runPgCtl(bin.pgCtl, runAs, [
       'start',
       '-w',

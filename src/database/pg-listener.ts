@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Client } from 'pg';
 import { DatabaseConfig } from '../config/index.js';
+import { DatabaseLiveness } from './database-liveness.js';
 
 type Handler = (payload: string) => void;
 
@@ -20,7 +21,10 @@ export class PgListener implements OnApplicationShutdown {
   private closed = false;
   private retryDelayMs = 250;
 
-  constructor(private readonly config: ConfigService) {}
+  constructor(
+    private readonly config: ConfigService,
+    private readonly liveness: DatabaseLiveness,
+  ) {}
 
   async listen(channel: string, handler: Handler): Promise<void> {
     if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`invalid channel name ${channel}`);
@@ -45,9 +49,16 @@ export class PgListener implements OnApplicationShutdown {
   }
 
   private async connect(): Promise<void> {
+    const db = this.config.getOrThrow<DatabaseConfig>('database');
+    // A connect timeout so a frozen server cannot hang a reconnect for good; no statement or
+    // query timeout: this session idles in LISTEN for its whole life. Its socket comes from
+    // the liveness probe, which closes it when the server stops answering: an idle LISTEN
+    // socket would never notice a server that froze and then went away for good.
     const client = new Client({
-      connectionString: this.config.getOrThrow<DatabaseConfig>('database').url,
+      connectionString: db.url,
       application_name: 'integration-hub-listener',
+      connectionTimeoutMillis: db.connectTimeoutMs,
+      stream: this.liveness.socketFactory,
     });
     client.on('notification', (msg) => this.dispatch(msg.channel, msg.payload ?? ''));
     client.on('error', (err) => this.onLost(client, err));

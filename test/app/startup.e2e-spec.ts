@@ -110,6 +110,29 @@ describe('Start-up', () => {
       expect(stderr).toContain('ADMIN_TOKEN: is required when DATABASE_URL is set');
     });
 
+    it('checks the database timeouts, and that the query timeout exceeds the statement timeout', async () => {
+      const bad = await run({
+        ...VALID,
+        DATABASE_URL: 'postgres://u:p@127.0.0.1:1/db',
+        DB_CONNECT_TIMEOUT_MS: 'soon',
+        DB_HEALTH_TIMEOUT_MS: '0',
+      });
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toMatch(/DB_CONNECT_TIMEOUT_MS: .*\(got "soon"\)/);
+      expect(bad.stderr).toMatch(/DB_HEALTH_TIMEOUT_MS: .*\(got "0"\)/);
+
+      const inverted = await run({
+        ...VALID,
+        DATABASE_URL: 'postgres://u:p@127.0.0.1:1/db',
+        DB_STATEMENT_TIMEOUT_MS: '60000',
+        DB_QUERY_TIMEOUT_MS: '10000',
+      });
+      expect(inverted.code).toBe(1);
+      expect(inverted.stderr).toContain(
+        'DB_QUERY_TIMEOUT_MS: must be greater than DB_STATEMENT_TIMEOUT_MS (60000) (got 10000)',
+      );
+    });
+
     it('names a bad secret without printing it', async () => {
       const { code, stderr } = await run({
         ...VALID,

@@ -1,4 +1,5 @@
-import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import {
   ApiOkResponse,
   ApiProperty,
@@ -8,6 +9,8 @@ import {
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { DatabaseConfig } from '../../config/index.js';
+import { DatabaseLiveness } from '../../database/database-liveness.js';
 import { Public } from '../auth/audience.decorator.js';
 import { ProblemDto } from '../http/problem.js';
 
@@ -20,11 +23,17 @@ class HealthDto {
 @Public()
 @Controller('health')
 export class HealthController {
+  private readonly timeoutMs: number;
+
   constructor(
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
+    private readonly liveness: DatabaseLiveness,
     @InjectDataSource() private readonly dataSource: DataSource,
-  ) {}
+    config: ConfigService,
+  ) {
+    this.timeoutMs = config.getOrThrow<DatabaseConfig>('database').healthTimeoutMs;
+  }
 
   /** Liveness: the process answers. Deliberately does not touch the database. */
   @Get()
@@ -33,38 +42,48 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Readiness: the database answers and every migration in this build is applied. */
+  /**
+   * Readiness: the database answers and every migration in this build is applied. Answers
+   * within DB_HEALTH_TIMEOUT_MS: at once while the liveness probe is failing, otherwise both
+   * checks share one deadline (a frozen server must not hold a load balancer's probe).
+   * Failing: 503 problem+json with the checks under `details`.
+   */
   @Get('ready')
   @HealthCheck()
   @ApiOkResponse({ type: HealthDto })
   @ApiServiceUnavailableResponse({ type: ProblemDto })
   async ready() {
-    try {
-      return await this.health.check([
-        async () => {
-          const indicator = this.indicators.check('database');
-          const started = Date.now();
-          try {
-            await withTimeout(this.dataSource.query('SELECT 1'), 2000);
-            return indicator.up({ responseTimeMs: Date.now() - started });
-          } catch (err) {
-            return indicator.down({ error: (err as Error).message });
-          }
-        },
-        async () => {
-          const indicator = this.indicators.check('migrations');
-          const pending = await this.dataSource.showMigrations();
+    const deadline = Date.now() + this.timeoutMs;
+    const probe = this.liveness.current;
+    return this.health.check([
+      async () => {
+        const indicator = this.indicators.check('database');
+        if (!probe.up) return indicator.down({ error: probe.reason, since: new Date(probe.since) });
+        const started = Date.now();
+        try {
+          await withDeadline(this.dataSource.query('SELECT 1'), deadline);
+          return indicator.up({ responseTimeMs: Date.now() - started });
+        } catch (err) {
+          return indicator.down({ error: (err as Error).message });
+        }
+      },
+      async () => {
+        const indicator = this.indicators.check('migrations');
+        if (!probe.up) return indicator.down({ error: 'database unavailable' });
+        try {
+          const pending = await withDeadline(this.dataSource.showMigrations(), deadline);
           return pending ? indicator.down({ pending: true }) : indicator.up();
-        },
-      ]);
-    } catch (err) {
-      if (err instanceof ServiceUnavailableException) throw err;
-      throw new ServiceUnavailableException({ message: 'not ready' });
-    }
+        } catch (err) {
+          return indicator.down({ error: (err as Error).message });
+        }
+      },
+    ]);
   }
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+/** Health checks only: the abandoned query still ends, by query_timeout or the liveness probe. */
+function withDeadline<T>(promise: Promise<T>, deadline: number): Promise<T> {
+  const ms = Math.max(0, deadline - Date.now());
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);

@@ -9,14 +9,30 @@ import {
 import { STATUS_CODES } from 'node:http';
 import type { Request, Response } from 'express';
 import { urlForLogs } from '../logging/logger.js';
+import { isDatabaseUnavailable } from '../../database/connectivity-error.js';
 import { AppException } from './app.exception.js';
-import { FieldErrorDto, Problem, problem, PROBLEM_CONTENT_TYPE } from './problem.js';
+import {
+  FieldErrorDto,
+  Problem,
+  problem,
+  PROBLEM_CONTENT_TYPE,
+  PROBLEM_TYPE_BASE,
+} from './problem.js';
 import { ValidationFailedException } from './validation.js';
+
+/**
+ * Seconds a client should wait after a 503 caused by the database (RFC 9110 section 10.2.3):
+ * about one liveness probe period plus a reconnect, short enough for a restart or failover.
+ */
+export const DATABASE_RETRY_AFTER_SECONDS = 5;
+const DATABASE_UNAVAILABLE = 'database-unavailable';
 
 /** Maps everything thrown during a request to RFC 9457 problem+json. */
 @Catch()
 export class ProblemFilter implements ExceptionFilter {
   private readonly logger = new Logger('HTTP');
+  private lastOutageLog = 0;
+  private outageErrors = 0;
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const ctx = host.switchToHttp();
@@ -29,6 +45,8 @@ export class ProblemFilter implements ExceptionFilter {
     if (exception instanceof AppException) {
       for (const [name, value] of Object.entries(exception.headers)) res.setHeader(name, value);
     }
+    if (body.type === `${PROBLEM_TYPE_BASE}${DATABASE_UNAVAILABLE}`)
+      res.setHeader('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
     sendProblem(res, body);
   }
 
@@ -64,6 +82,15 @@ export class ProblemFilter implements ExceptionFilter {
         extra,
       );
     }
+    if (isDatabaseUnavailable(exception)) {
+      this.logOutage(exception as Error);
+      return problem(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        DATABASE_UNAVAILABLE,
+        'Service Unavailable',
+        'The database is unavailable; retry after the Retry-After delay.',
+      );
+    }
     this.logger.error(
       { err: exception, requestId: req.id, method: req.method, url: urlForLogs(req.originalUrl) },
       exception instanceof Error ? exception.stack : String(exception),
@@ -74,6 +101,17 @@ export class ProblemFilter implements ExceptionFilter {
       'Internal Server Error',
       'An unexpected error occurred; quote the request id when reporting it.',
     );
+  }
+
+  /** One line per 10 s during an outage, not one stack per request; the access log has the rest. */
+  private logOutage(err: Error): void {
+    this.outageErrors += 1;
+    if (Date.now() - this.lastOutageLog < 10_000) return;
+    this.logger.warn(
+      `answering 503: database unavailable (${err.message}); ${this.outageErrors} such request(s) since the last report`,
+    );
+    this.lastOutageLog = Date.now();
+    this.outageErrors = 0;
   }
 }
 
@@ -107,7 +145,10 @@ function slugFor(status: number): string {
   return SLUGS[status] ?? (status >= 500 ? 'server-error' : 'client-error');
 }
 
-/** Keeps extension members (e.g. health check details) but not Nest's own envelope keys. */
+/**
+ * Keeps extension members (e.g. health check details) but not Nest's own envelope keys;
+ * problem() refuses the members it owns (type, title, status...), so none can be replaced.
+ */
 function pickExtensions(response: Record<string, unknown>): Record<string, unknown> {
   const { message: _m, error: _e, statusCode: _s, ...rest } = response;
   return rest;

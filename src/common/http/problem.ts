@@ -21,6 +21,9 @@ export class ProblemDto {
 
 export type Problem = ProblemDto & Record<string, unknown>;
 
+/** Members the filter owns: an extension (e.g. a health library's `status: "error"`) never replaces them. */
+const RESERVED = new Set(['type', 'title', 'status', 'detail', 'instance', 'requestId']);
+
 export function problem(
   status: number,
   slug: string,
@@ -28,11 +31,12 @@ export function problem(
   detail?: string,
   extra: Record<string, unknown> = {},
 ): Problem {
-  return {
+  const body: Problem = {
     type: `${PROBLEM_TYPE_BASE}${slug}`,
     title,
     status,
     ...(detail ? { detail } : {}),
-    ...extra,
   };
+  for (const [key, value] of Object.entries(extra)) if (!RESERVED.has(key)) body[key] = value;
+  return body;
 }

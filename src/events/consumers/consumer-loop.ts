@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { inBackground } from '../../common/errors/background-context.js';
+import { FailureLog } from '../../common/logging/failure-log.js';
 import type { EventsConfig } from '../../config/index.js';
 import { EventLogRepository, LogPosition } from '../event-log.repository.js';
 import { ConsumerState, ConsumerStateRepository } from './consumer-state.repository.js';
@@ -18,6 +19,7 @@ const MAX_RETRY_DELAY_MS = 5 * 60_000;
  */
 export class ConsumerLoop {
   private readonly logger: Logger;
+  private readonly failures: FailureLog;
   private running?: Promise<void>;
   private again = false;
   private stopped = false;
@@ -32,6 +34,7 @@ export class ConsumerLoop {
     private readonly config: EventsConfig,
   ) {
     this.logger = new Logger(`Consumer:${options.name}`);
+    this.failures = new FailureLog(this.logger, 'consumer step');
   }
 
   wake(): void {
@@ -59,9 +62,10 @@ export class ConsumerLoop {
       do {
         try {
           next = await this.step();
+          this.failures.succeeded();
         } catch (err) {
           // The bus's own bookkeeping failed (database down?): back off, the timer retries.
-          this.logger.error({ err }, `consumer step failed: ${(err as Error).message}`);
+          this.failures.failed(err);
           next = { kind: 'wait', ms: this.config.pollMs };
         }
       } while (next.kind === 'progress' && !this.stopped);

@@ -10,7 +10,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { inBackground } from '../../common/errors/background-context.js';
 import { UnexpectedErrors } from '../../common/errors/unexpected-errors.service.js';
+import { FailureLog } from '../../common/logging/failure-log.js';
 import { webhooksConfig } from '../../config/webhooks.config.js';
+import { isDatabaseUnavailable } from '../../database/connectivity-error.js';
 import { PgListener } from '../../database/pg-listener.js';
 import { DeliveryAttemptService, INSTANCE_ID } from './delivery-attempt.service.js';
 import { ClaimedDelivery, DELIVERIES_CHANNEL, DeliveryRepository } from './delivery.repository.js';
@@ -26,6 +28,7 @@ import { ClaimedDelivery, DELIVERIES_CHANNEL, DeliveryRepository } from './deliv
 @Injectable()
 export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(DeliveryWorker.name);
+  private readonly claimFailures = new FailureLog(this.logger, 'claiming deliveries');
   /** Requests on the wire (bounded by maxInFlight). */
   private readonly sending = new Set<object>();
   /** Every claimed delivery not yet settled, for shutdown and to bound the settle backlog. */
@@ -86,11 +89,12 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
           leaseSeconds,
           INSTANCE_ID,
         );
+        this.claimFailures.succeeded();
         for (const d of claimed) this.start(d);
         if (claimed.length === free) this.again = true;
       } while (this.again && !this.stopped);
     } catch (err) {
-      this.logger.error(`claiming deliveries failed: ${(err as Error).message}`);
+      this.claimFailures.failed(err);
     } finally {
       this.claiming = false;
     }
@@ -103,7 +107,13 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     // delivery keeps its lease until it expires and is then retried.
     const ctx = { context: 'webhook-delivery', deliveryId: d.id, endpointId: d.endpointId };
     const run = inBackground(ctx, () => this.process(d, () => this.free(slot)))
-      .catch((err: unknown) => this.errors.report(err, ctx))
+      .catch((err: unknown) =>
+        isDatabaseUnavailable(err)
+          ? this.logger.warn(
+              `delivery ${d.id} not settled, database unavailable (${(err as Error).message}); its lease will expire and it will be retried`,
+            )
+          : this.errors.report(err, ctx),
+      )
       .finally(() => {
         this.running.delete(run);
         // Settled: the lease is gone, so the endpoint's limit has room again.
