@@ -1,5 +1,6 @@
 import { registerAs } from '@nestjs/config';
-import { IsBoolean, IsOptional, Matches } from 'class-validator';
+import { IsBoolean, IsOptional, IsString, Matches, registerDecorator } from 'class-validator';
+import { isAllowHostEntry } from '../common/outbound/address-policy.js';
 import { ConfigError, ToBoolean, validateEnv } from './validate-env.js';
 
 export class SecurityEnv {
@@ -14,11 +15,37 @@ export class SecurityEnv {
   @ToBoolean()
   @IsBoolean({ message: 'must be true or false' })
   OUTBOUND_ALLOW_PRIVATE: boolean = false;
+
+  /**
+   * Comma-separated hostnames (`jira.corp.example`, `*.corp.example`), addresses or CIDRs
+   * outbound HTTP may reach although they are private (a Jira Server or CalDAV on the LAN).
+   */
+  @IsOptional()
+  @IsString()
+  @IsAllowHostList()
+  OUTBOUND_ALLOW_HOSTS?: string;
+}
+
+function IsAllowHostList() {
+  return (object: object, propertyName: string) =>
+    registerDecorator({
+      name: 'isAllowHostList',
+      target: object.constructor,
+      propertyName,
+      validator: {
+        validate: (value: unknown) =>
+          typeof value === 'string' &&
+          value.split(',').every((e) => !e.trim() || isAllowHostEntry(e)),
+        defaultMessage: () =>
+          'must be a comma-separated list of hostnames (optionally *.domain), IP addresses or CIDRs',
+      },
+    });
 }
 
 export interface SecurityConfig {
   secretKey: Buffer;
   outboundAllowPrivate: boolean;
+  outboundAllowHosts: string[];
 }
 
 export const securityConfig = registerAs('security', (): SecurityConfig => {
@@ -28,5 +55,9 @@ export const securityConfig = registerAs('security', (): SecurityConfig => {
   return {
     secretKey: Buffer.from(env.SECRET_KEY, 'base64'),
     outboundAllowPrivate: env.OUTBOUND_ALLOW_PRIVATE,
+    outboundAllowHosts: (env.OUTBOUND_ALLOW_HOSTS ?? '')
+      .split(',')
+      .map((e) => e.trim())
+      .filter(Boolean),
   };
 });

@@ -29,3 +29,63 @@ function rangeOf(address: string): string {
 export function describeRange(address: string): string {
   return ipaddr.isValid(address) ? rangeOf(address) : 'invalid';
 }
+
+/** Never reachable, whoever approves: these are not hosts. */
+const NEVER = new Set(['unspecified', 'multicast', 'broadcast', 'invalid']);
+
+/**
+ * The SSRF rule with the operator's exceptions (`OUTBOUND_ALLOW_HOSTS`): a Jira Server or a
+ * CalDAV server on the office network is approved by name (`jira.corp.example`, or
+ * `*.corp.example` for a domain) or by range (`10.20.0.0/16`, `192.168.1.5`), instead of
+ * opening every private address with `OUTBOUND_ALLOW_PRIVATE`.
+ */
+export class OutboundPolicy {
+  private readonly names: string[] = [];
+  private readonly suffixes: string[] = [];
+  private readonly ranges: [ipaddr.IPv4 | ipaddr.IPv6, number][] = [];
+
+  constructor(
+    readonly allowPrivate: boolean,
+    allowHosts: readonly string[] = [],
+  ) {
+    for (const raw of allowHosts) {
+      const entry = raw.trim().toLowerCase();
+      if (!entry) continue;
+      if (entry.includes('/')) this.ranges.push(ipaddr.parseCIDR(entry));
+      else if (ipaddr.isValid(entry)) {
+        const ip = ipaddr.parse(entry);
+        this.ranges.push([ip, ip.kind() === 'ipv4' ? 32 : 128]);
+      } else if (entry.startsWith('*.')) this.suffixes.push(entry.slice(1));
+      else this.names.push(entry);
+    }
+  }
+
+  /** Why `hostname` (as written in the URL) may not be reached at `address`, or undefined. */
+  refusal(hostname: string, address: string): string | undefined {
+    if (isAllowedAddress(address, this.allowPrivate)) return undefined;
+    const range = describeRange(address);
+    if (!NEVER.has(range) && (this.approvesName(hostname) || this.approvesAddress(address)))
+      return undefined;
+    return `${hostname} resolves to ${address} (${range}), which outbound requests may not reach; approve it with OUTBOUND_ALLOW_HOSTS`;
+  }
+
+  private approvesName(hostname: string): boolean {
+    const name = hostname.toLowerCase().replace(/\.$/, '');
+    return this.names.includes(name) || this.suffixes.some((s) => name.endsWith(s));
+  }
+
+  private approvesAddress(address: string): boolean {
+    const ip = ipaddr.process(address);
+    return this.ranges.some(([net, bits]) => ip.kind() === net.kind() && ip.match(net, bits));
+  }
+}
+
+/** For config validation: an entry of OUTBOUND_ALLOW_HOSTS. */
+export function isAllowHostEntry(entry: string): boolean {
+  const e = entry.trim();
+  if (e.includes('/')) return ipaddr.isValidCIDR(e);
+  return (
+    ipaddr.isValid(e) ||
+    /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i.test(e)
+  );
+}

@@ -1,29 +1,28 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
+import type { AxiosInstance } from 'axios';
 import * as dns from 'node:dns';
-import * as http from 'node:http';
-import * as https from 'node:https';
+import type * as http from 'node:http';
+import type * as https from 'node:https';
 import * as net from 'node:net';
 import { securityConfig } from '../../config/security.config.js';
+import { OutboundPolicy } from './address-policy.js';
+import { createAxios, requestOnce } from './axios-request.js';
 import { createGuardedAgents } from './guarded-agents.js';
-import { describeRange, isAllowedAddress } from './address-policy.js';
+import { describeNetworkError, invalidHeader, leanPost } from './lean-post.js';
 import { OutboundException, OutboundRequestError } from './outbound.exception.js';
+import type {
+  OutboundFullResponse,
+  OutboundPost,
+  OutboundRequest,
+  OutboundResponse,
+} from './outbound.types.js';
 
-export interface OutboundResponse {
-  status: number;
-  headers: Record<string, string>;
-  /** At most `maxBodyBytes` of the response body, as text. */
-  body: string;
-  durationMs: number;
-}
+export type { OutboundFullResponse, OutboundPost, OutboundRequest, OutboundResponse };
 
-export interface OutboundRequest {
-  url: string;
-  body: string;
-  headers: Record<string, string>;
-  timeoutMs: number;
-  maxBodyBytes?: number;
-}
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+/** Credentials that must not follow a redirect to another origin (RFC 9110 section 15.4). */
+const ORIGIN_BOUND_HEADERS = ['authorization', 'cookie', 'proxy-authorization'];
 
 type LookupCallback = (
   err: NodeJS.ErrnoException | null,
@@ -36,23 +35,27 @@ type LookupCallback = (
  * and every address is checked where the socket is made: the agents' `lookup` refuses a
  * hostname that resolves to a non-public address (so DNS rebinding between a check and the
  * connect gets nowhere), and IP literals, which skip lookup, are checked before the request.
- * Redirects are never followed; a total deadline covers connect, headers and body.
+ * `request` (axios, any method) follows redirects only when asked, re-checking every hop;
+ * `post` is the lean path for webhook deliveries. A total deadline covers connect, headers
+ * and body of every hop.
  */
 @Injectable()
 export class OutboundHttpService implements OnApplicationShutdown {
   private readonly logger = new Logger('OutboundHttp');
   private readonly agents: [http.Agent, https.Agent];
+  private readonly axios: AxiosInstance;
+  private readonly policy: OutboundPolicy;
 
-  constructor(
-    @Inject(securityConfig.KEY) private readonly config: ConfigType<typeof securityConfig>,
-  ) {
+  constructor(@Inject(securityConfig.KEY) config: ConfigType<typeof securityConfig>) {
+    this.policy = new OutboundPolicy(config.outboundAllowPrivate, config.outboundAllowHosts);
     this.agents = createGuardedAgents(this.guardedLookup.bind(this), (err) =>
       this.logger.debug(`pooled connection failed and was dropped: ${describeNetworkError(err)}`),
     );
+    this.axios = createAxios(this.agents);
   }
 
   get allowPrivate(): boolean {
-    return this.config.outboundAllowPrivate;
+    return this.policy.allowPrivate;
   }
 
   /** Validates a URL at configuration time (also resolves it). Throws a 422 naming `field`. */
@@ -71,12 +74,9 @@ export class OutboundHttpService implements OnApplicationShutdown {
         throw OutboundException.urlNotAllowed(field, `host ${host} does not resolve`);
       }
     }
-    const refused = addresses.find((a) => !isAllowedAddress(a, this.allowPrivate));
-    if (refused) {
-      throw OutboundException.urlNotAllowed(
-        field,
-        `${host} resolves to ${refused} (${describeRange(refused)}), which outbound requests may not reach; set OUTBOUND_ALLOW_PRIVATE=true for local development`,
-      );
+    for (const address of addresses) {
+      const refusal = this.policy.refusal(host, address);
+      if (refusal) throw OutboundException.urlNotAllowed(field, refusal);
     }
     return url;
   }
@@ -99,64 +99,103 @@ export class OutboundHttpService implements OnApplicationShutdown {
     return url;
   }
 
-  async post(req: OutboundRequest): Promise<OutboundResponse> {
+  /** The lean webhook POST: node:http, a 4 KiB answer excerpt by default. */
+  async post(req: OutboundPost): Promise<OutboundResponse> {
     const url = new URL(req.url);
-    const host = url.hostname.replace(/^\[|\]$/g, '');
-    if (net.isIP(host) && !isAllowedAddress(host, this.allowPrivate)) {
-      throw new OutboundRequestError(`refused to connect to ${host} (${describeRange(host)})`);
-    }
+    this.refuseLiteral(url);
     const body = Buffer.from(req.body, 'utf8');
     const headers = { ...req.headers, 'content-length': String(body.length) };
     // http.request throws synchronously on a header it cannot send: turn that into an
     // ordinary failed attempt before any timer or socket exists.
     const invalid = invalidHeader(headers);
     if (invalid) throw new OutboundRequestError(invalid);
-    return this.send(url, headers, body, req);
+    return leanPost(url, headers, body, {
+      agent: url.protocol === 'https:' ? this.agents[1] : this.agents[0],
+      timeoutMs: req.timeoutMs,
+      maxBodyBytes: req.maxBodyBytes ?? 4096,
+    });
   }
 
-  private send(
-    url: URL,
-    headers: Record<string, string>,
-    body: Buffer,
-    req: OutboundRequest,
-  ): Promise<OutboundResponse> {
+  /**
+   * Any method, any body, on axios. Redirects are followed only up to `followRedirects` hops:
+   * each hop's URL is checked like the first (scheme, credentials, address), a 303 (or a
+   * 301/302 after a POST) turns into a GET without body, and credentials are dropped when
+   * the redirect leaves the origin. Network failures and timeouts reject with
+   * OutboundRequestError; any HTTP status resolves.
+   */
+  async request(req: OutboundRequest): Promise<OutboundFullResponse> {
     const started = performance.now();
-    const request = url.protocol === 'https:' ? https.request : http.request;
-    return new Promise<OutboundResponse>((resolve, reject) => {
-      let settled = false;
-      let outgoing: http.ClientRequest | undefined;
-      // Every path ends here once: later events (a late error, the timer) find it settled.
-      const settle = (outcome: () => void) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        outcome();
-      };
-      const fail = (message: string) =>
-        settle(() => {
-          outgoing?.destroy();
-          reject(new OutboundRequestError(message));
-        });
-      const done = (response: OutboundResponse) => settle(() => resolve(response));
-      // One deadline for connect, headers and body: a receiver that trickles bytes is cut off too.
-      const timer = setTimeout(() => fail(`timed out after ${req.timeoutMs} ms`), req.timeoutMs);
-      try {
-        outgoing = request(
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), req.timeoutMs);
+    let url = this.runtimeUrl(req.url);
+    let method = req.method.toUpperCase();
+    let { headers, body } = encodeBody(req.headers ?? {}, req.body);
+    const redirects: string[] = [];
+    try {
+      for (let hop = 0; ; hop++) {
+        this.refuseLiteral(url);
+        const invalid = invalidHeader(headers);
+        if (invalid) throw new OutboundRequestError(invalid);
+        const res = await requestOnce(this.axios, {
+          method,
           url,
-          {
-            method: 'POST',
-            agent: url.protocol === 'https:' ? this.agents[1] : this.agents[0],
-            headers,
-          },
-          (res) => readResponse(res, outgoing!, req.maxBodyBytes ?? 4096, started, done, fail),
-        );
-      } catch (err) {
-        fail(describeNetworkError(err));
-        return;
+          headers,
+          body,
+          signal: controller.signal,
+          maxBodyBytes: req.maxBodyBytes ?? 1024 * 1024,
+        });
+        const location = res.headers.location;
+        if (!REDIRECTS.has(res.status) || !location || hop >= (req.followRedirects ?? 0))
+          return {
+            status: res.status,
+            headers: res.headers,
+            bytes: res.bytes,
+            body: res.bytes.toString('utf8'),
+            truncated: res.truncated,
+            durationMs: Math.round(performance.now() - started),
+            url: url.href,
+            redirects,
+          };
+        const next = this.runtimeUrl(new URL(location, url).href);
+        if (next.origin !== url.origin) headers = without(headers, ORIGIN_BOUND_HEADERS);
+        if (
+          res.status === 303 ||
+          ((res.status === 301 || res.status === 302) && method === 'POST')
+        ) {
+          method = 'GET';
+          body = undefined;
+          headers = without(headers, ['content-type', 'content-length']);
+        }
+        redirects.push(next.href);
+        url = next;
       }
-      outgoing.on('error', (err) => fail(describeNetworkError(err)));
-      outgoing.end(body);
-    });
+    } catch (err) {
+      if (err instanceof OutboundRequestError) throw err;
+      if (controller.signal.aborted)
+        throw new OutboundRequestError(`timed out after ${req.timeoutMs} ms`);
+      throw new OutboundRequestError(describeNetworkError(err));
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** A URL about to be called (not saved): refusals are request errors, not 422s. */
+  private runtimeUrl(raw: string): URL {
+    try {
+      return this.parse(raw);
+    } catch (err) {
+      throw new OutboundRequestError(
+        `refused to call ${raw.slice(0, 200)}: ${(err as Error).message.replace(/^url: /, '')}`,
+      );
+    }
+  }
+
+  /** IP literals skip the agents' lookup, so they are checked here. */
+  private refuseLiteral(url: URL): void {
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    if (!net.isIP(host)) return;
+    const refusal = this.policy.refusal(host, host);
+    if (refusal) throw new OutboundRequestError(`refused to connect: ${refusal}`);
   }
 
   private guardedLookup(
@@ -167,11 +206,10 @@ export class OutboundHttpService implements OnApplicationShutdown {
     dns.lookup(hostname, { ...options, all: true }, (err, addresses) => {
       if (err) return callback(err, []);
       const list = addresses as dns.LookupAddress[];
-      const refused = list.find((a) => !isAllowedAddress(a.address, this.allowPrivate));
-      if (refused) {
-        const error: NodeJS.ErrnoException = new Error(
-          `refused to connect to ${hostname} at ${refused.address} (${describeRange(refused.address)})`,
-        );
+      for (const a of list) {
+        const refusal = this.policy.refusal(hostname, a.address);
+        if (!refusal) continue;
+        const error: NodeJS.ErrnoException = new Error(`refused to connect: ${refusal}`);
         error.code = 'EADDRNOTALLOWED';
         return callback(error, []);
       }
@@ -185,67 +223,21 @@ export class OutboundHttpService implements OnApplicationShutdown {
   }
 }
 
-/** Collects at most `max` bytes of the body; a larger body is cut off, not downloaded. */
-function readResponse(
-  res: http.IncomingMessage,
-  request: http.ClientRequest,
-  max: number,
-  started: number,
-  done: (response: OutboundResponse) => void,
-  fail: (message: string) => void,
-): void {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  const finish = () => {
-    // A receiver that answered before reading the whole request body leaves the request
-    // half written: that socket must not go back to the pool for the next delivery.
-    if (!request.writableFinished) request.destroy();
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(res.headers))
-      if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
-    done({
-      status: res.statusCode ?? 0,
-      headers,
-      body: Buffer.concat(chunks).toString('utf8'),
-      durationMs: Math.round(performance.now() - started),
-    });
-  };
-  res.on('data', (chunk: Buffer) => {
-    if (size < max) chunks.push(chunk.subarray(0, max - size));
-    size += chunk.length;
-    if (size >= max) {
-      finish();
-      res.destroy();
-    }
-  });
-  res.on('end', finish);
-  res.on('error', (err) => fail(describeNetworkError(err)));
+function encodeBody(
+  given: Record<string, string>,
+  body: OutboundRequest['body'],
+): { headers: Record<string, string>; body?: Buffer } {
+  const headers = { ...given };
+  if (body === undefined) return { headers };
+  if (typeof body === 'string' || Buffer.isBuffer(body))
+    return { headers, body: Buffer.isBuffer(body) ? body : Buffer.from(body, 'utf8') };
+  if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type'))
+    headers['content-type'] = 'application/json';
+  return { headers, body: Buffer.from(JSON.stringify(body), 'utf8') };
 }
 
-/** The first header Node would refuse to send (it throws from http.request), described. */
-export function invalidHeader(headers: Record<string, string>): string | undefined {
-  for (const [name, value] of Object.entries(headers)) {
-    try {
-      http.validateHeaderName(name);
-      http.validateHeaderValue(name, value);
-    } catch {
-      return `header "${name}" cannot be sent: its name or value has characters HTTP does not allow`;
-    }
-  }
-  return undefined;
-}
-
-function describeNetworkError(err: unknown): string {
-  const e = err as { code?: string; message?: string; cause?: { message?: string } };
-  const message = e.cause?.message ?? e.message ?? String(err);
-  switch (e.code) {
-    case 'ECONNREFUSED':
-      return `connection refused: ${message}`;
-    case 'ECONNRESET':
-      return `connection closed by the receiver: ${message}`;
-    case 'ENOTFOUND':
-      return `host not found: ${message}`;
-    default:
-      return e.code ? `${e.code}: ${message}` : message;
-  }
+function without(headers: Record<string, string>, names: string[]): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(headers).filter(([name]) => !names.includes(name.toLowerCase())),
+  );
 }

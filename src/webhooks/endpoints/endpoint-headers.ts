@@ -1,17 +1,13 @@
+import { isSensitiveName, REDACTED } from '../../common/security/redaction.js';
 import type { SecretBox } from '../../common/security/secret-box.js';
 import { ValidationFailedException } from '../../common/http/validation.js';
 
 /** Shown instead of a sensitive header's value; sent back in a PATCH, it keeps the stored value. */
-export const REDACTED = '[redacted]';
-
-/** Names whose values are credentials: never shown after they are saved. */
-const SENSITIVE = /auth|cookie|token|secret|passw|api[-_]?key|signature|session|credential/i;
+export { REDACTED };
 
 const SEALED = /^v1\.[0-9a-f]{16}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
-export function isSensitiveHeader(name: string): boolean {
-  return SENSITIVE.test(name);
-}
+export const isSensitiveHeader = isSensitiveName;
 
 /** True for a value the secret box sealed (rows from before sealing hold plain text). */
 export function isSealedValue(value: string): boolean {

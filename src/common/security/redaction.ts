@@ -1,0 +1,30 @@
+/** What a redacted value is shown as, everywhere (answers, logs, attempt rows). */
+export const REDACTED = '[redacted]';
+
+/** Header or field names whose values are credentials. */
+const SENSITIVE_NAME = /auth|cookie|token|secret|passw|api[-_]?key|signature|session|credential/i;
+
+export function isSensitiveName(name: string): boolean {
+  return SENSITIVE_NAME.test(name);
+}
+
+/** Headers fit for a log line, an attempt row or an answer: credentials replaced. */
+export function redactHeaders(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(headers).map(([name, value]) => [
+      name,
+      isSensitiveName(name) ? REDACTED : value,
+    ]),
+  );
+}
+
+/**
+ * Text with every occurrence of the given secret values replaced (a peer that echoes our
+ * Authorization header or API token in an error body must not put it in our logs). Values
+ * shorter than 4 characters are left alone: replacing them would garble ordinary text.
+ */
+export function redactSecrets(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const secret of secrets) if (secret.length >= 4) out = out.split(secret).join(REDACTED);
+  return out;
+}
