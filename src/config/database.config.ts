@@ -47,6 +47,17 @@ export class DatabaseEnv {
   @Min(100)
   @Max(60000)
   DB_HEALTH_TIMEOUT_MS: number = 2000;
+
+  /**
+   * The server ends a session that sits idle inside an open transaction this long: such a
+   * transaction holds back every reader's watermark (bus consumers, sync), so a leaked one
+   * must not stall them for good.
+   */
+  @ToInt()
+  @IsInt()
+  @Min(1000)
+  @Max(3600000)
+  DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: number = 60000;
 }
 
 export interface DatabaseConfig {
@@ -56,6 +67,7 @@ export interface DatabaseConfig {
   statementTimeoutMs: number;
   queryTimeoutMs: number;
   healthTimeoutMs: number;
+  idleInTransactionTimeoutMs: number;
 }
 
 /** Read after start-up has resolved the URL (embedded or given), so it is always set here. */
@@ -73,5 +85,6 @@ export const databaseConfig = registerAs('database', (): DatabaseConfig => {
     statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,
     queryTimeoutMs: env.DB_QUERY_TIMEOUT_MS,
     healthTimeoutMs: env.DB_HEALTH_TIMEOUT_MS,
+    idleInTransactionTimeoutMs: env.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
   };
 });

@@ -29,6 +29,13 @@ export class EventsEnv {
   @Min(1)
   @Max(1000)
   EVENT_CONSUMER_BATCH_SIZE: number = 100;
+
+  /** A consumer batch (its open transaction) longer than this is logged as slow. */
+  @ToInt()
+  @IsInt()
+  @Min(10)
+  @Max(600000)
+  EVENT_CONSUMER_SLOW_BATCH_MS: number = 1000;
 }
 
 export interface EventsConfig {
@@ -36,6 +43,7 @@ export interface EventsConfig {
   retryBaseMs: number;
   pollMs: number;
   batchSize: number;
+  slowBatchMs: number;
 }
 
 export const eventsConfig = registerAs('events', (): EventsConfig => {
@@ -45,5 +53,6 @@ export const eventsConfig = registerAs('events', (): EventsConfig => {
     retryBaseMs: env.EVENT_CONSUMER_RETRY_BASE_MS,
     pollMs: env.EVENT_CONSUMER_POLL_MS,
     batchSize: env.EVENT_CONSUMER_BATCH_SIZE,
+    slowBatchMs: env.EVENT_CONSUMER_SLOW_BATCH_MS,
   };
 });

@@ -15,6 +15,8 @@ export function poolOptions(db: DatabaseConfig, stream: () => Duplex): PoolConfi
     connectionTimeoutMillis: db.connectTimeoutMs,
     // Sent as a startup parameter, so every session has it; enforced by the server.
     statement_timeout: db.statementTimeoutMs,
+    // A transaction left open by a bug would hold back every watermark until ended.
+    idle_in_transaction_session_timeout: db.idleInTransactionTimeoutMs,
     // Enforced by the client: the only bound when the server itself stops answering.
     query_timeout: db.queryTimeoutMs,
     stream,

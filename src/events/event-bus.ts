@@ -3,6 +3,7 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { EventLogRepository } from './event-log.repository.js';
+import type { HubEventType, TypedEvent } from './event-map.js';
 import { EVENT_TYPE_PATTERN, NewEvent } from './event.types.js';
 
 /** PostgreSQL NOTIFY channel that tells every instance "new events were committed". */
@@ -22,6 +23,15 @@ export class EventBus {
     private readonly log: EventLogRepository,
     private readonly emitter: EventEmitter2,
   ) {}
+
+  /** Publishes one of the hub's own events (see HubEventMap): its data is type-checked. */
+  async emit<K extends HubEventType>(
+    event: TypedEvent<K>,
+    manager?: EntityManager,
+  ): Promise<string> {
+    const [id] = await this.publish(event as NewEvent, manager);
+    return id;
+  }
 
   /** Returns the new event ids (bigint as string) in input order. */
   async publish(input: NewEvent | NewEvent[], manager?: EntityManager): Promise<string[]> {

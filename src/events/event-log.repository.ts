@@ -16,6 +16,15 @@ export interface EventFilter {
   limit: number;
 }
 
+/** A consumer's filter, compiled for SQL (see compileEventTypes). `exact: null`: every type. */
+export interface ConsumerFilter {
+  exact: string[] | null;
+  patterns: string[];
+  ignoreOrigins: string[];
+}
+
+const NO_FILTER: ConsumerFilter = { exact: null, patterns: [], ignoreOrigins: [] };
+
 export interface LogPosition {
   tx: string;
   id: string;
@@ -54,19 +63,39 @@ export class EventLogRepository {
    * than `watermark` (the oldest transaction still running when the caller's snapshot was
    * taken). Every such transaction has finished, so nothing can later commit below the
    * returned rows: a cursor advanced to the last one never skips an event.
+   *
+   * With a filter, `limit` rows are scanned and only the matching ones come back with data;
+   * `scannedTo` is the last row scanned, so the cursor moves past events nobody wants.
    */
-  readAfter(
+  async readAfter(
     manager: EntityManager,
     after: LogPosition,
     watermark: string,
     limit: number,
-  ): Promise<HubEvent[]> {
-    return manager.query(
-      `SELECT ${COLUMNS} FROM events e
-       WHERE (e.tx, e.id) > ($1::xid8, $2::bigint) AND e.tx < $3::xid8
-       ORDER BY e.tx, e.id LIMIT $4`,
-      [after.tx, after.id, watermark, limit],
+    filter: ConsumerFilter = NO_FILTER,
+  ): Promise<{ events: HubEvent[]; scannedTo?: LogPosition }> {
+    const rows: (HubEvent & { wanted: boolean })[] = await manager.query(
+      `WITH scanned AS (
+         SELECT e.* FROM events e
+         WHERE (e.tx, e.id) > ($1::xid8, $2::bigint) AND e.tx < $3::xid8
+         ORDER BY e.tx, e.id LIMIT $4
+       ), marked AS (
+         SELECT e.*, (($5::text[] IS NULL OR e.type = ANY($5::text[]) OR e.type LIKE ANY($6::text[]))
+           AND (e.origin IS NULL OR NOT (e.origin = ANY($7::text[])))) AS wanted
+         FROM scanned e
+       )
+       SELECT e.id::text AS id, e.tx::text AS tx, e.wanted,
+         CASE WHEN e.wanted THEN e.type END AS type, e.source, e.subject,
+         CASE WHEN e.wanted THEN e.data END AS data, e.severity, e.origin,
+         e.occurred_at AS "occurredAt", e.created_at AS "createdAt"
+       FROM marked e ORDER BY e.tx, e.id`,
+      [after.tx, after.id, watermark, limit, filter.exact, filter.patterns, filter.ignoreOrigins],
     );
+    const last = rows[rows.length - 1];
+    return {
+      events: rows.filter((r) => r.wanted).map(({ wanted: _w, ...event }) => event),
+      scannedTo: last && { tx: last.tx, id: last.id },
+    };
   }
 
   async hasAnyAfter(manager: EntityManager, after: LogPosition): Promise<boolean> {

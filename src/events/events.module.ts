@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { ConsumerStateRepository } from './consumers/consumer-state.repository.js';
+import { ConsumerMetrics } from './consumers/consumer-metrics.js';
 import { EventConsumersService } from './consumers/event-consumers.service.js';
 import { EventBus } from './event-bus.js';
 import { EventLogRepository } from './event-log.repository.js';
@@ -22,6 +23,7 @@ import { IdempotencyService } from './idempotency.service.js';
     EventLogRepository,
     ConsumerStateRepository,
     EventConsumersService,
+    ConsumerMetrics,
     IdempotencyService,
     EventsService,
     IdempotencyPruneJob,

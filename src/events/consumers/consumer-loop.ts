@@ -3,7 +3,9 @@ import { DataSource, EntityManager } from 'typeorm';
 import { inBackground } from '../../common/errors/background-context.js';
 import { FailureLog } from '../../common/logging/failure-log.js';
 import type { EventsConfig } from '../../config/index.js';
-import { EventLogRepository, LogPosition } from '../event-log.repository.js';
+import { ConsumerFilter, EventLogRepository, LogPosition } from '../event-log.repository.js';
+import { compileEventTypes } from '../event-type-filter.js';
+import type { ConsumerMetrics } from './consumer-metrics.js';
 import { ConsumerState, ConsumerStateRepository } from './consumer-state.repository.js';
 import type { EventConsumerOptions, EventHandler } from './event-consumer.decorator.js';
 
@@ -24,6 +26,7 @@ export class ConsumerLoop {
   private again = false;
   private stopped = false;
   private timer?: NodeJS.Timeout;
+  private readonly filter: ConsumerFilter;
 
   constructor(
     readonly options: Required<EventConsumerOptions>,
@@ -32,8 +35,15 @@ export class ConsumerLoop {
     private readonly log: EventLogRepository,
     private readonly state: ConsumerStateRepository,
     private readonly config: EventsConfig,
+    private readonly metrics?: ConsumerMetrics,
   ) {
     this.logger = new Logger(`Consumer:${options.name}`);
+    const types = options.types.length ? compileEventTypes(options.types) : undefined;
+    this.filter = {
+      exact: types ? types.exact : null,
+      patterns: types ? types.patterns : [],
+      ignoreOrigins: options.ignoreOrigins,
+    };
     this.failures = new FailureLog(this.logger, 'consumer step');
   }
 
@@ -91,27 +101,34 @@ export class ConsumerLoop {
       if (state.retryInMs > 0) return { kind: 'wait', ms: state.retryInMs };
 
       const isolating = state.isolateUntil !== null && before(state, state.isolateUntil);
-      const events = await this.log.readAfter(
+      const { events, scannedTo } = await this.log.readAfter(
         m,
         state,
         watermark,
         isolating ? 1 : this.options.batchSize,
+        this.filter,
       );
-      if (events.length === 0) {
+      if (!scannedTo) {
         return (await this.log.hasAnyAfter(m, state))
           ? { kind: 'wait', ms: WATERMARK_RECHECK_MS }
           : { kind: 'idle' };
       }
 
-      await m.query('SAVEPOINT consumer_batch');
-      try {
-        await this.handler.handle(events, m);
-        await m.query('RELEASE SAVEPOINT consumer_batch');
-      } catch (err) {
-        await m.query('ROLLBACK TO SAVEPOINT consumer_batch');
-        return this.onFailure(m, state, events, err);
+      if (events.length > 0) {
+        await m.query('SAVEPOINT consumer_batch');
+        const started = performance.now();
+        try {
+          await this.handler.handle(events, m);
+          await m.query('RELEASE SAVEPOINT consumer_batch');
+        } catch (err) {
+          await m.query('ROLLBACK TO SAVEPOINT consumer_batch');
+          return this.onFailure(m, state, events, err);
+        } finally {
+          this.timed(performance.now() - started, events.length);
+        }
       }
-      const last = events[events.length - 1];
+      // Past the events the filter skipped too, so they are never read again.
+      const last = scannedTo;
       await this.state.advance(
         m,
         this.options.name,
@@ -121,6 +138,20 @@ export class ConsumerLoop {
       );
       return { kind: 'progress' };
     });
+  }
+
+  /**
+   * A handler runs inside the transaction that advances the cursor, and every reader's
+   * watermark is the oldest open transaction: a slow batch holds back every consumer and
+   * every sync pull. Handlers only write rows; network work goes to jobs.
+   */
+  private timed(ms: number, count: number): void {
+    this.metrics?.batchSeconds.observe({ consumer: this.options.name }, ms / 1000);
+    if (ms < this.config.slowBatchMs) return;
+    this.logger.warn(
+      `batch of ${count} events took ${Math.round(ms)} ms (over ${this.config.slowBatchMs} ms): ` +
+        'the open transaction holds back every consumer and sync pull; move network work to jobs',
+    );
   }
 
   private async onFailure(

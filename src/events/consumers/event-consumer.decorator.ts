@@ -10,6 +10,13 @@ export interface EventConsumerOptions {
   batchSize?: number;
   /** Where a consumer seen for the first time starts. Default: the beginning of the log. */
   startFrom?: 'beginning' | 'now';
+  /**
+   * Only these types reach `handle()`: exact (`card.created`), prefix (`card.*`) or `*`.
+   * Filtered in the bus's SQL; the cursor still moves past the others. Default: every type.
+   */
+  types?: string[];
+  /** Events whose `origin` is one of these never reach `handle()` (loop prevention). */
+  ignoreOrigins?: string[];
 }
 
 /**

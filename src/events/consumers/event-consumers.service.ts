@@ -14,7 +14,9 @@ import { eventsConfig } from '../../config/events.config.js';
 import { PgListener } from '../../database/pg-listener.js';
 import { EVENTS_APPENDED, EVENTS_CHANNEL } from '../event-bus.js';
 import { EventLogRepository } from '../event-log.repository.js';
+import { EVENT_TYPE_FILTER_PATTERN } from '../event-type-filter.js';
 import { ConsumerLoop } from './consumer-loop.js';
+import { ConsumerMetrics } from './consumer-metrics.js';
 import { ConsumerStateRepository } from './consumer-state.repository.js';
 import {
   EVENT_CONSUMER_KEY,
@@ -42,6 +44,7 @@ export class EventConsumersService implements OnApplicationBootstrap, BeforeAppl
     private readonly log: EventLogRepository,
     private readonly state: ConsumerStateRepository,
     private readonly listener: PgListener,
+    private readonly metrics: ConsumerMetrics,
     @Inject(eventsConfig.KEY) private readonly config: ConfigType<typeof eventsConfig>,
   ) {}
 
@@ -52,7 +55,16 @@ export class EventConsumersService implements OnApplicationBootstrap, BeforeAppl
     if (typeof handler?.handle !== 'function')
       throw new Error(`consumer "${options.name}" has no handle(events, manager) method`);
     if (this.loops.has(options.name)) throw new Error(`two consumers are named "${options.name}"`);
-    const full = { batchSize: this.config.batchSize, startFrom: 'beginning' as const, ...options };
+    for (const t of options.types ?? [])
+      if (!EVENT_TYPE_FILTER_PATTERN.test(t))
+        throw new Error(`consumer "${options.name}" has an invalid type filter "${t}"`);
+    const full = {
+      batchSize: this.config.batchSize,
+      startFrom: 'beginning' as const,
+      types: [],
+      ignoreOrigins: [],
+      ...options,
+    };
     const loop = new ConsumerLoop(
       full,
       handler,
@@ -60,6 +72,7 @@ export class EventConsumersService implements OnApplicationBootstrap, BeforeAppl
       this.log,
       this.state,
       this.config,
+      this.metrics,
     );
     this.loops.set(options.name, loop);
     if (this.started) await this.start(loop);

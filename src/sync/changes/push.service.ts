@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { EventBus } from '../../events/event-bus.js';
+import { syncEventType } from '../../events/event-map.js';
 import type { PushDto } from '../dto/push.dto.js';
 import { validateChanges } from '../dto/validate-changes.js';
 import { applyChange, Clamp, Conflict, IncomingChange, RecordState, WireChange } from '../merge.js';
@@ -345,7 +346,7 @@ export class PushService {
     const events = effective
       .filter((c) => published.has(c.table))
       .map((c) => ({
-        type: `sync.${c.table}.${c.op}`,
+        type: syncEventType(c.table, c.op),
         source: `sync/${appId}`,
         subject: `${c.table}/${c.id}`,
         data: c as unknown as Record<string, unknown>,

@@ -9,6 +9,7 @@ import { storableRecord, storableText } from '../../common/http/storable-text.js
 import { SecretBoxService } from '../../common/security/secret-box.js';
 import { webhooksConfig } from '../../config/webhooks.config.js';
 import { EventBus } from '../../events/event-bus.js';
+import { HUB_EVENTS } from '../../events/event-map.js';
 import { PayloadLinks } from '../payloads/payload-links.service.js';
 import { isSealedValue } from '../endpoints/endpoint-headers.js';
 import { nextAttemptDelayMs, parseRetryAfter } from '../retry-schedule.js';
@@ -162,9 +163,9 @@ export class DeliveryAttemptService {
         a.attemptNumber === this.config.retrySchedule.length + 1 &&
         !operational
       ) {
-        await this.bus.publish(
+        await this.bus.emit(
           {
-            type: 'webhook.delivery.exhausted',
+            type: HUB_EVENTS.webhookDeliveryExhausted,
             source: 'webhooks',
             subject: d.id,
             severity: 'warning',
@@ -239,9 +240,9 @@ export class DeliveryAttemptService {
     if (disabled.length === 0) return;
     this.logger.warn(`endpoint ${d.endpointId} disabled: ${reason}`);
     if (!operational) {
-      await this.bus.publish(
+      await this.bus.emit(
         {
-          type: 'webhook.endpoint.disabled',
+          type: HUB_EVENTS.webhookEndpointDisabled,
           source: 'webhooks',
           subject: d.endpointId,
           severity: 'warning',

@@ -13,7 +13,7 @@ import { ListEndpointsQueryDto, RotateSecretDto } from './dto/endpoint-requests.
 import { UpdateEndpointDto } from './dto/update-endpoint.dto.js';
 import { EndpointEntity, StoredSecret } from './endpoint.entity.js';
 import { displayHeaders, isSealedValue, sealHeaders } from './endpoint-headers.js';
-import { compileEventTypes } from './event-type-filter.js';
+import { compileEventTypes } from '../../events/event-type-filter.js';
 
 const DEFAULT_GRACE_SECONDS = 24 * 3600;
 

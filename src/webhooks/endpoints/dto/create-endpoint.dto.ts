@@ -12,7 +12,7 @@ import {
   Min,
 } from 'class-validator';
 import { MAX_EVENT_TYPE_LENGTH } from '../../../events/event.types.js';
-import { EVENT_TYPE_FILTER_PATTERN } from '../event-type-filter.js';
+import { EVENT_TYPE_FILTER_PATTERN } from '../../../events/event-type-filter.js';
 import { FreeFormJson, jsonObject } from '../../../common/http/free-form-json.js';
 import { IsEndpointHeaders } from './endpoint-headers.validator.js';
 

@@ -3,7 +3,7 @@ export const EVENT_TYPE_FILTER_PATTERN =
   /^(\*|[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)*(\.\*)?)$/;
 
 /**
- * Splits an endpoint's eventTypes into exact names and SQL LIKE patterns, so fan-out and
+ * Splits a type filter (an endpoint's eventTypes, a consumer's types) into exact names and SQL LIKE patterns, so fan-out and
  * replay can match in the database. Empty (or `*`) means every event.
  */
 export function compileEventTypes(eventTypes: string[]): { exact: string[]; patterns: string[] } {

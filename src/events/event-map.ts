@@ -1,0 +1,49 @@
+import type { NewEvent } from './event.types.js';
+
+/**
+ * Every event type the hub itself publishes, with the shape of its `data`: the bus contract
+ * other modules (and receivers subscribed to these types) rely on. Publish them with
+ * `EventBus.emit`, which checks the data against this map at compile time.
+ *
+ * Not listed: events publishers send through `POST /events` (their own contract), and
+ * `sync.<table>.<insert|update|delete>` (data: the effective sync change), whose type is
+ * built from the app's table names; see {@link syncEventType}.
+ */
+export interface HubEventMap {
+  /** A delivery used its last attempt and failed (severity warning). */
+  'webhook.delivery.exhausted': {
+    deliveryId: string;
+    endpointId: string;
+    eventType: string;
+    attempts: number;
+    lastStatusCode: number | null;
+    lastError: string | null;
+  };
+  /** An endpoint (or a module's delivery target) was disabled: 410 Gone or a long failure streak. */
+  'webhook.endpoint.disabled': {
+    endpointId: string;
+    url: string;
+    reason: string;
+  };
+}
+
+export type HubEventType = keyof HubEventMap;
+
+/** The names, so no module spells an event type as a string literal. */
+export const HUB_EVENTS = {
+  webhookDeliveryExhausted: 'webhook.delivery.exhausted',
+  webhookEndpointDisabled: 'webhook.endpoint.disabled',
+} as const satisfies Record<string, HubEventType>;
+
+/** An event of the map: its `data` is typed by its `type`. */
+export type TypedEvent<K extends HubEventType> = Omit<NewEvent, 'type' | 'data'> & {
+  type: K;
+  data: HubEventMap[K];
+};
+
+export type SyncOp = 'insert' | 'update' | 'delete';
+
+/** `sync.<table>.<op>`, published for the tables an app opted into. */
+export function syncEventType(table: string, op: SyncOp): `sync.${string}.${SyncOp}` {
+  return `sync.${table}.${op}`;
+}
