@@ -61,7 +61,7 @@ describe('The bus contract', () => {
       .get(EventConsumersService)
       .registerConsumer(
         { name: 'test.slow', types: ['contract.slow'] },
-        { handle: () => sleep(250) },
+        { handle: async () => void (await sleep(250)) },
       );
     await t.app.get(EventBus).publish({ type: 'contract.slow', source: 'test' });
     await waitFor(
