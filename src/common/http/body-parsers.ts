@@ -3,23 +3,32 @@ import { json } from 'express';
 import { problem } from './problem.js';
 import { sendProblem } from './problem.filter.js';
 
-/** Default JSON body limit; routes with bigger payloads register their own prefix below. */
+/** Default JSON body limit; routes with bigger payloads register themselves below. */
 export const DEFAULT_BODY_LIMIT = '1mb';
 
-/** Path prefixes that accept larger bodies (longest match wins). Modules add theirs here. */
-export const BODY_LIMITS: Record<string, string> = {};
+export interface BodyLimit {
+  /** Only this method (e.g. `POST`); any when absent. */
+  method?: string;
+  /** Matched against the path without the query string; anchor it to name one route. */
+  path: RegExp;
+  limit: string;
+}
+
+/** Routes that accept larger bodies (first match wins). Modules add theirs here. */
+export const BODY_LIMITS: BodyLimit[] = [];
 
 /**
  * JSON parsing with problem+json for malformed (400) and oversized (413) bodies. body-parser
  * errors happen before Nest's pipeline, so they are answered here rather than by the filter.
  */
 export function jsonBodyParser(): RequestHandler {
-  const prefixes = Object.keys(BODY_LIMITS).sort((a, b) => b.length - a.length);
-  const parsers = new Map(prefixes.map((p) => [p, json({ limit: BODY_LIMITS[p] })]));
+  const rules = BODY_LIMITS.map((rule) => ({ rule, parser: json({ limit: rule.limit }) }));
   const fallback = json({ limit: DEFAULT_BODY_LIMIT });
   return (req: Request, res: Response, next: NextFunction) => {
-    const prefix = prefixes.find((p) => req.path.startsWith(p));
-    const parser = prefix ? parsers.get(prefix)! : fallback;
+    const match = rules.find(
+      ({ rule }) => (!rule.method || rule.method === req.method) && rule.path.test(req.path),
+    );
+    const parser = match?.parser ?? fallback;
     parser(req, res, (err?: unknown) => {
       if (!err) return next();
       const e = err as { type?: string; status?: number; limit?: number; message?: string };
@@ -29,7 +38,7 @@ export function jsonBodyParser(): RequestHandler {
               413,
               'payload-too-large',
               'Payload Too Large',
-              `request body exceeds ${prefix ? BODY_LIMITS[prefix] : DEFAULT_BODY_LIMIT}`,
+              `request body exceeds ${match?.rule.limit ?? DEFAULT_BODY_LIMIT}`,
             )
           : e.type === 'entity.parse.failed'
             ? problem(
