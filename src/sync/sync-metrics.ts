@@ -10,6 +10,8 @@ export class SyncMetrics {
   readonly pushDuration: Histogram;
   readonly openStreams: Gauge;
   readonly tailErrors: Counter;
+  readonly streamsDropped: Counter<'reason'>;
+  readonly streamsRefused: Counter<'reason'>;
 
   constructor(metrics: MetricsService) {
     const registers = [metrics.registry];
@@ -39,6 +41,18 @@ export class SyncMetrics {
     this.tailErrors = new Counter({
       name: 'sync_stream_tail_errors_total',
       help: 'Failed reads of the change log by the live stream fan-out (retried every 200 ms)',
+      registers,
+    });
+    this.streamsDropped = new Counter({
+      name: 'sync_streams_dropped_total',
+      help: 'Sync SSE streams the server ended early, by reason (slow-client: too much unsent output)',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.streamsRefused = new Counter({
+      name: 'sync_streams_refused_total',
+      help: 'Sync SSE streams refused with 429, by reason (too-many-streams: per-user cap)',
+      labelNames: ['reason'],
       registers,
     });
   }

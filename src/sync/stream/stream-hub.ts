@@ -18,7 +18,8 @@ import { SyncReadService, withChanges } from '../changes/sync-read.service.js';
 import { comparePositions, encodeCursor, Position } from '../cursor.js';
 import { SPACE_MEMBERS_CHANNEL } from '../spaces/spaces.service.js';
 import { SyncMetrics } from '../sync-metrics.js';
-import { StreamSession } from './stream-session.js';
+import { SyncException } from '../sync.exception.js';
+import { StreamLimits, StreamSession } from './stream-session.js';
 
 /** Re-read even without a NOTIFY: an open transaction may have held the watermark back. */
 const TAIL_POLL_MS = 200;
@@ -42,6 +43,8 @@ interface Tail {
 export class SyncStreamHub implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(SyncStreamHub.name);
   private readonly tails = new Map<string, Tail>();
+  /** Open sessions per `appId \n userId`, for the per-user cap. */
+  private readonly perUser = new Map<string, number>();
   /** Shutting down: a stream opened now ends at once (the client reconnects elsewhere). */
   private draining = false;
   private heartbeat?: NodeJS.Timeout;
@@ -84,6 +87,7 @@ export class SyncStreamHub implements OnApplicationBootstrap, BeforeApplicationS
     this.draining = true;
     for (const tail of this.tails.values()) for (const s of tail.sessions) s.end();
     this.tails.clear();
+    this.perUser.clear();
     this.metrics.openStreams.set(0);
   }
 
@@ -93,12 +97,43 @@ export class SyncStreamHub implements OnApplicationBootstrap, BeforeApplicationS
     this.endAll();
   }
 
+  get limits(): StreamLimits {
+    return {
+      maxBufferBytes: this.config.streamMaxBufferBytes,
+      dropGraceMs: this.config.streamDropGraceMs,
+    };
+  }
+
+  /**
+   * Refuses a stream over the per-user cap. The caller opens the session right after, with no
+   * await in between, so two concurrent requests cannot both take the last slot.
+   */
+  admit(appId: string, userId: string): void {
+    const open = this.perUser.get(userKey(appId, userId)) ?? 0;
+    if (open < this.config.streamsPerUser) return;
+    this.metrics.streamsRefused.inc({ reason: 'too-many-streams' });
+    throw SyncException.tooManyStreams(
+      open,
+      // A stream whose peer vanished is noticed when a heartbeat write fails.
+      Math.ceil(this.config.heartbeatMs / 1000),
+    );
+  }
+
   /** Sends the backlog from the session's cursor, then hands it to the live tail. */
   async open(session: StreamSession): Promise<void> {
     if (this.draining) return session.end();
     const tail = this.tail(session.appId);
     tail.sessions.add(session);
+    const key = userKey(session.appId, session.userId);
+    this.perUser.set(key, (this.perUser.get(key) ?? 0) + 1);
     this.metrics.openStreams.inc();
+    session.onClose = (reason) => {
+      if (reason) {
+        this.metrics.streamsDropped.inc({ reason });
+        this.logger.log(`dropped a ${reason} stream of ${session.userId} in ${session.appId}`);
+      }
+      this.close(session);
+    };
     try {
       const spaces = await this.log.memberships(
         this.dataSource.manager,
@@ -120,11 +155,14 @@ export class SyncStreamHub implements OnApplicationBootstrap, BeforeApplicationS
         if (first) for (const hint of page.resync) session.send('resync', hint);
         session.cursor = page.position;
         if (page.changes.length > 0)
-          session.sendJson(
-            'changes',
+          session.sendBacklog(
             withChanges('changes', page.changes, { syncedUntil: page.syncedUntil }),
             page.syncedUntil,
           );
+        // The next page is read once the client has taken this one: a long backlog is paced
+        // by the client's reading speed, never buffered whole (nor dropped as too slow).
+        await session.drained();
+        if (session.closed) return;
         if (page.hasMore) continue;
         // Checked and set without an await in between, so the tail cannot move meanwhile.
         if (tail.cursor === null) tail.cursor = session.cursor;
@@ -143,8 +181,17 @@ export class SyncStreamHub implements OnApplicationBootstrap, BeforeApplicationS
   close(session: StreamSession): void {
     const tail = this.tails.get(session.appId);
     if (!tail?.sessions.delete(session)) return;
+    const key = userKey(session.appId, session.userId);
+    const left = (this.perUser.get(key) ?? 1) - 1;
+    if (left > 0) this.perUser.set(key, left);
+    else this.perUser.delete(key);
     this.metrics.openStreams.dec();
     if (tail.sessions.size === 0) tail.cursor = null;
+  }
+
+  /** Open streams on this instance, per app and user (tests and diagnostics). */
+  openStreams(appId: string, userId: string): number {
+    return this.perUser.get(userKey(appId, userId)) ?? 0;
   }
 
   private tail(appId: string): Tail {
@@ -255,3 +302,5 @@ export class SyncStreamHub implements OnApplicationBootstrap, BeforeApplicationS
     }
   }
 }
+
+const userKey = (appId: string, userId: string) => `${appId}\n${userId}`;
