@@ -12,6 +12,9 @@ export class SyncMetrics {
   readonly tailErrors: Counter;
   readonly streamsDropped: Counter<'reason'>;
   readonly streamsRefused: Counter<'reason'>;
+  readonly streamBufferedBytes: Gauge;
+  /** Set by the stream hub: the unsent bytes of every open stream, read at scrape time. */
+  bufferedBytes: () => number = () => 0;
 
   constructor(metrics: MetricsService) {
     const registers = [metrics.registry];
@@ -54,6 +57,15 @@ export class SyncMetrics {
       help: 'Sync SSE streams refused with 429, by reason (too-many-streams: per-user cap)',
       labelNames: ['reason'],
       registers,
+    });
+    const bufferedBytes = () => this.bufferedBytes();
+    this.streamBufferedBytes = new Gauge({
+      name: 'sync_stream_buffered_bytes',
+      help: 'Bytes written to open sync streams and not yet taken by their clients (this process)',
+      registers,
+      collect() {
+        this.set(bufferedBytes());
+      },
     });
   }
 }

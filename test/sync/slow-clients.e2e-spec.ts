@@ -66,13 +66,18 @@ describe('Sync stream: slow clients and the per-user cap', () => {
   const live = (s: SseStream) =>
     waitFor(() => s.events.some((e) => e.event === 'heartbeat'), 5000, 'a heartbeat');
 
+  /** The most unsent output seen on open streams while pushing (sync_stream_buffered_bytes). */
+  let maxBuffered = 0;
+
   /** Pushes batches until the paused stream is dropped; returns every eventId pushed. */
   async function pushUntilDropped(appId: string, dropsBefore: number): Promise<string[]> {
     const pushed: string[] = [];
+    maxBuffered = 0;
     for (let n = 0; n < 100; n++) {
       const changes = batch(n);
       await push(t, alice, appId, { clientId: 'writer', changes });
       pushed.push(...changes.map((c) => c.eventId));
+      maxBuffered = Math.max(maxBuffered, await metric('sync_stream_buffered_bytes'));
       // The live event follows the push's commit within a tail read (NOTIFY or 200 ms poll).
       const dropped = await waitFor(
         async () =>
@@ -117,6 +122,9 @@ describe('Sync stream: slow clients and the per-user cap', () => {
     const droppedAt = Date.now();
     // Detached from the hub at once: no more events are queued for it.
     expect(await metric('sync_open_streams')).toBe(0);
+    expect(await metric('sync_stream_buffered_bytes')).toBe(0);
+    // Never more than the bound plus the one event that crossed it (100 changes of ~2 KiB).
+    expect(maxBuffered).toBeLessThan(MAX_BUFFER + 300 * 1024);
     // The server destroys the socket (freeing what was buffered) once the grace is over.
     const end = ends.get(appId)!;
     await waitFor(() => end.closedAt, GRACE_MS + 2000, 'the socket closed by the server');

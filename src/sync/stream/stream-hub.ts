@@ -64,7 +64,14 @@ export class SyncStreamHub implements OnApplicationBootstrap, BeforeApplicationS
     private readonly listener: PgListener,
     private readonly metrics: SyncMetrics,
     @Inject(syncConfig.KEY) private readonly config: ConfigType<typeof syncConfig>,
-  ) {}
+  ) {
+    metrics.bufferedBytes = () => {
+      let total = 0;
+      for (const tail of this.tails.values())
+        for (const s of tail.sessions) total += s.bufferedBytes;
+      return total;
+    };
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     await this.listener.listen(SYNC_CHANNEL, this.onChanges);

@@ -40,6 +40,11 @@ export class StreamSession {
     });
   }
 
+  /** Written and not yet taken by the client (held in this process). */
+  get bufferedBytes(): number {
+    return this.res.writableLength;
+  }
+
   send(event: string, data: unknown, id?: string): void {
     this.sendJson(event, JSON.stringify(data), id);
   }
