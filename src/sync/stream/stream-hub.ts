@@ -196,11 +196,6 @@ export class SyncStreamHub implements OnApplicationBootstrap, BeforeApplicationS
     if (tail.sessions.size === 0) tail.cursor = null;
   }
 
-  /** Open streams on this instance, per app and user (tests and diagnostics). */
-  openStreams(appId: string, userId: string): number {
-    return this.perUser.get(userKey(appId, userId)) ?? 0;
-  }
-
   private tail(appId: string): Tail {
     let tail = this.tails.get(appId);
     if (!tail) {
@@ -240,6 +235,9 @@ export class SyncStreamHub implements OnApplicationBootstrap, BeforeApplicationS
           continue;
         }
         this.dispatch(tail, page.rows, page.next);
+        // Dropping slow clients in dispatch may have detached the last session, which reset
+        // the cursor: a tail without sessions must keep none (the next one restarts it).
+        if (tail.cursor === null) return;
         tail.cursor = page.next;
         if (page.hasMore) tail.again = true;
       } while (tail.again && tail.sessions.size > 0);
