@@ -1,3 +1,4 @@
+import { runSyncSlowClientsBench } from './sync-slow-clients.bench.js';
 import { runSyncBench } from './sync.bench.js';
 import { runWebhooksBench } from './webhooks.bench.js';
 
@@ -5,6 +6,7 @@ import { runWebhooksBench } from './webhooks.bench.js';
 const scenarios: Record<string, () => Promise<void>> = {
   webhooks: runWebhooksBench,
   sync: runSyncBench,
+  'sync-slow-clients': runSyncSlowClientsBench,
 };
 
 const name = process.argv[2] ?? 'webhooks';

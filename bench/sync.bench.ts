@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import * as fs from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
-import { Agent, request as httpRequest } from 'node:http';
+import { Agent } from 'node:http';
 import * as os from 'node:os';
-import { SignJWT } from 'jose';
 import { openSse, SseStream } from '../test/sync/sse-client.js';
 import { benchDatabase, percentile, startApp, table, writeResults } from './support.js';
+import { slowClientsPhase, slowClientsTable } from './sync-slow-clients.bench.js';
+import { call, JWT_SECRET, ok, sleep, steadyRss, token, waitUntil } from './sync-support.js';
 
 /**
  * Sync throughput and fan-out, against the built app in a child process:
@@ -13,7 +13,8 @@ import { benchDatabase, percentile, startApp, table, writeResults } from './supp
  * 2. pull: every change paged back with limit 1000, per user, from the start of the log;
  * 3. stream: S open SSE streams (U users, members of one space) receive pushed changes; the
  *    push-to-arrival latency is measured in this process from `sentAt` in the change's data,
- *    and the app's RSS before/after opening the streams gives the memory per stream.
+ *    and the app's RSS before/after opening the streams gives the memory per stream;
+ * 4. slow clients: see sync-slow-clients.bench.ts (also `npm run bench -- sync-slow-clients`).
  */
 const APP_ID = 'bench';
 const PUSH_CHANGES = Number(process.env.BENCH_SYNC_CHANGES ?? 20000);
@@ -25,108 +26,10 @@ const STREAMS = Number(process.env.BENCH_SYNC_STREAMS ?? 1000);
 const STREAM_USERS = Number(process.env.BENCH_SYNC_STREAM_USERS ?? 10);
 const LATENCY_PUSHES = Number(process.env.BENCH_SYNC_LATENCY_PUSHES ?? 100);
 const LATENCY_RATE = Number(process.env.BENCH_SYNC_LATENCY_RATE ?? 10); // pushes per second
-const JWT_SECRET = 'bench-jwt-secret-0123456789abcdef0123';
 
 const TARGETS = { pushPerSecond: 10000, pullPerSecond: 50000, streamP50Ms: 20, streamP99Ms: 200 };
 
-function token(userId: string): Promise<string> {
-  return new SignJWT({})
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(userId)
-    .setIssuedAt()
-    .setExpirationTime('2h')
-    .sign(new TextEncoder().encode(JWT_SECRET));
-}
-
-interface Answer {
-  status: number;
-  body: unknown;
-}
-
-function call(
-  agent: Agent,
-  base: string,
-  method: string,
-  path: string,
-  bearer: string,
-  body?: unknown,
-  headers: Record<string, string> = {},
-): Promise<Answer> {
-  const payload = body === undefined ? undefined : JSON.stringify(body);
-  return new Promise<Answer>((resolve, reject) => {
-    const req = httpRequest(
-      base + path,
-      {
-        method,
-        agent,
-        headers: {
-          Authorization: `Bearer ${bearer}`,
-          ...(payload === undefined
-            ? {}
-            : {
-                'content-type': 'application/json',
-                'content-length': String(Buffer.byteLength(payload)),
-              }),
-          ...headers,
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString();
-          let parsed: unknown = text;
-          try {
-            parsed = text ? JSON.parse(text) : undefined;
-          } catch {
-            // not JSON: keep the text
-          }
-          resolve({ status: res.statusCode ?? 0, body: parsed });
-        });
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
-
-async function ok(answer: Promise<Answer>, what: string): Promise<unknown> {
-  const a = await answer;
-  if (a.status < 200 || a.status >= 300)
-    throw new Error(`${what}: ${a.status} ${JSON.stringify(a.body)}`);
-  return a.body;
-}
-
-function rssKiB(pid: number): number {
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
-  if (!match) throw new Error(`no VmRSS in /proc/${pid}/status`);
-  return Number(match[1]);
-}
-
-async function waitUntil(check: () => boolean, timeoutMs: number): Promise<boolean> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) return false;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  return true;
-}
-
-/** Median of 5 VmRSS samples 200 ms apart. */
-async function steadyRss(pid: number): Promise<number> {
-  const samples: number[] = [];
-  for (let i = 0; i < 5; i++) {
-    samples.push(rssKiB(pid));
-    await sleep(200);
-  }
-  return samples.sort((a, b) => a - b)[2];
-}
-
 type SseHandler = (event: { event: string; data: string; receivedAt: number }) => void;
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function stats(samples: number[]) {
   const sorted = [...samples].sort((a, b) => a - b);
@@ -422,6 +325,9 @@ export async function runSyncBench(): Promise<void> {
     await stop(app);
     streamsApp = await startApp(env);
     const streamed = await streamPhase(streamsApp.url, streamsApp.process.pid!);
+    await stop(streamsApp);
+    // Clients that stop reading, on a fresh instance again (its own RSS baseline).
+    const slow = await slowClientsPhase(env);
 
     const lat = streamed.latencyMs;
     const rows = [
@@ -469,6 +375,7 @@ export async function runSyncBench(): Promise<void> {
       },
     ];
     console.log(table(rows));
+    console.log(slowClientsTable(slow));
     console.log(
       [
         `pull passes: ${pulls.map((p) => p.perSecond.toFixed(0)).join(', ')} changes/s`,
@@ -486,6 +393,7 @@ export async function runSyncBench(): Promise<void> {
       pull: pulled,
       pullPasses: pulls.map((p) => ({ seconds: p.seconds, perSecond: p.perSecond })),
       stream: streamed,
+      slowClients: slow,
       node: process.version,
       loadAverage: { start: loadBefore, end: os.loadavg()[0] },
       cpus: os.cpus().length,

@@ -28,6 +28,27 @@ export class SyncEnv {
   @Min(50)
   @Max(3_600_000)
   SYNC_HEARTBEAT_MS: number = 30000;
+
+  /** A stream whose unsent output grows past this is dropped (the client resumes later). */
+  @ToInt()
+  @IsInt()
+  @Min(1024)
+  @Max(64 * 1024 * 1024)
+  SYNC_STREAM_MAX_BUFFER_BYTES: number = 1024 * 1024;
+
+  /** How long an ended stream may take to flush its last bytes before its socket is destroyed. */
+  @ToInt()
+  @IsInt()
+  @Min(0)
+  @Max(60_000)
+  SYNC_STREAM_DROP_GRACE_MS: number = 5000;
+
+  /** Open streams per user and app on one instance; one more is refused with 429. */
+  @ToInt()
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  SYNC_STREAMS_PER_USER: number = 10;
 }
 
 export interface SyncConfig {
@@ -35,6 +56,9 @@ export interface SyncConfig {
   maxClockSkewMs: number;
   logRetentionDays: number;
   heartbeatMs: number;
+  streamMaxBufferBytes: number;
+  streamDropGraceMs: number;
+  streamsPerUser: number;
 }
 
 export const syncConfig = registerAs('sync', (): SyncConfig => {
@@ -44,5 +68,8 @@ export const syncConfig = registerAs('sync', (): SyncConfig => {
     maxClockSkewMs: parseDuration(env.SYNC_MAX_CLOCK_SKEW)!,
     logRetentionDays: env.SYNC_LOG_RETENTION_DAYS,
     heartbeatMs: env.SYNC_HEARTBEAT_MS,
+    streamMaxBufferBytes: env.SYNC_STREAM_MAX_BUFFER_BYTES,
+    streamDropGraceMs: env.SYNC_STREAM_DROP_GRACE_MS,
+    streamsPerUser: env.SYNC_STREAMS_PER_USER,
   };
 });

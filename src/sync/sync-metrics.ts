@@ -10,6 +10,11 @@ export class SyncMetrics {
   readonly pushDuration: Histogram;
   readonly openStreams: Gauge;
   readonly tailErrors: Counter;
+  readonly streamsDropped: Counter<'reason'>;
+  readonly streamsRefused: Counter<'reason'>;
+  readonly streamBufferedBytes: Gauge;
+  /** Set by the stream hub: the unsent bytes of every open stream, read at scrape time. */
+  bufferedBytes: () => number = () => 0;
 
   constructor(metrics: MetricsService) {
     const registers = [metrics.registry];
@@ -40,6 +45,27 @@ export class SyncMetrics {
       name: 'sync_stream_tail_errors_total',
       help: 'Failed reads of the change log by the live stream fan-out (retried every 200 ms)',
       registers,
+    });
+    this.streamsDropped = new Counter({
+      name: 'sync_streams_dropped_total',
+      help: 'Sync SSE streams the server ended early, by reason (slow-client: too much unsent output)',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.streamsRefused = new Counter({
+      name: 'sync_streams_refused_total',
+      help: 'Sync SSE streams refused with 429, by reason (too-many-streams: per-user cap)',
+      labelNames: ['reason'],
+      registers,
+    });
+    const bufferedBytes = () => this.bufferedBytes();
+    this.streamBufferedBytes = new Gauge({
+      name: 'sync_stream_buffered_bytes',
+      help: 'Bytes written to open sync streams and not yet taken by their clients (this process)',
+      registers,
+      collect() {
+        this.set(bufferedBytes());
+      },
     });
   }
 }

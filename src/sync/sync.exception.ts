@@ -13,6 +13,7 @@ export enum SyncErrorCode {
   NotSpaceOwner = 'sync-not-space-owner',
   OwnerStays = 'sync-owner-stays',
   RecordGone = 'sync-record-gone',
+  TooManyStreams = 'sync-too-many-streams',
 }
 
 export const MAX_CHANGES = 5000;
@@ -82,6 +83,16 @@ export class SyncException extends AppException {
       SyncErrorCode.RecordGone,
       409,
       `${field}: ${table}/${id} was deleted with its space while this push ran; push again`,
+    );
+  }
+  /** 429, not "close the oldest": see docs/sync-protocol.md (Stream limits) for why. */
+  static tooManyStreams(open: number, retryAfterSeconds: number) {
+    return new SyncException(
+      SyncErrorCode.TooManyStreams,
+      429,
+      `you already have ${open} open streams for this app on this server (the limit); close one, or retry after ${retryAfterSeconds} s`,
+      { limit: open },
+      { 'retry-after': String(retryAfterSeconds) },
     );
   }
   static spaceNotFound(id: string) {

@@ -14,8 +14,9 @@ import { SyncStreamHub } from './stream/stream-hub.js';
 import { SyncAdminController } from './sync-admin.controller.js';
 import { SyncMetrics } from './sync-metrics.js';
 
-// A changeset of up to 5,000 changes may be several MiB (docs/sync-protocol.md).
-BODY_LIMITS['/sync/'] = '10mb';
+// A changeset of up to 5,000 changes may be several MiB (docs/sync-protocol.md); only the
+// push route (`POST /sync/:appId`) needs that, every other sync route keeps the default.
+BODY_LIMITS.push({ method: 'POST', path: /^\/sync\/[^/]+\/?$/, limit: '10mb' });
 
 /**
  * Offline-first sync for client apps: push changesets, pull by cursor, live SSE, field-level

@@ -50,6 +50,9 @@ export interface SseStream {
   ended: Promise<SseEnd>;
   isEnded(): boolean;
   close(): void;
+  /** Stop reading: what the server sends piles up in the kernel buffers, then in the server. */
+  pause(): void;
+  resume(): void;
 }
 
 /** Parses SSE frames incrementally per the WHATWG event-stream rules. */
@@ -178,6 +181,8 @@ export function openSse(url: string, options: SseOptions = {}): Promise<SseStrea
           req.destroy();
           res.destroy();
         },
+        pause: () => res.pause(),
+        resume: () => res.resume(),
       };
       res.setEncoding('utf8');
       if (stream.status === 200) {

@@ -5,11 +5,19 @@ import { problem } from './problem.js';
 import { sendProblem } from './problem.filter.js';
 import { jsonBodyProblem } from './storable-text.js';
 
-/** Default JSON body limit; routes with bigger payloads register their own prefix below. */
+/** Default JSON body limit; routes with bigger payloads register themselves below. */
 export const DEFAULT_BODY_LIMIT = '1mb';
 
-/** Path prefixes that accept larger bodies (longest match wins). Modules add theirs here. */
-export const BODY_LIMITS: Record<string, string> = {};
+export interface BodyLimit {
+  /** Only this method (e.g. `POST`); any when absent. */
+  method?: string;
+  /** Matched against the path without the query string; anchor it to name one route. */
+  path: RegExp;
+  limit: string;
+}
+
+/** Routes that accept larger bodies (first match wins). Modules add theirs here. */
+export const BODY_LIMITS: BodyLimit[] = [];
 
 /** Every body this API takes is JSON (RFC 8259: UTF-8). */
 const JSON_TYPE = /^application\/json\s*(;|$)/i;
@@ -41,9 +49,8 @@ function verifyUtf8(_req: Request, _res: Response, buf: Buffer): void {
  * Nest's pipeline, so they are answered here rather than by the filter.
  */
 export function jsonBodyParser(): RequestHandler {
-  const prefixes = Object.keys(BODY_LIMITS).sort((a, b) => b.length - a.length);
   const options = (limit: string) => ({ limit, verify: verifyUtf8 });
-  const parsers = new Map(prefixes.map((p) => [p, json(options(BODY_LIMITS[p]))]));
+  const rules = BODY_LIMITS.map((rule) => ({ rule, parser: json(options(rule.limit)) }));
   const fallback = json(options(DEFAULT_BODY_LIMIT));
   return (req: Request, res: Response, next: NextFunction) => {
     const refuse = (status: number, slug: string, title: string, detail?: string, extra = {}) =>
@@ -62,8 +69,10 @@ export function jsonBodyParser(): RequestHandler {
         'request bodies must be JSON: send Content-Type: application/json',
       );
     }
-    const prefix = prefixes.find((p) => req.path.startsWith(p));
-    const parser = prefix ? parsers.get(prefix)! : fallback;
+    const match = rules.find(
+      ({ rule }) => (!rule.method || rule.method === req.method) && rule.path.test(req.path),
+    );
+    const parser = match?.parser ?? fallback;
     parser(req, res, (err?: unknown) => {
       if (!err) {
         const bad = jsonBodyProblem(req.body);
@@ -78,7 +87,7 @@ export function jsonBodyParser(): RequestHandler {
           413,
           'payload-too-large',
           'Payload Too Large',
-          `request body exceeds ${prefix ? BODY_LIMITS[prefix] : DEFAULT_BODY_LIMIT}`,
+          `request body exceeds ${match?.rule.limit ?? DEFAULT_BODY_LIMIT}`,
         );
       if (e.type === 'entity.parse.failed')
         return refuse(

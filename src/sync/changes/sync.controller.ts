@@ -21,6 +21,7 @@ import {
   ApiPayloadTooLargeResponse,
   ApiProduces,
   ApiTags,
+  ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { UserAuth } from '../../common/auth/audience.decorator.js';
@@ -111,12 +112,16 @@ export class SyncController {
   @ApiOperation({
     summary: 'Server-Sent Events: backlog, then live changes',
     description:
-      'Events: `changes` (with `id:`, resume with Last-Event-ID), `resync`, `heartbeat`. See docs/sync-protocol.md.',
+      'Events: `changes` (with `id:`, resume with Last-Event-ID), `resync`, `heartbeat`, and a final `dropped` when the client fell too far behind. See docs/sync-protocol.md.',
   })
   @ApiProduces('text/event-stream')
   @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'Resume after this event' })
   @clientIdHeader
   @ApiOkResponse({ description: 'An event stream' })
+  @ApiTooManyRequestsResponse({
+    type: ProblemDto,
+    description: 'SYNC_STREAMS_PER_USER streams already open (Retry-After)',
+  })
   async stream(
     @Param('appId', AppIdPipe) appId: string,
     @Query() query: StreamQueryDto,
@@ -129,6 +134,9 @@ export class SyncController {
     const field = lastEventId ? 'Last-Event-ID' : 'since';
     const cursor = this.reader.resolveSince(appId, lastEventId || query.since, field);
     await this.reader.assertNotCompacted(appId, cursor);
+    // Gone while we looked: its close event has already fired, so nothing would free a session.
+    if (res.destroyed) return;
+    this.hub.admit(appId, principal.id);
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
@@ -143,12 +151,8 @@ export class SyncController {
       clientId || query.clientId,
       cursor,
       res,
+      this.hub.limits,
     );
-    // The response's close, not the request's: that one fires once the (empty) body is read.
-    res.on('close', () => {
-      this.hub.close(session);
-      session.end();
-    });
     await this.hub.open(session);
   }
 }

@@ -10,6 +10,7 @@ import { OnEvent } from '@nestjs/event-emitter';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { inBackground } from '../../common/errors/background-context.js';
+import { FailureLog } from '../../common/logging/failure-log.js';
 import { APP_DRAINING } from '../../common/lifecycle.js';
 import { syncConfig } from '../../config/sync.config.js';
 import { PgListener } from '../../database/pg-listener.js';
@@ -19,7 +20,8 @@ import { SyncReadService, withChanges } from '../changes/sync-read.service.js';
 import { comparePositions, encodeCursor, Position } from '../cursor.js';
 import { SPACE_MEMBERS_CHANNEL } from '../spaces/spaces.service.js';
 import { SyncMetrics } from '../sync-metrics.js';
-import { StreamSession } from './stream-session.js';
+import { SyncException } from '../sync.exception.js';
+import { StreamLimits, StreamSession } from './stream-session.js';
 
 /** Re-read even without a NOTIFY: an open transaction may have held the watermark back. */
 const TAIL_POLL_MS = 200;
@@ -42,7 +44,10 @@ interface Tail {
 @Injectable()
 export class SyncStreamHub implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(SyncStreamHub.name);
+  private readonly tailFailures = new FailureLog(this.logger, 'stream tail read');
   private readonly tails = new Map<string, Tail>();
+  /** Open sessions per `appId \n userId`, for the per-user cap. */
+  private readonly perUser = new Map<string, number>();
   /** Shutting down: a stream opened now ends at once (the client reconnects elsewhere). */
   private draining = false;
   private heartbeat?: NodeJS.Timeout;
@@ -62,7 +67,14 @@ export class SyncStreamHub implements OnApplicationBootstrap, BeforeApplicationS
     private readonly listener: PgListener,
     private readonly metrics: SyncMetrics,
     @Inject(syncConfig.KEY) private readonly config: ConfigType<typeof syncConfig>,
-  ) {}
+  ) {
+    metrics.bufferedBytes = () => {
+      let total = 0;
+      for (const tail of this.tails.values())
+        for (const s of tail.sessions) total += s.bufferedBytes;
+      return total;
+    };
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     await this.listener.listen(SYNC_CHANNEL, this.onChanges);
@@ -85,6 +97,7 @@ export class SyncStreamHub implements OnApplicationBootstrap, BeforeApplicationS
     this.draining = true;
     for (const tail of this.tails.values()) for (const s of tail.sessions) s.end();
     this.tails.clear();
+    this.perUser.clear();
     this.metrics.openStreams.set(0);
   }
 
@@ -92,6 +105,28 @@ export class SyncStreamHub implements OnApplicationBootstrap, BeforeApplicationS
     this.listener.unlisten(SYNC_CHANNEL, this.onChanges);
     this.listener.unlisten(SPACE_MEMBERS_CHANNEL, this.onMembers);
     this.endAll();
+  }
+
+  get limits(): StreamLimits {
+    return {
+      maxBufferBytes: this.config.streamMaxBufferBytes,
+      dropGraceMs: this.config.streamDropGraceMs,
+    };
+  }
+
+  /**
+   * Refuses a stream over the per-user cap. The caller opens the session right after, with no
+   * await in between, so two concurrent requests cannot both take the last slot.
+   */
+  admit(appId: string, userId: string): void {
+    const open = this.perUser.get(userKey(appId, userId)) ?? 0;
+    if (open < this.config.streamsPerUser) return;
+    this.metrics.streamsRefused.inc({ reason: 'too-many-streams' });
+    throw SyncException.tooManyStreams(
+      open,
+      // A stream whose peer vanished is noticed when a heartbeat write fails.
+      Math.ceil(this.config.heartbeatMs / 1000),
+    );
   }
 
   /** Sends the backlog from the session's cursor, then hands it to the live tail. */
@@ -105,7 +140,16 @@ export class SyncStreamHub implements OnApplicationBootstrap, BeforeApplicationS
     if (this.draining) return session.end();
     const tail = this.tail(session.appId);
     tail.sessions.add(session);
+    const key = userKey(session.appId, session.userId);
+    this.perUser.set(key, (this.perUser.get(key) ?? 0) + 1);
     this.metrics.openStreams.inc();
+    session.onClose = (reason) => {
+      if (reason) {
+        this.metrics.streamsDropped.inc({ reason });
+        this.logger.log(`dropped a ${reason} stream of ${session.userId} in ${session.appId}`);
+      }
+      this.close(session);
+    };
     try {
       const spaces = await this.log.memberships(
         this.dataSource.manager,
@@ -127,11 +171,14 @@ export class SyncStreamHub implements OnApplicationBootstrap, BeforeApplicationS
         if (first) for (const hint of page.resync) session.send('resync', hint);
         session.cursor = page.position;
         if (page.changes.length > 0)
-          session.sendJson(
-            'changes',
+          session.sendBacklog(
             withChanges('changes', page.changes, { syncedUntil: page.syncedUntil }),
             page.syncedUntil,
           );
+        // The next page is read once the client has taken this one: a long backlog is paced
+        // by the client's reading speed, never buffered whole (nor dropped as too slow).
+        await session.drained();
+        if (session.closed) return;
         if (page.hasMore) continue;
         // Checked and set without an await in between, so the tail cannot move meanwhile.
         if (tail.cursor === null) tail.cursor = session.cursor;
@@ -150,6 +197,10 @@ export class SyncStreamHub implements OnApplicationBootstrap, BeforeApplicationS
   close(session: StreamSession): void {
     const tail = this.tails.get(session.appId);
     if (!tail?.sessions.delete(session)) return;
+    const key = userKey(session.appId, session.userId);
+    const left = (this.perUser.get(key) ?? 1) - 1;
+    if (left > 0) this.perUser.set(key, left);
+    else this.perUser.delete(key);
     this.metrics.openStreams.dec();
     if (tail.sessions.size === 0) tail.cursor = null;
   }
@@ -200,12 +251,17 @@ export class SyncStreamHub implements OnApplicationBootstrap, BeforeApplicationS
           continue;
         }
         this.dispatch(tail, page.rows, page.next);
+        // Dropping slow clients in dispatch may have detached the last session, which reset
+        // the cursor: a tail without sessions must keep none (the next one restarts it).
+        if (tail.cursor === null) return;
         tail.cursor = page.next;
         if (page.hasMore) tail.again = true;
       } while (tail.again && tail.sessions.size > 0);
+      this.tailFailures.succeeded();
     } catch (err) {
       this.metrics.tailErrors.inc();
-      this.logger.warn(`stream tail read failed: ${(err as Error).message}`);
+      // Retried every poll (200 ms) per app: during an outage, a few lines a minute.
+      this.tailFailures.failed(err);
     } finally {
       tail.reading = false;
     }
@@ -269,3 +325,5 @@ export class SyncStreamHub implements OnApplicationBootstrap, BeforeApplicationS
     }
   }
 }
+
+const userKey = (appId: string, userId: string) => `${appId}\n${userId}`;
