@@ -2,9 +2,10 @@ const MAX = 1000;
 
 // Credentials that commonly end up in error messages (an echoed header, a URL query).
 const SECRETS = [
+  /(\b(?:proxy-)?authorization["']?\s*[:=]\s*)[^\r\n,;]+/gi,
   /(\bbearer\s+)[^\s,;"']+/gi,
   /(\bbasic\s+)[A-Za-z0-9+/=]{8,}/gi,
-  /(\b(?:token|secret|password|passwd|api[_-]?key|access[_-]?key|authorization)["']?\s*[:=]\s*["']?)[^\s"',;&]+/gi,
+  /(\b(?:token|secret|password|passwd|api[_-]?key|access[_-]?key)["']?\s*[:=]\s*["']?)[^\s"',;&]+/gi,
   /(\/\/[^/\s:@]+:)[^@\s/]+(@)/g,
 ];
 
