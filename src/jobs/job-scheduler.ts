@@ -47,6 +47,13 @@ export class JobScheduler implements OnApplicationBootstrap, BeforeApplicationSh
     for (const handler of this.registry.all()) {
       if (handler.everyMs) await this.jobs.schedule(handler.queue, 'default', handler.everyMs);
     }
+    // Not fatal: in a rolling deploy an older instance may not know a newer queue yet.
+    const known = new Set(this.registry.all().map((h) => h.queue));
+    const orphans = (await this.repo.scheduledQueues(this.dataSource.manager)).filter(
+      (q) => !known.has(q),
+    );
+    if (orphans.length)
+      this.logger.warn(`schedules for queues without a handler here: ${orphans.join(', ')}`);
     this.timer = setInterval(() => this.tick(), this.config.pollMs);
     this.timer.unref();
     this.tick();

@@ -7,7 +7,7 @@ import { UnexpectedErrors } from '../common/errors/unexpected-errors.service.js'
 import type { Job } from './job-handler.decorator.js';
 import type { RegisteredHandler } from './job-handlers.registry.js';
 import { JobMetrics } from './job-metrics.js';
-import { done, JobOutcome, retry, retryDelayMs } from './job-outcome.js';
+import { done, fail, JobOutcome, retry, retryDelayMs } from './job-outcome.js';
 import { ClaimedJob, JobRepository, Settlement } from './job.repository.js';
 import { attemptText } from './attempt-text.js';
 
@@ -113,7 +113,12 @@ export class JobWorker {
   }
 
   private async process(run: Run): Promise<void> {
-    const outcome = await this.execute(run);
+    // Only expired leases push failures past the schedule without a settle: the job kept
+    // killing or stalling its worker.
+    const outcome =
+      run.job.failures > this.handler.retrySchedule.length
+        ? fail('gave up: the lease expired on every retry (the worker crashed or stalled)')
+        : await this.execute(run);
     if (run.released) return;
     await this.settle(run, outcome);
   }

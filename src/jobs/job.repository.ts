@@ -177,7 +177,9 @@ export class JobRepository {
 
   /**
    * Puts running jobs whose lease expired (their worker died, stalled or lost the database)
-   * back to pending, and records the lost attempt. Returns the queues that got work back.
+   * back to pending, and records the lost attempt. It counts as a failure, so a job that
+   * crashes its process every time runs out of retries instead of looping forever.
+   * Returns the queues that got work back.
    */
   async reclaimExpired(m: EntityManager, limit: number): Promise<string[]> {
     const rows: { queue: string }[] = await m.query(
@@ -188,7 +190,8 @@ export class JobRepository {
          FOR UPDATE SKIP LOCKED
        ), reset AS (
          UPDATE jobs j SET status = 'pending', run_at = now(), lease_owner = NULL, lease_id = NULL,
-           lease_expires_at = NULL, last_error = 'lease expired before the worker settled the job',
+           lease_expires_at = NULL, failures = j.failures + 1,
+           last_error = 'lease expired before the worker settled the job',
            updated_at = now()
          FROM expired WHERE j.id = expired.id
          RETURNING j.id, j.queue
@@ -224,6 +227,14 @@ export class JobRepository {
          updated_at = now()`,
       [queue, key, everyMs, JSON.stringify(payload), firstRunAt],
     );
+  }
+
+  /** Queues that have a schedule, for the start-up check. */
+  async scheduledQueues(m: EntityManager): Promise<string[]> {
+    const rows: { queue: string }[] = await m.query(
+      `SELECT DISTINCT queue FROM job_schedules ORDER BY queue`,
+    );
+    return rows.map((r) => r.queue);
   }
 
   async deleteSchedule(m: EntityManager, queue: string, key: string): Promise<boolean> {

@@ -173,6 +173,19 @@ describe('Jobs: enqueue, outcomes, leases and the operator API', () => {
     ]);
   });
 
+  it('gives up on a job whose lease keeps expiring instead of crash-looping', async () => {
+    // Two lost leases already (the schedule has two steps): the third loss exhausts it.
+    const [{ id }] = await sql<{ id: string }>(
+      t,
+      `INSERT INTO jobs (queue, payload, status, attempt, failures, lease_owner, lease_id, lease_expires_at)
+       VALUES ('test.script', '{"do":"done"}', 'running', 3, 2, 'crashed-instance', gen_random_uuid(), now() - interval '1 second')
+       RETURNING id`,
+    );
+    await settled(id, 'failed');
+    expect(runsOf(id)).toHaveLength(0);
+    expect((await jobRow(t, id)).last_error).toContain('lease expired on every retry');
+  });
+
   it('refuses to enqueue or schedule on a queue without a handler', async () => {
     await expect(jobs.enqueue('test.typo', {})).rejects.toThrow(
       'no @JobHandler for queue "test.typo"',
