@@ -3,6 +3,7 @@ import { Webhooks1763910000000 } from './1763910000000-Webhooks.js';
 import { WebhookLeaseIndex1763920000000 } from './1763920000000-WebhookLeaseIndex.js';
 import { Sync1763930000000 } from './1763930000000-Sync.js';
 import { WebhookFairClaim1764600000000 } from './1764600000000-WebhookFairClaim.js';
+import { Jobs1764610000000 } from './1764610000000-Jobs.js';
 import { DeliveryTargets1764620000000 } from './1764620000000-DeliveryTargets.js';
 
 /**
@@ -16,5 +17,6 @@ export const migrations = [
   WebhookLeaseIndex1763920000000,
   Sync1763930000000,
   WebhookFairClaim1764600000000,
+  Jobs1764610000000,
   DeliveryTargets1764620000000,
 ];

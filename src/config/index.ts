@@ -2,6 +2,7 @@ import { AppEnv, appConfig } from './app.config.js';
 import { AuthEnv, authConfig } from './auth.config.js';
 import { DatabaseEnv, databaseConfig } from './database.config.js';
 import { EventsEnv, eventsConfig } from './events.config.js';
+import { JobsEnv, jobsConfig } from './jobs.config.js';
 import { SecurityEnv, securityConfig } from './security.config.js';
 import { SyncEnv, syncConfig } from './sync.config.js';
 import { WebhooksEnv, webhooksConfig } from './webhooks.config.js';
@@ -14,6 +15,7 @@ export const configLoaders = [
   authConfig,
   securityConfig,
   eventsConfig,
+  jobsConfig,
   webhooksConfig,
   syncConfig,
 ];
@@ -27,6 +29,7 @@ export function validateAllEnv(env: Record<string, string | undefined>): void {
     AuthEnv,
     SecurityEnv,
     EventsEnv,
+    JobsEnv,
     WebhooksEnv,
     SyncEnv,
   ] as const) {
@@ -46,6 +49,7 @@ export type { AuthConfig } from './auth.config.js';
 export type { DatabaseConfig } from './database.config.js';
 export type { SecurityConfig } from './security.config.js';
 export type { EventsConfig } from './events.config.js';
+export type { JobsConfig } from './jobs.config.js';
 export type { WebhooksConfig } from './webhooks.config.js';
 export type { SyncConfig } from './sync.config.js';
 

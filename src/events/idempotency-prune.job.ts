@@ -1,12 +1,14 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { Interval } from '@nestjs/schedule';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { JobHandler, JobRunner } from '../jobs/job-handler.decorator.js';
+import { done, JobOutcome } from '../jobs/job-outcome.js';
 import { IdempotencyService } from './idempotency.service.js';
 
-/** Hourly: forget Idempotency-Keys older than the window. Safe on any number of instances. */
+/** Hourly (a job schedule, once across all instances): forget Idempotency-Keys older than the window. */
 @Injectable()
-export class IdempotencyPruneJob {
+@JobHandler({ queue: 'events.idempotency-prune', every: '1h', perKey: 1, maxInFlight: 1 })
+export class IdempotencyPruneJob implements JobRunner {
   private readonly logger = new Logger(IdempotencyPruneJob.name);
 
   constructor(
@@ -14,13 +16,13 @@ export class IdempotencyPruneJob {
     private readonly idempotency: IdempotencyService,
   ) {}
 
-  @Interval(60 * 60 * 1000)
-  async prune(): Promise<void> {
-    try {
-      const removed = await this.idempotency.prune(this.dataSource.manager);
-      if (removed) this.logger.log(`pruned ${removed} expired idempotency keys`);
-    } catch (err) {
-      this.logger.warn(`idempotency prune failed: ${(err as Error).message}`);
-    }
+  async run(): Promise<JobOutcome> {
+    return done(`pruned ${await this.prune()} idempotency keys`);
+  }
+
+  async prune(): Promise<number> {
+    const removed = await this.idempotency.prune(this.dataSource.manager);
+    if (removed) this.logger.log(`pruned ${removed} expired idempotency keys`);
+    return removed;
   }
 }

@@ -34,6 +34,11 @@ const ROUTES: Record<string, 'public' | 'admin' | 'admin+publisher' | 'any' | 'u
   // The token in the URL is the credential: receivers fetch large data with nothing else.
   'GET /webhooks/payloads/{deliveryId}': 'public',
   'POST /webhooks/deliveries/{id}/retry': 'admin',
+  'GET /jobs': 'admin',
+  'GET /jobs/stats': 'admin',
+  'GET /jobs/{id}': 'admin',
+  'POST /jobs/{id}/retry': 'admin',
+  'POST /jobs/{id}/cancel': 'admin',
   'POST /sync/{appId}': 'user',
   'GET /sync/{appId}/pull': 'user',
   'GET /sync/{appId}/snapshot': 'user',

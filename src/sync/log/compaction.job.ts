@@ -1,21 +1,29 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { Interval } from '@nestjs/schedule';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { syncConfig } from '../../config/sync.config.js';
+import { JobHandler, JobRunner } from '../../jobs/job-handler.decorator.js';
+import { done, JobOutcome } from '../../jobs/job-outcome.js';
 
-const LOCK_KEY = 7_240_201;
 const BATCH = 5000;
 
 /**
- * Hourly: prunes change-log entries older than SYNC_LOG_RETENTION_DAYS, with the idempotency
+ * Hourly (a job schedule, once across all instances; perKey keeps two runs from
+ * overlapping): prunes change-log entries older than SYNC_LOG_RETENTION_DAYS, with the idempotency
  * records of pushes as old. Per app it first raises the horizon (the newest position being
  * pruned) and commits it, then deletes in batches: a reader whose cursor is below the
  * horizon gets 410 { reset: true } and never an incomplete delta.
  */
 @Injectable()
-export class SyncCompactionJob {
+@JobHandler({
+  queue: 'sync.compaction',
+  every: '1h',
+  perKey: 1,
+  maxInFlight: 1,
+  timeoutMs: 600_000,
+})
+export class SyncCompactionJob implements JobRunner {
   private readonly logger = new Logger(SyncCompactionJob.name);
 
   constructor(
@@ -23,64 +31,51 @@ export class SyncCompactionJob {
     @Inject(syncConfig.KEY) private readonly config: ConfigType<typeof syncConfig>,
   ) {}
 
-  @Interval(60 * 60 * 1000)
-  async run(): Promise<void> {
-    try {
-      await this.compact();
-    } catch (err) {
-      this.logger.warn(`sync compaction failed: ${(err as Error).message}`);
-    }
+  async run(): Promise<JobOutcome> {
+    return done(`pruned ${await this.compact()} change-log rows`);
   }
 
-  /** Returns the number of change-log rows removed (0 when another instance is at it). */
+  /** Returns the number of change-log rows removed. */
   async compact(): Promise<number> {
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     let removed = 0;
     try {
-      const [{ locked }] = await runner.query('SELECT pg_try_advisory_lock($1) AS locked', [
-        LOCK_KEY,
-      ]);
-      if (!locked) return 0;
-      try {
-        const days = this.config.logRetentionDays;
-        const apps: { app_id: string }[] = await runner.query(
-          `SELECT DISTINCT app_id FROM sync_changes WHERE created_at < now() - make_interval(days => $1)`,
-          [days],
+      const days = this.config.logRetentionDays;
+      const apps: { app_id: string }[] = await runner.query(
+        `SELECT DISTINCT app_id FROM sync_changes WHERE created_at < now() - make_interval(days => $1)`,
+        [days],
+      );
+      for (const { app_id: appId } of apps) {
+        const [top]: { tx: string; seq: string }[] = await runner.query(
+          `SELECT tx::text AS tx, seq::text AS seq FROM sync_changes
+           WHERE app_id = $1 AND created_at < now() - make_interval(days => $2)
+           ORDER BY tx DESC, seq DESC LIMIT 1`,
+          [appId, days],
         );
-        for (const { app_id: appId } of apps) {
-          const [top]: { tx: string; seq: string }[] = await runner.query(
-            `SELECT tx::text AS tx, seq::text AS seq FROM sync_changes
-             WHERE app_id = $1 AND created_at < now() - make_interval(days => $2)
-             ORDER BY tx DESC, seq DESC LIMIT 1`,
-            [appId, days],
-          );
-          if (!top) continue;
-          await runner.query(
-            `INSERT INTO sync_horizons (app_id, tx, seq) VALUES ($1, $2::xid8, $3::bigint)
-             ON CONFLICT (app_id) DO UPDATE SET tx = EXCLUDED.tx, seq = EXCLUDED.seq, pruned_at = now()
-             WHERE (sync_horizons.tx, sync_horizons.seq) < (EXCLUDED.tx, EXCLUDED.seq)`,
-            [appId, top.tx, top.seq],
-          );
-          for (;;) {
-            const [, n]: [unknown, number] = await runner.query(
-              `DELETE FROM sync_changes WHERE ctid IN (
-                 SELECT ctid FROM sync_changes WHERE app_id = $1 AND (tx, seq) <= ($2::xid8, $3::bigint) LIMIT $4)`,
-              [appId, top.tx, top.seq, BATCH],
-            );
-            removed += n;
-            if (n < BATCH) break;
-          }
-        }
-        // Retries older than the log are not expected; their records go with it.
+        if (!top) continue;
         await runner.query(
-          `WITH old AS (DELETE FROM sync_pushes WHERE created_at < now() - make_interval(days => $1) RETURNING id)
-           DELETE FROM sync_event_ids WHERE push_id IN (SELECT id FROM old)`,
-          [days],
+          `INSERT INTO sync_horizons (app_id, tx, seq) VALUES ($1, $2::xid8, $3::bigint)
+           ON CONFLICT (app_id) DO UPDATE SET tx = EXCLUDED.tx, seq = EXCLUDED.seq, pruned_at = now()
+           WHERE (sync_horizons.tx, sync_horizons.seq) < (EXCLUDED.tx, EXCLUDED.seq)`,
+          [appId, top.tx, top.seq],
         );
-      } finally {
-        await runner.query('SELECT pg_advisory_unlock($1)', [LOCK_KEY]);
+        for (;;) {
+          const [, n]: [unknown, number] = await runner.query(
+            `DELETE FROM sync_changes WHERE ctid IN (
+               SELECT ctid FROM sync_changes WHERE app_id = $1 AND (tx, seq) <= ($2::xid8, $3::bigint) LIMIT $4)`,
+            [appId, top.tx, top.seq, BATCH],
+          );
+          removed += n;
+          if (n < BATCH) break;
+        }
       }
+      // Retries older than the log are not expected; their records go with it.
+      await runner.query(
+        `WITH old AS (DELETE FROM sync_pushes WHERE created_at < now() - make_interval(days => $1) RETURNING id)
+         DELETE FROM sync_event_ids WHERE push_id IN (SELECT id FROM old)`,
+        [days],
+      );
       if (removed) this.logger.log(`pruned ${removed} sync change-log rows`);
       return removed;
     } finally {

@@ -1,0 +1,66 @@
+import { registerAs } from '@nestjs/config';
+import { IsBoolean, IsInt, IsString, Max, Min } from 'class-validator';
+import { parseDurationList } from './duration.js';
+import { IsDurationList } from './is-duration.js';
+import { ToBoolean, ToInt, validateEnv } from './validate-env.js';
+
+export class JobsEnv {
+  /** How often workers look for due jobs (and the scheduler for due schedules) unwoken. */
+  @ToInt()
+  @IsInt()
+  @Min(20)
+  @Max(60000)
+  JOBS_POLL_MS: number = 1000;
+
+  /** Default delays before retries 1, 2, ... of a job whose handler sets no `retry`. */
+  @IsString()
+  @IsDurationList()
+  JOBS_RETRY_SCHEDULE: string = '10s,1m,5m,30m,2h,6h';
+
+  /** Default run time limit of a handler that sets no `timeoutMs`. */
+  @ToInt()
+  @IsInt()
+  @Min(100)
+  @Max(3_600_000)
+  JOBS_TIMEOUT_MS: number = 60000;
+
+  /** A lease lasts the handler's timeout plus this margin (for settling). */
+  @ToInt()
+  @IsInt()
+  @Min(100)
+  @Max(600000)
+  JOBS_LEASE_MARGIN_MS: number = 30000;
+
+  /** Finished jobs (and their attempts) older than this are deleted. */
+  @ToInt()
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  JOBS_RETENTION_DAYS: number = 14;
+
+  /** Enables the diagnostic queue `jobs.selftest` (waits `payload.ms`, then succeeds). */
+  @ToBoolean()
+  @IsBoolean({ message: 'must be true or false' })
+  JOBS_SELFTEST: boolean = false;
+}
+
+export interface JobsConfig {
+  pollMs: number;
+  retrySchedule: number[];
+  timeoutMs: number;
+  leaseMarginMs: number;
+  retentionDays: number;
+  selftest: boolean;
+}
+
+export const jobsConfig = registerAs('jobs', (): JobsConfig => {
+  const env = validateEnv(JobsEnv, process.env);
+  return {
+    pollMs: env.JOBS_POLL_MS,
+    retrySchedule: parseDurationList(env.JOBS_RETRY_SCHEDULE)!,
+    timeoutMs: env.JOBS_TIMEOUT_MS,
+    leaseMarginMs: env.JOBS_LEASE_MARGIN_MS,
+    retentionDays: env.JOBS_RETENTION_DAYS,
+    selftest: env.JOBS_SELFTEST,
+  };
+});

@@ -1,0 +1,52 @@
+import { SetMetadata } from '@nestjs/common';
+import type { JobOutcome } from './job-outcome.js';
+
+export const JOB_HANDLER_KEY = 'hub:job-handler';
+
+export interface JobHandlerOptions {
+  /** Durable name of the queue (`calendar.sync`, `webhooks.retention`). */
+  queue: string;
+  /**
+   * Delays before retries 1, 2, ... as milliseconds or a duration list (`'5s,1m,10m'`);
+   * default JOBS_RETRY_SCHEDULE. After the last one a retried job fails.
+   */
+  retry?: readonly number[] | string;
+  /** The run's AbortSignal fires after this long and the attempt counts as a retry. */
+  timeoutMs?: number;
+  /** Jobs of this queue running at once on one instance. Default 4. */
+  maxInFlight?: number;
+  /** 1: jobs with the same key never overlap and run in the order they were enqueued. */
+  perKey?: 1;
+  /**
+   * Recurring: the registry keeps a schedule (key `default`, empty payload) with this period
+   * (`'1h'`), so the queue runs once per period across all instances.
+   */
+  every?: string;
+}
+
+/** A claimed job as its handler sees it. */
+export interface Job<P = Record<string, unknown>> {
+  id: string;
+  queue: string;
+  key: string | null;
+  payload: P;
+  /** 1 on the first run. */
+  attempt: number;
+  correlationId: string | null;
+  createdAt: Date;
+  /** Fires at the handler's timeout and when the instance shuts down: stop and return. */
+  signal: AbortSignal;
+}
+
+/**
+ * A job handler runs outside any database transaction (the lease protects the job, not a row
+ * lock), so it may make network calls. A thrown error is a retry with its message; returning
+ * nothing counts as done.
+ */
+export interface JobRunner<P = Record<string, unknown>> {
+  run(job: Job<P>): Promise<JobOutcome | void>;
+}
+
+/** Marks a provider as the handler of one queue; it must implement JobRunner (checked at boot). */
+export const JobHandler = (options: JobHandlerOptions): ClassDecorator =>
+  SetMetadata(JOB_HANDLER_KEY, options);

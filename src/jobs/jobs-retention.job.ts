@@ -1,0 +1,39 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { jobsConfig } from '../config/jobs.config.js';
+import { JobHandler, JobRunner } from './job-handler.decorator.js';
+import { done, JobOutcome } from './job-outcome.js';
+import { JobRepository } from './job.repository.js';
+
+const BATCH = 1000;
+
+/** Hourly: deletes finished jobs (with their attempts) and attempt rows older than JOBS_RETENTION_DAYS. */
+@Injectable()
+@JobHandler({ queue: 'jobs.retention', every: '1h', perKey: 1, maxInFlight: 1 })
+export class JobsRetentionJob implements JobRunner {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly repo: JobRepository,
+    @Inject(jobsConfig.KEY) private readonly config: ConfigType<typeof jobsConfig>,
+  ) {}
+
+  async run(): Promise<JobOutcome> {
+    return done(`pruned ${await this.prune()} rows`);
+  }
+
+  /** Small batches keep each lock short. */
+  async prune(): Promise<number> {
+    let removed = 0;
+    for (;;) {
+      const n = await this.repo.pruneBatch(
+        this.dataSource.manager,
+        this.config.retentionDays,
+        BATCH,
+      );
+      removed += n;
+      if (n < BATCH) return removed;
+    }
+  }
+}

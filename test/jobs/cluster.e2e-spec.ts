@@ -1,0 +1,94 @@
+import { JobsService } from '../../src/jobs/jobs.service.js';
+import { TestApp, waitFor } from '../support/test-app.js';
+import { OrderedJob, runs, ScriptJob, sql, startJobsApp } from './helpers.js';
+
+/** Two app instances on one database, as two replicas behind a load balancer. */
+describe('Jobs across instances', () => {
+  let a: TestApp;
+  let b: TestApp;
+
+  beforeAll(async () => {
+    a = await startJobsApp();
+    b = await startJobsApp({ databaseUrl: a.databaseUrl });
+    b.app.get(ScriptJob).instance = 'b';
+    b.app.get(OrderedJob).instance = 'b';
+  });
+  afterAll(async () => {
+    await b?.close();
+    await a?.close();
+  });
+
+  it('runs each job exactly once with two instances claiming', async () => {
+    const jobs = a.app.get(JobsService);
+    const ids: string[] = [];
+    for (let i = 0; i < 60; i++)
+      ids.push(await jobs.enqueue('test.script', { do: 'done', sleepMs: 20 }));
+    await waitFor(
+      async () =>
+        (
+          await sql(a, `SELECT 1 FROM jobs WHERE id = ANY($1::uuid[]) AND status = 'succeeded'`, [
+            ids,
+          ])
+        ).length === ids.length,
+      20000,
+      'all jobs to succeed',
+    );
+    const mine = runs.filter((r) => ids.includes(r.jobId));
+    expect(mine).toHaveLength(ids.length);
+    expect(new Set(mine.map((r) => r.jobId)).size).toBe(ids.length);
+    expect(new Set(mine.map((r) => r.instance))).toEqual(new Set(['a', 'b']));
+  });
+
+  it('runs each key in enqueue order, never overlapping, with 4 workers on each instance', async () => {
+    const jobs = a.app.get(JobsService);
+    const keys = ['card-1', 'card-2', 'card-3', 'card-4'];
+    const ids: string[] = [];
+    // Enqueued in one transaction per job, alternating keys, so keys interleave in the table.
+    for (let n = 0; n < 40; n++) {
+      const app = n % 2 ? b : a;
+      ids.push(await app.app.get(JobsService).enqueue('test.ordered', { n }, { key: keys[n % 4] }));
+    }
+    void jobs;
+    await waitFor(
+      async () =>
+        (
+          await sql(a, `SELECT 1 FROM jobs WHERE id = ANY($1::uuid[]) AND status = 'succeeded'`, [
+            ids,
+          ])
+        ).length === 40,
+      30000,
+      'all ordered jobs to succeed',
+    );
+    const mine = runs.filter((r) => ids.includes(r.jobId));
+    expect(mine).toHaveLength(40);
+    for (const key of keys) {
+      const ofKey = mine.filter((r) => r.key === key).sort((x, y) => x.startedAt - y.startedAt);
+      expect(ofKey.map((r) => r.n)).toEqual([...ofKey.map((r) => r.n!)].sort((x, y) => x - y));
+      for (let i = 1; i < ofKey.length; i++)
+        expect(ofKey[i].startedAt).toBeGreaterThanOrEqual(ofKey[i - 1].endedAt!);
+    }
+    // Different keys did run side by side.
+    const overlapping = mine.some((r) =>
+      mine.some((o) => o !== r && o.startedAt < r.endedAt! && r.startedAt < o.endedAt!),
+    );
+    expect(overlapping).toBe(true);
+  });
+
+  it('fires a schedule once per period across both instances', async () => {
+    const jobs = a.app.get(JobsService);
+    await jobs.schedule('test.script', 'tick', 400, { do: 'done' }, { firstRunAt: new Date() });
+    // The second instance's upsert with the same period does not move the next run.
+    await b.app.get(JobsService).schedule('test.script', 'tick', '400ms', { do: 'done' });
+    await new Promise((r) => setTimeout(r, 2100));
+    await jobs.unschedule('test.script', 'tick');
+    const fired = await sql<{ at: Date }>(
+      a,
+      `SELECT created_at AS at FROM jobs WHERE queue = 'test.script' AND key = 'tick' ORDER BY created_at`,
+    );
+    // t = 0, 0.4, 0.8, 1.2, 1.6, 2.0 (poll granularity 100 ms may push the last one out).
+    expect(fired.length).toBeGreaterThanOrEqual(5);
+    expect(fired.length).toBeLessThanOrEqual(6);
+    for (let i = 1; i < fired.length; i++)
+      expect(fired[i].at.getTime() - fired[i - 1].at.getTime()).toBeGreaterThan(250);
+  });
+});
