@@ -1,3 +1,4 @@
+import { nextAttemptDelayMs } from '../common/retry/retry-schedule.js';
 /** What a handler's `run(job)` answers; build one with the helpers below. */
 export type JobOutcome =
   | { kind: 'done'; summary?: string }
@@ -32,15 +33,6 @@ export const JobOutcome = { done, retry, fail, reschedule };
 
 /**
  * Delay before the next try after `failures` consecutive failures (1-based), or undefined
- * when the schedule is exhausted. ±10% jitter spreads a burst; a longer Retry-After wins.
+ * when the schedule is exhausted: the same schedule rule as webhook deliveries.
  */
-export function retryDelayMs(
-  schedule: readonly number[],
-  failures: number,
-  retryAfterMs?: number,
-): number | undefined {
-  const base = schedule[failures - 1];
-  if (base === undefined) return undefined;
-  const jittered = Math.round(base * (0.9 + Math.random() * 0.2));
-  return retryAfterMs !== undefined && retryAfterMs > jittered ? retryAfterMs : jittered;
-}
+export const retryDelayMs = nextAttemptDelayMs;

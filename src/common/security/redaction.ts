@@ -28,3 +28,23 @@ export function redactSecrets(text: string, secrets: readonly string[]): string 
   for (const secret of secrets) if (secret.length >= 4) out = out.split(secret).join(REDACTED);
   return out;
 }
+
+// Credentials that commonly end up in error messages (an echoed header, a URL query).
+const CREDENTIAL_PATTERNS = [
+  /(\b(?:proxy-)?authorization["']?\s*[:=]\s*)[^\r\n,;]+/gi,
+  /(\bbearer\s+)[^\s,;"']+/gi,
+  /(\bbasic\s+)[A-Za-z0-9+/=]{8,}/gi,
+  /(\b(?:token|secret|password|passwd|api[_-]?key|access[_-]?key)["']?\s*[:=]\s*["']?)[^\s"',;&]+/gi,
+  /(\/\/[^/\s:@]+:)[^@\s/]+(@)/g,
+];
+
+/** Free text (an error, a peer's answer) with credential-looking parts masked. */
+export function maskCredentials(text: string): string {
+  let out = text;
+  for (const pattern of CREDENTIAL_PATTERNS)
+    out = out.replace(
+      pattern,
+      (_m, a: string, b?: string) => `${a}${REDACTED}${typeof b === 'string' ? b : ''}`,
+    );
+  return out;
+}

@@ -12,7 +12,7 @@ import { EventBus } from '../../events/event-bus.js';
 import { HUB_EVENTS } from '../../events/event-map.js';
 import { PayloadLinks } from '../payloads/payload-links.service.js';
 import { isSealedValue } from '../endpoints/endpoint-headers.js';
-import { nextAttemptDelayMs, parseRetryAfter } from '../retry-schedule.js';
+import { nextAttemptDelayMs, parseRetryAfter } from '../../common/retry/retry-schedule.js';
 import { sign } from '../signature.js';
 import { AttemptRecord, ClaimedDelivery, DeliveryRepository } from './delivery.repository.js';
 import { SuccessBatcher } from './success-batcher.js';

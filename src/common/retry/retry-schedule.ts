@@ -4,7 +4,7 @@
  * Retry-After the receiver asked for (429/503) wins when it is longer.
  */
 export function nextAttemptDelayMs(
-  schedule: number[],
+  schedule: readonly number[],
   attempt: number,
   retryAfterMs?: number,
 ): number | undefined {
