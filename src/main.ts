@@ -10,13 +10,16 @@ import { UnexpectedErrors } from './common/errors/unexpected-errors.service.js';
 import { APP_DRAINING } from './common/lifecycle.js';
 import { createLogger, PinoNestLogger } from './common/logging/logger.js';
 import { ConfigError, validateAllEnv } from './config/index.js';
-import { LogLevel } from './config/app.config.js';
+import { AppEnv } from './config/app.config.js';
+import { validateEnv } from './config/validate-env.js';
 import { prepareEnvironment } from './config/prepare-environment.js';
 
 async function bootstrap(): Promise<void> {
   if (fs.existsSync('.env')) process.loadEnvFile('.env');
   validateAllEnv(process.env);
-  const logger = createLogger((process.env.LOG_LEVEL || 'info') as LogLevel);
+  // Validated above; the same rules give the defaults the app's config providers use.
+  const config = validateEnv(AppEnv, process.env);
+  const logger = createLogger(config.LOG_LEVEL);
   const prepared = await prepareEnvironment(process.env, (line) =>
     logger.info({ context: 'EmbeddedPostgres' }, line),
   );
@@ -27,8 +30,8 @@ async function bootstrap(): Promise<void> {
   });
   configureApp(app, logger);
   installProcessGuard(app.get(UnexpectedErrors));
-  const host = process.env.HOST || '0.0.0.0';
-  await app.listen(Number(process.env.PORT || 3000), host);
+  const host = config.HOST;
+  await app.listen(config.PORT, host);
 
   const address = app.getHttpServer().address() as { port: number };
   const base = `http://${host === '0.0.0.0' || host === '::' ? 'localhost' : host}:${address.port}`;
@@ -40,7 +43,7 @@ async function bootstrap(): Promise<void> {
     if (shuttingDown) return;
     shuttingDown = true;
     logger.info({ signal }, 'shutting down');
-    const timeoutMs = Number(process.env.SHUTDOWN_TIMEOUT_MS || 10000);
+    const timeoutMs = config.SHUTDOWN_TIMEOUT_MS;
     const force = setTimeout(() => {
       logger.error(`shutdown took longer than ${timeoutMs} ms; exiting`);
       void prepared.embedded?.stop().finally(() => process.exit(1));

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { decodeCursor, encodeCursor } from '../common/http/pagination.js';
+import { decodeCursor, paginate } from '../common/http/pagination.js';
 import { ConsumerStateRepository } from './consumers/consumer-state.repository.js';
 import { EventConsumersService } from './consumers/event-consumers.service.js';
 import { ConsumerDto, ConsumerFailureDto } from './dto/consumer.dto.js';
@@ -57,11 +57,7 @@ export class EventsService {
       beforeId,
       limit: limit + 1,
     });
-    const page = rows.slice(0, limit);
-    return {
-      data: page.map(EventDto.from),
-      nextCursor: rows.length > limit ? encodeCursor({ before: page[page.length - 1].id }) : null,
-    };
+    return paginate(rows, limit, (last) => ({ before: last.id }), EventDto.from);
   }
 
   async listConsumers(): Promise<ConsumerDto[]> {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { decodeCursor, encodeCursor } from '../common/http/pagination.js';
+import { decodeCursor, paginate } from '../common/http/pagination.js';
 import { JobDetailDto, JobPageDto, JobStatsDto, ListJobsQueryDto } from './dto/job.dto.js';
 import { JobHandlersRegistry } from './job-handlers.registry.js';
 import { JobRepository } from './job.repository.js';
@@ -26,11 +26,12 @@ export class JobsAdminService {
       beforeSeq: before?.seq,
       limit: limit + 1,
     });
-    const page = rows.slice(0, limit);
-    return {
-      data: page.map(({ seq: _seq, ...job }) => job),
-      nextCursor: rows.length > limit ? encodeCursor({ seq: page[page.length - 1].seq }) : null,
-    };
+    return paginate(
+      rows,
+      limit,
+      (last) => ({ seq: last.seq }),
+      ({ seq: _seq, ...job }) => job,
+    );
   }
 
   async get(id: string): Promise<JobDetailDto> {

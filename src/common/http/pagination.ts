@@ -34,6 +34,23 @@ const FIELD_CHECKS: Record<CursorField, (value: string) => boolean> = {
   text: (v) => v.length <= 1000 && textProblem(v) === undefined,
 };
 
+/**
+ * One keyset page from `limit + 1` rows (the extra row only tells that a next page exists):
+ * the first `limit` rows mapped, and the cursor of the last one when there is more.
+ */
+export function paginate<Row, Out>(
+  rows: Row[],
+  limit: number,
+  cursorOf: (last: Row) => Record<string, string | number>,
+  map: (row: Row) => Out,
+): { data: Out[]; nextCursor: string | null } {
+  const page = rows.slice(0, limit);
+  return {
+    data: page.map(map),
+    nextCursor: rows.length > limit ? encodeCursor(cursorOf(page[page.length - 1])) : null,
+  };
+}
+
 /** Opaque keyset cursors: base64url JSON, versioned so a future shape change is a clear 400. */
 export function encodeCursor(value: Record<string, string | number>): string {
   return Buffer.from(JSON.stringify({ v: 1, ...value })).toString('base64url');

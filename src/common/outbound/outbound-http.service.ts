@@ -195,7 +195,7 @@ export class OutboundHttpService implements OnApplicationShutdown {
     const host = url.hostname.replace(/^\[|\]$/g, '');
     if (!net.isIP(host)) return;
     const refusal = this.policy.refusal(host, host);
-    if (refusal) throw new OutboundRequestError(`refused to connect: ${refusal}`);
+    if (refusal) throw new OutboundRequestError(`refused to connect to ${host}: ${refusal}`);
   }
 
   private guardedLookup(
@@ -209,7 +209,9 @@ export class OutboundHttpService implements OnApplicationShutdown {
       for (const a of list) {
         const refusal = this.policy.refusal(hostname, a.address);
         if (!refusal) continue;
-        const error: NodeJS.ErrnoException = new Error(`refused to connect: ${refusal}`);
+        const error: NodeJS.ErrnoException = new Error(
+          `refused to connect to ${hostname}: ${refusal}`,
+        );
         error.code = 'EADDRNOTALLOWED';
         return callback(error, []);
       }

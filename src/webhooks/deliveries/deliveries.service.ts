@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { decodeCursor, encodeCursor } from '../../common/http/pagination.js';
+import { decodeCursor, paginate } from '../../common/http/pagination.js';
 import { EndpointService } from '../endpoints/endpoint.service.js';
 import { WebhooksException } from '../webhooks.exception.js';
 import { DeliveryAttemptService, INSTANCE_ID } from './delivery-attempt.service.js';
@@ -38,15 +38,12 @@ export class DeliveriesService {
       before,
       limit: limit + 1,
     });
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    return {
-      data: page,
-      nextCursor:
-        rows.length > limit
-          ? encodeCursor({ at: new Date(last.createdAt).toISOString(), id: last.id })
-          : null,
-    };
+    return paginate(
+      rows,
+      limit,
+      (last) => ({ at: new Date(last.createdAt).toISOString(), id: last.id }),
+      (d) => d,
+    );
   }
 
   async get(id: string): Promise<DeliveryDetailDto> {

@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
-import { decodeCursor, encodeCursor } from '../../common/http/pagination.js';
+import { decodeCursor, paginate } from '../../common/http/pagination.js';
 import { OutboundHttpService } from '../../common/outbound/outbound-http.service.js';
 import { SecretBoxService } from '../../common/security/secret-box.js';
 import { ValidationFailedException } from '../../common/http/validation.js';
@@ -71,15 +71,12 @@ export class EndpointService implements OnApplicationBootstrap {
       .addOrderBy('e.id', 'ASC')
       .limit(limit + 1)
       .getMany();
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    return {
-      data: page.map((e) => this.toDto(e)),
-      nextCursor:
-        rows.length > limit
-          ? encodeCursor({ at: last.createdAt.toISOString(), id: last.id })
-          : null,
-    };
+    return paginate(
+      rows,
+      limit,
+      (last) => ({ at: last.createdAt.toISOString(), id: last.id }),
+      (e) => this.toDto(e),
+    );
   }
 
   async get(id: string): Promise<EndpointDto> {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { decodeCursor, encodeCursor } from '../../common/http/pagination.js';
+import { decodeCursor, paginate } from '../../common/http/pagination.js';
 import { ValidationFailedException } from '../../common/http/validation.js';
 import { OutboundHttpService } from '../../common/outbound/outbound-http.service.js';
 import { SecretBoxService } from '../../common/security/secret-box.js';
@@ -11,7 +11,7 @@ import type {
   DeliveryPageDto,
   DeliveryStatus,
 } from '../deliveries/dto/delivery.dto.js';
-import { headersProblem } from '../endpoints/dto/endpoint-headers.validator.js';
+import { headersProblem } from '../../common/outbound/static-headers.validator.js';
 import { sealHeaders } from '../endpoints/endpoint-headers.js';
 import { isValidSecret } from '../signature.js';
 import { WebhooksException } from '../webhooks.exception.js';
@@ -158,15 +158,12 @@ export class DeliveryService {
       before,
       limit: limit + 1,
     });
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    return {
-      data: page,
-      nextCursor:
-        rows.length > limit
-          ? encodeCursor({ at: new Date(last.createdAt).toISOString(), id: last.id })
-          : null,
-    };
+    return paginate(
+      rows,
+      limit,
+      (last) => ({ at: new Date(last.createdAt).toISOString(), id: last.id }),
+      (d) => d,
+    );
   }
 
   /** One of the owner's deliveries with every attempt; another owner's is not found. */

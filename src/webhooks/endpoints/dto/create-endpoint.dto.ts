@@ -14,7 +14,7 @@ import {
 import { MAX_EVENT_TYPE_LENGTH } from '../../../events/event.types.js';
 import { EVENT_TYPE_FILTER_PATTERN } from '../../../events/event-type-filter.js';
 import { FreeFormJson, jsonObject } from '../../../common/http/free-form-json.js';
-import { IsEndpointHeaders } from './endpoint-headers.validator.js';
+import { IsStaticHeaders } from '../../../common/outbound/static-headers.validator.js';
 
 export class CreateEndpointDto {
   @ApiProperty({
@@ -60,7 +60,7 @@ export class CreateEndpointDto {
     description: 'Static headers sent with every request (max 20, 8 KiB)',
   })
   @IsOptional()
-  @IsEndpointHeaders()
+  @IsStaticHeaders()
   headers?: Record<string, string>;
 
   @ApiPropertyOptional({

@@ -1,5 +1,5 @@
 import { registerDecorator, ValidationArguments } from 'class-validator';
-import { memberMessage } from '../../../common/http/validation.js';
+import { memberMessage } from '../http/validation.js';
 
 /** Headers we set ourselves or that are hop-by-hop (RFC 9110 section 7.6.1): never user-set. */
 const DENIED = new Set([
@@ -58,10 +58,10 @@ export function headersProblem(value: unknown): string | undefined {
   return undefined;
 }
 
-export function IsEndpointHeaders(): PropertyDecorator {
+export function IsStaticHeaders(): PropertyDecorator {
   return (target: object, propertyName: string | symbol) =>
     registerDecorator({
-      name: 'isEndpointHeaders',
+      name: 'isStaticHeaders',
       target: target.constructor,
       propertyName: propertyName as string,
       validator: {
