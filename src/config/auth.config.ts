@@ -39,14 +39,26 @@ export interface AuthConfig {
   audience?: string;
 }
 
-export function toAuthConfig(env: AuthEnv): AuthConfig {
+/**
+ * What a deployment with its own DATABASE_URL must set (embedded mode generates these), as
+ * a list, so start-up names every missing value at once.
+ */
+export function missingAuthVariables(
+  env: Pick<AuthEnv, 'ADMIN_TOKEN' | 'JWT_SECRET' | 'JWT_JWKS_URL'>,
+): string[] {
+  const problems: string[] = [];
   if (!env.ADMIN_TOKEN)
-    throw new ConfigError(['ADMIN_TOKEN: is required when DATABASE_URL is set (got unset)']);
-  if (!env.JWT_SECRET && !env.JWT_JWKS_URL) {
-    throw new ConfigError([
+    problems.push('ADMIN_TOKEN: is required when DATABASE_URL is set (got unset)');
+  if (!env.JWT_SECRET && !env.JWT_JWKS_URL)
+    problems.push(
       'JWT_SECRET or JWT_JWKS_URL: one is required when DATABASE_URL is set (got neither)',
-    ]);
-  }
+    );
+  return problems;
+}
+
+export function toAuthConfig(env: AuthEnv): AuthConfig {
+  const problems = missingAuthVariables(env);
+  if (!env.ADMIN_TOKEN || problems.length > 0) throw new ConfigError(problems);
   return {
     adminToken: env.ADMIN_TOKEN,
     jwtSecret: env.JWT_SECRET,

@@ -1,9 +1,9 @@
 import { AppEnv, appConfig } from './app.config.js';
-import { AuthEnv, authConfig } from './auth.config.js';
+import { AuthEnv, authConfig, missingAuthVariables } from './auth.config.js';
 import { DatabaseEnv, databaseConfig } from './database.config.js';
 import { EventsEnv, eventsConfig } from './events.config.js';
 import { JobsEnv, jobsConfig } from './jobs.config.js';
-import { SecurityEnv, securityConfig } from './security.config.js';
+import { missingSecurityVariables, SecurityEnv, securityConfig } from './security.config.js';
 import { SyncEnv, syncConfig } from './sync.config.js';
 import { WebhooksEnv, webhooksConfig } from './webhooks.config.js';
 import { ConfigError, validateEnv } from './validate-env.js';
@@ -20,7 +20,10 @@ export const configLoaders = [
   syncConfig,
 ];
 
-/** Checks every variable at once so one start-up names every problem, not just the first. */
+/**
+ * Checks every variable at once so one start-up names every problem, not just the first:
+ * malformed values, and with DATABASE_URL set the secrets that only embedded mode generates.
+ */
 export function validateAllEnv(env: Record<string, string | undefined>): void {
   const problems: string[] = [];
   for (const schema of [
@@ -40,6 +43,8 @@ export function validateAllEnv(env: Record<string, string | undefined>): void {
       else throw err;
     }
   }
+  if (env.DATABASE_URL)
+    problems.push(...missingAuthVariables(env), ...missingSecurityVariables(env));
   if (problems.length > 0) throw new ConfigError(problems);
 }
 

@@ -48,10 +48,14 @@ export interface SecurityConfig {
   outboundAllowHosts: string[];
 }
 
+/** What a deployment with its own DATABASE_URL must set (embedded mode generates it). */
+export function missingSecurityVariables(env: Pick<SecurityEnv, 'SECRET_KEY'>): string[] {
+  return env.SECRET_KEY ? [] : ['SECRET_KEY: is required when DATABASE_URL is set (got unset)'];
+}
+
 export const securityConfig = registerAs('security', (): SecurityConfig => {
   const env = validateEnv(SecurityEnv, process.env);
-  if (!env.SECRET_KEY)
-    throw new ConfigError(['SECRET_KEY: is required when DATABASE_URL is set (got unset)']);
+  if (!env.SECRET_KEY) throw new ConfigError(missingSecurityVariables(env));
   return {
     secretKey: Buffer.from(env.SECRET_KEY, 'base64'),
     outboundAllowPrivate: env.OUTBOUND_ALLOW_PRIVATE,

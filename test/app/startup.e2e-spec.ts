@@ -104,10 +104,27 @@ describe('Start-up', () => {
       expect(stderr).toContain('OUTBOUND_ALLOW_PRIVATE: must be true or false');
     });
 
-    it('requires ADMIN_TOKEN, a JWT key and SECRET_KEY when DATABASE_URL is set', async () => {
-      const { code, stderr } = await run({ DATABASE_URL: 'postgres://u:p@127.0.0.1:1/db' });
+    it('requires ADMIN_TOKEN, a JWT key and SECRET_KEY when DATABASE_URL is set, named in one error with any malformed variable', async () => {
+      const { code, stderr } = await run({
+        DATABASE_URL: 'postgres://u:p@127.0.0.1:1/db',
+        LOG_LEVEL: 'loud',
+      });
       expect(code).toBe(1);
-      expect(stderr).toContain('ADMIN_TOKEN: is required when DATABASE_URL is set');
+      // One message, one line per problem, so an operator fixes them all in one go.
+      expect(stderr.match(/Invalid configuration:/g)).toHaveLength(1);
+      const problems = stderr
+        .slice(stderr.indexOf('Invalid configuration:'))
+        .split('\n')
+        .filter((line) => line.startsWith('  - '));
+      expect(problems).toEqual(
+        expect.arrayContaining([
+          '  - ADMIN_TOKEN: is required when DATABASE_URL is set (got unset)',
+          '  - JWT_SECRET or JWT_JWKS_URL: one is required when DATABASE_URL is set (got neither)',
+          '  - SECRET_KEY: is required when DATABASE_URL is set (got unset)',
+          expect.stringMatching(/^ {2}- LOG_LEVEL: must be one of/),
+        ]),
+      );
+      expect(problems).toHaveLength(4);
     });
 
     it('checks the database timeouts, and that the query timeout exceeds the statement timeout', async () => {

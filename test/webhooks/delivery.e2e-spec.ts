@@ -308,16 +308,44 @@ describe('Webhook deliveries', () => {
       .get(DataSource)
       .query(`SELECT secrets::text FROM webhook_endpoints WHERE id = $1`, [ep.id]);
     const base64 = ep.secret.slice('whsec_'.length);
+    expect(rows).toHaveLength(1);
+    expect(receiver.requests).toHaveLength(1);
     expect(JSON.stringify(rows)).not.toContain(base64);
     expect(stored[0].secrets).not.toContain(base64);
     expect(t.logs.some((l) => l.includes(base64))).toBe(false);
   });
 
   it('exposes delivery metrics', async () => {
-    const res = await request(t.url).get('/metrics').set(bearer(t.adminToken)).expect(200);
-    expect(res.text).toMatch(/webhook_attempts_total\{outcome="succeeded"\} [1-9]/);
-    expect(res.text).toContain('webhook_queue_depth');
-    expect(res.text).toContain('webhook_oldest_pending_age_seconds');
-    expect(res.text).toContain('webhook_attempt_duration_seconds_bucket');
+    const scrape = async () =>
+      (await request(t.url).get('/metrics').set(bearer(t.adminToken)).expect(200)).text;
+    const sample = (text: string, series: string) => {
+      const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+      return line === undefined ? 0 : Number(line.slice(series.length + 1));
+    };
+    const succeeded = 'webhook_attempts_total{outcome="succeeded"}';
+    const timed = 'webhook_attempt_duration_seconds_count{outcome="succeeded"}';
+    const before = await scrape();
+
+    const ep = await createEndpoint(t, { url: receiver.url, eventTypes: ['metrics.check'] });
+    await publish(t, { type: 'metrics.check', source: 't' });
+    await waitFor(
+      async () => (await deliveriesOf(t, ep.id)).some((d) => d.status === 'succeeded'),
+      10000,
+      'a succeeded delivery',
+    );
+
+    // Counted just after the delivery's row settles: give the scrape a moment to catch up.
+    const after = await waitFor(
+      async () => {
+        const text = await scrape();
+        return sample(text, succeeded) > sample(before, succeeded) && text;
+      },
+      5000,
+      'the succeeded attempt to be counted',
+    );
+    expect(sample(after, succeeded)).toBe(sample(before, succeeded) + 1);
+    expect(sample(after, timed)).toBe(sample(before, timed) + 1);
+    expect(after).toMatch(/^webhook_queue_depth \d+$/m);
+    expect(after).toMatch(/^webhook_oldest_pending_age_seconds \d+(\.\d+)?$/m);
   });
 });
