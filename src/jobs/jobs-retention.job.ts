@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { jobsConfig } from '../config/jobs.config.js';
 import { JobHandler, JobRunner } from './job-handler.decorator.js';
 import { done, JobOutcome } from './job-outcome.js';
+import { inBatches } from './in-batches.js';
 import { JobRepository } from './job.repository.js';
 
 const BATCH = 1000;
@@ -24,16 +25,9 @@ export class JobsRetentionJob implements JobRunner {
   }
 
   /** Small batches keep each lock short. */
-  async prune(): Promise<number> {
-    let removed = 0;
-    for (;;) {
-      const n = await this.repo.pruneBatch(
-        this.dataSource.manager,
-        this.config.retentionDays,
-        BATCH,
-      );
-      removed += n;
-      if (n < BATCH) return removed;
-    }
+  prune(): Promise<number> {
+    return inBatches(BATCH, () =>
+      this.repo.pruneBatch(this.dataSource.manager, this.config.retentionDays, BATCH),
+    );
   }
 }

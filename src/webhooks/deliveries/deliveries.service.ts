@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { decodeCursor, paginate } from '../../common/http/pagination.js';
 import { EndpointService } from '../endpoints/endpoint.service.js';
 import { WebhooksException } from '../webhooks.exception.js';
 import { DeliveryAttemptService, INSTANCE_ID } from './delivery-attempt.service.js';
@@ -25,24 +24,17 @@ export class DeliveriesService {
   ) {}
 
   async list(q: ListDeliveriesQueryDto): Promise<DeliveryPageDto> {
-    const limit = q.limit ?? 100;
-    const before = q.cursor
-      ? decodeCursor<{ at: string; id: string }>(q.cursor, { at: 'timestamp', id: 'uuid' })
-      : undefined;
-    const rows = await this.repo.list(this.dataSource.manager, {
-      owner: null,
-      endpointId: q.endpointId,
-      status: q.status,
-      eventType: q.eventType,
-      since: q.since ? new Date(q.since) : undefined,
-      before,
-      limit: limit + 1,
-    });
-    return paginate(
-      rows,
-      limit,
-      (last) => ({ at: new Date(last.createdAt).toISOString(), id: last.id }),
-      (d) => d,
+    return this.repo.page(
+      this.dataSource.manager,
+      {
+        owner: null,
+        endpointId: q.endpointId,
+        status: q.status,
+        eventType: q.eventType,
+        since: q.since ? new Date(q.since) : undefined,
+      },
+      q.cursor,
+      q.limit ?? 100,
     );
   }
 

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { decodeCursor, paginate } from '../../common/http/pagination.js';
 import type { StoredSecret } from '../endpoints/endpoint.entity.js';
 import type { AttemptDto, DeliveryDto, DeliveryStatus } from './dto/delivery.dto.js';
 
@@ -282,6 +283,25 @@ export class DeliveryRepository {
         f.owner,
         f.targetKey ?? null,
       ],
+    );
+  }
+
+  /** A keyset page of `list`, newest first (the cursor names the last row shown). */
+  async page(
+    m: EntityManager,
+    f: Omit<Parameters<DeliveryRepository['list']>[1], 'before' | 'limit'>,
+    cursor: string | undefined,
+    limit: number,
+  ): Promise<{ data: DeliveryDto[]; nextCursor: string | null }> {
+    const before = cursor
+      ? decodeCursor<{ at: string; id: string }>(cursor, { at: 'timestamp', id: 'uuid' })
+      : undefined;
+    const rows = await this.list(m, { ...f, before, limit: limit + 1 });
+    return paginate(
+      rows,
+      limit,
+      (last) => ({ at: new Date(last.createdAt).toISOString(), id: last.id }),
+      (d) => d,
     );
   }
 

@@ -4,6 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { webhooksConfig } from '../../config/webhooks.config.js';
 import { JobHandler, JobRunner } from '../../jobs/job-handler.decorator.js';
+import { inBatches } from '../../jobs/in-batches.js';
 import { done, JobOutcome } from '../../jobs/job-outcome.js';
 import { DeliveryRepository } from './delivery.repository.js';
 
@@ -29,16 +30,9 @@ export class RetentionJob implements JobRunner {
   }
 
   async prune(): Promise<number> {
-    let removed = 0;
-    for (;;) {
-      const n = await this.repo.pruneBatch(
-        this.dataSource.manager,
-        this.config.retentionDays,
-        BATCH,
-      );
-      removed += n;
-      if (n < BATCH) break;
-    }
+    const removed = await inBatches(BATCH, () =>
+      this.repo.pruneBatch(this.dataSource.manager, this.config.retentionDays, BATCH),
+    );
     if (removed) this.logger.log(`pruned ${removed} old webhook rows`);
     return removed;
   }

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { decodeCursor, paginate } from '../../common/http/pagination.js';
 import { ValidationFailedException } from '../../common/http/validation.js';
 import { OutboundHttpService } from '../../common/outbound/outbound-http.service.js';
 import { SecretBoxService } from '../../common/security/secret-box.js';
@@ -147,22 +146,11 @@ export class DeliveryService {
     owner: string,
     filter: { targetKey?: string; status?: DeliveryStatus; limit?: number; cursor?: string } = {},
   ): Promise<DeliveryPageDto> {
-    const limit = filter.limit ?? 100;
-    const before = filter.cursor
-      ? decodeCursor<{ at: string; id: string }>(filter.cursor, { at: 'timestamp', id: 'uuid' })
-      : undefined;
-    const rows = await this.deliveries.list(this.dataSource.manager, {
-      owner,
-      targetKey: filter.targetKey,
-      status: filter.status,
-      before,
-      limit: limit + 1,
-    });
-    return paginate(
-      rows,
-      limit,
-      (last) => ({ at: new Date(last.createdAt).toISOString(), id: last.id }),
-      (d) => d,
+    return this.deliveries.page(
+      this.dataSource.manager,
+      { owner, targetKey: filter.targetKey, status: filter.status },
+      filter.cursor,
+      filter.limit ?? 100,
     );
   }
 
