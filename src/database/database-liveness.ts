@@ -35,6 +35,7 @@ export class DatabaseLiveness implements OnApplicationBootstrap, OnApplicationSh
   private probe?: { client: Client; socket: net.Socket };
   private timer?: NodeJS.Timeout;
   private stopped = false;
+  private timeoutsInARow = 0;
 
   constructor(config: ConfigService) {
     this.config = config.getOrThrow<DatabaseConfig>('database');
@@ -77,24 +78,29 @@ export class DatabaseLiveness implements OnApplicationBootstrap, OnApplicationSh
     this.dropProbe();
   }
 
-  private schedule(): void {
+  private schedule(delayMs = PROBE_INTERVAL_MS): void {
     if (this.stopped) return;
-    this.timer = setTimeout(() => void this.runProbe(), PROBE_INTERVAL_MS);
+    this.timer = setTimeout(() => void this.runProbe(), delayMs);
     this.timer.unref();
   }
 
   private async runProbe(): Promise<void> {
+    let next = PROBE_INTERVAL_MS;
     try {
       await withinProbeTimeout(
         this.probeClient().then((client) => client.query('SELECT 1')),
         this.config.healthTimeoutMs,
       );
+      this.timeoutsInARow = 0;
       this.markUp();
     } catch (err) {
       this.dropProbe();
+      this.timeoutsInARow = err instanceof ProbeTimeout ? this.timeoutsInARow + 1 : 0;
+      // After a timeout, ask again at once: a second one in a row confirms it.
+      if (this.timeoutsInARow === 1) next = 0;
       this.markDown(err as Error);
     } finally {
-      this.schedule();
+      this.schedule(next);
     }
   }
 
@@ -130,19 +136,22 @@ export class DatabaseLiveness implements OnApplicationBootstrap, OnApplicationSh
 
   private markDown(err: Error): void {
     const reason = err.message || err.name;
-    // A timeout means the server holds the sockets but does not answer (frozen): nothing on
-    // them will ever complete, so end them. A refused or dropped connection needs no help.
-    const unresponsive = err instanceof ProbeTimeout;
-    if (unresponsive) for (const socket of this.sockets) socket.destroy();
+    // Two timeouts in a row mean the server holds the sockets but does not answer (frozen):
+    // nothing on them will ever complete, so end them (once; later sockets are refused while
+    // down). One alone may be a busy server or a starved host: ending every connection then
+    // would fail work that was about to finish. A refused or dropped connection needs no help.
+    if (err instanceof ProbeTimeout && this.timeoutsInARow === 2 && this.sockets.size > 0) {
+      this.logger.warn(
+        `database still not answering: closing ${this.sockets.size} pool connections`,
+      );
+      for (const socket of this.sockets) socket.destroy();
+    }
     if (!this.state.up) {
       this.state.reason = reason;
       return;
     }
     this.state = { up: false, since: Date.now(), reason };
-    this.logger.warn(
-      `database unreachable (${reason}); API requests answer 503 until it is back` +
-        (unresponsive ? ' (pool connections closed)' : ''),
-    );
+    this.logger.warn(`database unreachable (${reason}); API requests answer 503 until it is back`);
   }
 }
 
