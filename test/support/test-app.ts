@@ -31,18 +31,30 @@ const ADMIN_TOKEN = `test-admin-${randomBytes(16).toString('hex')}`;
 const JWT_SECRET = randomBytes(32).toString('base64url');
 const SECRET_KEY = randomBytes(32).toString('base64');
 
+let openApps = 0;
+let envBefore: NodeJS.ProcessEnv = {};
+
+function restoreEnv(saved: NodeJS.ProcessEnv): void {
+  for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+  Object.assign(process.env, saved);
+}
+
 /** Boots the real AppModule with configureApp (exactly as main.ts does) on 127.0.0.1. */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const databaseUrl = options.databaseUrl ?? (await createSuiteDatabase());
-  Object.assign(process.env, {
+  // The app reads its configuration from process.env at boot. What the apps of a file set is
+  // put back once none is open, so a later app does not inherit an earlier one's settings.
+  if (openApps++ === 0) envBefore = { ...process.env };
+  const overrides: Record<string, string | undefined> = {
     DATABASE_URL: databaseUrl,
     ADMIN_TOKEN,
     JWT_SECRET,
     SECRET_KEY,
     LOG_LEVEL: 'info',
     EVENT_CONSUMER_POLL_MS: '1000',
-  });
-  for (const [key, value] of Object.entries(options.env ?? {})) {
+    ...options.env,
+  };
+  for (const [key, value] of Object.entries(overrides)) {
     if (value === undefined) delete process.env[key];
     else process.env[key] = value;
   }
@@ -70,7 +82,10 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     adminToken: ADMIN_TOKEN,
     jwtSecret: JWT_SECRET,
     logs,
-    close: () => app.close(),
+    close: async () => {
+      await app.close();
+      if (--openApps === 0) restoreEnv(envBefore);
+    },
   };
 }
 
