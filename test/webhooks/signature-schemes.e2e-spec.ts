@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import pg from 'pg';
 import request from 'supertest';
 import { Webhook } from 'standardwebhooks';
 import { Receiver } from '../support/receiver.js';
@@ -190,6 +191,32 @@ describe('Signature schemes: Standard Webhooks by default, GitHub-style hex HMAC
     expect(() =>
       new Webhook(ep.secret).verify(req.body, req.headers as Record<string, string>),
     ).not.toThrow();
+  });
+
+  it('holds the same rules in a CHECK constraint on the column', async () => {
+    const ep = await createEndpoint(t, { url: receiver.url });
+    const db = new pg.Client({ connectionString: t.databaseUrl });
+    await db.connect();
+    try {
+      const set = (value: unknown) =>
+        db.query('UPDATE webhook_endpoints SET signature = $2::jsonb WHERE id = $1', [
+          ep.id,
+          JSON.stringify(value),
+        ]);
+      for (const bad of [
+        { scheme: 'hmac-sha1' },
+        { scheme: 'standard-webhooks', header: 'x-sig' },
+        { scheme: 'hmac-sha256-hex' },
+        { scheme: 'hmac-sha256-hex', header: 'X-Upper' },
+        { scheme: 'hmac-sha256-hex', header: 'x-sig', extra: 1 },
+      ])
+        await expect(set(bad)).rejects.toThrow(/webhook_endpoints_signature_chk/);
+      await expect(
+        set({ scheme: 'hmac-sha256-hex', header: 'x-hub-signature-256' }),
+      ).resolves.toBeDefined();
+    } finally {
+      await db.end();
+    }
   });
 
   describe('refuses a bad signature field with a 400 naming it', () => {
