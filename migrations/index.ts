@@ -5,6 +5,7 @@ import { Sync1763930000000 } from './1763930000000-Sync.js';
 import { WebhookFairClaim1764600000000 } from './1764600000000-WebhookFairClaim.js';
 import { Jobs1764610000000 } from './1764610000000-Jobs.js';
 import { DeliveryTargets1764620000000 } from './1764620000000-DeliveryTargets.js';
+import { EndpointSignatureScheme1764630000000 } from './1764630000000-EndpointSignatureScheme.js';
 
 /**
  * Every migration, oldest first. An explicit list (not a glob) so the app, the CLI and the
@@ -19,4 +20,5 @@ export const migrations = [
   WebhookFairClaim1764600000000,
   Jobs1764610000000,
   DeliveryTargets1764620000000,
+  EndpointSignatureScheme1764630000000,
 ];

@@ -20,6 +20,19 @@ export function isValidSecret(secret: string): boolean {
   return key.length >= 24 && key.length <= 64 && key.toString('base64') === b64;
 }
 
+/** How an endpoint's requests are signed; `header` only with `hmac-sha256-hex`. */
+export type SignatureScheme = 'standard-webhooks' | 'hmac-sha256-hex';
+export const SIGNATURE_SCHEMES: readonly SignatureScheme[] = [
+  'standard-webhooks',
+  'hmac-sha256-hex',
+];
+export const DEFAULT_HEX_SIGNATURE_HEADER = 'x-hub-signature-256';
+
+export type EndpointSignature =
+  { scheme: 'standard-webhooks' } | { scheme: 'hmac-sha256-hex'; header: string };
+
+export const DEFAULT_SIGNATURE: EndpointSignature = { scheme: 'standard-webhooks' };
+
 export function sign(
   secrets: string[],
   id: string,
@@ -32,4 +45,17 @@ export function sign(
       return `v1,${createHmac('sha256', key).update(`${id}.${timestampSeconds}.${body}`).digest('base64')}`;
     })
     .join(' ');
+}
+
+/**
+ * GitHub-style signature (`X-Hub-Signature-256`): `sha256=` + lowercase hex of
+ * HMAC-SHA256(key, raw body). The key is the secret string exactly as shown (`whsec_...`,
+ * UTF-8), not its base64-decoded bytes, because that is what a receiver written for GitHub
+ * feeds its HMAC. Several live secrets (rotation) give one signature each, newest first,
+ * comma-separated; with one secret the value is exactly GitHub's.
+ */
+export function signHex(secrets: string[], body: string): string {
+  return secrets
+    .map((secret) => `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`)
+    .join(',');
 }

@@ -22,9 +22,14 @@ const DENIED = new Set([
   // The sender identifies itself; a receiver must not be told it is someone else.
   'user-agent',
 ]);
+/** Whether a header name is one the hub sets itself or a hop-by-hop header. */
+export function isReservedHeader(name: string): boolean {
+  return DENIED.has(name.toLowerCase());
+}
+
 export const MAX_HEADERS = 20;
 export const MAX_HEADERS_BYTES = 8192;
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/;
+export const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/;
 /**
  * What node:http accepts in a header value (its validateHeaderValue): visible ASCII, tab,
  * space and obs-text (Latin-1, RFC 9110 section 5.5). Anything else makes `http.request`
@@ -41,7 +46,7 @@ export function headersProblem(value: unknown): string | undefined {
     return `must have at most ${MAX_HEADERS} headers (got ${entries.length})`;
   let bytes = 0;
   for (const [name, v] of entries) {
-    if (!TOKEN.test(name)) return `"${name.slice(0, 40)}" is not a valid header name`;
+    if (!HEADER_NAME.test(name)) return `"${name.slice(0, 40)}" is not a valid header name`;
     if (DENIED.has(name.toLowerCase()))
       return memberMessage(name, 'cannot be set: it is hop-by-hop or set by the hub');
     if (typeof v !== 'string' || v.length > MAX_VALUE_LENGTH)

@@ -13,7 +13,7 @@ import { HUB_EVENTS } from '../../events/event-map.js';
 import { PayloadLinks } from '../payloads/payload-links.service.js';
 import { isSealedValue } from '../endpoints/endpoint-headers.js';
 import { nextAttemptDelayMs, parseRetryAfter } from '../../common/retry/retry-schedule.js';
-import { sign } from '../signature.js';
+import { EndpointSignature, sign, signHex } from '../signature.js';
 import { AttemptRecord, ClaimedDelivery, DeliveryRepository } from './delivery.repository.js';
 import { SuccessBatcher } from './success-batcher.js';
 import { WebhookMetrics } from './webhook-metrics.js';
@@ -85,7 +85,7 @@ export class DeliveryAttemptService {
       'user-agent': USER_AGENT,
       'webhook-id': webhookId,
       'webhook-timestamp': String(timestamp),
-      'webhook-signature': sign(secrets, webhookId, timestamp, body),
+      ...signatureHeader(d.signature, secrets, webhookId, timestamp, body),
     };
 
     const record: AttemptRecord = {
@@ -253,4 +253,17 @@ export class DeliveryAttemptService {
       );
     }
   }
+}
+
+/** The endpoint's signature header; webhook-id and webhook-timestamp are sent with either scheme. */
+function signatureHeader(
+  signature: EndpointSignature | undefined,
+  secrets: string[],
+  webhookId: string,
+  timestamp: number,
+  body: string,
+): Record<string, string> {
+  if (signature?.scheme === 'hmac-sha256-hex')
+    return { [signature.header]: signHex(secrets, body) };
+  return { 'webhook-signature': sign(secrets, webhookId, timestamp, body) };
 }

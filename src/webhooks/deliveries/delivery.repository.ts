@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { decodeCursor, paginate } from '../../common/http/pagination.js';
 import type { StoredSecret } from '../endpoints/endpoint.entity.js';
+import type { EndpointSignature } from '../signature.js';
 import type { AttemptDto, DeliveryDto, DeliveryStatus } from './dto/delivery.dto.js';
 
 /** NOTIFY channel that wakes delivery workers on every instance. */
@@ -16,6 +17,7 @@ export interface ClaimedDelivery {
   url: string;
   headers: Record<string, string>;
   secrets: StoredSecret[];
+  signature: EndpointSignature;
   rateLimitPerSecond: number | null;
 }
 
@@ -154,7 +156,7 @@ export class DeliveryRepository {
        FROM locked, webhook_endpoints e
        WHERE d.id = locked.id AND e.id = d.endpoint_id
        RETURNING d.id, d.endpoint_id AS "endpointId", d.event_type AS "eventType", d.payload, d.attempt_count AS "attemptCount",
-                 e.url, e.headers, e.secrets, e.rate_limit_per_second AS "rateLimitPerSecond"`,
+                 e.url, e.headers, e.secrets, e.signature, e.rate_limit_per_second AS "rateLimitPerSecond"`,
       [limit, perEndpoint, leaseSeconds, instanceId],
     );
     return rows;
@@ -163,7 +165,7 @@ export class DeliveryRepository {
   async loadClaimed(m: EntityManager, id: string): Promise<ClaimedDelivery> {
     const [row]: ClaimedDelivery[] = await m.query(
       `SELECT d.id, d.endpoint_id AS "endpointId", d.event_type AS "eventType", d.payload, d.attempt_count AS "attemptCount",
-              e.url, e.headers, e.secrets, e.rate_limit_per_second AS "rateLimitPerSecond"
+              e.url, e.headers, e.secrets, e.signature, e.rate_limit_per_second AS "rateLimitPerSecond"
        FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id WHERE d.id = $1`,
       [id],
     );

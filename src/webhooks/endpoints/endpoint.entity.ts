@@ -5,6 +5,7 @@ import {
   PrimaryGeneratedColumn,
   UpdateDateColumn,
 } from 'typeorm';
+import type { EndpointSignature } from '../signature.js';
 
 export interface StoredSecret {
   /** Sealed by the secret box; never stored or logged in the clear. */
@@ -31,6 +32,7 @@ export class EndpointEntity {
     number | null;
   @Column('jsonb') metadata: Record<string, unknown>;
   @Column('jsonb') secrets: StoredSecret[];
+  @Column('jsonb') signature: EndpointSignature;
   @Column('timestamptz', { name: 'failing_since', nullable: true }) failingSince: Date | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;

@@ -5,7 +5,14 @@ import { decodeCursor, paginate } from '../../common/http/pagination.js';
 import { OutboundHttpService } from '../../common/outbound/outbound-http.service.js';
 import { SecretBoxService } from '../../common/security/secret-box.js';
 import { ValidationFailedException } from '../../common/http/validation.js';
-import { generateSecret, isValidSecret } from '../signature.js';
+import {
+  DEFAULT_HEX_SIGNATURE_HEADER,
+  DEFAULT_SIGNATURE,
+  EndpointSignature,
+  generateSecret,
+  isValidSecret,
+} from '../signature.js';
+import { SignatureDto } from './dto/endpoint-signature.dto.js';
 import { WebhooksException } from '../webhooks.exception.js';
 import { CreateEndpointDto } from './dto/create-endpoint.dto.js';
 import { EndpointDto, EndpointPageDto, EndpointSecretDto } from './dto/endpoint.dto.js';
@@ -35,6 +42,8 @@ export class EndpointService implements OnApplicationBootstrap {
     await this.outbound.assertUrlAllowed(dto.url);
     const types = dto.eventTypes ?? [];
     const compiled = compileEventTypes(types);
+    const signature = dto.signature ? resolveSignature(dto.signature) : DEFAULT_SIGNATURE;
+    assertNoHeaderClash(signature, dto.headers ?? {}, dto.signature !== undefined);
     const entity = this.endpoints.create({
       owner: null,
       url: dto.url,
@@ -46,6 +55,7 @@ export class EndpointService implements OnApplicationBootstrap {
       headers: sealHeaders(this.box, dto.headers ?? {}),
       rateLimitPerSecond: dto.rateLimitPerSecond ?? null,
       metadata: dto.metadata ?? {},
+      signature,
       secrets: [
         { sealed: this.box.seal(secret), createdAt: new Date().toISOString(), expiresAt: null },
       ],
@@ -104,6 +114,9 @@ export class EndpointService implements OnApplicationBootstrap {
         typePatterns: compiled.patterns,
       });
     }
+    if (dto.signature) e.signature = resolveSignature(dto.signature);
+    if (dto.signature || dto.headers)
+      assertNoHeaderClash(e.signature, dto.headers ?? e.headers, dto.signature !== undefined);
     if (dto.headers !== undefined) e.headers = sealHeaders(this.box, dto.headers, e.headers);
     if (dto.rateLimitPerSecond !== undefined) e.rateLimitPerSecond = dto.rateLimitPerSecond;
     if (dto.metadata !== undefined) e.metadata = dto.metadata;
@@ -196,4 +209,32 @@ function assertSecret(secret: string): void {
       { field: 'secret', message: 'must be whsec_ followed by base64 of 24 to 64 bytes' },
     ]);
   }
+}
+
+function resolveSignature(dto: SignatureDto): EndpointSignature {
+  return dto.scheme === 'hmac-sha256-hex'
+    ? { scheme: dto.scheme, header: (dto.header ?? DEFAULT_HEX_SIGNATURE_HEADER).toLowerCase() }
+    : { scheme: 'standard-webhooks' };
+}
+
+/** The signature header and a static header of the same name would overwrite each other. */
+function assertNoHeaderClash(
+  signature: EndpointSignature,
+  headers: Record<string, string>,
+  signatureInRequest: boolean,
+): void {
+  if (signature.scheme !== 'hmac-sha256-hex') return;
+  const clash = Object.keys(headers).find((name) => name.toLowerCase() === signature.header);
+  if (clash === undefined) return;
+  throw new ValidationFailedException([
+    signatureInRequest
+      ? {
+          field: 'signature.header',
+          message: `collides with the static header ${clash}; choose another name or remove that header`,
+        }
+      : {
+          field: `headers.${clash}`,
+          message: `is the header that carries this endpoint's signature (signature.header)`,
+        },
+  ]);
 }

@@ -1,20 +1,24 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
   IsBoolean,
   IsInt,
+  IsObject,
   IsOptional,
   IsString,
   Matches,
   Max,
   MaxLength,
   Min,
+  ValidateNested,
 } from 'class-validator';
 import { MAX_EVENT_TYPE_LENGTH } from '../../../events/event.types.js';
 import { EVENT_TYPE_FILTER_PATTERN } from '../../../events/event-type-filter.js';
 import { FreeFormJson, jsonObject } from '../../../common/http/free-form-json.js';
 import { IsStaticHeaders } from '../../../common/outbound/static-headers.validator.js';
+import { SignatureDto } from './endpoint-signature.dto.js';
 
 export class CreateEndpointDto {
   @ApiProperty({
@@ -62,6 +66,19 @@ export class CreateEndpointDto {
   @IsOptional()
   @IsStaticHeaders()
   headers?: Record<string, string>;
+
+  @ApiPropertyOptional({
+    type: SignatureDto,
+    default: { scheme: 'standard-webhooks' },
+    example: { scheme: 'hmac-sha256-hex', header: 'x-hub-signature-256' },
+    description:
+      'How requests are signed: Standard Webhooks (default) or a GitHub-style hex HMAC of the body',
+  })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => SignatureDto)
+  signature?: SignatureDto;
 
   @ApiPropertyOptional({
     minimum: 1,

@@ -1,5 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import type { EndpointSignature } from '../../signature.js';
 import type { EndpointEntity } from '../endpoint.entity.js';
+import { SignatureDto } from './endpoint-signature.dto.js';
 
 export class EndpointDto {
   @ApiProperty({ format: 'uuid' }) id: string;
@@ -18,6 +20,12 @@ export class EndpointDto {
       'Static headers. Values are sealed at rest; credentials (authorization, cookies, keys, tokens) show as [redacted]',
   })
   headers: Record<string, string>;
+  @ApiProperty({
+    type: SignatureDto,
+    example: { scheme: 'hmac-sha256-hex', header: 'x-hub-signature-256' },
+    description: 'How requests are signed; `header` is present only for hmac-sha256-hex',
+  })
+  signature: EndpointSignature;
   @ApiPropertyOptional({ nullable: true, type: Number }) rateLimitPerSecond: number | null;
   @ApiProperty({ type: 'object', additionalProperties: true }) metadata: Record<string, unknown>;
   @ApiPropertyOptional({
@@ -40,6 +48,7 @@ export class EndpointDto {
       disabledReason: e.disabledReason,
       disabledAt: e.disabledAt,
       headers,
+      signature: e.signature,
       rateLimitPerSecond: e.rateLimitPerSecond,
       metadata: e.metadata,
       failingSince: e.failingSince,
