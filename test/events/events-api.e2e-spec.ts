@@ -108,6 +108,30 @@ describe('Events API', () => {
     expect(res.body.type).toMatch(/idempotency-key-reused/);
   });
 
+  it('treats the same JSON with keys in another order and other spacing as the same request', async () => {
+    const raw = (text: string) =>
+      request(t.url)
+        .post('/events')
+        .set(bearer(t.adminToken))
+        .set('Idempotency-Key', 'canon-1')
+        .set('Content-Type', 'application/json')
+        .send(text);
+    const first = await raw(
+      '{"type":"order.paid","source":"shop","subject":"canon","data":{"a":1,"b":[1,{"x":1,"y":2}]}}',
+    ).expect(202);
+    const reordered = await raw(
+      '{ "data" : { "b" : [ 1, { "y": 2, "x": 1 } ], "a" : 1 },\n  "subject": "canon", "source": "shop", "type": "order.paid" }',
+    ).expect(202);
+    expect(reordered.body).toEqual(first.body);
+    const otherValue = await raw(
+      '{"type":"order.paid","source":"shop","subject":"canon","data":{"a":2,"b":[1,{"x":1,"y":2}]}}',
+    ).expect(409);
+    expect(otherValue.body.type).toMatch(/idempotency-key-reused/);
+    await raw(
+      '{"type":"order.paid","source":"shop","subject":"canon","data":{"a":1,"b":[{"x":1,"y":2},1]}}',
+    ).expect(409);
+  });
+
   it('gives concurrent requests with one Idempotency-Key a single write and the same answer', async () => {
     const body = { type: 'order.refunded', source: 'shop', subject: 'race' };
     const answers = await Promise.all(
