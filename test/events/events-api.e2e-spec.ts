@@ -25,7 +25,7 @@ describe('Events API', () => {
     expect(res.body.ids).toHaveLength(1);
     const list = await request(t.url)
       .get('/events')
-      .query({ type: 'card.' })
+      .query({ type: 'card.*' })
       .set(bearer(t.adminToken))
       .expect(200);
     expect(list.body.data[0]).toMatchObject({
@@ -164,6 +164,40 @@ describe('Events API', () => {
       .expect(200);
     expect(future.body.data).toEqual([]);
   });
+
+  it('filters by type with the webhook syntax: exact, prefix.* and *', async () => {
+    const source = 'type-filter';
+    await publish(
+      ['card.created', 'card.deleted.soft', 'cards.x', 'card'].map((type) => ({ type, source })),
+    ).expect(202);
+    const types = async (type: string) => {
+      const res = await request(t.url)
+        .get('/events')
+        .query({ source, type })
+        .set(bearer(t.adminToken))
+        .expect(200);
+      return res.body.data.map((e: { type: string }) => e.type).sort();
+    };
+    expect(await types('card.created')).toEqual(['card.created']);
+    expect(await types('card.*')).toEqual(['card.created', 'card.deleted.soft']);
+    expect(await types('*')).toEqual(['card', 'card.created', 'card.deleted.soft', 'cards.x']);
+    expect(await types('card')).toEqual(['card']);
+  });
+
+  it.each(['card.', 'card*', 'Card.created', '*.created', 'card.*.x'])(
+    'rejects the type filter %j with a 400 naming type',
+    async (type) => {
+      const res = await request(t.url)
+        .get('/events')
+        .query({ type })
+        .set(bearer(t.adminToken))
+        .expect(400);
+      expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+      expect(res.body.errors).toEqual([
+        { field: 'type', message: expect.stringContaining('card.*') },
+      ]);
+    },
+  );
 
   it('rejects a garbage cursor with a 400 naming the cursor', async () => {
     const res = await request(t.url)
