@@ -73,7 +73,7 @@ export class EventsService {
         registered: this.consumers.isRegistered(r.name),
         cursorEventId: r.cursorEventId,
         lag: await this.log.countAfter(m, { tx: r.cursorTx, id: r.cursorEventId }),
-        processedCount: r.processedCount,
+        processedCount: Number(r.processedCount),
         poisonCount: poison.get(r.name) ?? 0,
         failingEventId: r.failingEventId,
         attempts: r.attempts,
