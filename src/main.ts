@@ -60,6 +60,7 @@ async function bootstrap(): Promise<void> {
     await app.close();
     await prepared.embedded?.stop();
     clearTimeout(force);
+    logger.info({ signal }, 'stopped');
     process.exit(0);
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));

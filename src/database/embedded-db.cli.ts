@@ -9,18 +9,31 @@ async function main(): Promise<void> {
   delete process.env.DATABASE_URL;
   const prepared = await prepareEnvironment(process.env, (line) => console.log(line));
   const embedded = prepared.embedded!;
-  await runMigrations(embedded.url);
+  try {
+    await runMigrations(embedded.url);
+  } catch (err) {
+    await embedded.stop();
+    throw err;
+  }
   console.log(`DATABASE_URL=${embedded.url}`);
   console.log('Embedded PostgreSQL is running; press Ctrl-C to stop it.');
-  const stop = async () => {
-    await embedded.stop();
-    process.exit(0);
-  };
-  process.once('SIGINT', () => void stop());
-  process.once('SIGTERM', () => void stop());
+  // pg_ctl daemonises the server, so nothing of ours holds the event loop open: a signal
+  // listener alone does not, and a pending promise does not. This timer does, until a signal.
+  const keepAlive = setInterval(() => undefined, 1 << 30);
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  console.log(`${signal}: stopping PostgreSQL`);
+  await embedded.stop();
+  clearInterval(keepAlive);
+  console.log('PostgreSQL stopped');
 }
 
-main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  },
+);

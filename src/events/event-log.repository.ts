@@ -8,7 +8,8 @@ const COLUMNS = `e.id::text AS id, e.tx::text AS tx, e.type, e.source, e.subject
   e.occurred_at AS "occurredAt", e.created_at AS "createdAt"`;
 
 export interface EventFilter {
-  typePrefix?: string;
+  /** A compiled type filter (see compileEventTypes). */
+  types?: { exact: string[]; patterns: string[] };
   source?: string;
   sinceId?: string;
   since?: Date;
@@ -122,8 +123,13 @@ export class EventLogRepository {
       params.push(value);
       where.push(sql.replace('?', `$${params.length}`));
     };
-    if (f.typePrefix)
-      add(`e.type LIKE ? ESCAPE '\\'`, `${f.typePrefix.replace(/[\\%_]/g, '\\$&')}%`);
+    if (f.types) {
+      // LIKE's default escape character is the backslash compileEventTypes escapes with.
+      params.push(f.types.exact, f.types.patterns);
+      where.push(
+        `(e.type = ANY($${params.length - 1}::text[]) OR e.type LIKE ANY($${params.length}::text[]))`,
+      );
+    }
     if (f.source) add('e.source = ?', f.source);
     if (f.sinceId) add('e.id > ?::bigint', f.sinceId);
     if (f.since) add('e.occurred_at >= ?', f.since);

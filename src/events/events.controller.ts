@@ -51,7 +51,7 @@ export class EventsController {
     name: 'Idempotency-Key',
     required: false,
     description:
-      'Same key and body within 24 h returns the first answer; a different body is a 409',
+      'Same key and body within 24 h returns the first answer; a different body is a 409. Bodies are compared as parsed JSON: key order and whitespace do not matter, array order does.',
   })
   @ApiAcceptedResponse({
     type: PublishResultDto,

@@ -12,6 +12,7 @@ import { PublishEventDto, PublishResultDto } from './dto/publish-event.dto.js';
 import { EVENTS_APPENDED, EventBus } from './event-bus.js';
 import { EventLogRepository } from './event-log.repository.js';
 import { EventsException } from './events.exception.js';
+import { compileEventTypes } from './event-type-filter.js';
 import { IdempotencyService } from './idempotency.service.js';
 
 /** The /events API: publishing from outside, browsing the log, watching consumers. */
@@ -50,7 +51,7 @@ export class EventsService {
       ? decodeCursor<{ before: string }>(q.cursor, { before: 'int64' }).before
       : undefined;
     const rows = await this.log.list(this.dataSource.manager, {
-      typePrefix: q.type,
+      types: q.type ? compileEventTypes([q.type]) : undefined,
       source: q.source,
       sinceId: q.sinceId,
       since: q.since ? new Date(q.since) : undefined,
@@ -72,7 +73,7 @@ export class EventsService {
         registered: this.consumers.isRegistered(r.name),
         cursorEventId: r.cursorEventId,
         lag: await this.log.countAfter(m, { tx: r.cursorTx, id: r.cursorEventId }),
-        processedCount: r.processedCount,
+        processedCount: Number(r.processedCount),
         poisonCount: poison.get(r.name) ?? 0,
         failingEventId: r.failingEventId,
         attempts: r.attempts,

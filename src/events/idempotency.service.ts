@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { EntityManager } from 'typeorm';
+import { canonicalJson } from './canonical-json.js';
 import { EventsException } from './events.exception.js';
 
 /** How long a key is remembered (Stripe's window). */
@@ -23,9 +24,9 @@ export class IdempotencyService {
     status: number,
     work: () => Promise<T>,
   ): Promise<IdempotentResult<T>> {
-    const hash = createHash('sha256')
-      .update(JSON.stringify(body ?? null))
-      .digest('hex');
+    // The parsed body in canonical form: a retry that serialises the same JSON with its keys
+    // in another order or other spacing is the same request.
+    const hash = sha256(canonicalJson(body));
     // An expired key is forgotten: delete it so the insert below can take its place.
     await manager.query(
       `DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND created_at < now() - make_interval(hours => $3)`,
@@ -41,7 +42,10 @@ export class IdempotencyService {
         `SELECT request_hash, response FROM idempotency_keys WHERE scope = $1 AND key = $2`,
         [scope, key],
       );
-      if (row.request_hash !== hash) throw EventsException.idempotencyKeyReused();
+      // Keys stored before canonical hashing hold the hash of JSON.stringify(body); honour
+      // those until they expire (IDEMPOTENCY_TTL_HOURS after the deploy this can go).
+      if (row.request_hash !== hash && row.request_hash !== sha256(JSON.stringify(body ?? null)))
+        throw EventsException.idempotencyKeyReused();
       return { replayed: true, response: row.response };
     }
     const response = await work();
@@ -60,4 +64,8 @@ export class IdempotencyService {
     );
     return count;
   }
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
 }

@@ -25,7 +25,7 @@ describe('Events API', () => {
     expect(res.body.ids).toHaveLength(1);
     const list = await request(t.url)
       .get('/events')
-      .query({ type: 'card.' })
+      .query({ type: 'card.*' })
       .set(bearer(t.adminToken))
       .expect(200);
     expect(list.body.data[0]).toMatchObject({
@@ -108,6 +108,30 @@ describe('Events API', () => {
     expect(res.body.type).toMatch(/idempotency-key-reused/);
   });
 
+  it('treats the same JSON with keys in another order and other spacing as the same request', async () => {
+    const raw = (text: string) =>
+      request(t.url)
+        .post('/events')
+        .set(bearer(t.adminToken))
+        .set('Idempotency-Key', 'canon-1')
+        .set('Content-Type', 'application/json')
+        .send(text);
+    const first = await raw(
+      '{"type":"order.paid","source":"shop","subject":"canon","data":{"a":1,"b":[1,{"x":1,"y":2}]}}',
+    ).expect(202);
+    const reordered = await raw(
+      '{ "data" : { "b" : [ 1, { "y": 2, "x": 1 } ], "a" : 1 },\n  "subject": "canon", "source": "shop", "type": "order.paid" }',
+    ).expect(202);
+    expect(reordered.body).toEqual(first.body);
+    const otherValue = await raw(
+      '{"type":"order.paid","source":"shop","subject":"canon","data":{"a":2,"b":[1,{"x":1,"y":2}]}}',
+    ).expect(409);
+    expect(otherValue.body.type).toMatch(/idempotency-key-reused/);
+    await raw(
+      '{"type":"order.paid","source":"shop","subject":"canon","data":{"a":1,"b":[{"x":1,"y":2},1]}}',
+    ).expect(409);
+  });
+
   it('gives concurrent requests with one Idempotency-Key a single write and the same answer', async () => {
     const body = { type: 'order.refunded', source: 'shop', subject: 'race' };
     const answers = await Promise.all(
@@ -140,6 +164,40 @@ describe('Events API', () => {
       .expect(200);
     expect(future.body.data).toEqual([]);
   });
+
+  it('filters by type with the webhook syntax: exact, prefix.* and *', async () => {
+    const source = 'type-filter';
+    await publish(
+      ['card.created', 'card.deleted.soft', 'cards.x', 'card'].map((type) => ({ type, source })),
+    ).expect(202);
+    const types = async (type: string) => {
+      const res = await request(t.url)
+        .get('/events')
+        .query({ source, type })
+        .set(bearer(t.adminToken))
+        .expect(200);
+      return res.body.data.map((e: { type: string }) => e.type).sort();
+    };
+    expect(await types('card.created')).toEqual(['card.created']);
+    expect(await types('card.*')).toEqual(['card.created', 'card.deleted.soft']);
+    expect(await types('*')).toEqual(['card', 'card.created', 'card.deleted.soft', 'cards.x']);
+    expect(await types('card')).toEqual(['card']);
+  });
+
+  it.each(['card.', 'card*', 'Card.created', '*.created', 'card.*.x'])(
+    'rejects the type filter %j with a 400 naming type',
+    async (type) => {
+      const res = await request(t.url)
+        .get('/events')
+        .query({ type })
+        .set(bearer(t.adminToken))
+        .expect(400);
+      expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+      expect(res.body.errors).toEqual([
+        { field: 'type', message: expect.stringContaining('card.*') },
+      ]);
+    },
+  );
 
   it('rejects a garbage cursor with a 400 naming the cursor', async () => {
     const res = await request(t.url)

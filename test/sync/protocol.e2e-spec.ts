@@ -897,7 +897,7 @@ describe('Sync protocol', () => {
       });
       const events = await request(t.url)
         .get('/events')
-        .query({ type: 'sync.' })
+        .query({ type: 'sync.*' })
         .set(bearer(t.adminToken))
         .expect(200);
       const mine = events.body.data.filter(
@@ -928,7 +928,7 @@ describe('Sync protocol', () => {
       await push(t, alice, appId, { clientId: 'd', changes: [insert(cardId, { a: 1 })] });
       const events = await request(t.url)
         .get('/events')
-        .query({ type: 'sync.' })
+        .query({ type: 'sync.*' })
         .set(bearer(t.adminToken))
         .expect(200);
       expect(

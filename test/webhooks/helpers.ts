@@ -48,7 +48,7 @@ export async function deliveriesOf(t: TestApp, endpointId: string) {
     attemptCount: number;
     eventType: string;
     eventId: string;
-    nextAttemptAt: string;
+    nextAttemptAt: string | null;
     webhookId: string;
   }[];
 }

@@ -45,6 +45,16 @@ export function urlForLogs(url: string): string {
   return `${url.slice(0, q)}?${names.map((n) => `${encodeURIComponent(n)}=[redacted]`).join('&')}`;
 }
 
+/** Load balancers and orchestrators probe these every few seconds; a healthy answer is noise. */
+const HEALTH_PATHS = new Set(['/health', '/health/ready']);
+
+function isHealthProbe(url: string | undefined): boolean {
+  return HEALTH_PATHS.has((url ?? '').split('?')[0]);
+}
+
+/** Nest's start-up lines for every controller and route (about 60): useful only when debugging. */
+const DEBUG_CONTEXTS = new Set(['RoutesResolver', 'RouterExplorer']);
+
 /** Request logging with X-Request-Id: echoed or generated, set on the response and every line. */
 export function httpLogger(logger: Logger): RequestHandler {
   return pinoHttp({
@@ -54,8 +64,14 @@ export function httpLogger(logger: Logger): RequestHandler {
       res.setHeader('X-Request-Id', id);
       return id;
     },
-    customLogLevel: (_req, res, err) =>
-      err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+    customLogLevel: (req, res, err) =>
+      err || res.statusCode >= 500
+        ? 'error'
+        : res.statusCode >= 400
+          ? 'warn'
+          : isHealthProbe(req.url)
+            ? 'debug'
+            : 'info',
     serializers: {
       req: (req: {
         id: string;
@@ -81,7 +97,12 @@ export class PinoNestLogger implements LoggerService {
   constructor(private readonly logger: Logger) {}
 
   log(message: unknown, ...rest: unknown[]) {
-    this.write('info', message, rest);
+    const context = rest[rest.length - 1];
+    this.write(
+      typeof context === 'string' && DEBUG_CONTEXTS.has(context) ? 'debug' : 'info',
+      message,
+      rest,
+    );
   }
   error(message: unknown, ...rest: unknown[]) {
     this.write('error', message, rest);

@@ -6,7 +6,7 @@ export class ConsumerDto {
   @ApiProperty({ example: '1042', description: 'Id of the last event the consumer has passed' })
   cursorEventId: string;
   @ApiProperty({ description: 'Events in the log after the cursor' }) lag: number;
-  @ApiProperty({ example: '5000' }) processedCount: string;
+  @ApiProperty({ example: 5000 }) processedCount: number;
   @ApiProperty({ description: 'Events recorded as poison and skipped' }) poisonCount: number;
   @ApiPropertyOptional({ nullable: true, type: String }) failingEventId: string | null;
   @ApiProperty() attempts: number;

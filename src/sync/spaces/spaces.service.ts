@@ -122,8 +122,11 @@ export class SpacesService {
   private async load(m: EntityManager, appId: string, ids: string[]): Promise<SpaceDto[]> {
     if (ids.length === 0) return [];
     const rows: (Omit<SpaceDto, 'members'> & { members: SpaceDto['members'] })[] = await m.query(
+      // json_build_object renders a timestamptz as "...+00:00"; answers use "...Z" (as
+      // Date.toISOString() does for every other time), so members' addedAt is formatted here.
       `SELECT s.id, s.app_id AS "appId", s.name, s.owner_id AS "ownerId", s.created_at AS "createdAt",
-              COALESCE(json_agg(json_build_object('userId', sm.user_id, 'role', sm.role, 'addedAt', sm.added_at)
+              COALESCE(json_agg(json_build_object('userId', sm.user_id, 'role', sm.role, 'addedAt',
+                to_char(sm.added_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
                 ORDER BY sm.added_at, sm.user_id) FILTER (WHERE sm.user_id IS NOT NULL), '[]') AS members
        FROM sync_spaces s LEFT JOIN sync_space_members sm ON sm.space_id = s.id
        WHERE s.app_id = $1 AND s.id = ANY($2::uuid[])

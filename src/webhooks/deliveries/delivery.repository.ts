@@ -36,7 +36,7 @@ export interface AttemptRecord {
 
 const DELIVERY_COLUMNS = `d.id, 'msg_' || replace(d.id::text, '-', '') AS "webhookId", d.endpoint_id AS "endpointId",
   d.event_id::text AS "eventId", d.event_type AS "eventType", d.status, d.attempt_count AS "attemptCount",
-  d.next_attempt_at AS "nextAttemptAt", d.last_status_code AS "lastStatusCode", d.last_error AS "lastError",
+  CASE WHEN d.status = 'pending' THEN d.next_attempt_at END AS "nextAttemptAt", d.last_status_code AS "lastStatusCode", d.last_error AS "lastError",
   d.created_at AS "createdAt", d.completed_at AS "completedAt"`;
 
 /** The body receivers get: `{type, timestamp, data}`, built once in SQL and stored as sent. */

@@ -55,7 +55,12 @@ export class DeliveryDto {
   @ApiProperty() eventType: string;
   @ApiProperty({ enum: ['pending', 'succeeded', 'failed'] }) status: DeliveryStatus;
   @ApiProperty() attemptCount: number;
-  @ApiProperty() nextAttemptAt: Date;
+  @ApiPropertyOptional({
+    nullable: true,
+    type: Date,
+    description: 'When the next attempt is due; null once the delivery succeeded or failed',
+  })
+  nextAttemptAt: Date | null;
   @ApiPropertyOptional({ nullable: true, type: Number }) lastStatusCode: number | null;
   @ApiPropertyOptional({ nullable: true, type: String }) lastError: string | null;
   @ApiProperty() createdAt: Date;
