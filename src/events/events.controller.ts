@@ -8,6 +8,7 @@ import {
   ApiHeader,
   ApiNotFoundResponse,
   ApiOkResponse,
+  ApiOperation,
   ApiPayloadTooLargeResponse,
   ApiTags,
   getSchemaPath,
@@ -34,6 +35,11 @@ export class EventsController {
   @Post()
   @PublisherAuth()
   @HttpCode(202)
+  @ApiOperation({
+    summary: 'Publish one event or a batch',
+    description:
+      'Stored durably (with an optional Idempotency-Key) before the 202; consumers (webhook fan-out and the modules) pick them up after the commit.',
+  })
   @ApiBody({
     description: `One event, or an array of 1 to ${MAX_EVENTS_PER_REQUEST} (at most 1 MiB)`,
     schema: {
@@ -78,6 +84,7 @@ export class EventsController {
   }
 
   @Get()
+  @ApiOperation({ summary: 'Browse the event log, newest first' })
   @AdminOnly()
   @ApiOkResponse({ type: EventPageDto, description: 'Newest first' })
   @ApiBadRequestResponse({ type: ProblemDto })
@@ -86,6 +93,9 @@ export class EventsController {
   }
 
   @Get('consumers')
+  @ApiOperation({
+    summary: 'Each consumer: cursor, lag, processed and poison counts, current retry',
+  })
   @AdminOnly()
   @ApiOkResponse({ type: [ConsumerDto] })
   consumers(): Promise<ConsumerDto[]> {
@@ -93,6 +103,7 @@ export class EventsController {
   }
 
   @Get('consumers/:name/failures')
+  @ApiOperation({ summary: 'Events a consumer skipped as poison, with the error' })
   @AdminOnly()
   @ApiOkResponse({
     type: [ConsumerFailureDto],

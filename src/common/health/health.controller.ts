@@ -2,6 +2,7 @@ import { Controller, Get } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import {
   ApiOkResponse,
+  ApiOperation,
   ApiProperty,
   ApiServiceUnavailableResponse,
   ApiTags,
@@ -37,6 +38,7 @@ export class HealthController {
 
   /** Liveness: the process answers. Deliberately does not touch the database. */
   @Get()
+  @ApiOperation({ summary: 'Liveness: the process answers (does not touch the database)' })
   @ApiOkResponse({ type: HealthDto })
   live(): HealthDto {
     return { status: 'ok' };
@@ -49,6 +51,7 @@ export class HealthController {
    * Failing: 503 problem+json with the checks under `details`.
    */
   @Get('ready')
+  @ApiOperation({ summary: 'Readiness: the database answers and every migration is applied' })
   @HealthCheck()
   @ApiOkResponse({ type: HealthDto })
   @ApiServiceUnavailableResponse({ type: ProblemDto })
