@@ -37,7 +37,13 @@ export function configureApp(app: INestApplication, logger: Logger): OpenAPIObje
     )
     .setVersion(API_VERSION)
     .addBearerAuth(
-      { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN, or an API key (ihk_...)' },
+      {
+        type: 'http',
+        scheme: 'bearer',
+        // Not JWTs: the ADMIN_TOKEN or an API key are opaque strings.
+        bearerFormat: 'opaque',
+        description: 'ADMIN_TOKEN, or an API key (ihk_...)',
+      },
       ADMIN_SCHEME,
     )
     .addBearerAuth(

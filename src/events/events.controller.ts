@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
@@ -17,6 +17,7 @@ import type { Request } from 'express';
 import { AdminOnly, PublisherAuth } from '../common/auth/audience.decorator.js';
 import { CurrentPrincipal } from '../common/auth/principal.js';
 import type { Principal } from '../common/auth/principal.js';
+import { OptionalHeader } from '../common/http/optional-header.decorator.js';
 import { ProblemDto } from '../common/http/problem.js';
 import { ValidationFailedException } from '../common/http/validation.js';
 import { ConsumerDto, ConsumerFailureDto } from './dto/consumer.dto.js';
@@ -73,7 +74,7 @@ export class EventsController {
     @Body(PublishEventsPipe) events: PublishEventDto[],
     @CurrentPrincipal() principal: Principal,
     @Req() req: Request,
-    @Headers('idempotency-key') idempotencyKey?: string,
+    @OptionalHeader('idempotency-key') idempotencyKey?: string,
   ): Promise<PublishResultDto> {
     if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,255}$/.test(idempotencyKey)) {
       throw new ValidationFailedException([

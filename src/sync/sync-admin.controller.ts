@@ -14,6 +14,7 @@ import {
   ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
+  ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
 import { AdminOnly } from '../common/auth/audience.decorator.js';
@@ -38,12 +39,14 @@ export class SyncAdminController {
   ) {}
 
   @Get('settings')
+  @ApiOperation({ summary: 'Sync settings of an app (tables published on the bus)' })
   @ApiOkResponse({ type: AppSettingsResponseDto })
   getSettings(@Param('appId', AppIdPipe) appId: string): Promise<AppSettingsResponseDto> {
     return this.settings.get(appId);
   }
 
   @Put('settings')
+  @ApiOperation({ summary: 'Set the sync settings of an app' })
   @ApiOkResponse({ type: AppSettingsResponseDto })
   putSettings(
     @Param('appId', AppIdPipe) appId: string,
@@ -53,12 +56,14 @@ export class SyncAdminController {
   }
 
   @Get('spaces')
+  @ApiOperation({ summary: 'Every space of an app' })
   @ApiOkResponse({ type: SpaceListDto })
   async listSpaces(@Param('appId', AppIdPipe) appId: string): Promise<SpaceListDto> {
     return { data: await this.spaces.list(appId, ADMIN) };
   }
 
   @Post('spaces/:spaceId/members')
+  @ApiOperation({ summary: 'Add a member to a space (admin)' })
   @HttpCode(200)
   @ApiOkResponse({ type: SpaceDto })
   @ApiNotFoundResponse({ type: ProblemDto })
@@ -71,6 +76,7 @@ export class SyncAdminController {
   }
 
   @Delete('spaces/:spaceId/members/:userId')
+  @ApiOperation({ summary: 'Remove a member from a space (admin)' })
   @HttpCode(204)
   @ApiNoContentResponse()
   @ApiNotFoundResponse({ type: ProblemDto })
@@ -84,6 +90,7 @@ export class SyncAdminController {
   }
 
   @Delete('spaces/:spaceId')
+  @ApiOperation({ summary: 'Delete a space (admin)' })
   @HttpCode(204)
   @ApiNoContentResponse()
   @ApiNotFoundResponse({ type: ProblemDto })

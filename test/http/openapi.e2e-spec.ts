@@ -74,7 +74,7 @@ describe('OpenAPI document and route audiences', () => {
   let t: TestApp;
   let doc: {
     paths: Record<string, Record<string, Operation>>;
-    components: { securitySchemes: Record<string, { scheme: string }> };
+    components: { securitySchemes: Record<string, { scheme: string; bearerFormat?: string }> };
   };
   beforeAll(async () => {
     t = await startTestApp();
@@ -87,6 +87,30 @@ describe('OpenAPI document and route audiences', () => {
       admin: { scheme: 'bearer' },
       user: { scheme: 'bearer' },
     });
+  });
+
+  it('does not call admin tokens and API keys JWTs', () => {
+    expect(doc.components.securitySchemes.admin.bearerFormat).not.toBe('JWT');
+  });
+
+  it('gives every operation a summary, and documents no optional header as required', () => {
+    const problems: string[] = [];
+    for (const [path, ops] of Object.entries(doc.paths))
+      for (const [method, op] of Object.entries(ops)) {
+        const o = op as Operation & {
+          summary?: string;
+          parameters?: { in: string; name: string; required?: boolean }[];
+        };
+        if (!o.summary) problems.push(`${method.toUpperCase()} ${path}: no summary`);
+        const headers = (o.parameters ?? []).filter((p) => p.in === 'header');
+        for (const h of headers)
+          if (h.required)
+            problems.push(`${method.toUpperCase()} ${path}: header ${h.name} required`);
+        const names = headers.map((h) => h.name.toLowerCase());
+        if (new Set(names).size !== names.length)
+          problems.push(`${method.toUpperCase()} ${path}: a header documented twice`);
+      }
+    expect(problems).toEqual([]);
   });
 
   it('lists exactly the known routes, each tagged, with its audience as security', () => {

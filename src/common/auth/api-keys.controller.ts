@@ -13,6 +13,7 @@ import {
   ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
+  ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
 import { ProblemDto } from '../http/problem.js';
@@ -28,6 +29,7 @@ export class ApiKeysController {
   constructor(private readonly apiKeys: ApiKeysService) {}
 
   @Post()
+  @ApiOperation({ summary: 'Create an API key (admin or publisher); the key is shown once' })
   @ApiCreatedResponse({
     type: CreatedApiKeyDto,
     description: 'The key is in the response once and never again',
@@ -38,12 +40,14 @@ export class ApiKeysController {
   }
 
   @Get()
+  @ApiOperation({ summary: 'List API keys (never the keys themselves)' })
   @ApiOkResponse({ type: [ApiKeyDto] })
   async list(): Promise<ApiKeyDto[]> {
     return (await this.apiKeys.list()).map(ApiKeyDto.from);
   }
 
   @Delete(':id')
+  @ApiOperation({ summary: 'Revoke an API key' })
   @HttpCode(204)
   @ApiNoContentResponse({ description: 'Revoked; the key stops working at once' })
   @ApiNotFoundResponse({ type: ProblemDto })

@@ -1,5 +1,11 @@
 import { Body, Controller, Get, Post } from '@nestjs/common';
-import { ApiConflictResponse, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import { ProblemDto } from '../http/problem.js';
 import { AdminOnly, AnyAuth } from './audience.decorator.js';
 import { CreateUserTokenDto, UserTokenDto, WhoAmIDto } from './dto/user-token.dto.js';
@@ -13,6 +19,7 @@ export class UserTokensController {
   constructor(private readonly userTokens: UserTokensService) {}
 
   @Post('admin/user-tokens')
+  @ApiOperation({ summary: 'Mint a user JWT (HS256 mode) for testing and tools' })
   @AdminOnly()
   @ApiCreatedResponse({ type: UserTokenDto, description: 'An HS256 JWT for acting as this user' })
   @ApiConflictResponse({
@@ -24,6 +31,7 @@ export class UserTokensController {
   }
 
   @Get('auth/whoami')
+  @ApiOperation({ summary: 'Who the presented credential is (any audience)' })
   @AnyAuth()
   @ApiOkResponse({ type: WhoAmIDto, description: 'Who the presented credential identifies' })
   whoami(@CurrentPrincipal() principal: Principal): WhoAmIDto {

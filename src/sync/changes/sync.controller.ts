@@ -3,7 +3,6 @@ import {
   Controller,
   Get,
   Header,
-  Headers,
   HttpCode,
   Param,
   Post,
@@ -11,6 +10,7 @@ import {
   Res,
   UseInterceptors,
 } from '@nestjs/common';
+import { OptionalHeader } from '../../common/http/optional-header.decorator.js';
 import {
   ApiBadRequestResponse,
   ApiForbiddenResponse,
@@ -127,7 +127,7 @@ export class SyncController {
     @Query() query: StreamQueryDto,
     @CurrentPrincipal() principal: Principal,
     @Res() res: Response,
-    @Headers('last-event-id') lastEventId?: string,
+    @OptionalHeader('last-event-id') lastEventId?: string,
     @ClientIdHeader() clientId?: string,
   ): Promise<void> {
     // Errors (bad or expired cursor) are still answered as problem+json: nothing sent yet.

@@ -15,6 +15,7 @@ import {
   ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
+  ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
 import { UserAuth } from '../../common/auth/audience.decorator.js';
@@ -35,6 +36,7 @@ export class SpacesController {
   constructor(private readonly spaces: SpacesService) {}
 
   @Post()
+  @ApiOperation({ summary: 'Create a shared space (you become its owner)' })
   @ApiCreatedResponse({ type: SpaceDto })
   create(
     @Param('appId', AppIdPipe) appId: string,
@@ -45,6 +47,7 @@ export class SpacesController {
   }
 
   @Get()
+  @ApiOperation({ summary: 'The spaces you are a member of' })
   @ApiOkResponse({ type: SpaceListDto })
   async list(
     @Param('appId', AppIdPipe) appId: string,
@@ -54,6 +57,7 @@ export class SpacesController {
   }
 
   @Post(':spaceId/members')
+  @ApiOperation({ summary: 'Add a member to your space' })
   @HttpCode(200)
   @ApiOkResponse({ type: SpaceDto })
   @ApiForbiddenResponse({ type: ProblemDto, description: 'Only the owner adds members' })
@@ -67,6 +71,7 @@ export class SpacesController {
   }
 
   @Delete(':spaceId/members/:userId')
+  @ApiOperation({ summary: 'Remove a member (or leave the space)' })
   @HttpCode(204)
   @ApiNoContentResponse({ description: 'Removed (the owner removes anyone, a member may leave)' })
   @ApiForbiddenResponse({ type: ProblemDto })
@@ -81,6 +86,7 @@ export class SpacesController {
   }
 
   @Delete(':spaceId')
+  @ApiOperation({ summary: 'Delete your space' })
   @HttpCode(204)
   @ApiNoContentResponse({ description: 'The space and its records are deleted' })
   @ApiForbiddenResponse({ type: ProblemDto, description: 'Only the owner deletes a space' })

@@ -18,6 +18,7 @@ export class DeliveriesController {
   constructor(private readonly deliveries: DeliveriesService) {}
 
   @Get()
+  @ApiOperation({ summary: 'List deliveries, newest first (cursor paged)' })
   @ApiOkResponse({ type: DeliveryPageDto, description: 'Newest first' })
   @ApiBadRequestResponse({ type: ProblemDto })
   list(@Query() query: ListDeliveriesQueryDto): Promise<DeliveryPageDto> {
@@ -25,6 +26,7 @@ export class DeliveriesController {
   }
 
   @Get(':id')
+  @ApiOperation({ summary: 'One delivery with every attempt' })
   @ApiOkResponse({ type: DeliveryDetailDto, description: 'With every attempt, oldest first' })
   @ApiNotFoundResponse({ type: ProblemDto })
   get(@Param('id', new ParseUUIDPipe()) id: string): Promise<DeliveryDetailDto> {

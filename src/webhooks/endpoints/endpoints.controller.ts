@@ -50,6 +50,7 @@ export class EndpointsController {
   ) {}
 
   @Post()
+  @ApiOperation({ summary: 'Create a webhook endpoint' })
   @ApiCreatedResponse({ type: EndpointDto })
   @ApiUnprocessableEntityResponse({
     type: ProblemDto,
@@ -60,18 +61,21 @@ export class EndpointsController {
   }
 
   @Get()
+  @ApiOperation({ summary: 'List webhook endpoints (cursor paged)' })
   @ApiOkResponse({ type: EndpointPageDto })
   list(@Query() query: ListEndpointsQueryDto): Promise<EndpointPageDto> {
     return this.endpoints.list(query);
   }
 
   @Get(':id')
+  @ApiOperation({ summary: 'Get one webhook endpoint' })
   @ApiOkResponse({ type: EndpointDto })
   get(@Param('id', uuid) id: string): Promise<EndpointDto> {
     return this.endpoints.get(id);
   }
 
   @Patch(':id')
+  @ApiOperation({ summary: 'Change an endpoint (re-enabling clears its failure streak)' })
   @ApiOkResponse({ type: EndpointDto })
   @ApiUnprocessableEntityResponse({
     type: ProblemDto,
@@ -82,6 +86,7 @@ export class EndpointsController {
   }
 
   @Delete(':id')
+  @ApiOperation({ summary: 'Delete an endpoint with its deliveries and attempts' })
   @HttpCode(204)
   @ApiNoContentResponse({ description: 'Deleted with its deliveries and attempts' })
   remove(@Param('id', uuid) id: string): Promise<void> {
@@ -89,6 +94,7 @@ export class EndpointsController {
   }
 
   @Get(':id/secret')
+  @ApiOperation({ summary: 'The signing secret of an endpoint (and older ones still signing)' })
   @ApiOkResponse({ type: EndpointSecretDto })
   secret(@Param('id', uuid) id: string): Promise<EndpointSecretDto> {
     return this.endpoints.secret(id);
@@ -137,6 +143,7 @@ export class EndpointsController {
   }
 
   @Get(':id/stats')
+  @ApiOperation({ summary: 'Last 24 h: deliveries by status, success rate, latency, last error' })
   @ApiOkResponse({ type: EndpointStatsDto })
   stats(@Param('id', uuid) id: string): Promise<EndpointStatsDto> {
     return this.deliveries.stats(id);
