@@ -113,6 +113,19 @@ describe('OpenAPI document and route audiences', () => {
     expect(problems).toEqual([]);
   });
 
+  it('types every documented error response as application/problem+json', () => {
+    const wrong: string[] = [];
+    for (const [path, ops] of Object.entries(doc.paths))
+      for (const [method, op] of Object.entries(ops))
+        for (const [status, response] of Object.entries(op.responses))
+          if (/^[45]/.test(status)) {
+            const types = Object.keys((response as { content?: object }).content ?? {});
+            if (types.some((t) => t !== 'application/problem+json'))
+              wrong.push(`${method.toUpperCase()} ${path} ${status}: ${types.join(', ')}`);
+          }
+    expect(wrong).toEqual([]);
+  });
+
   it('lists exactly the known routes, each tagged, with its audience as security', () => {
     const seen: Record<string, string[]> = {};
     for (const [path, ops] of Object.entries(doc.paths)) {
