@@ -37,6 +37,15 @@ export function configureApp(app: INestApplication, logger: Logger): OpenAPIObje
         '(mint one with POST /admin/user-tokens) as `user`. Errors are RFC 9457 application/problem+json.',
     )
     .setVersion(API_VERSION)
+    .setLicense('UNLICENSED (proprietary)', 'https://spdx.org/licenses/')
+    // Relative: "Try it out" calls the server that served this page, wherever it runs.
+    .addServer('/', 'This hub')
+    .addTag('Events', 'Publish events to the bus and browse the log and its consumers')
+    .addTag('Webhooks', 'Endpoints, signed deliveries, attempts, replay and payload links')
+    .addTag('Sync', 'Offline-first push, pull, snapshot and live streams; shared spaces')
+    .addTag('Jobs', 'Durable background jobs and schedules: browse, retry, cancel')
+    .addTag('Admin', 'API keys and user tokens')
+    .addTag('Operations', 'Health, readiness and Prometheus metrics')
     .addBearerAuth(
       {
         type: 'http',

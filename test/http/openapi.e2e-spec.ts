@@ -89,6 +89,21 @@ describe('OpenAPI document and route audiences', () => {
     });
   });
 
+  it('describes every tag it uses, and names a server and a license', () => {
+    const full = doc as unknown as {
+      tags: { name: string; description: string }[];
+      servers: { url: string }[];
+      info: { license?: { name: string } };
+    };
+    const used = new Set(
+      Object.values(doc.paths).flatMap((ops) => Object.values(ops).flatMap((o) => o.tags ?? [])),
+    );
+    const described = new Set(full.tags.filter((t) => t.description).map((t) => t.name));
+    expect([...used].filter((t) => !described.has(t))).toEqual([]);
+    expect(full.servers.length).toBeGreaterThan(0);
+    expect(full.info.license?.name).toBeTruthy();
+  });
+
   it('does not call admin tokens and API keys JWTs', () => {
     expect(doc.components.securitySchemes.admin.bearerFormat).not.toBe('JWT');
   });
