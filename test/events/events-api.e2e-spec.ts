@@ -75,6 +75,25 @@ describe('Events API', () => {
     ]);
   });
 
+  it('says a date-time without an offset is missing its offset (occurredAt, since)', async () => {
+    const res = await publish({
+      type: 'x.y',
+      source: 's',
+      occurredAt: '2026-11-23T15:06:00',
+    }).expect(400);
+    expect(res.body.errors).toEqual([
+      { field: 'occurredAt', message: 'must carry a UTC offset (Z or ±hh:mm)' },
+    ]);
+    const list = await request(t.url)
+      .get('/events')
+      .query({ since: '2026-11-23T15:06:00' })
+      .set(bearer(t.adminToken))
+      .expect(400);
+    expect(list.body.errors).toEqual([
+      { field: 'since', message: 'must carry a UTC offset (Z or ±hh:mm)' },
+    ]);
+  });
+
   it('names the index and field of an invalid event in a batch and writes none of it', async () => {
     const before = await request(t.url)
       .get('/events')

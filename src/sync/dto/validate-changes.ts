@@ -1,4 +1,4 @@
-import { isStorableInstant } from '../../common/http/ids-and-times.js';
+import { isStorableInstant, lacksOffset, MISSING_OFFSET } from '../../common/http/ids-and-times.js';
 import type { FieldErrorDto } from '../../common/http/problem.js';
 import { ValidationFailedException } from '../../common/http/validation.js';
 import { TABLE_PATTERN } from './change.dto.js';
@@ -50,6 +50,11 @@ export function isIsoInstant(value: unknown): value is string {
   );
 }
 
+/** Why a value is not an instant: a missing offset named as such, anything else as not ISO. */
+function instantProblem(value: unknown): string {
+  return lacksOffset(value) ? MISSING_OFFSET : 'must be a valid ISO 8601 date string';
+}
+
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 const isText = (v: unknown, max: number, min = 1) =>
@@ -78,7 +83,8 @@ export function fieldWritesProblem(value: unknown): string | undefined {
     const keys = Object.keys(write);
     if (!keys.includes('value')) return `.${name}.value is missing`;
     if (keys.some((k) => k !== 'value' && k !== 'at')) return `.${name} may only hold value and at`;
-    if (!isIsoInstant(write.at)) return `.${name}.at must be an ISO 8601 timestamp`;
+    if (!isIsoInstant(write.at))
+      return `.${name}.at ${lacksOffset(write.at) ? MISSING_OFFSET : 'must be an ISO 8601 timestamp'}`;
   }
   return undefined;
 }
@@ -108,13 +114,13 @@ export function validateChanges(changes: unknown[]): void {
         const problem = fieldNameProblem(name);
         if (problem) fail(at('data'), problem);
       }
-    if (c.at != null && !isIsoInstant(c.at)) fail(at('at'), 'must be a valid ISO 8601 date string');
+    if (c.at != null && !isIsoInstant(c.at)) fail(at('at'), instantProblem(c.at));
     if (c.op === 'update' || c.fields !== undefined) {
       const problem = fieldWritesProblem(c.fields);
       if (problem) fail(at('fields'), problem);
     }
     if ((c.op === 'delete' || c.deletedAt !== undefined) && !isIsoInstant(c.deletedAt))
-      fail(at('deletedAt'), 'must be a valid ISO 8601 date string');
+      fail(at('deletedAt'), instantProblem(c.deletedAt));
     if (c.spaceId != null && !(typeof c.spaceId === 'string' && UUID.test(c.spaceId)))
       fail(at('spaceId'), 'must be a UUID');
     if (
