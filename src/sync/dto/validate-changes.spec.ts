@@ -130,4 +130,30 @@ describe('validateChanges', () => {
       { field: 'changes[3].at', message: 'must be a valid ISO 8601 date string' },
     ]);
   });
+
+  it('says a missing required property "is required" and a null one "must not be null"', () => {
+    const problems = (changes: unknown[]) => {
+      try {
+        validateChanges(changes);
+        return [];
+      } catch (err) {
+        if (err instanceof ValidationFailedException) return err.errors;
+        throw err;
+      }
+    };
+    expect(
+      problems([
+        { op: 'insert', eventId: null },
+        { eventId: 'e', table: 't', id: 'i', op: 'update' },
+        { eventId: 'e', table: 't', id: 'i', op: 'delete', deletedAt: null },
+      ]),
+    ).toEqual([
+      { field: 'changes[0].eventId', message: 'must not be null' },
+      { field: 'changes[0].table', message: 'is required' },
+      { field: 'changes[0].id', message: 'is required' },
+      { field: 'changes[0].data', message: 'is required' },
+      { field: 'changes[1].fields', message: 'is required' },
+      { field: 'changes[2].deletedAt', message: 'must not be null' },
+    ]);
+  });
 });
