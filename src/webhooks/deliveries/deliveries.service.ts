@@ -11,7 +11,6 @@ import {
   DeliveryPageDto,
   EndpointStatsDto,
   ListDeliveriesQueryDto,
-  ReplayResultDto,
 } from './dto/delivery.dto.js';
 
 /** The operator API over deliveries: browse, retry, recover, replay, test, stats. */
@@ -63,17 +62,14 @@ export class DeliveriesService {
     });
   }
 
-  async replay(
-    endpointId: string,
-    filter: { since?: Date; eventIds?: string[] },
-  ): Promise<ReplayResultDto> {
+  async replay(endpointId: string, filter: { since?: Date; eventIds?: string[] }): Promise<number> {
     if (!filter.since === !filter.eventIds)
       throw WebhooksException.invalidReplay('give exactly one of since or eventIds');
     await this.endpoints.find(endpointId);
     return this.dataSource.transaction(async (m) => {
-      const result = await this.repo.replay(m, endpointId, filter);
+      const n = await this.repo.replay(m, endpointId, filter);
       await this.wakeWorkers(m);
-      return result;
+      return n;
     });
   }
 
