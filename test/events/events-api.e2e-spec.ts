@@ -59,6 +59,41 @@ describe('Events API', () => {
     ]);
   });
 
+  it('says a missing required field "is required", not the message of its other rules', async () => {
+    const res = await publish({ source: 'loader' }).expect(400);
+    expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(res.body.errors).toEqual([{ field: 'type', message: 'is required' }]);
+  });
+
+  it('says a required field sent as null "must not be null"; optional ones may be null', async () => {
+    const res = await publish({ type: null, source: 'loader', data: { a: 1 } }).expect(400);
+    expect(res.body.errors).toEqual([{ field: 'type', message: 'must not be null' }]);
+    const batch = await publish([{ type: 'ok.one' }, { source: 'loader' }]).expect(400);
+    expect(batch.body.errors).toEqual([
+      { field: '[0].source', message: 'is required' },
+      { field: '[1].type', message: 'is required' },
+    ]);
+  });
+
+  it('says a date-time without an offset is missing its offset (occurredAt, since)', async () => {
+    const res = await publish({
+      type: 'x.y',
+      source: 's',
+      occurredAt: '2026-11-23T15:06:00',
+    }).expect(400);
+    expect(res.body.errors).toEqual([
+      { field: 'occurredAt', message: 'must carry a UTC offset (Z or ±hh:mm)' },
+    ]);
+    const list = await request(t.url)
+      .get('/events')
+      .query({ since: '2026-11-23T15:06:00' })
+      .set(bearer(t.adminToken))
+      .expect(400);
+    expect(list.body.errors).toEqual([
+      { field: 'since', message: 'must carry a UTC offset (Z or ±hh:mm)' },
+    ]);
+  });
+
   it('names the index and field of an invalid event in a batch and writes none of it', async () => {
     const before = await request(t.url)
       .get('/events')

@@ -324,6 +324,29 @@ describe('Sync protocol', () => {
       expect(await pullAll(alice, appId)).toEqual([]);
     });
 
+    it('says a missing table "is required", not the pattern it must match', async () => {
+      const appId = newApp();
+      const change = bad({});
+      delete (change as Record<string, unknown>).table;
+      const res = await rawPush(alice, appId, { clientId: 'd', changes: [valid(0), change] });
+      expectProblem(res, 400);
+      expect(res.body.errors).toEqual([{ field: 'changes[1].table', message: 'is required' }]);
+      expect(await pullAll(alice, appId)).toEqual([]);
+    });
+
+    it('says a time without an offset is missing its offset', async () => {
+      const appId = newApp();
+      const res = await rawPush(alice, appId, {
+        clientId: 'd',
+        changes: [valid(0), bad({ at: '2026-11-23T15:06:00' })],
+      });
+      expectProblem(res, 400);
+      expect(res.body.errors).toEqual([
+        { field: 'changes[1].at', message: 'must carry a UTC offset (Z or ±hh:mm)' },
+      ]);
+      expect(await pullAll(alice, appId)).toEqual([]);
+    });
+
     it('accepts a table name of exactly 63 characters', async () => {
       const appId = newApp();
       const table = `t${'a'.repeat(62)}`;

@@ -259,14 +259,24 @@ describe('Webhook deliveries', () => {
       .set(bearer(t.adminToken))
       .send({ eventIds: ids })
       .expect(200);
-    expect(replayed.body).toEqual({ count: 2 });
+    expect(replayed.body).toEqual({
+      count: 2,
+      skipped: [{ eventId: ids[2], reason: 'type-not-matched' }],
+    });
     await waitFor(() => receiver.requests.length >= 2, 10000, 'replayed deliveries');
     const again = await request(t.url)
       .post(`/webhooks/endpoints/${ep.id}/replay`)
       .set(bearer(t.adminToken))
       .send({ eventIds: ids })
       .expect(200);
-    expect(again.body).toEqual({ count: 0 });
+    expect(again.body).toEqual({
+      count: 0,
+      skipped: [
+        { eventId: ids[0], reason: 'already-delivered' },
+        { eventId: ids[1], reason: 'already-delivered' },
+        { eventId: ids[2], reason: 'type-not-matched' },
+      ],
+    });
     await request(t.url)
       .post(`/webhooks/endpoints/${ep.id}/replay`)
       .set(bearer(t.adminToken))

@@ -191,6 +191,16 @@ describe('Webhook endpoints', () => {
       },
     );
 
+    it('says a missing url "is required" and leaves optional fields alone', async () => {
+      const res = await request(t.url)
+        .post('/webhooks/endpoints')
+        .set(bearer(t.adminToken))
+        .send({ description: 'no url', eventTypes: ['card.*'] })
+        .expect(400);
+      expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+      expect(res.body.errors).toEqual([{ field: 'url', message: 'is required' }]);
+    });
+
     it('answers 404 for an unknown endpoint and 400 for a malformed id', async () => {
       await request(t.url)
         .get('/webhooks/endpoints/00000000-0000-0000-0000-000000000000')

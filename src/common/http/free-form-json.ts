@@ -61,7 +61,12 @@ export function detachFreeForm(type: unknown, body: unknown, prefix = ''): Detac
     const value = rest[key];
     delete rest[key];
     const problem = rule(value);
-    if (problem) errors.push({ field: prefix ? `${prefix}.${key}` : key, message: problem });
+    // Same wording as the validation pipe's for a required property that was not sent.
+    if (problem)
+      errors.push({
+        field: prefix ? `${prefix}.${key}` : key,
+        message: value === undefined ? 'is required' : problem,
+      });
     if (value !== undefined) held[key] = value;
   }
   return { rest, errors, attach: (entity) => Object.assign(entity, held) };

@@ -34,7 +34,21 @@ export function IsInt64Id(options?: ValidationOptions): PropertyDecorator {
   );
 }
 
-/** Strict ISO 8601 that JavaScript can parse, in years 1 to 9999. */
+/** The one message for a date-time without an offset, in every body, query and changeset. */
+export const MISSING_OFFSET = 'must carry a UTC offset (Z or ±hh:mm)';
+
+/** A date and time of day with no `Z` or `±hh:mm`: a wall-clock time, not an instant. */
+const LOCAL_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?$/i;
+
+/** True for `2026-11-23T15:06:00`: otherwise well formed, but which instant depends on a zone. */
+export function lacksOffset(value: unknown): boolean {
+  return typeof value === 'string' && LOCAL_DATE_TIME.test(value);
+}
+
+/**
+ * Strict ISO 8601 that JavaScript can parse, in years 1 to 9999. A date-time needs an offset
+ * (JavaScript would read it in the server's zone); a bare date is midnight UTC.
+ */
 export function IsTimestamp(options?: ValidationOptions): PropertyDecorator {
   return ValidateBy(
     {
@@ -42,9 +56,13 @@ export function IsTimestamp(options?: ValidationOptions): PropertyDecorator {
       validator: {
         validate: (value: unknown) =>
           typeof value === 'string' &&
+          !lacksOffset(value) &&
           isISO8601(value, { strict: true }) &&
           isStorableInstant(Date.parse(value)),
-        defaultMessage: () => 'must be an ISO 8601 date-time in the years 1 to 9999',
+        defaultMessage: (args) =>
+          lacksOffset(args?.value)
+            ? MISSING_OFFSET
+            : 'must be an ISO 8601 date-time in the years 1 to 9999',
       },
     },
     options,

@@ -25,7 +25,29 @@ export function memberMessage(member: string, message: string): string {
   return `\ue000${member}\ue000${message}`;
 }
 
-/** Flattens nested class-validator errors to `a.b[2].c` paths. */
+/** The message for a required property that was not sent. */
+export const REQUIRED = 'is required';
+/** The message for a required property sent as `null`. */
+export const NOT_NULL = 'must not be null';
+
+/**
+ * A failed property that was absent (`undefined`) or `null`. class-validator skips every rule
+ * of an `@IsOptional` property in both cases, so a failure here means the property is
+ * required; its other rules' messages ("must be a string", "must match ...") would name the
+ * wrong fault. Unknown properties (`whitelistValidation`) keep their own message.
+ */
+function missingMessage(error: ValidationError): string | undefined {
+  const constraints = Object.keys(error.constraints ?? {});
+  if (constraints.length === 0 || constraints.includes('whitelistValidation')) return undefined;
+  if (error.value === undefined) return REQUIRED;
+  if (error.value === null) return NOT_NULL;
+  return undefined;
+}
+
+/**
+ * Flattens nested class-validator errors to `a.b[2].c` paths. A required property that is
+ * missing says only "is required"; one sent as null only "must not be null".
+ */
 export function flattenValidationErrors(errors: ValidationError[], parent = ''): FieldErrorDto[] {
   const out: FieldErrorDto[] = [];
   for (const error of errors) {
@@ -34,6 +56,11 @@ export function flattenValidationErrors(errors: ValidationError[], parent = ''):
       : parent
         ? `${parent}.${error.property}`
         : error.property;
+    const missing = missingMessage(error);
+    if (missing) {
+      out.push({ field, message: missing });
+      continue;
+    }
     for (const message of Object.values(error.constraints ?? {})) {
       const member = MEMBER.exec(message);
       if (member) {

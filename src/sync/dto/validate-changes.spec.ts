@@ -104,4 +104,56 @@ describe('validateChanges', () => {
     expect(isIsoInstant('0001-01-01T00:00:00Z')).toBe(true);
     expect(isIsoInstant('9999-12-31T23:59:59Z')).toBe(true);
   });
+
+  it('says a time without an offset misses its offset, and anything else is not ISO 8601', () => {
+    const problems = (changes: unknown[]) => {
+      try {
+        validateChanges(changes);
+        return [];
+      } catch (err) {
+        if (err instanceof ValidationFailedException) return err.errors;
+        throw err;
+      }
+    };
+    const base = { eventId: 'e', table: 't', id: 'i' };
+    expect(
+      problems([
+        { ...base, op: 'insert', data: {}, at: '2026-11-23T15:06:00' },
+        { ...base, op: 'delete', deletedAt: '2026-11-23T15:06' },
+        { ...base, op: 'update', fields: { t: { value: 1, at: '2026-11-23T15:06:00.123' } } },
+        { ...base, op: 'insert', data: {}, at: 'yesterday' },
+      ]),
+    ).toEqual([
+      { field: 'changes[0].at', message: 'must carry a UTC offset (Z or ±hh:mm)' },
+      { field: 'changes[1].deletedAt', message: 'must carry a UTC offset (Z or ±hh:mm)' },
+      { field: 'changes[2].fields', message: '.t.at must carry a UTC offset (Z or ±hh:mm)' },
+      { field: 'changes[3].at', message: 'must be a valid ISO 8601 date string' },
+    ]);
+  });
+
+  it('says a missing required property "is required" and a null one "must not be null"', () => {
+    const problems = (changes: unknown[]) => {
+      try {
+        validateChanges(changes);
+        return [];
+      } catch (err) {
+        if (err instanceof ValidationFailedException) return err.errors;
+        throw err;
+      }
+    };
+    expect(
+      problems([
+        { op: 'insert', eventId: null },
+        { eventId: 'e', table: 't', id: 'i', op: 'update' },
+        { eventId: 'e', table: 't', id: 'i', op: 'delete', deletedAt: null },
+      ]),
+    ).toEqual([
+      { field: 'changes[0].eventId', message: 'must not be null' },
+      { field: 'changes[0].table', message: 'is required' },
+      { field: 'changes[0].id', message: 'is required' },
+      { field: 'changes[0].data', message: 'is required' },
+      { field: 'changes[1].fields', message: 'is required' },
+      { field: 'changes[2].deletedAt', message: 'must not be null' },
+    ]);
+  });
 });

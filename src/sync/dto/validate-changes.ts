@@ -1,6 +1,6 @@
-import { isStorableInstant } from '../../common/http/ids-and-times.js';
+import { isStorableInstant, lacksOffset, MISSING_OFFSET } from '../../common/http/ids-and-times.js';
 import type { FieldErrorDto } from '../../common/http/problem.js';
-import { ValidationFailedException } from '../../common/http/validation.js';
+import { NOT_NULL, REQUIRED, ValidationFailedException } from '../../common/http/validation.js';
 import { TABLE_PATTERN } from './change.dto.js';
 
 /**
@@ -50,6 +50,15 @@ export function isIsoInstant(value: unknown): value is string {
   );
 }
 
+/** Why a value is not an instant: a missing offset named as such, anything else as not ISO. */
+function instantProblem(value: unknown): string {
+  return lacksOffset(value) ? MISSING_OFFSET : 'must be a valid ISO 8601 date string';
+}
+
+/** The validation pipe's words for a required value that is absent or null, else undefined. */
+const absent = (value: unknown): string | undefined =>
+  value === undefined ? REQUIRED : value === null ? NOT_NULL : undefined;
+
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 const isText = (v: unknown, max: number, min = 1) =>
@@ -78,7 +87,8 @@ export function fieldWritesProblem(value: unknown): string | undefined {
     const keys = Object.keys(write);
     if (!keys.includes('value')) return `.${name}.value is missing`;
     if (keys.some((k) => k !== 'value' && k !== 'at')) return `.${name} may only hold value and at`;
-    if (!isIsoInstant(write.at)) return `.${name}.at must be an ISO 8601 timestamp`;
+    if (!isIsoInstant(write.at))
+      return `.${name}.at ${lacksOffset(write.at) ? MISSING_OFFSET : 'must be an ISO 8601 timestamp'}`;
   }
   return undefined;
 }
@@ -95,26 +105,28 @@ export function validateChanges(changes: unknown[]): void {
       continue;
     }
     for (const k of Object.keys(c)) if (!ALLOWED.has(k)) fail(at(k), 'should not exist');
-    if (!isText(c.eventId, 200)) fail(at('eventId'), 'must be a string of 1 to 200 characters');
+    if (!isText(c.eventId, 200))
+      fail(at('eventId'), absent(c.eventId) ?? 'must be a string of 1 to 200 characters');
     if (typeof c.table !== 'string' || !TABLE_PATTERN.test(c.table))
-      fail(at('table'), 'must match [a-z][a-z0-9_]{0,62}');
-    if (!isText(c.id, 200)) fail(at('id'), 'must be a string of 1 to 200 characters');
+      fail(at('table'), absent(c.table) ?? 'must match [a-z][a-z0-9_]{0,62}');
+    if (!isText(c.id, 200))
+      fail(at('id'), absent(c.id) ?? 'must be a string of 1 to 200 characters');
     if (typeof c.op !== 'string' || !OPS.has(c.op))
-      fail(at('op'), 'must be one of the following values: insert, update, delete');
+      fail(at('op'), absent(c.op) ?? 'must be one of the following values: insert, update, delete');
     if ((c.op === 'insert' || c.data !== undefined) && !isObject(c.data))
-      fail(at('data'), 'must be an object');
+      fail(at('data'), absent(c.data) ?? 'must be an object');
     else if (isObject(c.data))
       for (const name of Object.keys(c.data)) {
         const problem = fieldNameProblem(name);
         if (problem) fail(at('data'), problem);
       }
-    if (c.at != null && !isIsoInstant(c.at)) fail(at('at'), 'must be a valid ISO 8601 date string');
+    if (c.at != null && !isIsoInstant(c.at)) fail(at('at'), instantProblem(c.at));
     if (c.op === 'update' || c.fields !== undefined) {
       const problem = fieldWritesProblem(c.fields);
-      if (problem) fail(at('fields'), problem);
+      if (problem) fail(at('fields'), absent(c.fields) ?? problem);
     }
     if ((c.op === 'delete' || c.deletedAt !== undefined) && !isIsoInstant(c.deletedAt))
-      fail(at('deletedAt'), 'must be a valid ISO 8601 date string');
+      fail(at('deletedAt'), absent(c.deletedAt) ?? instantProblem(c.deletedAt));
     if (c.spaceId != null && !(typeof c.spaceId === 'string' && UUID.test(c.spaceId)))
       fail(at('spaceId'), 'must be a UUID');
     if (

@@ -11,6 +11,7 @@ import {
   DeliveryPageDto,
   EndpointStatsDto,
   ListDeliveriesQueryDto,
+  ReplayResultDto,
 } from './dto/delivery.dto.js';
 
 /** The operator API over deliveries: browse, retry, recover, replay, test, stats. */
@@ -62,14 +63,17 @@ export class DeliveriesService {
     });
   }
 
-  async replay(endpointId: string, filter: { since?: Date; eventIds?: string[] }): Promise<number> {
+  async replay(
+    endpointId: string,
+    filter: { since?: Date; eventIds?: string[] },
+  ): Promise<ReplayResultDto> {
     if (!filter.since === !filter.eventIds)
       throw WebhooksException.invalidReplay('give exactly one of since or eventIds');
     await this.endpoints.find(endpointId);
     return this.dataSource.transaction(async (m) => {
-      const n = await this.repo.replay(m, endpointId, filter);
+      const result = await this.repo.replay(m, endpointId, filter);
       await this.wakeWorkers(m);
-      return n;
+      return result;
     });
   }
 

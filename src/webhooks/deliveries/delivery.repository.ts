@@ -3,7 +3,13 @@ import { EntityManager } from 'typeorm';
 import { decodeCursor, paginate } from '../../common/http/pagination.js';
 import type { StoredSecret } from '../endpoints/endpoint.entity.js';
 import type { EndpointSignature } from '../signature.js';
-import type { AttemptDto, DeliveryDto, DeliveryStatus } from './dto/delivery.dto.js';
+import type {
+  AttemptDto,
+  DeliveryDto,
+  DeliveryStatus,
+  ReplayResultDto,
+  ReplaySkipReason,
+} from './dto/delivery.dto.js';
 
 /** NOTIFY channel that wakes delivery workers on every instance. */
 export const DELIVERIES_CHANNEL = 'hub_webhook_deliveries';
@@ -63,24 +69,61 @@ export class DeliveryRepository {
     return inserted.length;
   }
 
-  /** Deliveries for past events the endpoint matches and never received. */
+  /**
+   * Deliveries for past events the endpoint matches and never received. With `eventIds`, also
+   * which of them got none and why; the reasons read the snapshot before the insert, so an
+   * event that matches, exists and was not inserted is one the endpoint already had.
+   */
   async replay(
     m: EntityManager,
     endpointId: string,
     filter: { since?: Date; eventIds?: string[] },
-  ): Promise<number> {
-    const inserted: unknown[] = await m.query(
-      `INSERT INTO webhook_deliveries (endpoint_id, event_id, event_type, payload)
-       SELECT e.id, ev.id, ev.type, ${PAYLOAD_SQL}
-       FROM webhook_endpoints e
-       JOIN events ev ON (ev.type = ANY(e.exact_types) OR ev.type LIKE ANY(e.type_patterns))
-       WHERE e.id = $1 AND ($2::timestamptz IS NULL OR ev.occurred_at >= $2) AND ($3::bigint[] IS NULL OR ev.id = ANY($3::bigint[]))
-       ORDER BY ev.id
-       ON CONFLICT (endpoint_id, event_id) WHERE event_id IS NOT NULL DO NOTHING
-       RETURNING 1`,
-      [endpointId, filter.since ?? null, filter.eventIds ?? null],
+  ): Promise<ReplayResultDto> {
+    if (!filter.eventIds) {
+      const inserted: unknown[] = await m.query(
+        `INSERT INTO webhook_deliveries (endpoint_id, event_id, event_type, payload)
+         SELECT e.id, ev.id, ev.type, ${PAYLOAD_SQL}
+         FROM webhook_endpoints e
+         JOIN events ev ON (ev.type = ANY(e.exact_types) OR ev.type LIKE ANY(e.type_patterns))
+         WHERE e.id = $1 AND ev.occurred_at >= $2
+         ORDER BY ev.id
+         ON CONFLICT (endpoint_id, event_id) WHERE event_id IS NOT NULL DO NOTHING
+         RETURNING 1`,
+        [endpointId, filter.since ?? null],
+      );
+      return { count: inserted.length, skipped: [] };
+    }
+    const rows: { eventId: string; reason: ReplaySkipReason | null }[] = await m.query(
+      `WITH asked AS (
+         SELECT id, min(n) AS n FROM unnest($2::bigint[]) WITH ORDINALITY AS a(id, n) GROUP BY id
+       ), inserted AS (
+         INSERT INTO webhook_deliveries (endpoint_id, event_id, event_type, payload)
+         SELECT e.id, ev.id, ev.type, ${PAYLOAD_SQL}
+         FROM webhook_endpoints e
+         JOIN events ev ON (ev.type = ANY(e.exact_types) OR ev.type LIKE ANY(e.type_patterns))
+         WHERE e.id = $1 AND ev.id IN (SELECT id FROM asked)
+         ORDER BY ev.id
+         ON CONFLICT (endpoint_id, event_id) WHERE event_id IS NOT NULL DO NOTHING
+         RETURNING event_id
+       )
+       SELECT a.id::text AS "eventId",
+         CASE WHEN i.event_id IS NOT NULL THEN NULL
+              WHEN ev.id IS NULL THEN 'not-found'
+              WHEN NOT (ev.type = ANY(e.exact_types) OR ev.type LIKE ANY(e.type_patterns)) THEN 'type-not-matched'
+              ELSE 'already-delivered' END AS reason
+       FROM asked a
+       JOIN webhook_endpoints e ON e.id = $1
+       LEFT JOIN events ev ON ev.id = a.id
+       LEFT JOIN inserted i ON i.event_id = a.id
+       ORDER BY a.n`,
+      [endpointId, filter.eventIds],
     );
-    return inserted.length;
+    return {
+      count: rows.filter((r) => r.reason === null).length,
+      skipped: rows
+        .filter((r) => r.reason !== null)
+        .map((r) => ({ eventId: r.eventId, reason: r.reason as ReplaySkipReason })),
+    };
   }
 
   async insertOne(

@@ -23,7 +23,12 @@ import {
 import { AdminOnly } from '../../common/auth/audience.decorator.js';
 import { ProblemDto } from '../../common/http/problem.js';
 import { DeliveriesService } from '../deliveries/deliveries.service.js';
-import { AttemptDto, CountDto, EndpointStatsDto } from '../deliveries/dto/delivery.dto.js';
+import {
+  AttemptDto,
+  CountDto,
+  EndpointStatsDto,
+  ReplayResultDto,
+} from '../deliveries/dto/delivery.dto.js';
 import { CreateEndpointDto } from './dto/create-endpoint.dto.js';
 import { EndpointDto, EndpointPageDto, EndpointSecretDto } from './dto/endpoint.dto.js';
 import {
@@ -124,14 +129,15 @@ export class EndpointsController {
   @ApiOperation({
     summary: 'Create deliveries for past events this endpoint matches but never received',
   })
-  @ApiOkResponse({ type: CountDto })
-  async replay(@Param('id', uuid) id: string, @Body() dto: ReplayDto): Promise<CountDto> {
-    return {
-      count: await this.deliveries.replay(id, {
-        since: dto.since ? new Date(dto.since) : undefined,
-        eventIds: dto.eventIds,
-      }),
-    };
+  @ApiOkResponse({
+    type: ReplayResultDto,
+    description: 'Deliveries created, and the requested eventIds skipped with the reason',
+  })
+  replay(@Param('id', uuid) id: string, @Body() dto: ReplayDto): Promise<ReplayResultDto> {
+    return this.deliveries.replay(id, {
+      since: dto.since ? new Date(dto.since) : undefined,
+      eventIds: dto.eventIds,
+    });
   }
 
   @Post(':id/test')

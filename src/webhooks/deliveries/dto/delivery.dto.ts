@@ -81,6 +81,41 @@ export class CountDto {
   @ApiProperty() count: number;
 }
 
+export const REPLAY_SKIP_REASONS = ['not-found', 'type-not-matched', 'already-delivered'] as const;
+export type ReplaySkipReason = (typeof REPLAY_SKIP_REASONS)[number];
+
+export class ReplaySkippedDto {
+  @ApiProperty({ example: '1042' }) eventId: string;
+
+  @ApiProperty({
+    enum: REPLAY_SKIP_REASONS,
+    example: 'type-not-matched',
+    description:
+      '`not-found`: no such event (never published, or removed by retention); ' +
+      "`type-not-matched`: the event's type matches none of the endpoint's eventTypes; " +
+      '`already-delivered`: the endpoint already has a delivery for it (any status: use the ' +
+      "delivery's retry, or recover, to send it again)",
+  })
+  reason: ReplaySkipReason;
+}
+
+export class ReplayResultDto {
+  @ApiProperty({ description: 'Deliveries created', example: 1 }) count: number;
+
+  @ApiProperty({
+    type: [ReplaySkippedDto],
+    description:
+      'The requested eventIds that got no delivery, and why, in the order asked; always empty ' +
+      'for the `since` form',
+    example: [
+      { eventId: '1043', reason: 'type-not-matched' },
+      { eventId: '999999', reason: 'not-found' },
+      { eventId: '1040', reason: 'already-delivered' },
+    ],
+  })
+  skipped: ReplaySkippedDto[];
+}
+
 export class EndpointStatsDto {
   @ApiProperty({
     description: 'Deliveries created in the last 24 h, by status',
