@@ -247,7 +247,7 @@ describe('Sync stream: slow clients and the per-user cap', () => {
               `SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%sync_horizons%'`,
             )
           ).rowCount,
-        5000,
+        15000,
         'the stream waiting on the lock',
       );
       await attempt;
