@@ -236,20 +236,28 @@ describe('Sync stream: slow clients and the per-user cap', () => {
     try {
       await db.query('BEGIN');
       await db.query('LOCK TABLE sync_horizons IN ACCESS EXCLUSIVE MODE');
+      // The client leaves only once the server is known to be waiting on the lock: a timer
+      // alone raced the cold first request of a fresh app (it could give up before the
+      // server ever reached the check).
+      const leave = new AbortController();
       const attempt = openSse(`${t.url}/sync/${appId}/stream?collections=cards`, {
         token: alice,
-        timeoutMs: 1000,
-      }).catch(() => undefined); // the client gives up before any answer
+        timeoutMs: 30_000,
+        signal: leave.signal,
+      }).catch(() => undefined);
+      // Watched in pg_locks, not pg_stat_activity: a wait during the statement's parse step
+      // (its first run in a fresh process) still shows the session's previous query there.
       await waitFor(
         async () =>
           (
             await db.query(
-              `SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%sync_horizons%'`,
+              `SELECT 1 FROM pg_locks WHERE relation = 'sync_horizons'::regclass AND NOT granted`,
             )
           ).rowCount,
         15000,
         'the stream waiting on the lock',
       );
+      leave.abort();
       await attempt;
       await new Promise((r) => setTimeout(r, 100));
       await db.query('COMMIT');

@@ -26,6 +26,8 @@ export interface SseOptions {
   collect?: boolean;
   /** Rejects the open when no response headers arrive in time (default 15 s). */
   timeoutMs?: number;
+  /** Aborting it gives up on the open (or the stream) as a client that leaves would. */
+  signal?: AbortSignal;
 }
 
 /** How the response body finished. */
@@ -152,7 +154,12 @@ export function openSse(url: string, options: SseOptions = {}): Promise<SseStrea
     };
 
     // Default: a connection of its own, not kept alive in the global pool after the stream.
-    const req = httpRequest(url, { method: 'GET', headers, agent: options.agent ?? false });
+    const req = httpRequest(url, {
+      method: 'GET',
+      headers,
+      agent: options.agent ?? false,
+      signal: options.signal,
+    });
     const timer = setTimeout(() => {
       req.destroy(new Error(`no response headers from ${url} in ${options.timeoutMs ?? 15000} ms`));
     }, options.timeoutMs ?? 15000);
