@@ -4,6 +4,7 @@ import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { Logger } from 'pino';
 import { ADMIN_SCHEME, USER_SCHEME } from './common/auth/audience.decorator.js';
 import { jsonBodyParser } from './common/http/body-parsers.js';
+import { answerParserErrorsAsProblems } from './common/http/client-error.js';
 import { documentProblemMediaType } from './common/http/problem-media-type.js';
 import { ProblemFilter } from './common/http/problem.filter.js';
 import { queryEncodingCheck } from './common/http/query-encoding.js';
@@ -21,6 +22,7 @@ export const API_VERSION = '0.1.0';
 export function configureApp(app: INestApplication, logger: Logger): OpenAPIObject {
   const express = app as NestExpressApplication;
   express.disable('x-powered-by');
+  answerParserErrorsAsProblems(app.getHttpServer());
   app.useLogger(new PinoNestLogger(logger));
   app.use(httpLogger(logger));
   app.use(app.get(MetricsService).httpMiddleware());
