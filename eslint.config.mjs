@@ -9,6 +9,13 @@ export default tseslint.config(
   prettier,
   { files: ['**/*.mjs'], languageOptions: { globals: { process: 'readonly', URL: 'readonly', console: 'readonly', setImmediate: 'readonly' } } },
   {
+    // The example suite (examples/jest-e2e) is plain ESM JavaScript run by Jest.
+    files: ['examples/**/*.js'],
+    languageOptions: {
+      globals: { fetch: 'readonly', expect: 'readonly', test: 'readonly', beforeAll: 'readonly', afterAll: 'readonly' },
+    },
+  },
+  {
     languageOptions: { parserOptions: { projectService: false } },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],

@@ -1,15 +1,14 @@
-import { randomBytes } from 'node:crypto';
-import { ensureDatabase } from '../../src/database/embedded-postgres.js';
+import { acquireTestServer, createHubDatabase } from '../../src/testing/test-database.js';
 
-/** A fresh database for one suite, cloned from the migrated template (fast: a file copy). */
+/**
+ * A fresh database for one suite, cloned from the migrated template (fast: a file copy), on
+ * the server jest's globalSetup prepared: the testing kit's own helper (src/testing).
+ */
 export async function createSuiteDatabase(): Promise<string> {
-  const adminUrl = process.env.IH_TEST_ADMIN_URL;
-  const template = process.env.IH_TEST_TEMPLATE_DB;
-  if (!adminUrl || !template)
-    throw new Error('run e2e suites through jest: its globalSetup provides the database');
-  const name = `suite_${randomBytes(6).toString('hex')}`;
-  await ensureDatabase(adminUrl, name, template);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
+  const server = await acquireTestServer();
+  try {
+    return await createHubDatabase(server);
+  } finally {
+    await server.release();
+  }
 }

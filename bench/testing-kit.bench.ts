@@ -1,0 +1,60 @@
+import { performance } from 'node:perf_hooks';
+import { percentile, table, writeResults } from './support.js';
+
+const WARM_STARTS = 5;
+
+/**
+ * How long the testing kit takes to give a suite a hub (docs/testing.md): the cold path (the
+ * kit's modules loaded, an embedded PostgreSQL initialised and started, the template
+ * migrated: what a Jest run's globalSetup pays once) and the warm path (a fresh database
+ * cloned from the template and a hub booted on it: what each test file pays).
+ */
+export async function runTestingKitBench(): Promise<void> {
+  delete process.env.IH_TEST_ADMIN_URL;
+  delete process.env.IH_TEST_TEMPLATE_DB;
+  let t = performance.now();
+  const kit = await import('../src/testing/index.js');
+  const { acquireTestServer } = await import('../src/testing/test-database.js');
+  const importMs = performance.now() - t;
+
+  t = performance.now();
+  const server = await acquireTestServer(); // holds the embedded server across the warm starts
+  const coldDbMs = performance.now() - t;
+
+  t = performance.now();
+  const first = await kit.startHub();
+  const firstHubMs = performance.now() - t;
+  await first.stop();
+
+  const starts: number[] = [];
+  const stops: number[] = [];
+  for (let i = 0; i < WARM_STARTS; i++) {
+    t = performance.now();
+    const hub = await kit.startHub();
+    starts.push(performance.now() - t);
+    await hub.publish({ type: 'bench.kit', source: 'bench' });
+    t = performance.now();
+    await hub.stop();
+    stops.push(performance.now() - t);
+  }
+  await server.release();
+  starts.sort((a, b) => a - b);
+  stops.sort((a, b) => a - b);
+
+  const ms = (n: number) => `${Math.round(n)} ms`;
+  const rows = [
+    { step: 'load the kit (import)', time: ms(importMs) },
+    { step: 'cold: embedded PostgreSQL initdb + start + migrated template', time: ms(coldDbMs) },
+    { step: 'first hub of the process (clone + boot)', time: ms(firstHubMs) },
+    {
+      step: `warm hub start, median of ${WARM_STARTS} (clone + boot)`,
+      time: ms(percentile(starts, 50)),
+    },
+    { step: `warm hub start, max of ${WARM_STARTS}`, time: ms(starts[starts.length - 1]) },
+    { step: `hub stop, median of ${WARM_STARTS}`, time: ms(percentile(stops, 50)) },
+  ];
+  console.log(table(rows));
+  console.log(
+    `results: ${writeResults('testing-kit', { importMs, coldDbMs, firstHubMs, starts, stops })}`,
+  );
+}
