@@ -43,12 +43,20 @@ describe('Jobs across instances', () => {
     const jobs = a.app.get(JobsService);
     const keys = ['card-1', 'card-2', 'card-3', 'card-4'];
     const ids: string[] = [];
-    // Enqueued in one transaction per job, alternating keys, so keys interleave in the table.
+    // Enqueued in one transaction per job, alternating keys, so keys interleave in the table;
+    // held back until all 40 are in, then released at once, so that the workers have several
+    // keys to choose from however slowly the loop runs on a loaded machine.
+    const later = new Date(Date.now() + 3_600_000);
     for (let n = 0; n < 40; n++) {
       const app = n % 2 ? b : a;
-      ids.push(await app.app.get(JobsService).enqueue('test.ordered', { n }, { key: keys[n % 4] }));
+      ids.push(
+        await app.app
+          .get(JobsService)
+          .enqueue('test.ordered', { n }, { key: keys[n % 4], runAt: later }),
+      );
     }
     void jobs;
+    await sql(a, `UPDATE jobs SET run_at = now() WHERE id = ANY($1::uuid[])`, [ids]);
     await waitFor(
       async () =>
         (

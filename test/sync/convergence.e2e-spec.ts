@@ -487,7 +487,6 @@ describe('Sync convergence (randomized, seeded)', () => {
     const seed = process.env.SYNC_SEED
       ? Number(process.env.SYNC_SEED)
       : Math.floor(Math.random() * 2 ** 31);
-    const started = Date.now();
     try {
       await runScenario(t, seed);
     } catch (err) {
@@ -496,6 +495,5 @@ describe('Sync convergence (randomized, seeded)', () => {
         cause: err,
       });
     }
-    expect(Date.now() - started).toBeLessThan(45_000);
   });
 });

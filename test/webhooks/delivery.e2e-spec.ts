@@ -295,10 +295,18 @@ describe('Webhook deliveries', () => {
     expect(recovered.body).toEqual({ count: 2 });
     await waitFor(() => receiver.requests.length >= 4, 10000, 'recovered deliveries');
 
-    const stats = await request(t.url)
-      .get(`/webhooks/endpoints/${ep.id}/stats`)
-      .set(bearer(t.adminToken))
-      .expect(200);
+    // Successes are settled in batches after the receiver answered: wait for the settle.
+    const stats = await waitFor(
+      async () => {
+        const res = await request(t.url)
+          .get(`/webhooks/endpoints/${ep.id}/stats`)
+          .set(bearer(t.adminToken))
+          .expect(200);
+        return res.body.counts.pending === 0 ? res : undefined;
+      },
+      10000,
+      'the recovered deliveries settled',
+    );
     expect(stats.body.counts.succeeded).toBe(2);
     expect(stats.body.successRate).toBe(1);
     expect(stats.body.p50Ms).toEqual(expect.any(Number));
