@@ -1,6 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import {
+  ApiExtension,
   ApiOkResponse,
   ApiOperation,
   ApiProperty,
@@ -13,6 +14,7 @@ import { DataSource } from 'typeorm';
 import { DatabaseConfig } from '../../config/index.js';
 import { DatabaseLiveness } from '../../database/database-liveness.js';
 import { Public } from '../auth/audience.decorator.js';
+import { WITHOUT_DATABASE } from '../http/common-responses.js';
 import { ProblemDto } from '../http/problem.js';
 
 class HealthDto {
@@ -43,6 +45,7 @@ export class HealthController {
 
   /** Liveness: the process answers. Deliberately does not touch the database. */
   @Get()
+  @ApiExtension(WITHOUT_DATABASE, true)
   @ApiOperation({
     summary: 'Liveness: the process answers (does not touch the database)',
     description: 'For a liveness probe: a failing answer means restart the process.',

@@ -1,5 +1,12 @@
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { PROBLEM_CONTENT_TYPE } from './problem.js';
+import { DATABASE_RETRY_AFTER_SECONDS } from './problem.filter.js';
+
+/**
+ * Marks an operation that never touches the database (liveness, metrics), so it is not
+ * documented as answering the database's 503.
+ */
+export const WITHOUT_DATABASE = 'x-without-database';
 
 type Responses = Record<string, { description?: string; content?: Record<string, unknown> }>;
 
@@ -20,7 +27,11 @@ export function documentCommonResponses(document: OpenAPIObject): OpenAPIObject 
   };
   for (const item of Object.values(document.paths)) {
     for (const op of Object.values(item)) {
-      const operation = op as { responses?: Responses; requestBody?: unknown };
+      const operation = op as {
+        responses?: Responses;
+        requestBody?: unknown;
+        [WITHOUT_DATABASE]?: boolean;
+      };
       if (!operation?.responses) continue;
       const add = (status: string, description: string) => {
         const existing = operation.responses![status];
@@ -32,6 +43,11 @@ export function documentCommonResponses(document: OpenAPIObject): OpenAPIObject 
         add('413', 'Body larger than the route accepts');
         add('415', 'A body sent without `Content-Type: application/json`');
       }
+      if (!operation[WITHOUT_DATABASE])
+        add(
+          '503',
+          `The database is unreachable; retry after the Retry-After delay (${DATABASE_RETRY_AFTER_SECONDS} s)`,
+        );
     }
   }
   return document;
