@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { ADMIN_SCHEME, USER_SCHEME } from './common/auth/audience.decorator.js';
 import { jsonBodyParser } from './common/http/body-parsers.js';
 import { answerParserErrorsAsProblems } from './common/http/client-error.js';
+import { documentCommonResponses } from './common/http/common-responses.js';
 import { documentProblemMediaType } from './common/http/problem-media-type.js';
 import { ProblemFilter } from './common/http/problem.filter.js';
 import { queryEncodingCheck } from './common/http/query-encoding.js';
@@ -68,7 +69,9 @@ export function configureApp(app: INestApplication, logger: Logger): OpenAPIObje
       USER_SCHEME,
     )
     .build();
-  const document = documentProblemMediaType(SwaggerModule.createDocument(app, config));
+  const document = documentCommonResponses(
+    documentProblemMediaType(SwaggerModule.createDocument(app, config)),
+  );
   SwaggerModule.setup('docs', app, document, {
     jsonDocumentUrl: 'docs-json',
     swaggerOptions: { persistAuthorization: true },

@@ -9,6 +9,7 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiParam,
   ApiPayloadTooLargeResponse,
   ApiTags,
   getSchemaPath,
@@ -64,12 +65,15 @@ export class EventsController {
     type: PublishResultDto,
     description: 'Stored durably; consumers run asynchronously',
   })
-  @ApiBadRequestResponse({ type: ProblemDto })
+  @ApiBadRequestResponse({
+    type: ProblemDto,
+    description: 'An event or the Idempotency-Key is invalid; `errors` names each field',
+  })
   @ApiConflictResponse({
     type: ProblemDto,
     description: 'Idempotency-Key reused with a different body',
   })
-  @ApiPayloadTooLargeResponse({ type: ProblemDto })
+  @ApiPayloadTooLargeResponse({ type: ProblemDto, description: 'Body over 1 MiB' })
   publish(
     @Body(PublishEventsPipe) events: PublishEventDto[],
     @CurrentPrincipal() principal: Principal,
@@ -85,10 +89,15 @@ export class EventsController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'Browse the event log, newest first' })
+  @ApiOperation({
+    summary: 'Browse the event log, newest first',
+    description:
+      'Every published event, filtered by type (exact or `prefix.*`), source, id or time. ' +
+      'Pass `nextCursor` back as `cursor` for the next (older) page.',
+  })
   @AdminOnly()
   @ApiOkResponse({ type: EventPageDto, description: 'Newest first' })
-  @ApiBadRequestResponse({ type: ProblemDto })
+  @ApiBadRequestResponse({ type: ProblemDto, description: 'A filter or the cursor is invalid' })
   list(@Query() query: ListEventsQueryDto): Promise<EventPageDto> {
     return this.events.list(query);
   }
@@ -96,21 +105,29 @@ export class EventsController {
   @Get('consumers')
   @ApiOperation({
     summary: 'Each consumer: cursor, lag, processed and poison counts, current retry',
+    description:
+      'The durable readers of the event log (webhook fan-out and the modules). A growing lag ' +
+      'or a failing event shows a consumer that is stuck.',
   })
   @AdminOnly()
-  @ApiOkResponse({ type: [ConsumerDto] })
+  @ApiOkResponse({ type: [ConsumerDto], description: 'Every consumer with its progress' })
   consumers(): Promise<ConsumerDto[]> {
     return this.events.listConsumers();
   }
 
   @Get('consumers/:name/failures')
-  @ApiOperation({ summary: 'Events a consumer skipped as poison, with the error' })
+  @ApiOperation({
+    summary: 'Events a consumer skipped as poison, with the error',
+    description:
+      'An event that failed every retry is recorded here and skipped, so the consumer moves on.',
+  })
+  @ApiParam({ name: 'name', description: 'The consumer name', example: 'webhooks.fan-out' })
   @AdminOnly()
   @ApiOkResponse({
     type: [ConsumerFailureDto],
     description: 'Poison events this consumer skipped, newest first',
   })
-  @ApiNotFoundResponse({ type: ProblemDto })
+  @ApiNotFoundResponse({ type: ProblemDto, description: 'No consumer of that name' })
   failures(@Param('name') name: string): Promise<ConsumerFailureDto[]> {
     return this.events.listFailures(name);
   }

@@ -2,8 +2,8 @@ import request from 'supertest';
 import { seeded, Operation, Schema, variantsFor } from '../support/hostile-variants.js';
 import { rawRequest } from '../support/raw-http.js';
 import { settledTableState, tableState } from '../support/table-state.js';
-import { bearer, startTestApp, TestApp } from '../support/test-app.js';
-import { userToken } from '../sync/helpers.js';
+import { createRouteFixtures, RouteFixtures } from '../support/route-fixtures.js';
+import { startTestApp, TestApp } from '../support/test-app.js';
 
 /**
  * Every operation of the OpenAPI document, attacked with generated hostile input (see
@@ -26,53 +26,18 @@ describe('hostile input on every route of the OpenAPI document', () => {
     paths: Record<string, Record<string, Operation>>;
     components: { schemas: Record<string, Schema> };
   };
-  const fixtures: Record<string, string> = {};
   let admin: Record<string, string>;
   let user: Record<string, string>;
+  /** Real ids, so a variant that slipped through would act on a real row. */
+  let pathValue: RouteFixtures['pathValue'];
 
   beforeAll(async () => {
     // Private targets allowed so fixtures point at a closed loopback port, never elsewhere.
     t = await startTestApp({ env: { OUTBOUND_ALLOW_PRIVATE: 'true' } });
-    admin = bearer(t.adminToken);
-    user = bearer(await userToken(t, 'alice'));
     doc = (await request(t.url).get('/docs-json').expect(200)).body;
-    const endpoint = await request(t.url)
-      .post('/webhooks/endpoints')
-      .set(admin)
-      .send({ url: 'http://127.0.0.1:9/hook', enabled: false })
-      .expect(201);
-    const key = await request(t.url)
-      .post('/admin/api-keys')
-      .set(admin)
-      .send({ name: 'fixture', role: 'publisher' })
-      .expect(201);
-    const space = await request(t.url)
-      .post(`/sync/${APP}/spaces`)
-      .set(user)
-      .send({ name: 'board' })
-      .expect(201);
-    const consumers = await request(t.url).get('/events/consumers').set(admin).expect(200);
-    Object.assign(fixtures, {
-      endpoint: endpoint.body.id,
-      apiKey: key.body.id,
-      spaceId: space.body.id,
-      name: consumers.body[0]?.name ?? 'x',
-      appId: APP,
-      userId: 'alice',
-    });
+    ({ admin, user, pathValue } = await createRouteFixtures(t, APP));
   });
   afterAll(() => t.close());
-
-  /** Real ids, so a variant that slipped through would act on a real row. */
-  const pathValue = (template: string) => (name: string) => {
-    if (name === 'id')
-      return template.startsWith('/webhooks/endpoints')
-        ? fixtures.endpoint
-        : template.startsWith('/admin/api-keys')
-          ? fixtures.apiKey
-          : '00000000-0000-4000-8000-000000000000';
-    return fixtures[name] ?? 'x';
-  };
 
   it('refuses every variant with a 4xx problem+json and writes nothing', async () => {
     const random = seeded(SEED);

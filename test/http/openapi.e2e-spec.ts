@@ -1,4 +1,14 @@
 import request from 'supertest';
+import { Parameter, sample } from '../support/hostile-variants.js';
+import {
+  DocOperation,
+  OpenApiDoc,
+  operations,
+  undescribed,
+  unexemplified,
+} from '../support/openapi-standard.js';
+import { rawRequest } from '../support/raw-http.js';
+import { createRouteFixtures } from '../support/route-fixtures.js';
 import { bearer, startTestApp, TestApp } from '../support/test-app.js';
 
 /**
@@ -77,7 +87,8 @@ describe('OpenAPI document and route audiences', () => {
     components: { securitySchemes: Record<string, { scheme: string; bearerFormat?: string }> };
   };
   beforeAll(async () => {
-    t = await startTestApp();
+    // Private targets allowed so the probe's endpoint can point at a closed loopback port.
+    t = await startTestApp({ env: { OUTBOUND_ALLOW_PRIVATE: 'true' } });
     doc = (await request(t.url).get('/docs-json').expect(200)).body;
   });
   afterAll(() => t.close());
@@ -177,6 +188,118 @@ describe('OpenAPI document and route audiences', () => {
         expect({ key, unauthorized: res.status === 401 }).toEqual({ key, unauthorized: false });
       else expect({ key, status: res.status }).toEqual({ key, status: 401 });
     }
+  });
+
+  it('describes every operation, parameter and response, and gives each a 4xx', () => {
+    expect(undescribed(doc as unknown as OpenApiDoc)).toEqual([]);
+  });
+
+  it('shows an example for every request body and every JSON success answer', () => {
+    expect(unexemplified(doc as unknown as OpenApiDoc)).toEqual([]);
+  });
+
+  it('documents exactly the routes the server registers', () => {
+    // Express 5 keeps the router on `app.router`; every Nest route is a layer with a route.
+    const stack = (
+      t.app.getHttpAdapter().getInstance() as {
+        router: { stack: { route?: { path: string; methods: Record<string, boolean> } }[] };
+      }
+    ).router.stack;
+    const registered = stack
+      .filter((layer) => layer.route && !layer.route.path.startsWith('/docs'))
+      .flatMap((layer) =>
+        Object.keys(layer.route!.methods)
+          .filter((m) => m !== '_all')
+          .map((m) => `${m.toUpperCase()} ${layer.route!.path.replace(/:(\w+)/g, '{$1}')}`),
+      );
+    const documented = operations(doc as unknown as OpenApiDoc).map(([key]) => key);
+    // Both ways: a route missing from the spec, and a documented route nobody serves.
+    expect([...new Set(registered)].sort()).toEqual(documented.sort());
+  });
+
+  it('answers documented statuses to malformed ids and missing inputs; required means required, optional means optional', async () => {
+    // Real rows, so a request missing a required input would otherwise succeed.
+    const { admin, user, pathValue } = await createRouteFixtures(t, 'openapi');
+    const schemas = (doc as unknown as OpenApiDoc).components.schemas;
+    const findings: string[] = [];
+
+    const send = async (
+      key: string,
+      method: string,
+      op: DocOperation,
+      path: string,
+      query: Record<string, string>,
+      body: unknown,
+    ) => {
+      const schemes = (op.security ?? []).flatMap((s) => Object.keys(s));
+      const headers: Record<string, string> = schemes.includes('admin')
+        ? { ...admin }
+        : schemes.includes('user')
+          ? { ...user }
+          : {};
+      if (body !== undefined) headers['content-type'] = 'application/json';
+      const qs = new URLSearchParams(query).toString();
+      const res = await rawRequest(t.url, {
+        method: method.toUpperCase(),
+        path: qs ? `${path}?${qs}` : path,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      if (!(String(res.status) in op.responses))
+        findings.push(`${key}: answered ${res.status}, not documented`);
+      return res;
+    };
+
+    for (const [key, method, template, op] of operations(doc as unknown as OpenApiDoc)) {
+      const params = (op.parameters ?? []) as (Parameter & {
+        required?: boolean;
+        example?: unknown;
+      })[];
+      const fill = (value: (name: string) => string) =>
+        template.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(value(name)));
+      const query = Object.fromEntries(
+        params
+          .filter((p) => p.in === 'query' && p.required)
+          .map((p) => [
+            p.name,
+            String(p.example ?? p.schema?.example ?? sample(p.schema!, schemas)),
+          ]),
+      );
+      const media = op.requestBody?.content['application/json'];
+      const body = media ? (media.example ?? sample(media.schema!, schemas)) : undefined;
+
+      if (params.some((p) => p.in === 'path')) {
+        const { status } = await send(
+          key,
+          method,
+          op,
+          fill(() => 'not-a-uuid'),
+          query,
+          body,
+        );
+        if (status < 400 && params.some((p) => p.in === 'path' && p.schema?.format === 'uuid'))
+          findings.push(`${key}: a malformed uuid answered ${status}`);
+      }
+      const path = fill(pathValue(template));
+      for (const p of params.filter((p) => p.in === 'query' && p.required)) {
+        const { [p.name]: _omitted, ...rest } = query;
+        const { status } = await send(key, method, op, path, rest, body);
+        if (status < 300) findings.push(`${key}: required query ${p.name} omitted, ${status}`);
+      }
+      if (op.requestBody?.required) {
+        const { status } = await send(key, method, op, path, query, undefined);
+        if (status < 300) findings.push(`${key}: required body omitted, ${status}`);
+      }
+      if (method === 'get') {
+        // Only what the spec requires: a 400 naming a parameter it calls optional is a lie.
+        const res = await send(key, method, op, path, query, undefined);
+        const optional = params.filter((p) => !p.required).map((p) => p.name.toLowerCase());
+        const named = ((res.body?.errors ?? []) as { field: string }[]).map((e) => e.field);
+        for (const field of named.filter((f) => optional.includes(f.toLowerCase())))
+          findings.push(`${key}: optional ${field} refused as missing (${res.status})`);
+      }
+    }
+    expect(findings).toEqual([]);
   });
 
   it('serves Swagger UI at /docs', async () => {

@@ -14,6 +14,7 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
 import { ProblemDto } from '../http/problem.js';
@@ -29,7 +30,12 @@ export class ApiKeysController {
   constructor(private readonly apiKeys: ApiKeysService) {}
 
   @Post()
-  @ApiOperation({ summary: 'Create an API key (admin or publisher); the key is shown once' })
+  @ApiOperation({
+    summary: 'Create an API key (admin or publisher); the key is shown once',
+    description:
+      'An `admin` key can do what the admin token does; a `publisher` key may only publish ' +
+      'events. Only a hash is stored: keep the key from this answer.',
+  })
   @ApiCreatedResponse({
     type: CreatedApiKeyDto,
     description: 'The key is in the response once and never again',
@@ -40,17 +46,24 @@ export class ApiKeysController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'List API keys (never the keys themselves)' })
-  @ApiOkResponse({ type: [ApiKeyDto] })
+  @ApiOperation({
+    summary: 'List API keys (never the keys themselves)',
+    description: 'Name, role, the non-secret prefix and when each key was last used.',
+  })
+  @ApiOkResponse({ type: [ApiKeyDto], description: 'Every API key' })
   async list(): Promise<ApiKeyDto[]> {
     return (await this.apiKeys.list()).map(ApiKeyDto.from);
   }
 
   @Delete(':id')
-  @ApiOperation({ summary: 'Revoke an API key' })
+  @ApiOperation({
+    summary: 'Revoke an API key',
+    description: 'Requests with the key are refused (401) from now on.',
+  })
+  @ApiParam({ name: 'id', format: 'uuid', description: 'The API key id (not the key)' })
   @HttpCode(204)
   @ApiNoContentResponse({ description: 'Revoked; the key stops working at once' })
-  @ApiNotFoundResponse({ type: ProblemDto })
+  @ApiNotFoundResponse({ type: ProblemDto, description: 'No such API key' })
   revoke(@Param('id', new ParseUUIDPipe()) id: string): Promise<void> {
     return this.apiKeys.revoke(id);
   }

@@ -1,5 +1,10 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
-import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiForbiddenResponse,
+  ApiUnauthorizedResponse,
+  DECORATORS,
+} from '@nestjs/swagger';
 import { ProblemDto } from '../http/problem.js';
 import type { Audience } from './principal.js';
 
@@ -33,5 +38,9 @@ export const PublisherAuth = () => audiences('admin', 'publisher');
 export const UserAuth = () => audiences('user');
 /** Any valid credential (used by the whoami route). */
 export const AnyAuth = () => audiences('admin', 'publisher', 'user');
-/** No credentials: health, metrics, docs. */
-export const Public = () => SetMetadata(PUBLIC_KEY, true);
+/**
+ * No credentials: health, payload links. `security: []` in the document says so explicitly
+ * (an operation with no security at all reads as "forgot to say").
+ */
+export const Public = () =>
+  applyDecorators(SetMetadata(PUBLIC_KEY, true), SetMetadata(DECORATORS.API_SECURITY, []));

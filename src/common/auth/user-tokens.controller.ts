@@ -19,7 +19,12 @@ export class UserTokensController {
   constructor(private readonly userTokens: UserTokensService) {}
 
   @Post('admin/user-tokens')
-  @ApiOperation({ summary: 'Mint a user JWT (HS256 mode) for testing and tools' })
+  @ApiOperation({
+    summary: 'Mint a user JWT (HS256 mode) for testing and tools',
+    description:
+      'Signs a JWT with `sub` = userId, valid for ttlSeconds (default 1 h), for the user routes ' +
+      '(Sync). Authorize as `user` with it. Only when the server holds the signing secret.',
+  })
   @AdminOnly()
   @ApiCreatedResponse({ type: UserTokenDto, description: 'An HS256 JWT for acting as this user' })
   @ApiConflictResponse({
@@ -31,7 +36,10 @@ export class UserTokensController {
   }
 
   @Get('auth/whoami')
-  @ApiOperation({ summary: 'Who the presented credential is (any audience)' })
+  @ApiOperation({
+    summary: 'Who the presented credential is (any audience)',
+    description: 'Checks a credential: its audience, identity and kind.',
+  })
   @AnyAuth()
   @ApiOkResponse({ type: WhoAmIDto, description: 'Who the presented credential identifies' })
   whoami(@CurrentPrincipal() principal: Principal): WhoAmIDto {

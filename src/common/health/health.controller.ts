@@ -1,6 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import {
+  ApiExtension,
   ApiOkResponse,
   ApiOperation,
   ApiProperty,
@@ -13,11 +14,17 @@ import { DataSource } from 'typeorm';
 import { DatabaseConfig } from '../../config/index.js';
 import { DatabaseLiveness } from '../../database/database-liveness.js';
 import { Public } from '../auth/audience.decorator.js';
+import { WITHOUT_DATABASE } from '../http/common-responses.js';
 import { ProblemDto } from '../http/problem.js';
 
 class HealthDto {
   @ApiProperty({ example: 'ok' }) status: string;
-  @ApiProperty({ required: false, type: Object }) info?: Record<string, unknown>;
+  @ApiProperty({
+    example: { database: { status: 'up', responseTimeMs: 2 }, migrations: { status: 'up' } },
+    required: false,
+    type: Object,
+  })
+  info?: Record<string, unknown>;
 }
 
 @ApiTags('Operations')
@@ -38,8 +45,12 @@ export class HealthController {
 
   /** Liveness: the process answers. Deliberately does not touch the database. */
   @Get()
-  @ApiOperation({ summary: 'Liveness: the process answers (does not touch the database)' })
-  @ApiOkResponse({ type: HealthDto })
+  @ApiExtension(WITHOUT_DATABASE, true)
+  @ApiOperation({
+    summary: 'Liveness: the process answers (does not touch the database)',
+    description: 'For a liveness probe: a failing answer means restart the process.',
+  })
+  @ApiOkResponse({ type: HealthDto, description: 'The process is alive' })
   live(): HealthDto {
     return { status: 'ok' };
   }
@@ -51,10 +62,18 @@ export class HealthController {
    * Failing: 503 problem+json with the checks under `details`.
    */
   @Get('ready')
-  @ApiOperation({ summary: 'Readiness: the database answers and every migration is applied' })
+  @ApiOperation({
+    summary: 'Readiness: the database answers and every migration is applied',
+    description:
+      'For a load balancer: send traffic only while this answers 200. Answers within ' +
+      'DB_HEALTH_TIMEOUT_MS.',
+  })
   @HealthCheck()
-  @ApiOkResponse({ type: HealthDto })
-  @ApiServiceUnavailableResponse({ type: ProblemDto })
+  @ApiOkResponse({ type: HealthDto, description: 'Ready: each check under `info`' })
+  @ApiServiceUnavailableResponse({
+    type: ProblemDto,
+    description: 'Not ready: the failing checks under `details`',
+  })
   async ready() {
     const deadline = Date.now() + this.timeoutMs;
     const probe = this.liveness.current;

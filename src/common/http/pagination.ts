@@ -5,8 +5,25 @@ import { AppException } from './app.exception.js';
 import { isInt64Id, isStorableInstant } from './ids-and-times.js';
 import { textProblem } from './storable-text.js';
 
+/** The `nextCursor` of a keyset page answer: null on the last page. */
+export const NextCursorProperty = () =>
+  ApiPropertyOptional({
+    example: encodeCursor({
+      at: '2026-12-01T09:30:00.000Z',
+      id: '0b8e4f5e-6c1d-4a3b-9f1e-2d7c8a9b0c1d',
+    }),
+    nullable: true,
+    type: String,
+    description: 'Pass as `cursor` for the next page; null on the last page',
+  });
+
 export class PageQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100 })
+  @ApiPropertyOptional({
+    description: 'Page size: 1 to 500 (default 100)',
+    minimum: 1,
+    maximum: 500,
+    default: 100,
+  })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -14,7 +31,9 @@ export class PageQueryDto {
   @Max(500)
   limit?: number;
 
-  @ApiPropertyOptional({ description: 'Opaque cursor from a previous page (`nextCursor`)' })
+  @ApiPropertyOptional({
+    description: 'Opaque cursor from a previous page (`nextCursor`)',
+  })
   @IsOptional()
   @IsString()
   cursor?: string;

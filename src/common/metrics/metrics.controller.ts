@@ -22,7 +22,16 @@ export class MetricsController {
   })
   @Header('Cache-Control', 'no-store')
   @ApiProduces('text/plain')
-  @ApiOkResponse({ description: 'Prometheus text exposition format', schema: { type: 'string' } })
+  @ApiOkResponse({
+    description: 'Prometheus text exposition format',
+    schema: {
+      type: 'string',
+      example:
+        '# HELP http_requests_total HTTP requests by method, route template and status\n' +
+        '# TYPE http_requests_total counter\n' +
+        'http_requests_total{method="POST",route="/events",status="202"} 42\n',
+    },
+  })
   async scrape(@Res() res: Response): Promise<void> {
     res.type(this.metrics.registry.contentType).send(await this.metrics.registry.metrics());
   }

@@ -5,21 +5,23 @@ export class ConsumerDto {
   @ApiProperty({ description: 'Whether this instance has a handler for it' }) registered: boolean;
   @ApiProperty({ example: '1042', description: 'Id of the last event the consumer has passed' })
   cursorEventId: string;
-  @ApiProperty({ description: 'Events in the log after the cursor' }) lag: number;
+  @ApiProperty({ example: 3, description: 'Events in the log after the cursor' }) lag: number;
   @ApiProperty({ example: 5000 }) processedCount: number;
-  @ApiProperty({ description: 'Events recorded as poison and skipped' }) poisonCount: number;
-  @ApiPropertyOptional({ nullable: true, type: String }) failingEventId: string | null;
-  @ApiProperty() attempts: number;
+  @ApiProperty({ example: 0, description: 'Events recorded as poison and skipped' })
+  poisonCount: number;
+  @ApiPropertyOptional({ example: null, nullable: true, type: String }) failingEventId:
+    string | null;
+  @ApiProperty({ example: 0 }) attempts: number;
   @ApiPropertyOptional({ nullable: true, type: Date }) retryAt: Date | null;
-  @ApiPropertyOptional({ nullable: true, type: String }) lastError: string | null;
+  @ApiPropertyOptional({ example: null, nullable: true, type: String }) lastError: string | null;
   @ApiPropertyOptional({ nullable: true, type: Date }) lastErrorAt: Date | null;
   @ApiProperty() updatedAt: Date;
 }
 
 export class ConsumerFailureDto {
-  @ApiProperty() id: string;
-  @ApiProperty({ description: 'The event that was skipped' }) eventId: string;
-  @ApiProperty() attempts: number;
-  @ApiProperty() error: string;
+  @ApiProperty({ example: '7' }) id: string;
+  @ApiProperty({ example: '1042', description: 'The event that was skipped' }) eventId: string;
+  @ApiProperty({ example: 5 }) attempts: number;
+  @ApiProperty({ example: 'TypeError: data.cardId must be a number' }) error: string;
   @ApiProperty() createdAt: Date;
 }

@@ -5,11 +5,16 @@ import type { HubEvent, Severity } from '../event.types.js';
 export class EventDto {
   @ApiProperty({ example: '1042', description: 'int64 as a string' }) id: string;
   @ApiProperty({ example: 'card.created' }) type: string;
-  @ApiProperty() source: string;
-  @ApiPropertyOptional({ nullable: true, type: String }) subject: string | null;
-  @ApiProperty({ type: 'object', additionalProperties: true }) data: Record<string, unknown>;
+  @ApiProperty({ example: 'billing' }) source: string;
+  @ApiPropertyOptional({ example: 'card/42', nullable: true, type: String }) subject: string | null;
+  @ApiProperty({
+    example: { cardId: 42, title: 'Ship it' },
+    type: 'object',
+    additionalProperties: true,
+  })
+  data: Record<string, unknown>;
   @ApiProperty({ enum: SEVERITIES }) severity: Severity;
-  @ApiPropertyOptional({ nullable: true, type: String }) origin: string | null;
+  @ApiPropertyOptional({ example: null, nullable: true, type: String }) origin: string | null;
   @ApiProperty() occurredAt: Date;
   @ApiProperty() createdAt: Date;
 
@@ -31,6 +36,7 @@ export class EventDto {
 export class EventPageDto {
   @ApiProperty({ type: [EventDto] }) data: EventDto[];
   @ApiPropertyOptional({
+    example: 'eyJ2IjoxLCJiZWZvcmUiOiIxMDQyIn0',
     nullable: true,
     type: String,
     description: 'Pass as `cursor` for the next (older) page',

@@ -19,7 +19,9 @@ export class ListEventsQueryDto extends PageQueryDto {
   })
   type?: string;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({
+    description: 'Only events from this source (exact match)',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(200)

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { PageQueryDto } from '../../common/http/pagination.js';
+import { PageQueryDto, NextCursorProperty } from '../../common/http/pagination.js';
 
 export const JOB_STATUSES = ['pending', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
@@ -9,18 +9,26 @@ export type JobStatus = (typeof JOB_STATUSES)[number];
 export const QUEUE_PATTERN = /^[a-z][a-z0-9._-]{0,99}$/;
 
 export class ListJobsQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ example: 'webhooks.retention' })
+  @ApiPropertyOptional({ description: 'Only jobs of this queue', example: 'webhooks.retention' })
   @IsOptional()
   @IsString()
   @Matches(QUEUE_PATTERN, { message: 'must be a queue name such as calendar.sync' })
   queue?: string;
 
-  @ApiPropertyOptional({ enum: JOB_STATUSES, example: 'failed' })
+  @ApiPropertyOptional({
+    description: 'Only jobs in this status',
+    enum: JOB_STATUSES,
+    example: 'failed',
+  })
   @IsOptional()
   @IsIn(JOB_STATUSES)
   status?: JobStatus;
 
-  @ApiPropertyOptional({ example: 'card_123', maxLength: 500 })
+  @ApiPropertyOptional({
+    description: 'Only jobs of this key (the unit a perKey queue serializes, e.g. one card)',
+    example: 'card_123',
+    maxLength: 500,
+  })
   @IsOptional()
   @IsString()
   @MaxLength(500)
@@ -44,14 +52,20 @@ export class JobDto {
   @ApiProperty({ enum: JOB_STATUSES, example: 'pending' }) status: JobStatus;
   @ApiProperty({ example: 1, description: 'Runs started so far' }) attempt: number;
   @ApiProperty({ description: 'When it is (or was) due' }) runAt: Date;
-  @ApiPropertyOptional({ nullable: true, type: String, description: 'Instance holding the lease' })
+  @ApiPropertyOptional({
+    example: 'hub-7f3a',
+    nullable: true,
+    type: String,
+    description: 'Instance holding the lease',
+  })
   leaseOwner: string | null;
   @ApiPropertyOptional({ nullable: true, type: Date }) leaseExpiresAt: Date | null;
   @ApiPropertyOptional({ nullable: true, type: String, example: 'HTTP 503 from jira' })
   lastError: string | null;
   @ApiPropertyOptional({ nullable: true, type: String, example: 'pruned 12 rows' })
   lastSummary: string | null;
-  @ApiPropertyOptional({ nullable: true, type: String }) correlationId: string | null;
+  @ApiPropertyOptional({ example: 'req-b7c1a2a4', nullable: true, type: String }) correlationId:
+    string | null;
   @ApiProperty() createdAt: Date;
   @ApiProperty() updatedAt: Date;
   @ApiPropertyOptional({ nullable: true, type: Date }) finishedAt: Date | null;
@@ -66,10 +80,16 @@ export class JobAttemptDto {
     description: 'succeeded, retried, failed, rescheduled, released or lease-expired',
   })
   outcome: string;
-  @ApiPropertyOptional({ nullable: true, type: String, description: 'Short, redacted' })
+  @ApiPropertyOptional({
+    example: 'HTTP 200 in 84 ms',
+    nullable: true,
+    type: String,
+    description: 'Short, redacted',
+  })
   summary: string | null;
-  @ApiPropertyOptional({ nullable: true, type: String }) error: string | null;
-  @ApiProperty({ description: 'Instance that ran the attempt' }) instance: string;
+  @ApiPropertyOptional({ example: null, nullable: true, type: String }) error: string | null;
+  @ApiProperty({ example: 'hub-7f3a', description: 'Instance that ran the attempt' })
+  instance: string;
   @ApiProperty({
     description: 'false when the worker had lost its lease and its outcome was not applied',
   })
@@ -82,7 +102,7 @@ export class JobDetailDto extends JobDto {
 
 export class JobPageDto {
   @ApiProperty({ type: [JobDto] }) data: JobDto[];
-  @ApiPropertyOptional({ nullable: true, type: String }) nextCursor: string | null;
+  @NextCursorProperty() nextCursor: string | null;
 }
 
 export class QueueStatsDto {

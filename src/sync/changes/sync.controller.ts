@@ -13,6 +13,7 @@ import {
 import { OptionalHeader } from '../../common/http/optional-header.decorator.js';
 import {
   ApiBadRequestResponse,
+  ApiConflictResponse,
   ApiForbiddenResponse,
   ApiGoneResponse,
   ApiHeader,
@@ -27,6 +28,7 @@ import type { Response } from 'express';
 import { UserAuth } from '../../common/auth/audience.decorator.js';
 import { CurrentPrincipal, type Principal } from '../../common/auth/principal.js';
 import { ProblemDto } from '../../common/http/problem.js';
+import { AppIdParam } from '../sync-params.js';
 import { AppIdPipe } from '../app-id.pipe.js';
 import { ClientIdHeader, MAX_CLIENT_ID_LENGTH } from '../client-id-header.js';
 import { PushDto } from '../dto/push.dto.js';
@@ -66,9 +68,25 @@ export class SyncController {
   @HttpCode(200)
   @Header('content-type', 'application/json; charset=utf-8')
   @UseInterceptors(ChangesetLimitInterceptor)
-  @ApiOperation({ summary: 'Push a changeset; get the changes of other clients since `since`' })
+  @ApiOperation({
+    summary: 'Push a changeset; get the changes of other clients since `since`',
+    description:
+      'Applies each change with per-field last-writer-wins (by client time), durably, and ' +
+      'answers with what other clients changed since `since`, the conflicts this push lost, ' +
+      'times clamped to the server clock, and spaces to resync. Idempotent per eventId. See ' +
+      'docs/sync-protocol.md.',
+  })
+  @AppIdParam()
   @clientIdHeader
-  @ApiOkResponse({ type: PushResponseDto })
+  @ApiOkResponse({
+    type: PushResponseDto,
+    description: 'Accepted; the changes of others, conflicts, clamps and the next cursor',
+  })
+  @ApiConflictResponse({
+    type: ProblemDto,
+    description:
+      'A change moves a record to another space, or its space was deleted while the push ran',
+  })
   @ApiForbiddenResponse({
     type: ProblemDto,
     description: 'Not a member of the space, or not your record',
@@ -85,9 +103,16 @@ export class SyncController {
 
   @Get(':appId/pull')
   @Header('content-type', 'application/json; charset=utf-8')
-  @ApiOperation({ summary: 'Changes of one table since a cursor' })
+  @ApiOperation({
+    summary: 'Changes of one table since a cursor',
+    description:
+      'Changes of `collection` visible to you (your records and your spaces) after `since`, ' +
+      'oldest first, up to `limit`; `hasMore` says to pull again from `syncedUntil`. Your own ' +
+      "client's changes (X-Client-Id) are left out.",
+  })
+  @AppIdParam()
   @clientIdHeader
-  @ApiOkResponse({ type: PullResponseDto })
+  @ApiOkResponse({ type: PullResponseDto, description: 'A page of changes and the next cursor' })
   pull(
     @Param('appId', AppIdPipe) appId: string,
     @Query() query: PullQueryDto,
@@ -98,8 +123,18 @@ export class SyncController {
   }
 
   @Get(':appId/snapshot')
-  @ApiOperation({ summary: 'Current state of one table, paged; then pull from syncedUntil' })
-  @ApiOkResponse({ type: SnapshotResponseDto })
+  @ApiOperation({
+    summary: 'Current state of one table, paged; then pull from syncedUntil',
+    description:
+      'For a new device: every live record of `collection` you can see (optionally one ' +
+      'space), paged with `next`; once every page is loaded, pull or stream from `syncedUntil`.',
+  })
+  @AppIdParam()
+  @ApiOkResponse({ type: SnapshotResponseDto, description: 'A page of records' })
+  @ApiForbiddenResponse({
+    type: ProblemDto,
+    description: 'Not a member of the `spaceId` asked for, or credentials not accepted',
+  })
   snapshot(
     @Param('appId', AppIdPipe) appId: string,
     @Query() query: SnapshotQueryDto,
@@ -114,10 +149,18 @@ export class SyncController {
     description:
       'Events: `changes` (with `id:`, resume with Last-Event-ID), `resync`, `heartbeat`, and a final `dropped` when the client fell too far behind. See docs/sync-protocol.md.',
   })
+  @AppIdParam()
   @ApiProduces('text/event-stream')
   @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'Resume after this event' })
   @clientIdHeader
-  @ApiOkResponse({ description: 'An event stream' })
+  @ApiOkResponse({
+    description: 'An event stream (text/event-stream) that stays open',
+    schema: {
+      type: 'string',
+      example:
+        'event: changes\nid: MXxub3Rlc3w5MDQxMnwxMDQy\ndata: {"changes":[],"syncedUntil":"MXxub3Rlc3w5MDQxMnwxMDQy"}\n\n',
+    },
+  })
   @ApiTooManyRequestsResponse({
     type: ProblemDto,
     description: 'SYNC_STREAMS_PER_USER streams already open (Retry-After)',

@@ -8,6 +8,7 @@ export const TABLE_PATTERN = /^[a-z][a-z0-9_]{0,62}$/;
  */
 export class ChangeDto {
   @ApiProperty({
+    example: '5b0c7a4e-1f2d-4c3b-8a9e-0d1c2b3a4f5e',
     minLength: 1,
     maxLength: 200,
     description: 'Unique per user within the app (a UUID); makes the change idempotent',
@@ -24,6 +25,7 @@ export class ChangeDto {
   op: 'insert' | 'update' | 'delete';
 
   @ApiPropertyOptional({
+    example: { title: 'Buy milk', done: false },
     type: 'object',
     additionalProperties: true,
     description: 'insert (required): the record',
@@ -37,6 +39,7 @@ export class ChangeDto {
   at?: string;
 
   @ApiPropertyOptional({
+    example: { done: { value: true, at: '2026-12-01T09:30:00.000Z' } },
     type: 'object',
     additionalProperties: {
       type: 'object',
@@ -52,12 +55,12 @@ export class ChangeDto {
   @ApiPropertyOptional({ format: 'uuid', nullable: true })
   spaceId?: string | null;
 
-  @ApiPropertyOptional({ minimum: 1 })
+  @ApiPropertyOptional({ example: 1, minimum: 1 })
   schemaVersion?: number;
 
-  @ApiPropertyOptional({ nullable: true, maxLength: 200 })
+  @ApiPropertyOptional({ example: 'alice', type: String, nullable: true, maxLength: 200 })
   actor?: string | null;
 
-  @ApiPropertyOptional({ nullable: true, maxLength: 200 })
+  @ApiPropertyOptional({ example: 'phone-1', type: String, nullable: true, maxLength: 200 })
   origin?: string | null;
 }

@@ -5,13 +5,19 @@ import { MAX_CLIENT_ID_LENGTH } from '../client-id-header.js';
 import { ChangeDto } from './change.dto.js';
 
 export class PushDto {
-  @ApiPropertyOptional({ description: 'The device; the X-Client-Id header wins over it' })
+  @ApiPropertyOptional({
+    example: 'phone-1',
+    description: 'The device; the X-Client-Id header wins over it',
+  })
   @IsOptional()
   @IsString()
   @Length(1, MAX_CLIENT_ID_LENGTH)
   clientId?: string;
 
-  @ApiPropertyOptional({ description: 'Cursor (syncedUntil) from an earlier answer' })
+  @ApiPropertyOptional({
+    example: 'MXxub3Rlc3w5MDQxMnwxMDQy',
+    description: 'Cursor (syncedUntil) from an earlier answer',
+  })
   @IsOptional()
   @IsString()
   since?: string;

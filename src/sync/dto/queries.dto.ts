@@ -11,17 +11,25 @@ const Limit = () =>
   );
 
 export class PullQueryDto {
-  @ApiProperty({ example: 'cards' })
+  @ApiProperty({ description: 'The table to read changes of', example: 'cards' })
   @IsString()
   @Matches(TABLE_PATTERN, { message: 'must match [a-z][a-z0-9_]{0,62}' })
   collection: string;
 
-  @ApiPropertyOptional({ description: 'Cursor (syncedUntil) from an earlier answer' })
+  @ApiPropertyOptional({
+    example: 'MXxub3Rlc3w5MDQxMnwxMDQy',
+    description: 'Cursor (syncedUntil) from an earlier answer',
+  })
   @IsOptional()
   @IsString()
   since?: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 1000 })
+  @ApiPropertyOptional({
+    description: 'Changes per answer: 1 to 1000 (default 1000; more is capped)',
+    minimum: 1,
+    maximum: 1000,
+    default: 1000,
+  })
   @IsOptional()
   @Limit()
   @IsInt()

@@ -1,41 +1,56 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
 export class WireChangeDto {
-  @ApiProperty() eventId: string;
-  @ApiProperty() table: string;
-  @ApiProperty() id: string;
+  @ApiProperty({ example: '5b0c7a4e-1f2d-4c3b-8a9e-0d1c2b3a4f5e' }) eventId: string;
+  @ApiProperty({ example: 'notes' }) table: string;
+  @ApiProperty({ example: 'note-1' }) id: string;
   @ApiProperty({ enum: ['insert', 'update', 'delete'] }) op: string;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true }) data?: Record<
-    string,
-    unknown
-  >;
+  @ApiPropertyOptional({
+    example: { title: 'Buy milk', done: false },
+    type: 'object',
+    additionalProperties: true,
+  })
+  data?: Record<string, unknown>;
   @ApiPropertyOptional({ format: 'date-time' }) at?: string;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true }) fields?: Record<
-    string,
-    { value: unknown; at: string }
-  >;
+  @ApiPropertyOptional({
+    example: { done: { value: true, at: '2026-12-01T09:30:00.000Z' } },
+    type: 'object',
+    additionalProperties: true,
+  })
+  fields?: Record<string, { value: unknown; at: string }>;
   @ApiPropertyOptional({ format: 'date-time' }) deletedAt?: string;
-  @ApiPropertyOptional({ nullable: true, type: String }) spaceId: string | null;
-  @ApiProperty() schemaVersion: number;
-  @ApiPropertyOptional({ nullable: true, type: String }) actor: string | null;
-  @ApiPropertyOptional({ nullable: true, type: String }) origin: string | null;
-  @ApiProperty() clientId: string;
-  @ApiProperty() userId: string;
+  @ApiPropertyOptional({ example: null, nullable: true, type: String }) spaceId: string | null;
+  @ApiProperty({ example: 1 }) schemaVersion: number;
+  @ApiPropertyOptional({ example: 'alice', nullable: true, type: String }) actor: string | null;
+  @ApiPropertyOptional({ example: null, nullable: true, type: String }) origin: string | null;
+  @ApiProperty({ example: 'phone-1' }) clientId: string;
+  @ApiProperty({ example: 'alice' }) userId: string;
 }
 
 export class ConflictDto {
-  @ApiProperty() eventId: string;
-  @ApiProperty() table: string;
-  @ApiProperty() id: string;
-  @ApiPropertyOptional({ nullable: true, type: String }) field: string | null;
+  @ApiProperty({ example: '5b0c7a4e-1f2d-4c3b-8a9e-0d1c2b3a4f5e' }) eventId: string;
+  @ApiProperty({ example: 'notes' }) table: string;
+  @ApiProperty({ example: 'note-1' }) id: string;
+  @ApiPropertyOptional({ example: 'done', nullable: true, type: String }) field: string | null;
   @ApiProperty({ enum: ['older', 'deleted'] }) reason: string;
-  @ApiPropertyOptional({ description: 'The value that won' }) value?: unknown;
+  @ApiPropertyOptional({
+    description: 'The value that won: any JSON value',
+    oneOf: [
+      { type: 'string' },
+      { type: 'number' },
+      { type: 'boolean' },
+      { type: 'object' },
+      { type: 'array', items: {} },
+    ],
+    example: false,
+  })
+  value?: unknown;
   @ApiPropertyOptional({ format: 'date-time' }) at?: string;
 }
 
 export class ClampDto {
-  @ApiProperty() eventId: string;
-  @ApiPropertyOptional({ nullable: true, type: String }) field: string | null;
+  @ApiProperty({ example: '5b0c7a4e-1f2d-4c3b-8a9e-0d1c2b3a4f5e' }) eventId: string;
+  @ApiPropertyOptional({ example: 'done', nullable: true, type: String }) field: string | null;
   @ApiProperty({ format: 'date-time' }) at: string;
   @ApiProperty({ format: 'date-time' }) clampedTo: string;
 }
@@ -50,33 +65,47 @@ export class PushResponseDto {
   @ApiProperty({ type: [ConflictDto] }) conflicts: ConflictDto[];
   @ApiProperty({ type: [ClampDto] }) clamped: ClampDto[];
   @ApiProperty({ type: [ResyncDto] }) resync: ResyncDto[];
-  @ApiProperty() syncedUntil: string;
+  @ApiProperty({ example: 'MXxub3Rlc3w5MDQxMnwxMDQy' }) syncedUntil: string;
   @ApiProperty() hasMore: boolean;
 }
 
 export class PullResponseDto {
   @ApiProperty({ type: [WireChangeDto] }) changes: WireChangeDto[];
   @ApiProperty({ type: [ResyncDto] }) resync: ResyncDto[];
-  @ApiProperty() syncedUntil: string;
+  @ApiProperty({ example: 'MXxub3Rlc3w5MDQxMnwxMDQy' }) syncedUntil: string;
   @ApiProperty() hasMore: boolean;
 }
 
 export class SnapshotRecordDto {
-  @ApiProperty() table: string;
-  @ApiProperty() id: string;
-  @ApiPropertyOptional({ nullable: true, type: String }) spaceId: string | null;
-  @ApiProperty() ownerId: string;
-  @ApiProperty({ type: 'object', additionalProperties: true }) fields: Record<string, unknown>;
-  @ApiPropertyOptional({ nullable: true, type: String }) insertedAt: string | null;
-  @ApiPropertyOptional({ nullable: true, type: String }) deletedAt: string | null;
+  @ApiProperty({ example: 'notes' }) table: string;
+  @ApiProperty({ example: 'note-1' }) id: string;
+  @ApiPropertyOptional({ example: null, nullable: true, type: String }) spaceId: string | null;
+  @ApiProperty({ example: 'alice' }) ownerId: string;
+  @ApiProperty({
+    example: { title: { value: 'Buy milk', at: '2026-12-01T09:30:00.000Z' } },
+    type: 'object',
+    additionalProperties: true,
+  })
+  fields: Record<string, unknown>;
+  @ApiPropertyOptional({ example: '2026-12-01T09:00:00.000Z', nullable: true, type: String })
+  insertedAt: string | null;
+  @ApiPropertyOptional({ example: null, nullable: true, type: String }) deletedAt: string | null;
   @ApiProperty() deleted: boolean;
 }
 
 export class SnapshotResponseDto {
   @ApiProperty({ type: [SnapshotRecordDto] }) records: SnapshotRecordDto[];
   @ApiProperty() hasMore: boolean;
-  @ApiPropertyOptional({ nullable: true, type: String, description: 'Page token for `since`' })
+  @ApiPropertyOptional({
+    example: null,
+    nullable: true,
+    type: String,
+    description: 'Page token for `since`',
+  })
   next: string | null;
-  @ApiProperty({ description: 'Pull or stream from here once every page is loaded' })
+  @ApiProperty({
+    example: 'MXxub3Rlc3w5MDQxMnwxMDQy',
+    description: 'Pull or stream from here once every page is loaded',
+  })
   syncedUntil: string;
 }

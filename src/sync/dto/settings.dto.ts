@@ -15,5 +15,5 @@ export class AppSettingsDto {
 }
 
 export class AppSettingsResponseDto extends AppSettingsDto {
-  @ApiProperty() appId: string;
+  @ApiProperty({ example: 'notes' }) appId: string;
 }

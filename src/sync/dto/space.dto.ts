@@ -16,16 +16,16 @@ export class AddMemberDto {
 }
 
 export class SpaceMemberDto {
-  @ApiProperty() userId: string;
+  @ApiProperty({ example: 'bob' }) userId: string;
   @ApiProperty({ enum: ['owner', 'member'] }) role: 'owner' | 'member';
   @ApiProperty() addedAt: Date;
 }
 
 export class SpaceDto {
   @ApiProperty({ format: 'uuid' }) id: string;
-  @ApiProperty() appId: string;
-  @ApiProperty() name: string;
-  @ApiProperty() ownerId: string;
+  @ApiProperty({ example: 'notes' }) appId: string;
+  @ApiProperty({ example: 'Team board' }) name: string;
+  @ApiProperty({ example: 'alice' }) ownerId: string;
   @ApiProperty({ type: [SpaceMemberDto] }) members: SpaceMemberDto[];
   @ApiProperty() createdAt: Date;
 }

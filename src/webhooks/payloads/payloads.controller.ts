@@ -4,6 +4,7 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiParam,
   ApiProduces,
   ApiQuery,
   ApiTags,
@@ -27,9 +28,13 @@ export class PayloadsController {
       'Receivers of a body with `dataReference` fetch its `url`: the token in it is the only credential. ' +
       'Answers the exact bytes whose size and sha256 the signed body names.',
   })
+  @ApiParam({ name: 'deliveryId', format: 'uuid', description: 'From the dataReference url' })
   @ApiQuery({ name: 'token', description: 'From the dataReference url', required: true })
   @ApiProduces('application/json')
-  @ApiOkResponse({ description: 'The event data, as JSON', schema: { type: 'object' } })
+  @ApiOkResponse({
+    description: 'The event data, as JSON',
+    schema: { type: 'object', example: { cardId: 42, attachments: ['...'] } },
+  })
   @ApiForbiddenResponse({
     type: ProblemDto,
     description: 'Token forged, for another delivery, or expired',

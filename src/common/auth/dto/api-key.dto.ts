@@ -3,7 +3,7 @@ import type { ApiKeyEntity, ApiKeyRole } from '../api-key.entity.js';
 
 export class ApiKeyDto {
   @ApiProperty({ format: 'uuid' }) id: string;
-  @ApiProperty() name: string;
+  @ApiProperty({ example: 'billing-service' }) name: string;
   @ApiProperty({ enum: ['admin', 'publisher'] }) role: ApiKeyRole;
   @ApiProperty({ example: 'ihk_3f9a0c1b2d4e', description: 'The non-secret start of the key' })
   prefix: string;
@@ -23,5 +23,9 @@ export class ApiKeyDto {
 }
 
 export class CreatedApiKeyDto extends ApiKeyDto {
-  @ApiProperty({ description: 'The key itself. Shown once; only a hash is stored.' }) key: string;
+  @ApiProperty({
+    example: 'ihk_3f9a0c1b2d4e5f60718293a4b5c6d7e8f9',
+    description: 'The key itself. Shown once; only a hash is stored.',
+  })
+  key: string;
 }

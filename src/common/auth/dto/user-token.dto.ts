@@ -16,12 +16,17 @@ export class CreateUserTokenDto {
 }
 
 export class UserTokenDto {
-  @ApiProperty() token: string;
+  @ApiProperty({
+    example:
+      'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1c2VyLTEyMyIsImlhdCI6MTc2NDU4MjQwMCwiZXhwIjoxNzY0NTg2MDAwfQ.3q2-7w',
+  })
+  token: string;
   @ApiProperty() expiresAt: Date;
 }
 
 export class WhoAmIDto {
   @ApiProperty({ enum: ['admin', 'publisher', 'user'] }) audience: string;
-  @ApiProperty({ description: 'API key id, "admin-token", or the user id' }) id: string;
+  @ApiProperty({ example: 'admin-token', description: 'API key id, "admin-token", or the user id' })
+  id: string;
   @ApiProperty({ enum: ['admin-token', 'api-key', 'jwt'] }) via: string;
 }

@@ -2,45 +2,59 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
 import { IsTimestamp } from '../../../common/http/ids-and-times.js';
 import { MAX_EVENT_TYPE_LENGTH } from '../../../events/event.types.js';
-import { PageQueryDto } from '../../../common/http/pagination.js';
+import { PageQueryDto, NextCursorProperty } from '../../../common/http/pagination.js';
 
 export type DeliveryStatus = 'pending' | 'succeeded' | 'failed';
 
 export class ListDeliveriesQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ format: 'uuid' })
+  @ApiPropertyOptional({ description: 'Only deliveries to this endpoint', format: 'uuid' })
   @IsOptional()
   @IsUUID('all')
   endpointId?: string;
 
-  @ApiPropertyOptional({ enum: ['pending', 'succeeded', 'failed'] })
+  @ApiPropertyOptional({
+    description: 'Only deliveries in this status (see docs/webhooks.md for what each means)',
+    enum: ['pending', 'succeeded', 'failed'],
+  })
   @IsOptional()
   @IsIn(['pending', 'succeeded', 'failed'])
   status?: DeliveryStatus;
 
-  @ApiPropertyOptional({ example: 'card.created' })
+  @ApiPropertyOptional({
+    description: 'Only deliveries of this exact event type',
+    example: 'card.created',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(MAX_EVENT_TYPE_LENGTH)
   eventType?: string;
 
-  @ApiPropertyOptional({ format: 'date-time', description: 'Created at or after' })
+  @ApiPropertyOptional({
+    format: 'date-time',
+    description: 'Created at or after',
+  })
   @IsOptional()
   @IsTimestamp()
   since?: string;
 }
 
 export class AttemptDto {
-  @ApiProperty() id: string;
-  @ApiProperty() attemptNumber: number;
+  @ApiProperty({ example: '31' }) id: string;
+  @ApiProperty({ example: 1 }) attemptNumber: number;
   @ApiProperty() startedAt: Date;
-  @ApiProperty() durationMs: number;
-  @ApiPropertyOptional({ nullable: true, type: Number }) statusCode: number | null;
-  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } })
+  @ApiProperty({ example: 84 }) durationMs: number;
+  @ApiPropertyOptional({ example: 200, nullable: true, type: Number }) statusCode: number | null;
+  @ApiProperty({
+    example: { 'content-type': 'text/plain' },
+    type: 'object',
+    additionalProperties: { type: 'string' },
+  })
   responseHeaders: Record<string, string>;
-  @ApiPropertyOptional({ nullable: true, type: String, description: 'First 4 KiB' }) responseBody:
-    string | null;
-  @ApiPropertyOptional({ nullable: true, type: String }) error: string | null;
-  @ApiProperty({ description: 'Instance that made the attempt' }) instanceId: string;
+  @ApiPropertyOptional({ example: 'ok', nullable: true, type: String, description: 'First 4 KiB' })
+  responseBody: string | null;
+  @ApiPropertyOptional({ example: null, nullable: true, type: String }) error: string | null;
+  @ApiProperty({ example: 'hub-7f3a', description: 'Instance that made the attempt' })
+  instanceId: string;
 }
 
 export class DeliveryDto {
@@ -51,34 +65,39 @@ export class DeliveryDto {
   })
   webhookId: string;
   @ApiProperty({ format: 'uuid' }) endpointId: string;
-  @ApiPropertyOptional({ nullable: true, type: String }) eventId: string | null;
-  @ApiProperty() eventType: string;
+  @ApiPropertyOptional({ example: '1042', nullable: true, type: String }) eventId: string | null;
+  @ApiProperty({ example: 'card.created' }) eventType: string;
   @ApiProperty({ enum: ['pending', 'succeeded', 'failed'] }) status: DeliveryStatus;
-  @ApiProperty() attemptCount: number;
+  @ApiProperty({ example: 1 }) attemptCount: number;
   @ApiPropertyOptional({
     nullable: true,
     type: Date,
     description: 'When the next attempt is due; null once the delivery succeeded or failed',
   })
   nextAttemptAt: Date | null;
-  @ApiPropertyOptional({ nullable: true, type: Number }) lastStatusCode: number | null;
-  @ApiPropertyOptional({ nullable: true, type: String }) lastError: string | null;
+  @ApiPropertyOptional({ example: 200, nullable: true, type: Number }) lastStatusCode:
+    number | null;
+  @ApiPropertyOptional({ example: null, nullable: true, type: String }) lastError: string | null;
   @ApiProperty() createdAt: Date;
   @ApiPropertyOptional({ nullable: true, type: Date }) completedAt: Date | null;
 }
 
 export class DeliveryDetailDto extends DeliveryDto {
-  @ApiProperty({ description: 'The exact body sent' }) payload: string;
+  @ApiProperty({
+    example: '{"type":"card.created","timestamp":"2026-12-01T09:30:00.000Z","data":{"cardId":42}}',
+    description: 'The exact body sent',
+  })
+  payload: string;
   @ApiProperty({ type: [AttemptDto] }) attempts: AttemptDto[];
 }
 
 export class DeliveryPageDto {
   @ApiProperty({ type: [DeliveryDto] }) data: DeliveryDto[];
-  @ApiPropertyOptional({ nullable: true, type: String }) nextCursor: string | null;
+  @NextCursorProperty() nextCursor: string | null;
 }
 
 export class CountDto {
-  @ApiProperty() count: number;
+  @ApiProperty({ example: 3 }) count: number;
 }
 
 export const REPLAY_SKIP_REASONS = ['not-found', 'type-not-matched', 'already-delivered'] as const;
@@ -123,14 +142,25 @@ export class EndpointStatsDto {
   })
   counts: Record<DeliveryStatus, number>;
   @ApiPropertyOptional({
+    example: 0.95,
     nullable: true,
     type: Number,
     description: 'succeeded / (succeeded + failed) over 24 h',
   })
   successRate: number | null;
-  @ApiPropertyOptional({ nullable: true, type: Number, description: 'Attempt latency, last 24 h' })
+  @ApiPropertyOptional({
+    example: 84,
+    nullable: true,
+    type: Number,
+    description: 'Attempt latency, last 24 h',
+  })
   p50Ms: number | null;
-  @ApiPropertyOptional({ nullable: true, type: Number }) p95Ms: number | null;
-  @ApiPropertyOptional({ nullable: true, type: Object, description: 'Most recent failed attempt' })
+  @ApiPropertyOptional({ example: 310, nullable: true, type: Number }) p95Ms: number | null;
+  @ApiPropertyOptional({
+    example: { at: '2026-12-01T09:12:00.000Z', statusCode: 503, error: null },
+    nullable: true,
+    type: Object,
+    description: 'Most recent failed attempt',
+  })
   lastError: { at: Date; statusCode: number | null; error: string | null } | null;
 }

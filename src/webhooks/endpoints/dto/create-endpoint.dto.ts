@@ -30,7 +30,7 @@ export class CreateEndpointDto {
   @MaxLength(2048)
   url: string;
 
-  @ApiPropertyOptional({ maxLength: 500 })
+  @ApiPropertyOptional({ example: 'Billing receiver', maxLength: 500 })
   @IsOptional()
   @IsString()
   @MaxLength(500)
@@ -81,6 +81,7 @@ export class CreateEndpointDto {
   signature?: SignatureDto;
 
   @ApiPropertyOptional({
+    example: 10,
     minimum: 1,
     maximum: 10000,
     description: 'Requests per second to this endpoint (per instance)',
@@ -92,6 +93,7 @@ export class CreateEndpointDto {
   rateLimitPerSecond?: number;
 
   @ApiPropertyOptional({
+    example: { team: 'billing' },
     type: 'object',
     additionalProperties: true,
     description: 'Free-form, at most 8 KiB',

@@ -1,4 +1,4 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -18,7 +18,10 @@ import { PageQueryDto } from '../../../common/http/pagination.js';
 import { EVENT_TYPE_PATTERN, MAX_EVENT_TYPE_LENGTH } from '../../../events/event.types.js';
 
 export class ListEndpointsQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ type: Boolean })
+  @ApiPropertyOptional({
+    description: 'Only enabled (true) or disabled (false) endpoints',
+    type: Boolean,
+  })
   @IsOptional()
   @Transform(({ value }: { value: unknown }) =>
     value === 'true' ? true : value === 'false' ? false : value,
@@ -28,7 +31,10 @@ export class ListEndpointsQueryDto extends PageQueryDto {
 }
 
 export class RotateSecretDto {
-  @ApiPropertyOptional({ description: 'The new secret; generated when omitted' })
+  @ApiPropertyOptional({
+    example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+    description: 'The new secret; generated when omitted',
+  })
   @IsOptional()
   @IsString()
   @Matches(/^whsec_[A-Za-z0-9+/]+={0,2}$/, { message: 'must be whsec_ followed by base64' })
@@ -48,7 +54,8 @@ export class RotateSecretDto {
 }
 
 export class RecoverDto {
-  @ApiPropertyOptional({
+  @ApiProperty({
+    example: '2026-12-01T00:00:00Z',
     format: 'date-time',
     description: 'Requeue failed deliveries created at or after this time',
   })
@@ -58,6 +65,7 @@ export class RecoverDto {
 
 export class ReplayDto {
   @ApiPropertyOptional({
+    example: '2026-12-01T00:00:00Z',
     format: 'date-time',
     description: 'Past events that occurred at or after this time',
   })
@@ -65,7 +73,11 @@ export class ReplayDto {
   @IsTimestamp()
   since?: string;
 
-  @ApiPropertyOptional({ type: [String], description: 'Or these event ids' })
+  @ApiPropertyOptional({
+    example: ['1042', '1043'],
+    type: [String],
+    description: 'Or these event ids',
+  })
   @IsOptional()
   @IsArray()
   @ArrayMinSize(1)

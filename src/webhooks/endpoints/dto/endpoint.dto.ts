@@ -1,3 +1,4 @@
+import { NextCursorProperty } from '../../../common/http/pagination.js';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { EndpointSignature } from '../../signature.js';
 import type { EndpointEntity } from '../endpoint.entity.js';
@@ -5,9 +6,9 @@ import { SignatureDto } from './endpoint-signature.dto.js';
 
 export class EndpointDto {
   @ApiProperty({ format: 'uuid' }) id: string;
-  @ApiProperty() url: string;
-  @ApiProperty() description: string;
-  @ApiProperty({ type: [String] }) eventTypes: string[];
+  @ApiProperty({ example: 'https://receiver.example.com/hooks' }) url: string;
+  @ApiProperty({ example: 'Billing receiver' }) description: string;
+  @ApiProperty({ example: ['card.*', 'invoice.paid'], type: [String] }) eventTypes: string[];
   @ApiProperty() enabled: boolean;
   @ApiPropertyOptional({ nullable: true, type: String, example: 'every attempt failed for 5 days' })
   disabledReason: string | null;
@@ -26,8 +27,10 @@ export class EndpointDto {
     description: 'How requests are signed; `header` is present only for hmac-sha256-hex',
   })
   signature: EndpointSignature;
-  @ApiPropertyOptional({ nullable: true, type: Number }) rateLimitPerSecond: number | null;
-  @ApiProperty({ type: 'object', additionalProperties: true }) metadata: Record<string, unknown>;
+  @ApiPropertyOptional({ example: 10, nullable: true, type: Number }) rateLimitPerSecond:
+    number | null;
+  @ApiProperty({ example: { team: 'billing' }, type: 'object', additionalProperties: true })
+  metadata: Record<string, unknown>;
   @ApiPropertyOptional({
     nullable: true,
     type: Date,
@@ -60,7 +63,7 @@ export class EndpointDto {
 
 export class EndpointPageDto {
   @ApiProperty({ type: [EndpointDto] }) data: EndpointDto[];
-  @ApiPropertyOptional({ nullable: true, type: String }) nextCursor: string | null;
+  @NextCursorProperty() nextCursor: string | null;
 }
 
 export class EndpointSecretDto {
@@ -70,6 +73,7 @@ export class EndpointSecretDto {
   })
   secret: string;
   @ApiProperty({
+    example: [{ expiresAt: '2026-12-02T09:30:00.000Z' }],
     description: 'Older secrets still signing, and until when',
     type: 'array',
     items: { type: 'object', properties: { expiresAt: { type: 'string', format: 'date-time' } } },

@@ -1,0 +1,53 @@
+import request from 'supertest';
+import { userToken } from '../sync/helpers.js';
+import { bearer, TestApp } from './test-app.js';
+
+export interface RouteFixtures {
+  admin: Record<string, string>;
+  user: Record<string, string>;
+  /** A value for each path parameter of an OpenAPI path template: a real row where one exists. */
+  pathValue: (template: string) => (name: string) => string;
+}
+
+/**
+ * Real rows for the suites that walk every route of the OpenAPI document (an endpoint, an API
+ * key, a space of `appId` owned by alice), so a request that slipped through a check would act
+ * on a real row rather than answer 404. The endpoint is disabled and points at a closed
+ * loopback port: the app must allow private targets (OUTBOUND_ALLOW_PRIVATE=true).
+ */
+export async function createRouteFixtures(t: TestApp, appId: string): Promise<RouteFixtures> {
+  const admin = bearer(t.adminToken);
+  const user = bearer(await userToken(t, 'alice'));
+  const endpoint = await request(t.url)
+    .post('/webhooks/endpoints')
+    .set(admin)
+    .send({ url: 'http://127.0.0.1:9/hook', enabled: false })
+    .expect(201);
+  const key = await request(t.url)
+    .post('/admin/api-keys')
+    .set(admin)
+    .send({ name: 'fixture', role: 'publisher' })
+    .expect(201);
+  const space = await request(t.url)
+    .post(`/sync/${appId}/spaces`)
+    .set(user)
+    .send({ name: 'board' })
+    .expect(201);
+  const consumers = await request(t.url).get('/events/consumers').set(admin).expect(200);
+  const fixtures: Record<string, string> = {
+    spaceId: space.body.id,
+    name: consumers.body[0]?.name ?? 'x',
+    appId,
+    userId: 'alice',
+  };
+  const pathValue = (template: string) => (name: string) => {
+    if (name === 'id')
+      return template.startsWith('/webhooks/endpoints')
+        ? endpoint.body.id
+        : template.startsWith('/admin/api-keys')
+          ? key.body.id
+          : '00000000-0000-4000-8000-000000000000';
+    return fixtures[name] ?? 'x';
+  };
+  return { admin, user, pathValue };
+}
