@@ -90,7 +90,7 @@ describe('Hostile receivers cannot stall anyone else’s deliveries', () => {
         rows: [row],
       } = await db.query(
         `INSERT INTO webhook_deliveries (endpoint_id, event_type, payload, locked_by, locked_until)
-         VALUES ($1, 'hostile.batch', '{}', $2, now() + interval '1 hour') RETURNING id`,
+         VALUES ($1, 'hostile.batch', '{}', $2, now() + interval '1 hour') RETURNING id, locked_until::text AS lease`,
         [endpointId, INSTANCE_ID],
       );
       const attempt = (deliveryId: string): AttemptRecord => ({
@@ -108,8 +108,8 @@ describe('Hostile receivers cannot stall anyone else’s deliveries', () => {
       const batcher = t.app.get(SuccessBatcher);
       // Same tick, so both go into one batch; the second names a delivery that does not exist.
       const [good, bad] = await Promise.allSettled([
-        batcher.settle(attempt(row.id)),
-        batcher.settle(attempt(randomUUID())),
+        batcher.settle(attempt(row.id), row.lease),
+        batcher.settle(attempt(randomUUID()), row.lease),
       ]);
       expect(good.status).toBe('fulfilled');
       expect(bad.status).toBe('rejected');
