@@ -73,7 +73,10 @@ export class JobWorkersService implements OnApplicationBootstrap, BeforeApplicat
     const worker = new LeasedWorker<T>(queue, this.errors) as LeasedWorker<unknown>;
     const entry: Registered = { worker, wakeUp, wake: () => worker.wake() };
     this.registered.push(entry);
-    if (this.started) void this.startRegistered(entry);
+    if (this.started)
+      this.startRegistered(entry).catch((err: unknown) =>
+        this.logger.error(`starting the ${queue.name} worker failed: ${(err as Error).message}`),
+      );
   }
 
   async onApplicationBootstrap(): Promise<void> {

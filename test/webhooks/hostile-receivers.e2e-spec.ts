@@ -4,25 +4,21 @@ import request from 'supertest';
 import { INSTANCE_ID } from '../../src/webhooks/deliveries/delivery-attempt.service.js';
 import type { AttemptRecord } from '../../src/webhooks/deliveries/delivery.repository.js';
 import { SuccessBatcher } from '../../src/webhooks/deliveries/success-batcher.js';
-import { Receiver } from '../support/receiver.js';
+import { ReceiverPool } from '../support/receiver.js';
 import { bearer, startTestApp, TestApp, waitFor } from '../support/test-app.js';
 import { createEndpoint, deliveriesOf, FAST_WEBHOOKS, publish } from './helpers.js';
 
 describe('Hostile receivers cannot stall anyone else’s deliveries', () => {
   let t: TestApp;
-  const receivers: Receiver[] = [];
-  const receiver = async (...args: Parameters<typeof Receiver.start>) => {
-    const r = await Receiver.start(...args);
-    receivers.push(r);
-    return r;
-  };
+  const receivers = new ReceiverPool();
+  const receiver = receivers.start;
 
   beforeAll(async () => {
     t = await startTestApp({ env: FAST_WEBHOOKS });
   });
   afterAll(() => t.close());
   afterEach(async () => {
-    await Promise.all(receivers.splice(0).map((r) => r.close()));
+    await receivers.closeAll();
   });
 
   const attemptsOf = async (deliveryId: string) =>
