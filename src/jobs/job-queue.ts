@@ -47,7 +47,7 @@ export class JobQueue implements LeasedQueue<ClaimedJob> {
     private readonly deps: JobQueueDeps,
   ) {
     this.logger = new Logger(`JobWorker:${handler.queue}`);
-    this.name = `jobs:${handler.queue}`;
+    this.name = `${handler.queue} jobs`;
     this.maxInFlight = handler.maxInFlight;
     this.claimContext = { context: 'job-claim', queue: handler.queue };
   }

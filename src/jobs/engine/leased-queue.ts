@@ -25,7 +25,7 @@ export interface RunControl {
  * claim with per-endpoint fairness and limits, batched success settles) both implement it.
  */
 export interface LeasedQueue<T> {
-  /** For logs: `jobs:<queue>`, `webhooks`. */
+  /** For logs ("claiming <name> failed"): `<queue> jobs`, `deliveries`. */
   readonly name: string;
   /** Items running at once on this instance (slots not yet `responded`). */
   readonly maxInFlight: number;

@@ -25,7 +25,7 @@ import { ClaimedDelivery, DELIVERIES_CHANNEL, DeliveryRepository } from './deliv
 export class DeliveryQueue implements LeasedQueue<ClaimedDelivery>, OnModuleInit {
   private readonly logger = new Logger('WebhookDeliveryQueue');
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
-  readonly name = 'webhooks';
+  readonly name = 'deliveries';
   readonly claimContext: BackgroundContext = { context: 'webhook-claim' };
 
   constructor(
