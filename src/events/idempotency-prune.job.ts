@@ -1,8 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { JobHandler, JobRunner } from '../jobs/job-handler.decorator.js';
-import { done, JobOutcome } from '../jobs/job-outcome.js';
+import { JobHandler, JobRunner, done, JobOutcome } from '../jobs/index.js';
 import { IdempotencyService } from './idempotency.service.js';
 
 /** Hourly (a job schedule, once across all instances): forget Idempotency-Keys older than the window. */

@@ -12,20 +12,41 @@ import { UnexpectedErrors } from '../common/errors/unexpected-errors.service.js'
 import { appConfig } from '../config/app.config.js';
 import { jobsConfig } from '../config/jobs.config.js';
 import { PgListener } from '../database/pg-listener.js';
+import type { LeasedQueue } from './engine/leased-queue.js';
+import { LeasedWorker } from './engine/leased-worker.js';
 import { JobHandlersRegistry } from './job-handlers.registry.js';
 import { JobMetrics } from './job-metrics.js';
-import { JobWorker } from './job-worker.js';
+import { JobQueue } from './job-queue.js';
 import { JOBS_CHANNEL, JobRepository } from './job.repository.js';
 
+/** How the engine learns that a registered queue may have work. */
+export interface QueueWakeUp {
+  /** NOTIFY channel: any notification on it wakes the queue's worker. */
+  channel: string;
+  /** Poll period, for items that come due later (retries) and lost notifications. */
+  pollMs: number;
+}
+
+interface Registered {
+  worker: LeasedWorker<unknown>;
+  wakeUp: QueueWakeUp;
+  wake: () => void;
+  timer?: NodeJS.Timeout;
+}
+
 /**
- * One JobWorker per registered queue on this instance, woken by NOTIFY (the payload names
- * the queue; an empty one, after a reconnect, wakes all) and by a poll timer for jobs that
- * come due (retries, runAt, reschedules).
+ * Runs every leased queue of this instance on the one engine (LeasedWorker): one worker
+ * per @JobHandler queue of the `jobs` table, woken by NOTIFY on `hub_jobs` (the payload
+ * names the queue; an empty one, after a reconnect, wakes all) and the JOBS_POLL_MS timer;
+ * plus the queues other modules register with their own table, claim and settle (webhook
+ * deliveries), woken by their own channel and poll period. Shutdown drains them all.
  */
 @Injectable()
 export class JobWorkersService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(JobWorkersService.name);
-  private readonly workers = new Map<string, JobWorker>();
+  private readonly workers = new Map<string, LeasedWorker<unknown>>();
+  private readonly registered: Registered[] = [];
+  private started = false;
   private timer?: NodeJS.Timeout;
   private readonly onNotify = (queue: string) => {
     if (queue) this.workers.get(queue)?.wake();
@@ -44,36 +65,63 @@ export class JobWorkersService implements OnApplicationBootstrap, BeforeApplicat
     @Inject(appConfig.KEY) private readonly app: ConfigType<typeof appConfig>,
   ) {}
 
+  /**
+   * Runs a queue with its own table, claim and settle on this engine (call it from
+   * onModuleInit; it starts with the job workers at bootstrap and drains with them).
+   */
+  register<T>(queue: LeasedQueue<T>, wakeUp: QueueWakeUp): void {
+    const worker = new LeasedWorker<T>(queue, this.errors) as LeasedWorker<unknown>;
+    const entry: Registered = { worker, wakeUp, wake: () => worker.wake() };
+    this.registered.push(entry);
+    if (this.started)
+      this.startRegistered(entry).catch((err: unknown) =>
+        this.logger.error(`starting the ${queue.name} worker failed: ${(err as Error).message}`),
+      );
+  }
+
   async onApplicationBootstrap(): Promise<void> {
     const deps = {
       dataSource: this.dataSource,
       repo: this.repo,
       metrics: this.metrics,
-      errors: this.errors,
       leaseMarginMs: this.config.leaseMarginMs,
     };
     for (const handler of this.registry.all())
-      this.workers.set(handler.queue, new JobWorker(handler, deps));
+      this.workers.set(handler.queue, new LeasedWorker(new JobQueue(handler, deps), this.errors));
+    this.started = true;
     await this.listener.listen(JOBS_CHANNEL, this.onNotify);
     this.timer = setInterval(this.wakeAll, this.config.pollMs);
     this.timer.unref();
     this.wakeAll();
+    await Promise.all(this.registered.map((r) => this.startRegistered(r)));
   }
 
-  /** Wakes a queue's worker on this instance (the scheduler, after reclaiming leases). */
+  private async startRegistered(r: Registered): Promise<void> {
+    await this.listener.listen(r.wakeUp.channel, r.wake);
+    r.timer = setInterval(r.wake, r.wakeUp.pollMs);
+    r.timer.unref();
+    r.wake();
+  }
+
+  /** Wakes a job queue's worker on this instance (the scheduler, after reclaiming leases). */
   wake(queue: string): void {
     this.workers.get(queue)?.wake();
   }
 
   /**
-   * Stop claiming; in-flight jobs get most of SHUTDOWN_TIMEOUT_MS to finish (the rest is for
-   * the HTTP server and the pool), then the unfinished are released for another instance.
+   * Stop claiming; in-flight items get most of SHUTDOWN_TIMEOUT_MS to finish (the rest is for
+   * the HTTP server and the pool), then the unfinished are given back for another instance.
    */
   async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
     this.listener.unlisten(JOBS_CHANNEL, this.onNotify);
+    for (const r of this.registered) {
+      clearInterval(r.timer);
+      this.listener.unlisten(r.wakeUp.channel, r.wake);
+    }
     const drainMs = Math.floor(this.app.SHUTDOWN_TIMEOUT_MS * 0.6);
-    await Promise.all([...this.workers.values()].map((w) => w.stop(drainMs)));
-    this.logger.debug('job workers stopped');
+    const all = [...this.workers.values(), ...this.registered.map((r) => r.worker)];
+    await Promise.all(all.map((w) => w.stop(drainMs)));
+    this.logger.debug('workers stopped');
   }
 }

@@ -12,8 +12,10 @@ import { JobsService } from './jobs.service.js';
 import { SelftestJob } from './selftest.job.js';
 
 /**
- * Durable jobs. Public surface: JobsService (enqueue, schedule, unschedule); handlers are
- * declared with @JobHandler and answer with the helpers of job-outcome.ts (plain imports).
+ * Durable jobs and the one worker engine. Public surface (import from `jobs/index.ts`):
+ * JobsService (enqueue, schedule, unschedule); JobWorkersService.register to run a queue
+ * with its own table (webhook deliveries) on the same engine; handlers are declared with
+ * @JobHandler and answer with the outcome helpers.
  */
 @Global()
 @Module({
@@ -30,6 +32,6 @@ import { SelftestJob } from './selftest.job.js';
     JobsRetentionJob,
     SelftestJob,
   ],
-  exports: [JobsService],
+  exports: [JobsService, JobWorkersService],
 })
 export class JobsModule {}

@@ -3,10 +3,10 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { DeliveriesController } from './deliveries/deliveries.controller.js';
 import { DeliveriesService } from './deliveries/deliveries.service.js';
 import { DeliveryAttemptService } from './deliveries/delivery-attempt.service.js';
+import { DeliveryQueue } from './deliveries/delivery.queue.js';
 import { DeliveryRepository } from './deliveries/delivery.repository.js';
 import { DeliveryTargetRepository } from './targets/delivery-target.repository.js';
 import { DeliveryService } from './targets/delivery.service.js';
-import { DeliveryWorker } from './deliveries/delivery.worker.js';
 import { FanOutConsumer } from './deliveries/fan-out.consumer.js';
 import { RetentionJob } from './deliveries/retention.job.js';
 import { SuccessBatcher } from './deliveries/success-batcher.js';
@@ -33,7 +33,7 @@ import { EndpointsController } from './endpoints/endpoints.controller.js';
     DeliveryAttemptService,
     DeliveryService,
     DeliveryTargetRepository,
-    DeliveryWorker,
+    DeliveryQueue,
     FanOutConsumer,
     RetentionJob,
     WebhookMetrics,

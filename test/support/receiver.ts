@@ -53,3 +53,18 @@ export class Receiver {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 }
+
+/** The receivers a suite starts as it goes, closed together in its afterAll or afterEach. */
+export class ReceiverPool {
+  private readonly open: Receiver[] = [];
+
+  readonly start = async (...args: Parameters<typeof Receiver.start>): Promise<Receiver> => {
+    const r = await Receiver.start(...args);
+    this.open.push(r);
+    return r;
+  };
+
+  async closeAll(): Promise<void> {
+    await Promise.all(this.open.splice(0).map((r) => r.close()));
+  }
+}

@@ -3,7 +3,7 @@ import { Webhook } from 'standardwebhooks';
 import { DataSource } from 'typeorm';
 import { WebhooksException } from '../../src/webhooks/webhooks.exception.js';
 import { DeliveryService } from '../../src/webhooks/targets/delivery.service.js';
-import { Receiver } from '../support/receiver.js';
+import { ReceiverPool } from '../support/receiver.js';
 import { bearer, startTestApp, TestApp, waitFor } from '../support/test-app.js';
 import { FAST_WEBHOOKS } from './helpers.js';
 
@@ -12,19 +12,15 @@ const secretOf = (byte: number) => `whsec_${Buffer.alloc(32, byte).toString('bas
 describe('DeliveryService: targets other modules register and enqueue to', () => {
   let t: TestApp;
   let sut: DeliveryService;
-  const receivers: Receiver[] = [];
-  const receiver = async (...args: Parameters<typeof Receiver.start>) => {
-    const r = await Receiver.start(...args);
-    receivers.push(r);
-    return r;
-  };
+  const receivers = new ReceiverPool();
+  const receiver = receivers.start;
 
   beforeAll(async () => {
     t = await startTestApp({ env: FAST_WEBHOOKS });
     sut = t.app.get(DeliveryService);
   });
   afterAll(async () => {
-    await Promise.all(receivers.map((r) => r.close()));
+    await receivers.closeAll();
     await t.close();
   });
 

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { Receiver } from '../support/receiver.js';
+import { ReceiverPool } from '../support/receiver.js';
 import { startTestApp, TestApp, waitFor } from '../support/test-app.js';
 import { createEndpoint, FAST_WEBHOOKS, publish } from './helpers.js';
 
@@ -10,7 +10,7 @@ import { createEndpoint, FAST_WEBHOOKS, publish } from './helpers.js';
 describe('Claim fairness: a blocked endpoint’s backlog never stalls a healthy endpoint', () => {
   let t: TestApp;
   let db: pg.Client;
-  const receivers: Receiver[] = [];
+  const receivers = new ReceiverPool();
 
   beforeAll(async () => {
     t = await startTestApp({
@@ -21,15 +21,11 @@ describe('Claim fairness: a blocked endpoint’s backlog never stalls a healthy 
   });
   afterAll(async () => {
     await db.end();
-    await Promise.all(receivers.map((r) => r.close()));
+    await receivers.closeAll();
     await t.close();
   });
 
-  const receiver = async (...args: Parameters<typeof Receiver.start>) => {
-    const r = await Receiver.start(...args);
-    receivers.push(r);
-    return r;
-  };
+  const receiver = receivers.start;
 
   /** 600 deliveries due an hour ago: older than anything a new event creates. */
   const backlog = (endpointId: string) =>

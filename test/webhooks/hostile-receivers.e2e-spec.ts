@@ -4,25 +4,21 @@ import request from 'supertest';
 import { INSTANCE_ID } from '../../src/webhooks/deliveries/delivery-attempt.service.js';
 import type { AttemptRecord } from '../../src/webhooks/deliveries/delivery.repository.js';
 import { SuccessBatcher } from '../../src/webhooks/deliveries/success-batcher.js';
-import { Receiver } from '../support/receiver.js';
+import { ReceiverPool } from '../support/receiver.js';
 import { bearer, startTestApp, TestApp, waitFor } from '../support/test-app.js';
 import { createEndpoint, deliveriesOf, FAST_WEBHOOKS, publish } from './helpers.js';
 
 describe('Hostile receivers cannot stall anyone else’s deliveries', () => {
   let t: TestApp;
-  const receivers: Receiver[] = [];
-  const receiver = async (...args: Parameters<typeof Receiver.start>) => {
-    const r = await Receiver.start(...args);
-    receivers.push(r);
-    return r;
-  };
+  const receivers = new ReceiverPool();
+  const receiver = receivers.start;
 
   beforeAll(async () => {
     t = await startTestApp({ env: FAST_WEBHOOKS });
   });
   afterAll(() => t.close());
   afterEach(async () => {
-    await Promise.all(receivers.splice(0).map((r) => r.close()));
+    await receivers.closeAll();
   });
 
   const attemptsOf = async (deliveryId: string) =>
@@ -90,7 +86,7 @@ describe('Hostile receivers cannot stall anyone else’s deliveries', () => {
         rows: [row],
       } = await db.query(
         `INSERT INTO webhook_deliveries (endpoint_id, event_type, payload, locked_by, locked_until)
-         VALUES ($1, 'hostile.batch', '{}', $2, now() + interval '1 hour') RETURNING id`,
+         VALUES ($1, 'hostile.batch', '{}', $2, now() + interval '1 hour') RETURNING id, locked_until::text AS lease`,
         [endpointId, INSTANCE_ID],
       );
       const attempt = (deliveryId: string): AttemptRecord => ({
@@ -108,8 +104,8 @@ describe('Hostile receivers cannot stall anyone else’s deliveries', () => {
       const batcher = t.app.get(SuccessBatcher);
       // Same tick, so both go into one batch; the second names a delivery that does not exist.
       const [good, bad] = await Promise.allSettled([
-        batcher.settle(attempt(row.id)),
-        batcher.settle(attempt(randomUUID())),
+        batcher.settle(attempt(row.id), row.lease),
+        batcher.settle(attempt(randomUUID()), row.lease),
       ]);
       expect(good.status).toBe('fulfilled');
       expect(bad.status).toBe('rejected');

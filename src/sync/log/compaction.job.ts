@@ -3,8 +3,7 @@ import type { ConfigType } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { syncConfig } from '../../config/sync.config.js';
-import { JobHandler, JobRunner } from '../../jobs/job-handler.decorator.js';
-import { done, JobOutcome } from '../../jobs/job-outcome.js';
+import { JobHandler, JobRunner, done, JobOutcome } from '../../jobs/index.js';
 
 const BATCH = 5000;
 

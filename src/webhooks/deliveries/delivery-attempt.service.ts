@@ -143,13 +143,13 @@ export class DeliveryAttemptService {
     const status = ok ? 'succeeded' : delay !== undefined ? 'pending' : 'failed';
     const operational = d.eventType.startsWith('webhook.');
     if (ok) {
-      await this.successes.settle(a);
+      await this.successes.settle(a, d.lease);
       this.record('succeeded', a);
       return;
     }
     await this.dataSource.transaction(async (m) => {
       await this.repo.recordAttempt(m, a);
-      const settled = await this.repo.settle(m, d.id, INSTANCE_ID, {
+      const settled = await this.repo.settle(m, d, INSTANCE_ID, {
         status,
         nextAttemptInMs: delay,
         statusCode: a.statusCode,

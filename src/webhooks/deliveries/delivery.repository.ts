@@ -25,6 +25,12 @@ export interface ClaimedDelivery {
   secrets: StoredSecret[];
   signature: EndpointSignature;
   rateLimitPerSecond: number | null;
+  /**
+   * The lease: `locked_until` as PostgreSQL wrote it at claim (microseconds). Settling and
+   * giving back require it unchanged, so a worker whose lease expired and was claimed again,
+   * even by this same instance, cannot overwrite the newer attempt's result.
+   */
+  lease: string;
 }
 
 export interface AttemptRecord {
@@ -199,7 +205,7 @@ export class DeliveryRepository {
        FROM locked, webhook_endpoints e
        WHERE d.id = locked.id AND e.id = d.endpoint_id
        RETURNING d.id, d.endpoint_id AS "endpointId", d.event_type AS "eventType", d.payload, d.attempt_count AS "attemptCount",
-                 e.url, e.headers, e.secrets, e.signature, e.rate_limit_per_second AS "rateLimitPerSecond"`,
+                 e.url, e.headers, e.secrets, e.signature, e.rate_limit_per_second AS "rateLimitPerSecond", d.locked_until::text AS lease`,
       [limit, perEndpoint, leaseSeconds, instanceId],
     );
     return rows;
@@ -208,21 +214,27 @@ export class DeliveryRepository {
   async loadClaimed(m: EntityManager, id: string): Promise<ClaimedDelivery> {
     const [row]: ClaimedDelivery[] = await m.query(
       `SELECT d.id, d.endpoint_id AS "endpointId", d.event_type AS "eventType", d.payload, d.attempt_count AS "attemptCount",
-              e.url, e.headers, e.secrets, e.signature, e.rate_limit_per_second AS "rateLimitPerSecond"
+              e.url, e.headers, e.secrets, e.signature, e.rate_limit_per_second AS "rateLimitPerSecond", d.locked_until::text AS lease
        FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id WHERE d.id = $1`,
       [id],
     );
     return row;
   }
 
-  /** Gives a claimed delivery back without an attempt (rate limit, shutdown). */
-  async release(m: EntityManager, id: string, instanceId: string, delayMs: number): Promise<void> {
-    await m.query(
+  /** Gives a claimed delivery back without an attempt (rate limit, shutdown), if the lease is still ours. */
+  async release(
+    m: EntityManager,
+    d: Pick<ClaimedDelivery, 'id' | 'lease'>,
+    instanceId: string,
+    delayMs: number,
+  ): Promise<boolean> {
+    const [, count]: [unknown, number] = await m.query(
       `UPDATE webhook_deliveries SET locked_until = NULL, locked_by = NULL,
          next_attempt_at = now() + make_interval(secs => $3::float8 / 1000), updated_at = now()
-       WHERE id = $1 AND locked_by = $2`,
-      [id, instanceId, delayMs],
+       WHERE id = $1 AND locked_by = $2 AND locked_until = $4::timestamptz`,
+      [d.id, instanceId, delayMs, d.lease],
     );
+    return count > 0;
   }
 
   async recordAttempt(m: EntityManager, a: AttemptRecord): Promise<void> {
@@ -248,7 +260,7 @@ export class DeliveryRepository {
   /** Settles the delivery after an attempt, if this instance still holds its lease. */
   async settle(
     m: EntityManager,
-    id: string,
+    d: Pick<ClaimedDelivery, 'id' | 'lease'>,
     instanceId: string,
     outcome: {
       status: DeliveryStatus;
@@ -262,14 +274,15 @@ export class DeliveryRepository {
          next_attempt_at = CASE WHEN $3 = 'pending' THEN now() + make_interval(secs => $4::float8 / 1000) ELSE next_attempt_at END,
          completed_at = CASE WHEN $3 = 'pending' THEN NULL ELSE now() END,
          last_status_code = $5, last_error = $6, locked_until = NULL, locked_by = NULL, updated_at = now()
-       WHERE id = $1 AND locked_by = $2`,
+       WHERE id = $1 AND locked_by = $2 AND locked_until = $7::timestamptz`,
       [
-        id,
+        d.id,
         instanceId,
         outcome.status,
         outcome.nextAttemptInMs ?? 0,
         outcome.statusCode,
         outcome.error,
+        d.lease,
       ],
     );
     return count > 0;

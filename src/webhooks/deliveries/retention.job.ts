@@ -3,9 +3,7 @@ import type { ConfigType } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { webhooksConfig } from '../../config/webhooks.config.js';
-import { JobHandler, JobRunner } from '../../jobs/job-handler.decorator.js';
-import { inBatches } from '../../jobs/in-batches.js';
-import { done, JobOutcome } from '../../jobs/job-outcome.js';
+import { JobHandler, JobRunner, inBatches, done, JobOutcome } from '../../jobs/index.js';
 import { DeliveryRepository } from './delivery.repository.js';
 
 const BATCH = 1000;

@@ -3,6 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { AttemptRecord } from './delivery.repository.js';
 
+type LeasedAttempt = AttemptRecord & { lease: string };
+
 const MAX_BATCH = 200;
 const MAX_WAIT_MS = 5;
 
@@ -14,14 +16,18 @@ const MAX_WAIT_MS = 5;
  */
 @Injectable()
 export class SuccessBatcher {
-  private pending: { attempt: AttemptRecord; done: (err?: unknown) => void }[] = [];
+  private pending: { attempt: LeasedAttempt; done: (err?: unknown) => void }[] = [];
   private timer?: NodeJS.Timeout;
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  settle(attempt: AttemptRecord): Promise<void> {
+  /** `lease` is the delivery's `lease` from its claim: without it unchanged, only the attempt row is written. */
+  settle(attempt: AttemptRecord, lease: string): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.pending.push({ attempt, done: (err) => (err ? reject(err) : resolve()) });
+      this.pending.push({
+        attempt: { ...attempt, lease },
+        done: (err) => (err ? reject(err) : resolve()),
+      });
       if (this.pending.length >= MAX_BATCH) void this.flush();
       else this.timer ??= setTimeout(() => void this.flush(), MAX_WAIT_MS);
     });
@@ -51,7 +57,7 @@ export class SuccessBatcher {
     }
   }
 
-  private async write(attempts: AttemptRecord[]): Promise<void> {
+  private async write(attempts: LeasedAttempt[]): Promise<void> {
     const rows = attempts.map((a) => ({
       delivery_id: a.deliveryId,
       endpoint_id: a.endpointId,
@@ -62,11 +68,12 @@ export class SuccessBatcher {
       response_headers: a.responseHeaders,
       response_body: a.responseBody,
       instance_id: a.instanceId,
+      lease: a.lease,
     }));
     await this.dataSource.query(
       `WITH input AS (
          SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(delivery_id uuid, endpoint_id uuid, attempt_number int,
-           started_at timestamptz, duration_ms int, status_code int, response_headers jsonb, response_body text, instance_id text)
+           started_at timestamptz, duration_ms int, status_code int, response_headers jsonb, response_body text, instance_id text, lease timestamptz)
        ), attempts AS (
          INSERT INTO webhook_attempts (delivery_id, endpoint_id, attempt_number, started_at, duration_ms, status_code,
            response_headers, response_body, error, instance_id)
@@ -75,7 +82,7 @@ export class SuccessBatcher {
        ), settled AS (
          UPDATE webhook_deliveries d SET status = 'succeeded', attempt_count = d.attempt_count + 1, completed_at = now(),
            last_status_code = i.status_code, last_error = NULL, locked_until = NULL, locked_by = NULL, updated_at = now()
-         FROM input i WHERE d.id = i.delivery_id AND d.locked_by = i.instance_id
+         FROM input i WHERE d.id = i.delivery_id AND d.locked_by = i.instance_id AND d.locked_until = i.lease
          RETURNING d.endpoint_id
        )
        UPDATE webhook_endpoints SET failing_since = NULL

@@ -2,23 +2,22 @@ import { Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { DataSource } from 'typeorm';
-import { inBackground } from '../common/errors/background-context.js';
-import { UnexpectedErrors } from '../common/errors/unexpected-errors.service.js';
+import type { BackgroundContext } from '../common/errors/background-context.js';
 import type { Job } from './job-handler.decorator.js';
 import type { RegisteredHandler } from './job-handlers.registry.js';
 import { JobMetrics } from './job-metrics.js';
 import { done, fail, JobOutcome, retry, retryDelayMs } from './job-outcome.js';
 import { ClaimedJob, JobRepository, Settlement } from './job.repository.js';
 import { attemptText } from './attempt-text.js';
+import type { LeasedQueue, RunControl } from './engine/leased-queue.js';
 
 /** Names this process in lease_owner and attempt rows. */
 export const JOBS_INSTANCE_ID = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
 
-export interface JobWorkerDeps {
+export interface JobQueueDeps {
   dataSource: DataSource;
   repo: JobRepository;
   metrics: JobMetrics;
-  errors: UnexpectedErrors;
   leaseMarginMs: number;
 }
 
@@ -26,101 +25,69 @@ interface Run {
   job: ClaimedJob;
   startedAt: Date;
   controller: AbortController;
-  /** Set when shutdown gave the job back: the run's own result is then not written. */
-  released: boolean;
-  done: Promise<void>;
 }
 
 class Timeout extends Error {}
 class ShuttingDown extends Error {}
 
 /**
- * Claims, runs and settles the jobs of one queue on this instance, at most maxInFlight at
- * once. The handler runs outside any transaction: the lease (lease_id) is what makes the job
- * this worker's, and settle writes only while the lease is still ours.
+ * One @JobHandler's queue on the `jobs` table, run by the worker engine (LeasedWorker): at
+ * most maxInFlight at once on this instance. The handler runs outside any transaction: the
+ * lease (lease_id) is what makes the job this worker's, and settle writes only while the
+ * lease is still ours.
  */
-export class JobWorker {
+export class JobQueue implements LeasedQueue<ClaimedJob> {
   private readonly logger: Logger;
-  private readonly runs = new Map<string, Run>();
-  private claiming?: Promise<void>;
-  private again = false;
-  private stopped = false;
+  readonly name: string;
+  readonly maxInFlight: number;
+  readonly claimContext: BackgroundContext;
 
   constructor(
     private readonly handler: RegisteredHandler,
-    private readonly deps: JobWorkerDeps,
+    private readonly deps: JobQueueDeps,
   ) {
     this.logger = new Logger(`JobWorker:${handler.queue}`);
+    this.name = `${handler.queue} jobs`;
+    this.maxInFlight = handler.maxInFlight;
+    this.claimContext = { context: 'job-claim', queue: handler.queue };
   }
 
   get queue(): string {
     return this.handler.queue;
   }
 
-  wake(): void {
-    void inBackground({ context: 'job-claim', queue: this.queue }, () => this.fill());
+  claim(limit: number): Promise<ClaimedJob[]> {
+    return this.deps.repo.claim(
+      this.deps.dataSource.manager,
+      this.queue,
+      limit,
+      this.handler.perKey,
+      this.handler.timeoutMs + this.deps.leaseMarginMs,
+      JOBS_INSTANCE_ID,
+    );
   }
 
-  private async fill(): Promise<void> {
-    if (this.stopped) return;
-    if (this.claiming) {
-      this.again = true;
-      return;
-    }
-    this.claiming = this.claimLoop().finally(() => (this.claiming = undefined));
-    await this.claiming;
+  contextOf(job: ClaimedJob): BackgroundContext {
+    return { context: 'job', queue: job.queue, jobId: job.id };
   }
 
-  private async claimLoop(): Promise<void> {
+  async run(job: ClaimedJob, control: RunControl): Promise<void> {
+    const run: Run = { job, startedAt: new Date(), controller: new AbortController() };
+    const onShutdown = () => run.controller.abort(new ShuttingDown());
+    control.signal.addEventListener('abort', onShutdown, { once: true });
     try {
-      do {
-        this.again = false;
-        const free = this.handler.maxInFlight - this.runs.size;
-        if (free <= 0) break;
-        const claimed = await this.deps.repo.claim(
-          this.deps.dataSource.manager,
-          this.queue,
-          free,
-          this.handler.perKey,
-          this.handler.timeoutMs + this.deps.leaseMarginMs,
-          JOBS_INSTANCE_ID,
-        );
-        for (const job of claimed) this.start(job);
-        if (claimed.length === free) this.again = true;
-      } while (this.again && !this.stopped);
-    } catch (err) {
-      if (!this.stopped)
-        this.logger.error(`claiming ${this.queue} jobs failed: ${(err as Error).message}`);
+      // Only expired leases push failures past the schedule without a settle: the job kept
+      // killing or stalling its worker.
+      const outcome =
+        job.failures > this.handler.retrySchedule.length
+          ? fail('gave up: the lease expired on every retry (the worker crashed or stalled)')
+          : await this.execute(run);
+      // Given back at shutdown: the engine already released it, this result is not written.
+      if (control.signal.aborted) return;
+      await this.settle(run, outcome);
+    } finally {
+      control.signal.removeEventListener('abort', onShutdown);
     }
-  }
-
-  private start(job: ClaimedJob): void {
-    const ctx = { context: 'job', queue: job.queue, jobId: job.id };
-    const run: Run = {
-      job,
-      startedAt: new Date(),
-      controller: new AbortController(),
-      released: false,
-      done: Promise.resolve(),
-    };
-    run.done = inBackground(ctx, () => this.process(run))
-      .catch((err: unknown) => this.deps.errors.report(err, ctx))
-      .finally(() => {
-        this.runs.delete(job.id);
-        if (!this.stopped) setImmediate(() => this.wake());
-      });
-    this.runs.set(job.id, run);
-  }
-
-  private async process(run: Run): Promise<void> {
-    // Only expired leases push failures past the schedule without a settle: the job kept
-    // killing or stalling its worker.
-    const outcome =
-      run.job.failures > this.handler.retrySchedule.length
-        ? fail('gave up: the lease expired on every retry (the worker crashed or stalled)')
-        : await this.execute(run);
-    if (run.released) return;
-    await this.settle(run, outcome);
   }
 
   /** The handler's outcome; a throw or the timeout is a retry. */
@@ -248,46 +215,28 @@ export class JobWorker {
     this.deps.metrics.duration.observe({ queue: this.queue, outcome }, durationMs / 1000);
   }
 
-  /**
-   * Stops claiming and waits up to `drainMs` for running jobs; those still running are
-   * aborted and given back (pending, due now) so another instance takes them at once
-   * instead of after their lease expires.
-   */
-  async stop(drainMs: number): Promise<void> {
-    this.stopped = true;
-    await this.claiming; // a claim in flight adds its jobs to `runs` first
-    const all = () => Promise.allSettled([...this.runs.values()].map((r) => r.done));
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([all(), new Promise((resolve) => (timer = setTimeout(resolve, drainMs)))]);
-    clearTimeout(timer);
-    for (const run of this.runs.values()) {
-      run.released = true;
-      run.controller.abort(new ShuttingDown());
-      const durationMs = Date.now() - run.startedAt.getTime();
-      await this.deps.repo
-        .settle(this.deps.dataSource.manager, {
-          id: run.job.id,
-          leaseId: run.job.leaseId,
-          status: 'pending',
-          delayMs: 0,
-          failures: run.job.failures,
-          lastError: 'released: the instance shut down before the job finished',
-          lastSummary: null,
-          attempt: {
-            number: run.job.attempt,
-            startedAt: run.startedAt,
-            durationMs,
-            outcome: 'released',
-            summary: null,
-            error: 'the instance shut down before the job finished',
-            instance: JOBS_INSTANCE_ID,
-          },
-        })
-        .then(() => this.record('released', durationMs))
-        .catch((err: unknown) =>
-          this.logger.warn(`releasing job ${run.job.id} failed: ${(err as Error).message}`),
-        );
-    }
+  /** Shutdown gave up waiting: back to pending, due now, attempt outcome `released`. */
+  async release(job: ClaimedJob, startedAt: Date): Promise<void> {
+    const durationMs = Date.now() - startedAt.getTime();
+    await this.deps.repo.settle(this.deps.dataSource.manager, {
+      id: job.id,
+      leaseId: job.leaseId,
+      status: 'pending',
+      delayMs: 0,
+      failures: job.failures,
+      lastError: 'released: the instance shut down before the job finished',
+      lastSummary: null,
+      attempt: {
+        number: job.attempt,
+        startedAt,
+        durationMs,
+        outcome: 'released',
+        summary: null,
+        error: 'the instance shut down before the job finished',
+        instance: JOBS_INSTANCE_ID,
+      },
+    });
+    this.record('released', durationMs);
   }
 }
 

@@ -1,0 +1,12 @@
+/**
+ * The jobs layer's public surface for other modules: enqueue and schedule (JobsService),
+ * declare handlers (@JobHandler and the outcome helpers), and run a queue with its own table
+ * on the shared worker engine (JobWorkersService.register with a LeasedQueue). Import from
+ * here, not from the files behind it.
+ */
+export { JobsService } from './jobs.service.js';
+export { JobWorkersService, type QueueWakeUp } from './job-workers.service.js';
+export { JobHandler, type Job, type JobRunner } from './job-handler.decorator.js';
+export { done, fail, reschedule, retry, JobOutcome } from './job-outcome.js';
+export { inBatches } from './in-batches.js';
+export type { LeasedQueue, RunControl } from './engine/leased-queue.js';
