@@ -361,6 +361,16 @@ export class DeliveryRepository {
     return row;
   }
 
+  /** Deliveries by id, only those of targets the owner registered. */
+  findMany(m: EntityManager, owner: string, ids: string[]): Promise<DeliveryDto[]> {
+    return m.query(
+      `SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries d
+       JOIN webhook_endpoints e ON e.id = d.endpoint_id AND e.owner = $1
+       WHERE d.id = ANY($2::uuid[])`,
+      [owner, ids],
+    );
+  }
+
   async payloadOf(m: EntityManager, id: string): Promise<string | undefined> {
     const [row]: { payload: string }[] = await m.query(
       `SELECT payload FROM webhook_deliveries WHERE id = $1`,
