@@ -9,6 +9,8 @@ export interface CompiledTrigger {
   targetId: string;
   repeatIntervalMs: number;
   groupBy: string[];
+  /** Events logged before the trigger existed never match it (a backlog is not its past). */
+  since: number;
   matches: EventPredicate;
 }
 
@@ -35,6 +37,7 @@ export class TriggerSet {
         targetId: row.targetId,
         repeatIntervalMs: row.repeatIntervalMs,
         groupBy: row.groupBy,
+        since: new Date(row.createdAt).getTime(),
         matches: compileFilter(spec),
       };
       const type = requiredValue(spec, 'type');
@@ -52,12 +55,13 @@ export class TriggerSet {
   /** The enabled triggers whose filter matches the event. */
   matching(event: HubEvent): CompiledTrigger[] {
     const out: CompiledTrigger[] = [];
+    const at = new Date(event.createdAt).getTime();
     for (const list of [
       this.byType.get(event.type),
       this.bySource.get(event.source),
       this.anyEvent,
     ])
-      if (list) for (const t of list) if (t.matches(event)) out.push(t);
+      if (list) for (const t of list) if (t.since <= at && t.matches(event)) out.push(t);
     return out;
   }
 
