@@ -1,5 +1,6 @@
 import { runSyncSlowClientsBench } from './sync-slow-clients.bench.js';
 import { runSyncBench } from './sync.bench.js';
+import { runTriggersBench } from './triggers.bench.js';
 import { runWebhooksBench } from './webhooks.bench.js';
 
 /** `npm run bench -- <scenario>`: prints a table and writes JSON under bench/results/. */
@@ -7,6 +8,7 @@ const scenarios: Record<string, () => Promise<void>> = {
   webhooks: runWebhooksBench,
   sync: runSyncBench,
   'sync-slow-clients': runSyncSlowClientsBench,
+  triggers: runTriggersBench,
 };
 
 const name = process.argv[2] ?? 'webhooks';

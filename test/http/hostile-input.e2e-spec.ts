@@ -51,9 +51,29 @@ describe('hostile input on every route of the OpenAPI document', () => {
       .set(user)
       .send({ name: 'board' })
       .expect(201);
+    const trigger = await request(t.url)
+      .post('/triggers')
+      .set(admin)
+      .send({
+        name: 'fixture',
+        enabled: false,
+        action: { type: 'webhook', url: 'http://127.0.0.1:9/hook' },
+      })
+      .expect(201);
+    const silence = await request(t.url)
+      .post('/triggers/silences')
+      .set(admin)
+      .send({
+        matchers: [{ label: 'source', op: '=', value: 'x' }],
+        endsAt: '2099-01-01T00:00:00Z',
+        createdBy: 'fixture',
+      })
+      .expect(201);
     const consumers = await request(t.url).get('/events/consumers').set(admin).expect(200);
     Object.assign(fixtures, {
       endpoint: endpoint.body.id,
+      trigger: trigger.body.id,
+      silence: silence.body.id,
       apiKey: key.body.id,
       spaceId: space.body.id,
       name: consumers.body[0]?.name ?? 'x',
@@ -68,9 +88,13 @@ describe('hostile input on every route of the OpenAPI document', () => {
     if (name === 'id')
       return template.startsWith('/webhooks/endpoints')
         ? fixtures.endpoint
-        : template.startsWith('/admin/api-keys')
-          ? fixtures.apiKey
-          : '00000000-0000-4000-8000-000000000000';
+        : template.startsWith('/triggers/silences')
+          ? fixtures.silence
+          : template.startsWith('/triggers')
+            ? fixtures.trigger
+            : template.startsWith('/admin/api-keys')
+              ? fixtures.apiKey
+              : '00000000-0000-4000-8000-000000000000';
     return fixtures[name] ?? 'x';
   };
 
