@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { Webhook } from 'standardwebhooks';
+import type { PayloadEvent } from '../../src/triggers/firing/trigger-payload.js';
 import type { ReceivedRequest } from '../support/receiver.js';
 import { bearer, TestApp } from '../support/test-app.js';
 
@@ -11,15 +12,7 @@ export interface TriggerPayload {
   type: string;
   triggerId: string;
   triggerName: string;
-  event: {
-    id: string;
-    type: string;
-    source: string;
-    subject: string | null;
-    severity: string;
-    data: Record<string, unknown>;
-    occurredAt: string;
-  };
+  event: PayloadEvent;
   timestamp: string;
 }
 

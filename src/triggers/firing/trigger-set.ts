@@ -56,12 +56,9 @@ export class TriggerSet {
   matching(event: HubEvent): CompiledTrigger[] {
     const out: CompiledTrigger[] = [];
     const at = new Date(event.createdAt).getTime();
-    for (const list of [
-      this.byType.get(event.type),
-      this.bySource.get(event.source),
-      this.anyEvent,
-    ])
-      if (list) for (const t of list) if (t.since <= at && t.matches(event)) out.push(t);
+    collect(this.byType.get(event.type), event, at, out);
+    collect(this.bySource.get(event.source), event, at, out);
+    collect(this.anyEvent, event, at, out);
     return out;
   }
 
@@ -81,6 +78,15 @@ export class TriggerSet {
 /** `{"source":"backup"}`: the values of the trigger's groupBy labels ('{}' without groupBy). */
 export function groupKey(groupBy: string[], event: HubEvent): string {
   return JSON.stringify(Object.fromEntries(groupBy.map((l) => [l, labelValue(event, l)])));
+}
+
+function collect(
+  list: CompiledTrigger[] | undefined,
+  event: HubEvent,
+  at: number,
+  out: CompiledTrigger[],
+): void {
+  if (list) for (const t of list) if (t.since <= at && t.matches(event)) out.push(t);
 }
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {

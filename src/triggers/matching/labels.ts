@@ -22,25 +22,36 @@ export interface MatchableEvent {
  * their JSON text, objects and arrays as their JSON.
  */
 export function labelValue(event: MatchableEvent, label: string): string {
-  switch (label) {
-    case 'type':
-      return event.type;
-    case 'source':
-      return event.source;
-    case 'subject':
-      return event.subject ?? '';
-    case 'origin':
-      return event.origin ?? '';
-    case 'severity':
-      return event.severity;
-  }
-  let value: unknown = event.data;
-  for (const key of label.slice('data.'.length).split('.')) {
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) return '';
-    value = (value as Record<string, unknown>)[key];
-  }
-  if (value === undefined || value === null) return '';
-  return typeof value === 'string' ? value : JSON.stringify(value);
+  return labelGetter(label)(event);
+}
+
+export type LabelGetter = (event: MatchableEvent) => string;
+
+const FIXED: Record<string, LabelGetter> = {
+  type: (e) => e.type,
+  source: (e) => e.source,
+  subject: (e) => e.subject ?? '',
+  origin: (e) => e.origin ?? '',
+  severity: (e) => e.severity,
+};
+
+/** The label's reader, built once per matcher: the hot loop splits no paths. */
+export function labelGetter(label: string): LabelGetter {
+  const fixed = FIXED[label];
+  if (fixed) return fixed;
+  const path = label.slice('data.'.length).split('.');
+  return (event) => {
+    let value: unknown = event.data;
+    for (const key of path) {
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) return '';
+      value = (value as Record<string, unknown>)[key];
+    }
+    if (value === undefined || value === null) return '';
+    if (typeof value === 'string') return value;
+    return typeof value === 'number' || typeof value === 'boolean'
+      ? String(value)
+      : JSON.stringify(value);
+  };
 }
 
 /** The bus's severity order, lowest first. */

@@ -1,11 +1,16 @@
-import { compileLinearRegex, patternProblem } from '../../common/regex/linear-regex.js';
+import {
+  compileLinearRegex,
+  LinearRegex,
+  LinearRegexOptions,
+  patternProblem,
+} from '../../common/regex/linear-regex.js';
 import type { FieldErrorDto } from '../../common/http/problem.js';
 import { SEVERITIES, Severity } from '../../events/event.types.js';
 import {
   LABEL_PATTERN,
   LABEL_RULE,
   MatchableEvent,
-  labelValue,
+  labelGetter,
   severityRank,
   splitList,
 } from './labels.js';
@@ -83,12 +88,14 @@ export function compileFilter(spec: TriggerFilter): EventPredicate {
   if (f.source !== undefined) cheap.push(inList('source', splitList(f.source)));
   if (f.severityAtLeast !== undefined) {
     const floor = severityRank(f.severityAtLeast);
-    cheap.push((e) => severityRank(e.severity) >= floor);
+    const atLeast = new Set(SEVERITIES.filter((s) => severityRank(s) >= floor));
+    cheap.push((e) => atLeast.has(e.severity));
   }
   for (const m of spec.matchers) (isRegexOp(m.op) ? regex : cheap).push(matcherPredicate(m));
   if (f.messageRegex !== undefined) {
-    const re = compileLinearRegex(f.messageRegex);
-    regex.push((e) => re.test(labelValue(e, 'data.message')));
+    const test = memoTest(f.messageRegex, {});
+    const message = labelGetter('data.message');
+    regex.push((e) => test(message(e)));
   }
   const all = [...cheap, ...regex];
   if (all.length === 0) return () => true;
@@ -104,21 +111,47 @@ function isRegexOp(op: MatchOp): boolean {
 }
 
 function matcherPredicate(m: Matcher): EventPredicate {
-  const { label, value } = m;
+  const { value } = m;
+  const read = labelGetter(m.label);
   switch (m.op) {
     case '=':
-      return (e) => labelValue(e, label) === value;
+      return (e) => read(e) === value;
     case '!=':
-      return (e) => labelValue(e, label) !== value;
+      return (e) => read(e) !== value;
     case '=~': {
-      const re = compileLinearRegex(value, { anchored: true });
-      return (e) => re.test(labelValue(e, label));
+      const test = memoTest(value, { anchored: true });
+      return (e) => test(read(e));
     }
     case '!~': {
-      const re = compileLinearRegex(value, { anchored: true });
-      return (e) => !re.test(labelValue(e, label));
+      const test = memoTest(value, { anchored: true });
+      return (e) => !test(read(e));
     }
   }
+}
+
+const memoized = new WeakMap<LinearRegex, (text: string) => boolean>();
+
+/**
+ * The regex's test, remembering its last input: triggers that share a pattern (operators
+ * copy them) test the same label of the same event one after another, so each distinct
+ * pattern runs once per event however many triggers use it.
+ */
+function memoTest(pattern: string, options: LinearRegexOptions): (text: string) => boolean {
+  const re = compileLinearRegex(pattern, options);
+  let test = memoized.get(re);
+  if (!test) {
+    let lastText: string | undefined;
+    let lastResult = false;
+    test = (text) => {
+      if (text !== lastText) {
+        lastResult = re.test(text);
+        lastText = text;
+      }
+      return lastResult;
+    };
+    memoized.set(re, test);
+  }
+  return test;
 }
 
 function inList(label: 'severity' | 'source', entries: string[]): EventPredicate {
