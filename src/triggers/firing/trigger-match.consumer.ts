@@ -54,6 +54,7 @@ export class TriggerMatchConsumer implements EventHandler {
         .map((x) => ({ triggerId: x.trigger.id, groupKey: x.group })),
     );
     const rows: FiringInsert[] = [];
+    const toFire: { row: number; trigger: CompiledTrigger; event: HubEvent }[] = [];
     const fired = new Map<string, { triggerId: string; groupKey: string; at: Date }>();
     for (const { event, trigger, group } of matched) {
       const base = {
@@ -83,38 +84,44 @@ export class TriggerMatchConsumer implements EventHandler {
         rows.push({ ...base, outcome: 'suppressed' });
         continue;
       }
-      rows.push({ ...base, ...(await this.deliver(trigger, event, m)) });
+      toFire.push({ row: rows.length, trigger, event });
+      rows.push({ ...base, outcome: 'fired' });
       if (trigger.repeatIntervalMs > 0) {
         clock.set(key, at.getTime());
         fired.set(key, { triggerId: trigger.id, groupKey: group, at });
       }
     }
+    await this.deliver(toFire, rows, m);
     await this.firings.insertMany(m, rows);
     await this.firings.setLastFired(m, [...fired.values()]);
   }
 
+  /** One delivery per firing, all in one insert; a disabled target makes its firings undeliverable. */
   private async deliver(
-    trigger: CompiledTrigger,
-    event: HubEvent,
+    toFire: { row: number; trigger: CompiledTrigger; event: HubEvent }[],
+    rows: FiringInsert[],
     m: EntityManager,
-  ): Promise<Pick<FiringInsert, 'outcome' | 'deliveryId' | 'error'>> {
-    try {
-      const deliveryId = await this.deliveries.enqueue(
-        trigger.targetId,
-        {
+  ): Promise<void> {
+    if (toFire.length === 0) return;
+    const results = await this.deliveries.enqueueMany(
+      toFire.map(({ trigger, event }) => ({
+        targetId: trigger.targetId,
+        message: {
           eventType: TRIGGER_EVENT_TYPE,
           fields: triggerPayloadFields(trigger, payloadEvent(event)),
         },
-        { correlationId: `${trigger.id}:${event.id}`, origin: TRIGGERS_OWNER },
-        m,
-      );
-      return { outcome: 'fired', deliveryId, error: null };
-    } catch (err) {
+        options: { correlationId: `${trigger.id}:${event.id}`, origin: TRIGGERS_OWNER },
+      })),
+      m,
+    );
+    toFire.forEach(({ row }, k) => {
+      const result = results[k];
+      if (typeof result === 'string') rows[row].deliveryId = result;
       // A target the receiver disabled (410 Gone, a long failure streak): recorded, not retried.
-      if ((err as { code?: string }).code === TARGET_DISABLED)
-        return { outcome: 'undeliverable', deliveryId: null, error: (err as Error).message };
-      throw err;
-    }
+      else if (result.code === TARGET_DISABLED)
+        Object.assign(rows[row], { outcome: 'undeliverable', error: result.message });
+      else throw result;
+    });
   }
 
   /** A trigger's delivery failed for good: its firing shows it (history, stats). */

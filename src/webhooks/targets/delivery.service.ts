@@ -136,6 +136,46 @@ export class DeliveryService {
   }
 
   /**
+   * `enqueue` for a batch (a bus consumer firing many rules at once): one read of the
+   * targets, one insert, one wake-up. Each item answers its delivery id, or the error
+   * `enqueue` would have thrown for it (unknown or disabled target), so one disabled target
+   * does not stop the others. Rows only, in `manager`'s transaction.
+   */
+  async enqueueMany(
+    items: { targetId: string; message: TargetMessage; options?: EnqueueOptions }[],
+    manager: EntityManager,
+  ): Promise<(string | WebhooksException)[]> {
+    const ids = [...new Set(items.map((i) => i.targetId))];
+    const targets = new Map(
+      (await this.targets.findByIds(manager, ids)).map((t) => [t.id, t] as const),
+    );
+    const results: (string | WebhooksException)[] = [];
+    const rows: Parameters<DeliveryRepository['insertMany']>[1] = [];
+    const slots: number[] = [];
+    for (const item of items) {
+      const target = targets.get(item.targetId);
+      if (!target) results.push(WebhooksException.targetNotFound(item.targetId));
+      else if (!target.enabled) results.push(WebhooksException.targetDisabled(target));
+      else {
+        slots.push(results.length);
+        results.push('');
+        rows.push({
+          endpointId: item.targetId,
+          eventType: item.message.eventType,
+          payload: messageBody(item.message),
+          correlationId: item.options?.correlationId ?? null,
+          origin: item.options?.origin ?? null,
+        });
+      }
+    }
+    const inserted = await this.deliveries.insertMany(manager, rows);
+    slots.forEach((slot, k) => (results[slot] = inserted[k]));
+    if (inserted.length > 0)
+      await manager.query('SELECT pg_notify($1, $2)', [DELIVERIES_CHANNEL, '']);
+    return results;
+  }
+
+  /**
    * Sends one signed message to the target now, outside the queue (an operator's test
    * button), and returns the attempt. Recorded like an API endpoint's test send: one attempt,
    * then succeeded or failed, never retried.
