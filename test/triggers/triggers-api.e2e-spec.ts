@@ -318,3 +318,35 @@ describe('triggers API: CRUD, validation, secrets and test sends', () => {
     expect(res.body.error).toEqual(expect.any(String));
   });
 });
+
+describe('triggers API with the SSRF guard in force', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ env: { OUTBOUND_ALLOW_PRIVATE: 'false' } });
+  });
+  afterAll(() => t.close());
+
+  it('refuses private, loopback and metadata addresses when a trigger is saved (no request sent)', async () => {
+    for (const url of [
+      'http://10.0.0.1/hook',
+      'http://127.0.0.1:9/hook',
+      'http://169.254.169.254/',
+    ]) {
+      const res = await request(t.url)
+        .post('/triggers')
+        .set(bearer(t.adminToken))
+        .send({ name: uniqueName('ssrf'), action: { type: 'webhook', url } });
+      expect({
+        url,
+        status: res.status,
+        fields: res.body.errors?.map((e: { field: string }) => e.field),
+      }).toEqual({
+        url,
+        status: 422,
+        fields: ['action.url'],
+      });
+    }
+    const listed = await request(t.url).get('/triggers').set(bearer(t.adminToken)).expect(200);
+    expect(listed.body.data).toEqual([]);
+  });
+});
