@@ -1,6 +1,7 @@
 import { runSyncSlowClientsBench } from './sync-slow-clients.bench.js';
 import { runSyncBench } from './sync.bench.js';
 import { runTestingKitBench } from './testing-kit.bench.js';
+import { runTriggersBench } from './triggers.bench.js';
 import { runWebhooksBench } from './webhooks.bench.js';
 
 /** `npm run bench -- <scenario>`: prints a table and writes JSON under bench/results/. */
@@ -9,6 +10,7 @@ const scenarios: Record<string, () => Promise<void>> = {
   sync: runSyncBench,
   'sync-slow-clients': runSyncSlowClientsBench,
   'testing-kit': runTestingKitBench,
+  triggers: runTriggersBench,
 };
 
 const name = process.argv[2] ?? 'webhooks';

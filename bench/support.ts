@@ -62,3 +62,22 @@ export function writeResults(name: string, data: unknown): string {
   fs.writeFileSync(file, JSON.stringify(data, null, 2));
   return file;
 }
+
+/** The admin token bench apps are started with. */
+export const ADMIN = 'bench-admin-token-0123456789abcdef';
+
+/** One admin API call to a bench app; throws on any non-2xx answer. */
+export async function api(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<unknown> {
+  const res = await fetch(base + path, {
+    method,
+    headers: { Authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+  return res.json();
+}

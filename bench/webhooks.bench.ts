@@ -2,7 +2,7 @@ import { createServer, Agent, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { sign } from '../src/webhooks/signature.js';
-import { benchDatabase, percentile, startApp, table, writeResults } from './support.js';
+import { ADMIN, api, benchDatabase, percentile, startApp, table, writeResults } from './support.js';
 
 /**
  * Publish events through POST /events to E endpoints on a loopback receiver that verifies
@@ -13,7 +13,6 @@ const EVENTS = Number(process.env.BENCH_EVENTS ?? 1000);
 const ENDPOINTS = Number(process.env.BENCH_ENDPOINTS ?? 10);
 const PACED_RATES = (process.env.BENCH_PACED_RATES ?? '500,2000').split(',').map(Number);
 const PACED_SECONDS = Number(process.env.BENCH_PACED_SECONDS ?? 10);
-const ADMIN = 'bench-admin-token-0123456789abcdef';
 
 interface Receiver {
   url: string;
@@ -54,16 +53,6 @@ async function receiver(): Promise<Receiver> {
       server.close(() => resolve());
     });
   return r;
-}
-
-async function api(base: string, method: string, path: string, body?: unknown): Promise<unknown> {
-  const res = await fetch(base + path, {
-    method,
-    headers: { Authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-  return res.json();
 }
 
 async function waitFor(check: () => boolean, timeoutMs: number): Promise<void> {

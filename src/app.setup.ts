@@ -45,6 +45,10 @@ export function configureApp(app: INestApplication, logger: Logger): OpenAPIObje
     .addServer('/', 'This hub')
     .addTag('Events', 'Publish events to the bus and browse the log and its consumers')
     .addTag('Webhooks', 'Endpoints, signed deliveries, attempts, replay and payload links')
+    .addTag(
+      'Triggers',
+      'Rules that watch the bus and fire signed webhooks: matchers, silences, history',
+    )
     .addTag('Sync', 'Offline-first push, pull, snapshot and live streams; shared spaces')
     .addTag('Jobs', 'Durable background jobs and schedules: browse, retry, cancel')
     .addTag('Admin', 'API keys and user tokens')

@@ -11,7 +11,7 @@ export interface RouteFixtures {
 
 /**
  * Real rows for the suites that walk every route of the OpenAPI document (an endpoint, an API
- * key, a space of `appId` owned by alice), so a request that slipped through a check would act
+ * key, a space of `appId` owned by alice, a trigger, a silence), so a request that slipped through a check would act
  * on a real row rather than answer 404. The endpoint is disabled and points at a closed
  * loopback port: the app must allow private targets (OUTBOUND_ALLOW_PRIVATE=true).
  */
@@ -33,6 +33,24 @@ export async function createRouteFixtures(t: TestApp, appId: string): Promise<Ro
     .set(user)
     .send({ name: 'board' })
     .expect(201);
+  const trigger = await request(t.url)
+    .post('/triggers')
+    .set(admin)
+    .send({
+      name: 'fixture',
+      enabled: false,
+      action: { type: 'webhook', url: 'http://127.0.0.1:9/hook' },
+    })
+    .expect(201);
+  const silence = await request(t.url)
+    .post('/triggers/silences')
+    .set(admin)
+    .send({
+      matchers: [{ label: 'source', op: '=', value: 'x' }],
+      endsAt: '2099-01-01T00:00:00Z',
+      createdBy: 'fixture',
+    })
+    .expect(201);
   const consumers = await request(t.url).get('/events/consumers').set(admin).expect(200);
   const fixtures: Record<string, string> = {
     spaceId: space.body.id,
@@ -40,13 +58,19 @@ export async function createRouteFixtures(t: TestApp, appId: string): Promise<Ro
     appId,
     userId: 'alice',
   };
+  // The row an `:id` names, by path prefix; the longest matching prefix wins.
+  const idsByPrefix: [string, string][] = [
+    ['/webhooks/endpoints', endpoint.body.id],
+    ['/admin/api-keys', key.body.id],
+    ['/triggers/silences', silence.body.id],
+    ['/triggers', trigger.body.id],
+  ];
   const pathValue = (template: string) => (name: string) => {
     if (name === 'id')
-      return template.startsWith('/webhooks/endpoints')
-        ? endpoint.body.id
-        : template.startsWith('/admin/api-keys')
-          ? key.body.id
-          : '00000000-0000-4000-8000-000000000000';
+      return (
+        idsByPrefix.find(([prefix]) => template.startsWith(prefix))?.[1] ??
+        '00000000-0000-4000-8000-000000000000'
+      );
     return fixtures[name] ?? 'x';
   };
   return { admin, user, pathValue };

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { decodeCursor, paginate } from '../../common/http/pagination.js';
@@ -372,6 +373,45 @@ export class DeliveryRepository {
       [id],
     );
     return row;
+  }
+
+  /** Many deliveries in one statement (a module's consumer firing a batch); ids in order. */
+  async insertMany(
+    m: EntityManager,
+    rows: {
+      endpointId: string;
+      eventType: string;
+      payload: string;
+      correlationId: string | null;
+      origin: string | null;
+    }[],
+  ): Promise<string[]> {
+    if (rows.length === 0) return [];
+    // Ids made here, so each caller's row keeps its id whatever order the insert takes.
+    const ids = rows.map(() => randomUUID());
+    await m.query(
+      `INSERT INTO webhook_deliveries (id, endpoint_id, event_type, payload, correlation_id, origin)
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[])`,
+      [
+        ids,
+        rows.map((r) => r.endpointId),
+        rows.map((r) => r.eventType),
+        rows.map((r) => r.payload),
+        rows.map((r) => r.correlationId),
+        rows.map((r) => r.origin),
+      ],
+    );
+    return ids;
+  }
+
+  /** Deliveries by id, only those of targets the owner registered. */
+  findMany(m: EntityManager, owner: string, ids: string[]): Promise<DeliveryDto[]> {
+    return m.query(
+      `SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries d
+       JOIN webhook_endpoints e ON e.id = d.endpoint_id AND e.owner = $1
+       WHERE d.id = ANY($2::uuid[])`,
+      [owner, ids],
+    );
   }
 
   async payloadOf(m: EntityManager, id: string): Promise<string | undefined> {

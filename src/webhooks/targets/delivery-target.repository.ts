@@ -56,6 +56,13 @@ export class DeliveryTargetRepository {
     return row;
   }
 
+  findByIds(m: EntityManager, ids: string[]): Promise<TargetRow[]> {
+    return m.query(
+      `SELECT ${TARGET_COLUMNS} FROM webhook_endpoints WHERE id = ANY($1::uuid[]) AND owner IS NOT NULL`,
+      [ids],
+    );
+  }
+
   async find(m: EntityManager, owner: string, targetKey: string): Promise<TargetRow | undefined> {
     const [row]: TargetRow[] = await m.query(
       `SELECT ${TARGET_COLUMNS} FROM webhook_endpoints WHERE owner = $1 AND target_key = $2`,

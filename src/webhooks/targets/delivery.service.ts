@@ -5,7 +5,10 @@ import { ValidationFailedException } from '../../common/http/validation.js';
 import { OutboundHttpService } from '../../common/outbound/outbound-http.service.js';
 import { SecretBoxService } from '../../common/security/secret-box.js';
 import { DELIVERIES_CHANNEL, DeliveryRepository } from '../deliveries/delivery.repository.js';
+import { DeliveryAttemptService, INSTANCE_ID } from '../deliveries/delivery-attempt.service.js';
 import type {
+  AttemptDto,
+  DeliveryDto,
   DeliveryDetailDto,
   DeliveryPageDto,
   DeliveryStatus,
@@ -42,6 +45,17 @@ export interface EnqueueOptions {
 }
 
 /**
+ * What a target receives: `{type, timestamp, data}`, or with `fields` a body of the owner's
+ * own shape (`{type, timestamp, ...fields}`) when its receivers expect one; `data` is then
+ * optional. Large-body references (`dataReference`) replace `data` only.
+ */
+export interface TargetMessage {
+  eventType: string;
+  data?: Record<string, unknown>;
+  fields?: Record<string, unknown>;
+}
+
+/**
  * The delivery pipeline for other modules, in two steps that match a rule's life:
  * `registerTarget` when the rule is saved (URL checked by the SSRF guard, secret and headers
  * sealed; keyed by owner and the rule, never shared by URL), and `enqueue` when it fires
@@ -57,6 +71,7 @@ export class DeliveryService {
     private readonly deliveries: DeliveryRepository,
     private readonly outbound: OutboundHttpService,
     private readonly box: SecretBoxService,
+    private readonly attempts: DeliveryAttemptService,
   ) {}
 
   /**
@@ -101,7 +116,7 @@ export class DeliveryService {
    */
   async enqueue(
     targetId: string,
-    message: { eventType: string; data: Record<string, unknown> },
+    message: TargetMessage,
     options: EnqueueOptions = {},
     manager?: EntityManager,
   ): Promise<string> {
@@ -109,11 +124,7 @@ export class DeliveryService {
       const target = await this.targets.findById(m, targetId);
       if (!target) throw WebhooksException.targetNotFound(targetId);
       if (!target.enabled) throw WebhooksException.targetDisabled(target);
-      const payload = JSON.stringify({
-        type: message.eventType,
-        timestamp: new Date().toISOString(),
-        data: message.data,
-      });
+      const payload = messageBody(message);
       const id = await this.deliveries.insertOne(m, targetId, message.eventType, payload, {
         correlationId: options.correlationId,
         origin: options.origin,
@@ -122,6 +133,76 @@ export class DeliveryService {
       return id;
     };
     return manager ? run(manager) : this.dataSource.transaction(run);
+  }
+
+  /**
+   * `enqueue` for a batch (a bus consumer firing many rules at once): one read of the
+   * targets, one insert, one wake-up. Each item answers its delivery id, or the error
+   * `enqueue` would have thrown for it (unknown or disabled target), so one disabled target
+   * does not stop the others. Rows only, in `manager`'s transaction.
+   */
+  async enqueueMany(
+    items: { targetId: string; message: TargetMessage; options?: EnqueueOptions }[],
+    manager: EntityManager,
+  ): Promise<(string | WebhooksException)[]> {
+    const ids = [...new Set(items.map((i) => i.targetId))];
+    const targets = new Map(
+      (await this.targets.findByIds(manager, ids)).map((t) => [t.id, t] as const),
+    );
+    const results: (string | WebhooksException)[] = [];
+    const rows: Parameters<DeliveryRepository['insertMany']>[1] = [];
+    const slots: number[] = [];
+    for (const item of items) {
+      const target = targets.get(item.targetId);
+      if (!target) results.push(WebhooksException.targetNotFound(item.targetId));
+      else if (!target.enabled) results.push(WebhooksException.targetDisabled(target));
+      else {
+        slots.push(results.length);
+        results.push('');
+        rows.push({
+          endpointId: item.targetId,
+          eventType: item.message.eventType,
+          payload: messageBody(item.message),
+          correlationId: item.options?.correlationId ?? null,
+          origin: item.options?.origin ?? null,
+        });
+      }
+    }
+    const inserted = await this.deliveries.insertMany(manager, rows);
+    slots.forEach((slot, k) => (results[slot] = inserted[k]));
+    if (inserted.length > 0)
+      await manager.query('SELECT pg_notify($1, $2)', [DELIVERIES_CHANNEL, '']);
+    return results;
+  }
+
+  /**
+   * Sends one signed message to the target now, outside the queue (an operator's test
+   * button), and returns the attempt. Recorded like an API endpoint's test send: one attempt,
+   * then succeeded or failed, never retried.
+   */
+  async testSend(targetId: string, message: TargetMessage): Promise<AttemptDto> {
+    const m = this.dataSource.manager;
+    const target = await this.targets.findById(m, targetId);
+    if (!target) throw WebhooksException.targetNotFound(targetId);
+    const id = await this.deliveries.insertOne(
+      m,
+      targetId,
+      message.eventType,
+      messageBody(message),
+      {
+        lockedBy: INSTANCE_ID,
+        leaseSeconds: 60,
+      },
+    );
+    await this.attempts.attempt(await this.deliveries.loadClaimed(m, id), { retry: false });
+    return (await this.deliveries.attempts(m, id)).at(-1)!;
+  }
+
+  /** The current state of some of the owner's deliveries (history pages), by id. */
+  async deliveryStates(owner: string, ids: string[]): Promise<Map<string, DeliveryDto>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.deliveries.findMany(this.dataSource.manager, owner, ids);
+    return new Map(rows.map((d) => [d.id, d]));
   }
 
   async getTarget(owner: string, targetKey: string): Promise<Target | undefined> {
@@ -162,6 +243,18 @@ export class DeliveryService {
     if (!delivery || target?.owner !== owner) throw WebhooksException.deliveryNotFound(id);
     return { ...delivery, attempts: await this.deliveries.attempts(m, id) };
   }
+}
+
+function messageBody(message: TargetMessage): string {
+  const timestamp = new Date().toISOString();
+  if (!message.fields)
+    return JSON.stringify({ type: message.eventType, timestamp, data: message.data ?? {} });
+  return JSON.stringify({
+    type: message.eventType,
+    ...message.fields,
+    ...(message.data !== undefined ? { data: message.data } : {}),
+    timestamp,
+  });
 }
 
 function toTarget(row: TargetRow): Target {

@@ -1,0 +1,223 @@
+import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+  MinLength,
+  ValidateNested,
+} from 'class-validator';
+import { FreeFormJson, jsonObject } from '../../common/http/free-form-json.js';
+import { SEVERITIES } from '../../events/event.types.js';
+import type { Severity } from '../../events/event.types.js';
+import { PageQueryDto } from '../../common/http/pagination.js';
+import { IsStaticHeaders } from '../../common/outbound/static-headers.validator.js';
+import { LABEL_PATTERN, LABEL_RULE } from '../matching/labels.js';
+import { FilterShorthandsDto, MatcherDto } from './matcher.dto.js';
+
+/** Reads show this in place of the secret; a PATCH or test that sends it back keeps the stored one. */
+export const SECRET_PLACEHOLDER = '********';
+export const DURATION_PATTERN = /^(0|\d{1,9}(ms|s|m|h|d))$/;
+
+export class WebhookActionDto {
+  @ApiProperty({ enum: ['webhook'], example: 'webhook' })
+  @IsIn(['webhook'])
+  type: 'webhook';
+
+  @ApiProperty({
+    example: 'https://alerts.example.com/hooks/hub',
+    description:
+      'http(s), no credentials; must resolve to a public address unless OUTBOUND_ALLOW_PRIVATE=true',
+  })
+  @IsString()
+  @MaxLength(2048)
+  url: string;
+
+  @ApiPropertyOptional({
+    example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+    description: `whsec_ + base64 of 24 to 64 bytes; generated when omitted. Reads show ${SECRET_PLACEHOLDER}; sending that back keeps the stored secret`,
+  })
+  @IsOptional()
+  @IsString()
+  @Matches(/^(whsec_[A-Za-z0-9+/]+={0,2}|\*{8})$/, {
+    message: `must be whsec_ followed by base64, or ${SECRET_PLACEHOLDER} to keep the stored one`,
+  })
+  secret?: string;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    example: { 'x-team': 'ops', authorization: 'Bearer abc123' },
+    description:
+      'Static headers (max 20, 8 KiB), sealed at rest; credential-like ones read back as [redacted], which a PATCH may send back to keep the value',
+  })
+  @IsOptional()
+  @IsStaticHeaders()
+  headers?: Record<string, string>;
+}
+
+export class CreateTriggerDto {
+  @ApiProperty({ example: 'backup disk full', description: 'Unique', maxLength: 200 })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  name: string;
+
+  @ApiPropertyOptional({ example: 'Page the on-call when a backup runs out of disk' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(1000)
+  description?: string;
+
+  @ApiPropertyOptional({ default: true })
+  @IsOptional()
+  @IsBoolean()
+  enabled?: boolean;
+
+  @ApiPropertyOptional({
+    type: [MatcherDto],
+    example: [
+      { label: 'source', op: '=', value: 'backup' },
+      { label: 'data.message', op: '=~', value: 'disk .* full' },
+    ],
+    description: 'ANDed; none (and no filter) matches every event',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @ValidateNested({ each: true })
+  @Type(() => MatcherDto)
+  matchers?: MatcherDto[];
+
+  @ApiPropertyOptional({
+    type: FilterShorthandsDto,
+    example: { severity: 'error, critical', messageRegex: 'disk .* full' },
+  })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => FilterShorthandsDto)
+  filter?: FilterShorthandsDto;
+
+  @ApiProperty({ type: WebhookActionDto })
+  @IsObject()
+  @ValidateNested()
+  @Type(() => WebhookActionDto)
+  action: WebhookActionDto;
+
+  @ApiPropertyOptional({
+    example: '4h',
+    default: '0',
+    description:
+      'Fire at most once per this long per group (ms, s, m, h, d); 0 fires on every match',
+  })
+  @IsOptional()
+  @IsString()
+  @Matches(DURATION_PATTERN, { message: 'must be 0 or a number with ms, s, m, h or d (4h)' })
+  repeatInterval?: string;
+
+  @ApiPropertyOptional({
+    type: [String],
+    example: ['source'],
+    description: 'Labels whose values form the repeat-interval group (empty: one group)',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(10)
+  @IsString({ each: true })
+  @Matches(LABEL_PATTERN, { each: true, message: `each entry ${LABEL_RULE}` })
+  groupBy?: string[];
+}
+
+export class UpdateTriggerDto extends PartialType(CreateTriggerDto) {}
+
+export class ListTriggersQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ description: 'Only enabled (true) or disabled (false) triggers' })
+  @IsOptional()
+  @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean()
+  enabled?: boolean;
+
+  @ApiPropertyOptional({
+    description: 'Only triggers whose name starts with this',
+    example: 'backup',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  namePrefix?: string;
+}
+
+/** The event a test send carries; every field optional, a sample fills the rest. */
+export class TestEventDto {
+  @ApiPropertyOptional({ example: 'backup.failed' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  type?: string;
+
+  @ApiPropertyOptional({ example: 'backup' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  source?: string;
+
+  @ApiPropertyOptional({ example: 'nas-01' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  subject?: string;
+
+  @ApiPropertyOptional({ example: 'error' })
+  @IsOptional()
+  @IsIn(SEVERITIES)
+  severity?: Severity;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    example: { message: 'disk /dev/sda1 full' },
+  })
+  @FreeFormJson(jsonObject(65536))
+  data?: Record<string, unknown>;
+}
+
+export class TestSavedTriggerDto {
+  @ApiPropertyOptional({ type: TestEventDto, description: 'Defaults to a sample event' })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => TestEventDto)
+  event?: TestEventDto;
+
+  @ApiPropertyOptional({
+    type: WebhookActionDto,
+    description: `A draft action (unsaved edits) to send with instead; ${SECRET_PLACEHOLDER} and [redacted] header values are replaced by the stored ones`,
+  })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => WebhookActionDto)
+  action?: WebhookActionDto;
+}
+
+export class TestDraftTriggerDto {
+  @ApiProperty({ type: CreateTriggerDto, description: 'An unsaved trigger body' })
+  @IsObject()
+  @ValidateNested()
+  @Type(() => CreateTriggerDto)
+  trigger: CreateTriggerDto;
+
+  @ApiPropertyOptional({ type: TestEventDto, description: 'Defaults to a sample event' })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => TestEventDto)
+  event?: TestEventDto;
+}

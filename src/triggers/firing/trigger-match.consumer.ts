@@ -1,0 +1,138 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { EventConsumer, EventHandler } from '../../events/consumers/event-consumer.decorator.js';
+import { HUB_EVENTS } from '../../events/event-map.js';
+import type { HubEvent } from '../../events/event.types.js';
+import { DeliveryService } from '../../webhooks/targets/delivery.service.js';
+import { compileSilence, silencing } from '../silences/silence-matcher.js';
+import { SilenceRepository } from '../silences/silence.repository.js';
+import { TRIGGERS_OWNER } from '../triggers.service.js';
+import { FiringInsert, FiringRepository } from './firing.repository.js';
+import { TriggerCatalog } from './trigger-catalog.js';
+import { payloadEvent, TRIGGER_EVENT_TYPE, triggerPayloadFields } from './trigger-payload.js';
+import { CompiledTrigger, groupKey } from './trigger-set.js';
+
+/** DeliveryService's refusal of a disabled target (its documented error code). */
+const TARGET_DISABLED = 'webhook-target-disabled';
+
+/**
+ * Evaluates every enabled trigger against each event and writes firing rows and delivery
+ * rows in the transaction that advances this consumer's cursor (rows only: the Webhooks
+ * pipeline makes the requests). Events a trigger delivery caused never match (see
+ * `TriggerSet.causedByTrigger`); events with the triggers' own origin never arrive.
+ */
+@Injectable()
+@EventConsumer({ name: 'event-triggers.match', batchSize: 500, ignoreOrigins: [TRIGGERS_OWNER] })
+export class TriggerMatchConsumer implements EventHandler {
+  constructor(
+    private readonly catalog: TriggerCatalog,
+    private readonly firings: FiringRepository,
+    private readonly silences: SilenceRepository,
+    private readonly deliveries: DeliveryService,
+  ) {}
+
+  async handle(events: HubEvent[], m: EntityManager): Promise<void> {
+    const set = await this.catalog.current(m);
+    if (set.size === 0) return;
+    const matched: { event: HubEvent; trigger: CompiledTrigger; group: string }[] = [];
+    for (const event of events) {
+      if (set.causedByTrigger(event)) {
+        await this.noteExhausted(event, m);
+        continue;
+      }
+      for (const trigger of set.matching(event))
+        matched.push({ event, trigger, group: groupKey(trigger.groupBy, event) });
+    }
+    if (matched.length === 0) return;
+
+    const oldest = new Date(Math.min(...matched.map((x) => new Date(x.event.createdAt).getTime())));
+    const silences = (await this.silences.unexpired(m, oldest)).map(compileSilence);
+    const clock = await this.firings.lastFired(
+      m,
+      matched
+        .filter((x) => x.trigger.repeatIntervalMs > 0)
+        .map((x) => ({ triggerId: x.trigger.id, groupKey: x.group })),
+    );
+    const rows: FiringInsert[] = [];
+    const toFire: { row: number; trigger: CompiledTrigger; event: HubEvent }[] = [];
+    const fired = new Map<string, { triggerId: string; groupKey: string; at: Date }>();
+    for (const { event, trigger, group } of matched) {
+      const base = {
+        triggerId: trigger.id,
+        eventId: event.id,
+        eventType: event.type,
+        groupKey: group,
+        deliveryId: null,
+        silenceId: null,
+        error: null,
+      };
+      const silence = silencing(silences, trigger.name, event);
+      if (silence) {
+        rows.push({ ...base, outcome: 'silenced', silenceId: silence.id });
+        continue;
+      }
+      // The repeat interval runs on the bus's clock (when the event was logged), so a
+      // replayed backlog is spaced as it was published, not as fast as it is read.
+      const at = new Date(event.createdAt);
+      const key = `${trigger.id} ${group}`;
+      const last = clock.get(key);
+      if (
+        trigger.repeatIntervalMs > 0 &&
+        last !== undefined &&
+        at.getTime() - last < trigger.repeatIntervalMs
+      ) {
+        rows.push({ ...base, outcome: 'suppressed' });
+        continue;
+      }
+      toFire.push({ row: rows.length, trigger, event });
+      rows.push({ ...base, outcome: 'fired' });
+      if (trigger.repeatIntervalMs > 0) {
+        clock.set(key, at.getTime());
+        fired.set(key, { triggerId: trigger.id, groupKey: group, at });
+      }
+    }
+    await this.deliver(toFire, rows, m);
+    await this.firings.insertMany(m, rows);
+    await this.firings.setLastFired(m, [...fired.values()]);
+  }
+
+  /** One delivery per firing, all in one insert; a disabled target makes its firings undeliverable. */
+  private async deliver(
+    toFire: { row: number; trigger: CompiledTrigger; event: HubEvent }[],
+    rows: FiringInsert[],
+    m: EntityManager,
+  ): Promise<void> {
+    if (toFire.length === 0) return;
+    const results = await this.deliveries.enqueueMany(
+      toFire.map(({ trigger, event }) => ({
+        targetId: trigger.targetId,
+        message: {
+          eventType: TRIGGER_EVENT_TYPE,
+          fields: triggerPayloadFields(trigger, payloadEvent(event)),
+        },
+        options: { correlationId: `${trigger.id}:${event.id}`, origin: TRIGGERS_OWNER },
+      })),
+      m,
+    );
+    toFire.forEach(({ row }, k) => {
+      const result = results[k];
+      if (typeof result === 'string') rows[row].deliveryId = result;
+      // A target the receiver disabled (410 Gone, a long failure streak): recorded, not retried.
+      else if (result.code === TARGET_DISABLED)
+        Object.assign(rows[row], { outcome: 'undeliverable', error: result.message });
+      else throw result;
+    });
+  }
+
+  /** A trigger's delivery failed for good: its firing shows it (history, stats). */
+  private async noteExhausted(event: HubEvent, m: EntityManager): Promise<void> {
+    if (event.type !== HUB_EVENTS.webhookDeliveryExhausted) return;
+    const { deliveryId, lastError } = event.data as { deliveryId?: unknown; lastError?: unknown };
+    if (typeof deliveryId === 'string')
+      await this.firings.markDeliveryFailed(
+        m,
+        deliveryId,
+        typeof lastError === 'string' ? lastError : null,
+      );
+  }
+}

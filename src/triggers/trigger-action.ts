@@ -1,0 +1,106 @@
+import { Injectable } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { ValidationFailedException } from '../common/http/validation.js';
+import { OutboundHttpService } from '../common/outbound/outbound-http.service.js';
+import { isSensitiveName, REDACTED } from '../common/security/redaction.js';
+import { SecretBoxService } from '../common/security/secret-box.js';
+import { SECRET_PLACEHOLDER, WebhookActionDto } from './dto/trigger-requests.dto.js';
+import type { TriggerActionDto } from './dto/trigger.dto.js';
+
+/** An action with its secret and header values sealed, as stored. */
+export interface SealedAction {
+  url: string;
+  secretSealed: string;
+  headers: Record<string, string>;
+}
+
+/** An action in clear, for the delivery target and for test sends. */
+export interface PlainAction {
+  url: string;
+  secret: string;
+  headers: Record<string, string>;
+}
+
+/**
+ * The webhook action's secrets: sealed at rest, redacted in reads, and the placeholders a
+ * read shows (`********`, `[redacted]`) swapped back for the stored values when a PATCH or a
+ * test send echoes them, so editing a trigger in a form never loses or leaks its secret.
+ */
+@Injectable()
+export class TriggerActionSecrets {
+  constructor(
+    private readonly box: SecretBoxService,
+    private readonly outbound: OutboundHttpService,
+  ) {}
+
+  /**
+   * The action to use, in clear: the given one with placeholders resolved against the stored
+   * one (none for a new trigger: a placeholder is then an error). The URL is checked by the
+   * SSRF guard (a 422 naming `action.url`).
+   */
+  async resolve(given: WebhookActionDto, stored?: SealedAction): Promise<PlainAction> {
+    const secret =
+      given.secret === undefined || given.secret === SECRET_PLACEHOLDER
+        ? stored
+          ? this.box.open(stored.secretSealed)
+          : given.secret === undefined
+            ? `whsec_${randomBytes(32).toString('base64')}`
+            : placeholderError('action.secret')
+        : given.secret;
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(given.headers ?? {})) {
+      if (value !== REDACTED) headers[name] = value;
+      else {
+        const kept = stored?.headers[name.toLowerCase()] ?? stored?.headers[name];
+        headers[name] = kept ? this.box.open(kept) : placeholderError(`action.headers.${name}`);
+      }
+    }
+    await this.outbound.assertUrlAllowed(given.url, 'action.url');
+    return { url: given.url, secret, headers };
+  }
+
+  seal(action: PlainAction): SealedAction {
+    return {
+      url: action.url,
+      secretSealed: this.box.seal(action.secret),
+      headers: Object.fromEntries(
+        Object.entries(action.headers).map(([k, v]) => [k.toLowerCase(), this.box.seal(v)]),
+      ),
+    };
+  }
+
+  open(action: SealedAction): PlainAction {
+    return {
+      url: action.url,
+      secret: this.box.open(action.secretSealed),
+      headers: Object.fromEntries(
+        Object.entries(action.headers).map(([k, v]) => [k, this.box.open(v)]),
+      ),
+    };
+  }
+
+  /** What reads show: the secret as the placeholder, credential-like header values redacted. */
+  display(action: SealedAction): TriggerActionDto {
+    return {
+      type: 'webhook',
+      url: action.url,
+      secret: SECRET_PLACEHOLDER,
+      headers: Object.fromEntries(
+        Object.entries(action.headers).map(([k, v]) => [
+          k,
+          isSensitiveName(k) ? REDACTED : this.box.open(v),
+        ]),
+      ),
+    };
+  }
+
+  secretOf(action: SealedAction): string {
+    return this.box.open(action.secretSealed);
+  }
+}
+
+function placeholderError(field: string): never {
+  throw new ValidationFailedException([
+    { field, message: 'is a placeholder, but there is no stored value to keep' },
+  ]);
+}

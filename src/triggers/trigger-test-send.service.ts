@@ -1,0 +1,112 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { ValidationFailedException } from '../common/http/validation.js';
+import { DeliveryService } from '../webhooks/targets/delivery.service.js';
+import { CreateTriggerDto, TestEventDto, WebhookActionDto } from './dto/trigger-requests.dto.js';
+import type { TestSendResultDto } from './dto/trigger.dto.js';
+import {
+  payloadEvent,
+  TRIGGER_EVENT_TYPE,
+  triggerPayloadFields,
+} from './firing/trigger-payload.js';
+import { filterProblems } from './matching/trigger-filter.js';
+import { PlainAction, TriggerActionSecrets } from './trigger-action.js';
+import { TriggersService } from './triggers.service.js';
+
+/** Draft actions are sent through a short-lived target of this owner, removed right after. */
+const DRAFT_OWNER = 'event-triggers.test';
+
+/**
+ * Test sends: the real payload shape, signed, sent now through the Webhooks pipeline's own
+ * signing and attempt code, and answered with the attempt. A draft's placeholders are
+ * swapped for the stored secret and headers (the receiver sees what a real firing sends).
+ */
+@Injectable()
+export class TriggerTestSendService {
+  constructor(
+    private readonly triggers: TriggersService,
+    private readonly secrets: TriggerActionSecrets,
+    private readonly deliveries: DeliveryService,
+  ) {}
+
+  async testSaved(
+    id: string,
+    body: { event?: TestEventDto; action?: WebhookActionDto },
+  ): Promise<TestSendResultDto> {
+    const row = await this.triggers.find(id);
+    const trigger = { id: row.id, name: row.name };
+    if (!body.action) return this.send(row.targetId, trigger, body.event);
+    const stored = { url: row.actionUrl, secretSealed: row.secretSealed, headers: row.headers };
+    return this.sendDraft(await this.secrets.resolve(body.action, stored), trigger, body.event);
+  }
+
+  async testDraft(body: {
+    trigger: CreateTriggerDto;
+    event?: TestEventDto;
+  }): Promise<TestSendResultDto> {
+    const errors = filterProblems({
+      matchers: body.trigger.matchers ?? [],
+      filter: body.trigger.filter ?? {},
+    }).map((e) => ({ ...e, field: `trigger.${e.field}` }));
+    if (errors.length > 0) throw new ValidationFailedException(errors);
+    const action = await this.secrets.resolve(body.trigger.action).catch((err: unknown) => {
+      throw prefixFields(err, 'trigger.');
+    });
+    return this.sendDraft(action, { id: randomUUID(), name: body.trigger.name }, body.event);
+  }
+
+  private async sendDraft(
+    action: PlainAction,
+    trigger: { id: string; name: string },
+    event?: TestEventDto,
+  ): Promise<TestSendResultDto> {
+    const key = randomUUID();
+    const target = await this.deliveries.registerTarget(DRAFT_OWNER, key, action);
+    try {
+      return await this.send(target.id, trigger, event);
+    } finally {
+      await this.deliveries.removeTarget(DRAFT_OWNER, key);
+    }
+  }
+
+  private async send(
+    targetId: string,
+    trigger: { id: string; name: string },
+    given: TestEventDto = {},
+  ): Promise<TestSendResultDto> {
+    const now = new Date();
+    const event = payloadEvent({
+      id: '0',
+      type: given.type ?? 'trigger.test',
+      source: given.source ?? 'integration-hub',
+      subject: given.subject ?? null,
+      severity: given.severity ?? 'info',
+      data: given.data ?? { message: 'Test firing from Integration Hub' },
+      origin: null,
+      occurredAt: now,
+      createdAt: now,
+      tx: '0',
+    });
+    const attempt = await this.deliveries.testSend(targetId, {
+      eventType: TRIGGER_EVENT_TYPE,
+      fields: triggerPayloadFields(trigger, event),
+    });
+    return {
+      ok: attempt.statusCode !== null && attempt.statusCode >= 200 && attempt.statusCode < 300,
+      statusCode: attempt.statusCode,
+      durationMs: attempt.durationMs,
+      bodyExcerpt: attempt.responseBody,
+      error: attempt.error,
+      attemptedAt: new Date(attempt.startedAt).toISOString(),
+    };
+  }
+}
+
+/** A draft's field errors name their place in the request (`trigger.action.url`). */
+function prefixFields(err: unknown, prefix: string): unknown {
+  type Fields = { field: string; message: string }[];
+  const e = err as { errors?: Fields; extra?: { errors?: Fields } };
+  for (const list of [e.errors, e.extra?.errors])
+    if (Array.isArray(list)) for (const f of list) f.field = `${prefix}${f.field}`;
+  return err;
+}

@@ -1,0 +1,37 @@
+import { Module } from '@nestjs/common';
+import { WebhooksModule } from '../webhooks/webhooks.module.js';
+import { FiringRepository } from './firing/firing.repository.js';
+import { FiringsService } from './firing/firings.service.js';
+import { TriggerCatalog } from './firing/trigger-catalog.js';
+import { TriggerMatchConsumer } from './firing/trigger-match.consumer.js';
+import { SilenceRepository } from './silences/silence.repository.js';
+import { SilencesController } from './silences/silences.controller.js';
+import { SilencesService } from './silences/silences.service.js';
+import { TriggerActionSecrets } from './trigger-action.js';
+import { TriggerRepository } from './trigger.repository.js';
+import { TriggerTestSendService } from './trigger-test-send.service.js';
+import { TriggersController } from './triggers.controller.js';
+import { TriggersService } from './triggers.service.js';
+
+/**
+ * Event triggers: rules that watch the bus and fire signed webhooks through the Webhooks
+ * module's delivery targets. No exports: other modules reach triggers through the bus.
+ */
+@Module({
+  imports: [WebhooksModule],
+  // Silences first: Express matches `/triggers/silences` before `/triggers/:id`.
+  controllers: [SilencesController, TriggersController],
+  providers: [
+    TriggersService,
+    TriggerRepository,
+    TriggerActionSecrets,
+    TriggerTestSendService,
+    TriggerCatalog,
+    TriggerMatchConsumer,
+    FiringRepository,
+    FiringsService,
+    SilenceRepository,
+    SilencesService,
+  ],
+})
+export class TriggersModule {}
