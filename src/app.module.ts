@@ -13,6 +13,7 @@ import { DatabaseModule } from './database/database.module.js';
 import { EventsModule } from './events/events.module.js';
 import { JobsModule } from './jobs/jobs.module.js';
 import { SyncModule } from './sync/sync.module.js';
+import { LogScanModule } from './triggers/log-scan/log-scan.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
 
 @Module({
@@ -33,6 +34,7 @@ import { WebhooksModule } from './webhooks/webhooks.module.js';
     JobsModule,
     WebhooksModule,
     SyncModule,
+    LogScanModule,
   ],
 })
 export class AppModule {}
