@@ -1,5 +1,5 @@
 import { compileLinearRegex } from '../../../common/regex/linear-regex.js';
-import { requiredLiteral } from './required-literal.js';
+import { foldedLiteral, foldForPrefilter, requiredLiteral } from './required-literal.js';
 
 describe('requiredLiteral', () => {
   it.each([
@@ -12,6 +12,7 @@ describe('requiredLiteral', () => {
     ['abcd+ef', 'abcd'],
     ['xy{2}zzz', 'zzz'],
     ['[abc]+panic: [0-9]+', 'panic: '],
+    ['(?:fatal|critical): OOMKilled', ': OOMKilled'],
   ])('finds a literal every match of %s contains', (pattern, literal) => {
     expect(requiredLiteral(pattern)).toBe(literal);
   });
@@ -28,11 +29,41 @@ describe('requiredLiteral', () => {
     expect(requiredLiteral(pattern)).toBeNull();
   });
 
+  it('finds a lowercase literal for a pattern that is case-insensitive throughout', () => {
+    expect(foldedLiteral('(?i)OOMKilled r4$')).toBe('oomkilled r4');
+    expect(foldedLiteral('(?is)disk .* Full')).toBe('disk ');
+    expect(foldedLiteral('OOMKilled')).toBeNull();
+    expect(foldedLiteral('(?i)(?-i)abc')).toBeNull();
+    expect(foldedLiteral('(?i)σίγμα')).toBeNull();
+  });
+
+  it('folds the characters RE2 matches to ASCII letters case-insensitively', () => {
+    const re = compileLinearRegex('(?i)kiss');
+    for (const line of ['KISS', '\u212aI\u017f\u017f', 'Kiss']) {
+      expect(re.test(line)).toBe(true);
+      expect(foldForPrefilter(line).includes(foldedLiteral('(?i)kiss')!)).toBe(true);
+    }
+  });
+
   // The property that matters: a line the regex matches always contains the literal.
   it('never rejects a line the regex matches (random patterns and lines)', () => {
-    const atoms = ['a', 'b', 'c', 'ab', '.', '\\d', '[ab]', '(a|c)', '(?:bc)', '\\.', '-'];
+    const atoms = [
+      'a',
+      'b',
+      'c',
+      'ab',
+      '.',
+      '\\d',
+      '[ab]',
+      '(a|c)',
+      '(?:bc|a)',
+      '\\.',
+      '-',
+      'B',
+      'C',
+    ];
     const quantifiers = ['', '', '', '?', '*', '+', '{2}', '{0,1}'];
-    const alphabet = 'abc.-1 ';
+    const alphabet = 'abcABC.-1 ';
     let seed = 42;
     const rand = (n: number) => {
       seed = (seed * 1103515245 + 12345) % 2147483648;
@@ -43,15 +74,17 @@ describe('requiredLiteral', () => {
       let pattern = '';
       for (let k = 0; k < 2 + rand(6); k++)
         pattern += atoms[rand(atoms.length)] + quantifiers[rand(quantifiers.length)];
-      const literal = requiredLiteral(pattern, 1);
+      const folded = rand(3) === 0;
+      const literal = folded ? foldedLiteral(`(?i)${pattern}`, 1) : requiredLiteral(pattern, 1);
       if (literal === null) continue;
-      const re = compileLinearRegex(pattern);
+      const re = compileLinearRegex(folded ? `(?i)${pattern}` : pattern);
       for (let l = 0; l < 200; l++) {
         let line = '';
         for (let k = 0; k < rand(12); k++) line += alphabet[rand(alphabet.length)];
         if (re.test(line)) {
           checked++;
-          expect({ pattern, line, contains: line.includes(literal) }).toEqual({
+          const seen = folded ? foldForPrefilter(line) : line;
+          expect({ pattern, line, contains: seen.includes(literal) }).toEqual({
             pattern,
             line,
             contains: true,

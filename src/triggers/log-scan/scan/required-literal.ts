@@ -4,12 +4,40 @@
  * lines match no rule, and a substring search is many times cheaper than a regex pass.
  *
  * Deliberately conservative: only literals outside every group and class count, a character
- * followed by `?`, `*` or `{` is dropped, and patterns with alternation (`|`), a
+ * followed by `?`, `*` or `{` is dropped, and patterns with top-level alternation (`|`), a
  * case-insensitive flag or escapes with arguments (`\Q`, `\p`, `\x`, octal) get no prefilter.
  * A wrong literal would silently lose hits; a missing one only costs time.
  */
 export function requiredLiteral(pattern: string, minLength = 3): string | null {
   if (/\(\?[a-zA-Z-]*i/.test(pattern)) return null;
+  return literalOf(pattern, minLength);
+}
+
+/**
+ * The prefilter of a pattern that starts with `(?i)` (case-insensitive throughout): a
+ * lowercase ASCII literal to look for in {@link foldForPrefilter}(line). Only ASCII: outside
+ * it, JavaScript's lowercasing and RE2's case folding disagree (final sigma, ...).
+ */
+export function foldedLiteral(pattern: string, minLength = 3): string | null {
+  const flags = /^\(\?([a-zA-Z]*)\)/.exec(pattern);
+  if (!flags || !flags[1].includes('i')) return null;
+  const rest = pattern.slice(flags[0].length);
+  if (/\(\?[a-zA-Z-]*i/.test(rest)) return null;
+  const literal = literalOf(rest, minLength);
+  return literal !== null && /^[\x20-\x7e]+$/.test(literal) ? literal.toLowerCase() : null;
+}
+
+/**
+ * A line lowercased for {@link foldedLiteral}. RE2's case folding maps two non-ASCII
+ * characters onto ASCII letters: U+212A KELVIN SIGN (JavaScript lowercases it to `k`) and
+ * U+017F LONG S (which it leaves alone), so that one is mapped here.
+ */
+export function foldForPrefilter(line: string): string {
+  const lower = line.toLowerCase();
+  return lower.includes('\u017f') ? lower.replaceAll('\u017f', 's') : lower;
+}
+
+function literalOf(pattern: string, minLength: number): string | null {
   const runs: string[] = [];
   let run = '';
   const flush = () => {
@@ -38,7 +66,10 @@ export function requiredLiteral(pattern: string, minLength = 3): string | null {
       i = end + 1;
       continue;
     } else if (c === '|') {
-      return null;
+      // Inside a group it only chooses within that group, whose literals are not used.
+      if (depth === 0) return null;
+      i++;
+      continue;
     } else if (c === '(' || c === ')') {
       depth += c === '(' ? 1 : -1;
       flush();

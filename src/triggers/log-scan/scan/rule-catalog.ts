@@ -9,7 +9,7 @@ import {
 import type { LogStream } from '../rules/log-rule.entity.js';
 import { LogRuleRepository, StoredRule } from '../rules/log-rule.repository.js';
 import { effectiveRules } from './effective-rules.js';
-import { requiredLiteral } from './required-literal.js';
+import { foldedLiteral, requiredLiteral } from './required-literal.js';
 
 /** A rule ready to scan: its regex compiled and its prefilter literal found. */
 export interface CompiledRule {
@@ -22,6 +22,8 @@ export interface CompiledRule {
   regex: LinearRegex;
   /** Every match contains it; null when none could be proven. */
   literal: string | null;
+  /** The literal is lowercase, to look for in the folded line (a `(?i)` rule). */
+  folded: boolean;
 }
 
 export interface FailingRule {
@@ -43,6 +45,7 @@ export class RuleSet {
   ) {
     for (const rule of rules) {
       try {
+        const folded = foldedLiteral(rule.pattern);
         this.compiled.set(rule.id, {
           id: rule.id,
           name: rule.name,
@@ -51,7 +54,8 @@ export class RuleSet {
           cooldownMs: rule.cooldownMs,
           stream: rule.stream,
           regex: compileLinearRegex(rule.pattern),
-          literal: requiredLiteral(rule.pattern),
+          literal: folded ?? requiredLiteral(rule.pattern),
+          folded: folded !== null,
         });
       } catch (error) {
         // Saved patterns were checked, but an engine upgrade (or a row written by hand) can
