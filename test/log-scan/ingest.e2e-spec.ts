@@ -92,6 +92,19 @@ describe('POST /logs: ingest', () => {
     expect(events[0].severity).toBe('critical');
   });
 
+  it('matches a case-insensitive rule whatever the case (behind its lowercase prefilter)', async () => {
+    await createRule(t, { name: 'segv', pattern: '(?i)segfault at (?P<addr>0x[0-9a-f]+)' });
+    const res = await sendLines(t, {
+      source: 'kernel',
+      lines: ['app[42]: SEGFAULT AT 0xDEAD', 'app[43]: \u017fegfault at 0x1f', 'segv elsewhere'],
+    }).expect(202);
+    expect(res.body).toMatchObject({ hits: 2, published: 2 });
+    expect((await eventsOf(t, 'kernel')).map((e) => e.data.captures)).toEqual([
+      { addr: '0xDEAD' },
+      { addr: '0x1f' },
+    ]);
+  });
+
   it('takes NDJSON the way Vector and Fluent Bit send it', async () => {
     const ndjson = [
       JSON.stringify({

@@ -4,6 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { logScanConfig } from '../../../config/log-scan.config.js';
 import { EventBus } from '../../../events/event-bus.js';
+import type { HubEventMap } from '../../../events/event-map.js';
 import type { NewEvent } from '../../../events/event.types.js';
 import { RuleCatalog } from '../scan/rule-catalog.js';
 import { RuleHit, scanLines } from '../scan/scanner.js';
@@ -87,8 +88,8 @@ function toEvent(source: string) {
       ruleId: rule.id,
       captures,
       stream: line.stream,
-      ...(line.truncated ? { truncated: true } : {}),
-    },
+      ...(line.truncated ? { truncated: true as const } : {}),
+    } satisfies HubEventMap['log.match'],
   });
 }
 
