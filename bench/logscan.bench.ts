@@ -2,7 +2,14 @@ import * as fs from 'node:fs';
 import type { LogStream } from '../src/triggers/log-scan/rules/log-rule.entity.js';
 import { RuleSet } from '../src/triggers/log-scan/scan/rule-catalog.js';
 import { LogLine, scanLines } from '../src/triggers/log-scan/scan/scanner.js';
-import { benchDatabase, startApp, table, writeResults } from './support.js';
+import {
+  BENCH_ADMIN_TOKEN,
+  benchAppEnv,
+  benchDatabase,
+  startApp,
+  table,
+  writeResults,
+} from './support.js';
 
 /**
  * Log-scan throughput: batches of 5,000 lines (~120 characters each, about 1% matching) sent
@@ -16,7 +23,7 @@ const BATCHES = Number(process.env.BENCH_BATCHES ?? 40);
 const LINES_PER_BATCH = 5000;
 const RULES = 50;
 const SOURCES = 8;
-const ADMIN = 'bench-admin-token-0123456789abcdef';
+const ADMIN = BENCH_ADMIN_TOKEN;
 
 /** 50 rules an operator might write: mostly literal-led, some captures, some stream filters. */
 function rules(): Record<string, unknown>[] {
@@ -89,8 +96,7 @@ function cpuSeconds(pid: number): number {
 
 /**
  * CPU seconds of the bench's PostgreSQL: its postmaster (found by the bench's data
- * directory on its command line) and every backend it forked (the app's pooled connections
- * live for the whole run, so their counters cover it).
+ * directory on its command line), every live process it forked, and the ones that exited.
  */
 function postgresCpuSeconds(): number {
   const pids = fs
@@ -114,6 +120,8 @@ function postgresCpuSeconds(): number {
     const line = read(pid, 'stat');
     if (!line) continue;
     const fields = line.split(') ')[1].split(' ');
+    // The postmaster's cutime/cstime hold the CPU of backends that already exited.
+    if (pid === master) total += (Number(fields[13]) + Number(fields[14])) / 100;
     if (pid === master || Number(fields[1]) === master)
       total += (Number(fields[11]) + Number(fields[12])) / 100;
   }
@@ -192,10 +200,7 @@ export async function runLogScanBench(): Promise<void> {
   if (process.env.BENCH_SCAN_ONLY) return console.log({ withPrefilter, without });
   const db = await benchDatabase();
   const app = await startApp({
-    DATABASE_URL: db.url,
-    ADMIN_TOKEN: ADMIN,
-    JWT_SECRET: 'bench-jwt-secret-0123456789abcdef0123',
-    SECRET_KEY: Buffer.alloc(32, 9).toString('base64'),
+    ...benchAppEnv(db.url),
     LOGSCAN_SOURCE_RATE: '1000000',
     LOGSCAN_SOURCE_BURST: '1000000',
     LOG_LEVEL: 'warn',

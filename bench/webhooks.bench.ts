@@ -2,7 +2,15 @@ import { createServer, Agent, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { sign } from '../src/webhooks/signature.js';
-import { benchDatabase, percentile, startApp, table, writeResults } from './support.js';
+import {
+  BENCH_ADMIN_TOKEN,
+  benchAppEnv,
+  benchDatabase,
+  percentile,
+  startApp,
+  table,
+  writeResults,
+} from './support.js';
 
 /**
  * Publish events through POST /events to E endpoints on a loopback receiver that verifies
@@ -13,7 +21,7 @@ const EVENTS = Number(process.env.BENCH_EVENTS ?? 1000);
 const ENDPOINTS = Number(process.env.BENCH_ENDPOINTS ?? 10);
 const PACED_RATES = (process.env.BENCH_PACED_RATES ?? '500,2000').split(',').map(Number);
 const PACED_SECONDS = Number(process.env.BENCH_PACED_SECONDS ?? 10);
-const ADMIN = 'bench-admin-token-0123456789abcdef';
+const ADMIN = BENCH_ADMIN_TOKEN;
 
 interface Receiver {
   url: string;
@@ -150,10 +158,7 @@ export async function runWebhooksBench(): Promise<void> {
   const db = await benchDatabase();
   const r = await receiver();
   const app = await startApp({
-    DATABASE_URL: db.url,
-    ADMIN_TOKEN: ADMIN,
-    JWT_SECRET: 'bench-jwt-secret-0123456789abcdef0123',
-    SECRET_KEY: Buffer.alloc(32, 9).toString('base64'),
+    ...benchAppEnv(db.url),
     OUTBOUND_ALLOW_PRIVATE: 'true',
     EVENT_CONSUMER_BATCH_SIZE: '500',
     WEBHOOK_POLL_MS: '200',

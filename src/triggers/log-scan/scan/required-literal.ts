@@ -48,7 +48,7 @@ function literalOf(pattern: string, minLength: number): string | null {
   let i = 0;
   while (i < pattern.length) {
     const c = pattern[i];
-    let literal: string | null = null;
+    let literal: string;
     if (c === '\\') {
       const next = pattern[i + 1];
       if (next === undefined || /[QEpPx0-9]/.test(next)) return null;
