@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import pg from 'pg';
 import type { LogStream } from '../src/triggers/log-scan/rules/log-rule.entity.js';
 import { RuleSet } from '../src/triggers/log-scan/scan/rule-catalog.js';
 import { LogLine, scanLines } from '../src/triggers/log-scan/scan/scanner.js';
@@ -94,33 +95,33 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
+/** The postmaster's pid: the parent of a backend this bench connects to. */
+async function postmasterPid(databaseUrl: string): Promise<number> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+    return Number(stat(rows[0].pid)[1]);
+  } finally {
+    await client.end();
+  }
+}
+
 /**
- * CPU seconds of the bench's PostgreSQL: its postmaster (found by the bench's data
- * directory on its command line), every live process it forked, and the ones that exited.
+ * CPU seconds of the bench's PostgreSQL: the postmaster, every live process it forked, and
+ * (through the postmaster's cutime/cstime) the ones that exited.
  */
-function postgresCpuSeconds(): number {
-  const pids = fs
-    .readdirSync('/proc')
-    .filter((d) => /^\d+$/.test(d))
-    .map(Number);
-  const read = (pid: number, file: string) => {
-    try {
-      return fs.readFileSync(`/proc/${pid}/${file}`, 'utf8');
-    } catch {
-      return '';
-    }
-  };
-  const master = pids.find((pid) => {
-    const cmd = read(pid, 'cmdline');
-    return cmd.includes('ih-bench-') && cmd.includes('postgres');
-  });
-  if (master === undefined) return NaN;
+function postgresCpuSeconds(master: number): number {
   let total = 0;
-  for (const pid of pids) {
-    const line = read(pid, 'stat');
-    if (!line) continue;
-    const fields = line.split(') ')[1].split(' ');
-    // The postmaster's cutime/cstime hold the CPU of backends that already exited.
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let fields: string[];
+    try {
+      fields = stat(Number(entry));
+    } catch {
+      continue; // exited while we looked
+    }
+    const pid = Number(entry);
     if (pid === master) total += (Number(fields[13]) + Number(fields[14])) / 100;
     if (pid === master || Number(fields[1]) === master)
       total += (Number(fields[11]) + Number(fields[12])) / 100;
@@ -128,9 +129,15 @@ function postgresCpuSeconds(): number {
   return total;
 }
 
-async function run(base: string, pid: number, bodies: string[], concurrency: number) {
+async function run(
+  base: string,
+  pid: number,
+  master: number,
+  bodies: string[],
+  concurrency: number,
+) {
   const cpuBefore = cpuSeconds(pid);
-  const pgBefore = postgresCpuSeconds();
+  const pgBefore = postgresCpuSeconds(master);
   const started = performance.now();
   let next = 0;
   let published = 0;
@@ -150,7 +157,7 @@ async function run(base: string, pid: number, bodies: string[], concurrency: num
   const seconds = (performance.now() - started) / 1000;
   const lines = bodies.length * LINES_PER_BATCH;
   const appCpu = cpuSeconds(pid) - cpuBefore;
-  const postgresCpu = postgresCpuSeconds() - pgBefore;
+  const postgresCpu = postgresCpuSeconds(master) - pgBefore;
   return { lines, seconds, linesPerSecond: lines / seconds, appCpu, postgresCpu, published };
 }
 
@@ -211,9 +218,10 @@ export async function runLogScanBench(): Promise<void> {
       JSON.stringify({ source: `host-${i % SOURCES}`, lines: batch(i) }),
     );
     const pid = app.process.pid!;
-    await run(app.url, pid, bodies.slice(0, 5), 1); // warm-up: JIT, plan caches, pool
-    const sequential = await run(app.url, pid, bodies, 1);
-    const parallel = await run(app.url, pid, bodies, 2);
+    const master = await postmasterPid(db.url);
+    await run(app.url, pid, master, bodies.slice(0, 5), 1); // warm-up: JIT, plan caches, pool
+    const sequential = await run(app.url, pid, master, bodies, 1);
+    const parallel = await run(app.url, pid, master, bodies, 2);
 
     const rows = [sequential, parallel].map((r, i) => ({
       scenario: `${BATCHES} x ${LINES_PER_BATCH} lines, ${RULES} rules, ${i ? 2 : 1} in flight`,

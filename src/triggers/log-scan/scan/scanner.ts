@@ -20,8 +20,8 @@ export interface RuleHit {
 /**
  * Every (line, rule) match in line order. A rule with a stream filter sees only that
  * stream's lines; a line without a stream is seen only by rules without one. The literal
- * prefilter rejects most lines before the regex runs (re2js takes 20 to 60 µs for an
- * unanchored search of a 120-character line; `includes` well under 1 µs).
+ * prefilter rejects most lines before the regex runs (an unanchored re2js search of a
+ * 120-character line costs about 0.35 µs of CPU, several times a substring search).
  */
 export function scanLines(lines: readonly LogLine[], rules: readonly CompiledRule[]): RuleHit[] {
   const hits: RuleHit[] = [];
