@@ -52,7 +52,7 @@ describe('log storms: cooldown, token bucket, counters', () => {
     });
   });
 
-  it('lets a rule fire again after an edit shortens its cooldown to 0', async () => {
+  it('lets a rule fire again once its cooldown has passed', async () => {
     const rule = await createRule(t, { name: 'edited', pattern: 'fan stopped', cooldown: '1h' });
     await sendLines(t, { source: 'edit-src', lines: ['fan stopped'] }).expect(202);
     await t.app
@@ -100,16 +100,18 @@ describe('log storms: cooldown, token bucket, counters', () => {
     try {
       await createRule(t, { name: 'shared-bucket', pattern: 'overheat' });
       const lines = Array.from({ length: 4 }, () => 'overheat');
+      const started = Date.now();
       const answers = await Promise.all(
         Array.from({ length: 6 }, (_, i) =>
           sendLines(i % 2 ? second : t, { source: 'two-instances', lines }).expect(202),
         ),
       );
+      const refilled = Math.ceil((Date.now() - started) / 1000); // 1 token per second
       const published = answers.reduce((n, r) => n + r.body.published, 0);
-      // 24 hits, a bucket of 5 refilled at 1/s: 5, plus at most what refilled meanwhile.
-      const elapsedRefill = 2;
+      // 24 hits against a bucket of 5: two instances each trusting a stale bucket would
+      // publish far more than the 5 plus what refilled while the requests ran.
       expect(published).toBeGreaterThanOrEqual(5);
-      expect(published).toBeLessThanOrEqual(5 + elapsedRefill);
+      expect(published).toBeLessThanOrEqual(5 + refilled);
       expect(await eventsOf(t, 'two-instances')).toHaveLength(published);
     } finally {
       await second.close();
