@@ -134,6 +134,28 @@ describe('/logs/rules', () => {
       .expect(400);
   });
 
+  it("pages through one source's rules in creation order", async () => {
+    const made = [];
+    for (const name of ['p1', 'p2', 'p3'])
+      made.push(await createRule(t, { name, pattern: name, source: 'paged' }));
+    const first = await request(t.url)
+      .get('/logs/rules')
+      .query({ source: 'paged', limit: 2 })
+      .set(admin)
+      .expect(200);
+    expect(first.body.data.map((r: { id: string }) => r.id)).toEqual([made[0].id, made[1].id]);
+    const second = await request(t.url)
+      .get('/logs/rules')
+      .query({ source: 'paged', limit: 2, cursor: first.body.nextCursor })
+      .set(admin)
+      .expect(200);
+    expect(second.body).toEqual({
+      data: [expect.objectContaining({ id: made[2].id })],
+      nextCursor: null,
+    });
+    await request(t.url).get('/logs/rules').query({ cursor: 'forged' }).set(admin).expect(400);
+  });
+
   it('keeps names unique per scope', async () => {
     await createRule(t, { name: 'dup', pattern: 'a' });
     const taken = await request(t.url)

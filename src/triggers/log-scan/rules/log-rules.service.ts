@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { parseDuration } from '../../../config/duration.js';
-import { decodeCursor, paginate } from '../../../common/http/pagination.js';
+import { pageByCreation } from '../../../common/http/pagination.js';
 import { NOT_NULL } from '../../../common/http/validation.js';
 import { compileLinearRegex } from '../../../common/regex/linear-regex.js';
 import { LogScanException } from '../log-scan.exception.js';
@@ -57,32 +57,12 @@ export class LogRulesService {
     });
   }
 
-  async list(q: ListLogRulesQueryDto): Promise<LogRulePageDto> {
-    const limit = q.limit ?? 100;
-    const after = q.cursor
-      ? decodeCursor<{ at: string; id: string }>(q.cursor, { at: 'timestamp', id: 'uuid' })
-      : undefined;
+  list(q: ListLogRulesQueryDto): Promise<LogRulePageDto> {
     const qb = this.dataSource.getRepository(LogRuleEntity).createQueryBuilder('r');
     if (q.scope === 'global') qb.andWhere('r.source IS NULL');
     if (q.scope === 'source') qb.andWhere('r.source IS NOT NULL');
     if (q.source !== undefined) qb.andWhere('r.source = :source', { source: q.source });
-    if (after)
-      // The row's own created_at keeps microsecond precision (the cursor's copy has ms).
-      qb.andWhere(
-        '(r.created_at, r.id) > (COALESCE((SELECT c.created_at FROM log_scan_rules c WHERE c.id = :id::uuid), :at::timestamptz), :id::uuid)',
-        { at: after.at, id: after.id },
-      );
-    const rows = await qb
-      .orderBy('r.created_at', 'ASC')
-      .addOrderBy('r.id', 'ASC')
-      .limit(limit + 1)
-      .getMany();
-    return paginate(
-      rows,
-      limit,
-      (last) => ({ at: last.createdAt.toISOString(), id: last.id }),
-      LogRuleDto.from,
-    );
+    return pageByCreation(qb, 'log_scan_rules', q, LogRuleDto.from);
   }
 
   async get(id: string): Promise<LogRuleDto> {
