@@ -151,6 +151,14 @@ describe('POST /logs: ingest', () => {
       .send('{"message":"ok"}\n')
       .expect(400);
     expect(noSource.body.errors.map((e: { field: string }) => e.field)).toEqual(['source']);
+    const huge = await request(t.url)
+      .post('/logs')
+      .query({ source: 'shipper' })
+      .set(bearer(t.adminToken))
+      .set('content-type', 'application/x-ndjson')
+      .send(`${JSON.stringify({ message: 'x'.repeat(1024 * 1024) })}\n`)
+      .expect(413);
+    expect(huge.headers['content-type']).toMatch(/^application\/problem\+json/);
   });
 
   it('cuts a line over 16 KiB at a UTF-8 boundary and flags it', async () => {
