@@ -1,3 +1,4 @@
+import { runLogScanBench } from './logscan.bench.js';
 import { runSyncSlowClientsBench } from './sync-slow-clients.bench.js';
 import { runSyncBench } from './sync.bench.js';
 import { runTestingKitBench } from './testing-kit.bench.js';
@@ -11,6 +12,7 @@ const scenarios: Record<string, () => Promise<void>> = {
   'sync-slow-clients': runSyncSlowClientsBench,
   'testing-kit': runTestingKitBench,
   triggers: runTriggersBench,
+  logscan: runLogScanBench,
 };
 
 const name = process.argv[2] ?? 'webhooks';

@@ -31,6 +31,17 @@ export async function benchDatabase(): Promise<{ url: string; stop: () => Promis
   };
 }
 
+/** The admin token and secrets every bench app runs with (throwaway values). */
+export const BENCH_ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
+export function benchAppEnv(databaseUrl: string): Record<string, string> {
+  return {
+    DATABASE_URL: databaseUrl,
+    ADMIN_TOKEN: BENCH_ADMIN_TOKEN,
+    JWT_SECRET: 'bench-jwt-secret-0123456789abcdef0123',
+    SECRET_KEY: Buffer.alloc(32, 9).toString('base64'),
+  };
+}
+
 /** The built app as a child process, like `npm start` with DATABASE_URL. */
 export async function startApp(env: Record<string, string>): Promise<ChildApp & { url: string }> {
   // e.g. BENCH_APP_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the app under load
@@ -63,8 +74,8 @@ export function writeResults(name: string, data: unknown): string {
   return file;
 }
 
-/** The admin token bench apps are started with. */
-export const ADMIN = 'bench-admin-token-0123456789abcdef';
+/** The admin token bench apps are started with (the name the triggers bench uses). */
+export const ADMIN = BENCH_ADMIN_TOKEN;
 
 /** One admin API call to a bench app; throws on any non-2xx answer. */
 export async function api(

@@ -2,7 +2,16 @@ import { createServer, Agent, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { sign } from '../src/webhooks/signature.js';
-import { ADMIN, api, benchDatabase, percentile, startApp, table, writeResults } from './support.js';
+import {
+  ADMIN,
+  api,
+  benchAppEnv,
+  benchDatabase,
+  percentile,
+  startApp,
+  table,
+  writeResults,
+} from './support.js';
 
 /**
  * Publish events through POST /events to E endpoints on a loopback receiver that verifies
@@ -139,10 +148,7 @@ export async function runWebhooksBench(): Promise<void> {
   const db = await benchDatabase();
   const r = await receiver();
   const app = await startApp({
-    DATABASE_URL: db.url,
-    ADMIN_TOKEN: ADMIN,
-    JWT_SECRET: 'bench-jwt-secret-0123456789abcdef0123',
-    SECRET_KEY: Buffer.alloc(32, 9).toString('base64'),
+    ...benchAppEnv(db.url),
     OUTBOUND_ALLOW_PRIVATE: 'true',
     EVENT_CONSUMER_BATCH_SIZE: '500',
     WEBHOOK_POLL_MS: '200',

@@ -7,6 +7,7 @@ import { Jobs1764610000000 } from './1764610000000-Jobs.js';
 import { DeliveryTargets1764620000000 } from './1764620000000-DeliveryTargets.js';
 import { EndpointSignatureScheme1764630000000 } from './1764630000000-EndpointSignatureScheme.js';
 import { EventTriggers1764650000000 } from './1764650000000-EventTriggers.js';
+import { LogScan1764660000000 } from './1764660000000-LogScan.js';
 
 /**
  * Every migration, oldest first. An explicit list (not a glob) so the app, the CLI and the
@@ -23,4 +24,5 @@ export const migrations = [
   DeliveryTargets1764620000000,
   EndpointSignatureScheme1764630000000,
   EventTriggers1764650000000,
+  LogScan1764660000000,
 ];

@@ -50,6 +50,7 @@ export function configureApp(app: INestApplication, logger: Logger): OpenAPIObje
       'Rules that watch the bus and fire signed webhooks: matchers, silences, history',
     )
     .addTag('Sync', 'Offline-first push, pull, snapshot and live streams; shared spaces')
+    .addTag('Log scan', 'Log lines in over HTTP, rule hits out as events: rules, overrides, stats')
     .addTag('Jobs', 'Durable background jobs and schedules: browse, retry, cancel')
     .addTag('Admin', 'API keys and user tokens')
     .addTag('Operations', 'Health, readiness and Prometheus metrics')

@@ -25,6 +25,19 @@ export interface HubEventMap {
     url: string;
     reason: string;
   };
+  /**
+   * A log line matched a log-scan rule (source: the log source, subject: the rule name,
+   * severity: the rule's). A rule may publish under another `eventType` with the same data.
+   */
+  'log.match': {
+    message: string;
+    rule: string;
+    ruleId: string;
+    captures: Record<string, string>;
+    stream: 'stdout' | 'stderr' | null;
+    /** Present when the line was cut to 16 KiB. */
+    truncated?: true;
+  };
 }
 
 export type HubEventType = keyof HubEventMap;
@@ -33,6 +46,7 @@ export type HubEventType = keyof HubEventMap;
 export const HUB_EVENTS = {
   webhookDeliveryExhausted: 'webhook.delivery.exhausted',
   webhookEndpointDisabled: 'webhook.endpoint.disabled',
+  logMatch: 'log.match',
 } as const satisfies Record<string, HubEventType>;
 
 /** An event of the map: its `data` is typed by its `type`. */

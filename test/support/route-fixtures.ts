@@ -11,7 +11,7 @@ export interface RouteFixtures {
 
 /**
  * Real rows for the suites that walk every route of the OpenAPI document (an endpoint, an API
- * key, a space of `appId` owned by alice, a trigger, a silence), so a request that slipped through a check would act
+ * key, a space of `appId` owned by alice, a trigger, a silence, a log-scan rule), so a request that slipped through a check would act
  * on a real row rather than answer 404. The endpoint is disabled and points at a closed
  * loopback port: the app must allow private targets (OUTBOUND_ALLOW_PRIVATE=true).
  */
@@ -51,6 +51,11 @@ export async function createRouteFixtures(t: TestApp, appId: string): Promise<Ro
       createdBy: 'fixture',
     })
     .expect(201);
+  const logRule = await request(t.url)
+    .post('/logs/rules')
+    .set(admin)
+    .send({ name: 'fixture', pattern: 'fixture-never-matches', enabled: false })
+    .expect(201);
   const consumers = await request(t.url).get('/events/consumers').set(admin).expect(200);
   const fixtures: Record<string, string> = {
     spaceId: space.body.id,
@@ -64,6 +69,7 @@ export async function createRouteFixtures(t: TestApp, appId: string): Promise<Ro
     ['/admin/api-keys', key.body.id],
     ['/triggers/silences', silence.body.id],
     ['/triggers', trigger.body.id],
+    ['/logs/rules', logRule.body.id],
   ];
   const pathValue = (template: string) => (name: string) => {
     if (name === 'id')

@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { json } from 'express';
+import { json, text } from 'express';
 import { problem } from './problem.js';
 import { sendProblem } from './problem.filter.js';
 import { jsonBodyProblem } from './storable-text.js';
@@ -19,7 +19,20 @@ export interface BodyLimit {
 /** Routes that accept larger bodies (first match wins). Modules add theirs here. */
 export const BODY_LIMITS: BodyLimit[] = [];
 
-/** Every body this API takes is JSON (RFC 8259: UTF-8). */
+/**
+ * Routes that also take a text body of another media type (NDJSON log lines from shippers),
+ * parsed into a string the route reads itself. Modules add theirs here.
+ */
+export interface TextBodyRoute {
+  method: string;
+  path: RegExp;
+  /** Matched against the Content-Type header. */
+  type: RegExp;
+  limit: string;
+}
+export const TEXT_BODIES: TextBodyRoute[] = [];
+
+/** Every other body this API takes is JSON (RFC 8259: UTF-8). */
 const JSON_TYPE = /^application\/json\s*(;|$)/i;
 
 /**
@@ -52,6 +65,10 @@ export function jsonBodyParser(): RequestHandler {
   const options = (limit: string) => ({ limit, verify: verifyUtf8 });
   const rules = BODY_LIMITS.map((rule) => ({ rule, parser: json(options(rule.limit)) }));
   const fallback = json(options(DEFAULT_BODY_LIMIT));
+  const textRules = TEXT_BODIES.map((rule) => ({
+    rule,
+    parser: text({ ...options(rule.limit), type: () => true }),
+  }));
   return (req: Request, res: Response, next: NextFunction) => {
     const refuse = (status: number, slug: string, title: string, detail?: string, extra = {}) =>
       sendProblem(res, {
@@ -59,6 +76,18 @@ export function jsonBodyParser(): RequestHandler {
         instance: req.originalUrl.split('?')[0],
         requestId: String(req.id ?? ''),
       });
+    const textMatch = sendsBody(req)
+      ? textRules.find(
+          ({ rule }) =>
+            rule.method === req.method &&
+            rule.path.test(req.path) &&
+            rule.type.test(req.headers['content-type'] ?? ''),
+        )
+      : undefined;
+    if (textMatch)
+      return textMatch.parser(req, res, (err?: unknown) =>
+        err ? refuseBody(err, textMatch.rule.limit) : next(),
+      );
     if (sendsBody(req) && !JSON_TYPE.test(req.headers['content-type'] ?? '')) {
       // Drain what the client sends, so the answer is not lost in a reset connection.
       req.resume();
@@ -81,13 +110,17 @@ export function jsonBodyParser(): RequestHandler {
           errors: [bad],
         });
       }
+      return refuseBody(err, match?.rule.limit ?? DEFAULT_BODY_LIMIT);
+    });
+
+    function refuseBody(err: unknown, limit: string) {
       const e = err as { type?: string; status?: number; message?: string };
       if (e.type === 'entity.too.large')
         return refuse(
           413,
           'payload-too-large',
           'Payload Too Large',
-          `request body exceeds ${match?.rule.limit ?? DEFAULT_BODY_LIMIT}`,
+          `request body exceeds ${limit}`,
         );
       if (e.type === 'entity.parse.failed')
         return refuse(
@@ -104,6 +137,6 @@ export function jsonBodyParser(): RequestHandler {
         e.status === 415 ? 'Unsupported Media Type' : 'Bad Request',
         e.message,
       );
-    });
+    }
   };
 }

@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, isISO8601, IsOptional, IsString, Max, Min } from 'class-validator';
+import type { SelectQueryBuilder } from 'typeorm';
 import { AppException } from './app.exception.js';
 import { isInt64Id, isStorableInstant } from './ids-and-times.js';
 import { textProblem } from './storable-text.js';
@@ -101,4 +102,35 @@ export function decodeCursor<T extends Record<string, string>>(
   throw new AppException('invalid-cursor', 400, 'cursor is not a cursor this server issued', {
     errors: [{ field: 'cursor', message: 'is malformed or from an incompatible server version' }],
   });
+}
+
+/**
+ * One page of rows in creation order, keyset-paged on (created_at, id), for a query builder
+ * whose filters are already applied. `table` is the alias's table, so the cursor row's own
+ * created_at (microseconds; the cursor's copy has milliseconds) decides where the page starts.
+ */
+export async function pageByCreation<Row extends { createdAt: Date; id: string }, Out>(
+  qb: SelectQueryBuilder<Row>,
+  table: string,
+  q: PageQueryDto,
+  map: (row: Row) => Out,
+): Promise<{ data: Out[]; nextCursor: string | null }> {
+  const limit = q.limit ?? 100;
+  const alias = qb.alias;
+  if (q.cursor) {
+    const after = decodeCursor<{ at: string; id: string }>(q.cursor, {
+      at: 'timestamp',
+      id: 'uuid',
+    });
+    qb.andWhere(
+      `(${alias}.created_at, ${alias}.id) > (COALESCE((SELECT c.created_at FROM ${table} c WHERE c.id = :id::uuid), :at::timestamptz), :id::uuid)`,
+      { at: after.at, id: after.id },
+    );
+  }
+  const rows = await qb
+    .orderBy(`${alias}.created_at`, 'ASC')
+    .addOrderBy(`${alias}.id`, 'ASC')
+    .limit(limit + 1)
+    .getMany();
+  return paginate(rows, limit, (last) => ({ at: last.createdAt.toISOString(), id: last.id }), map);
 }

@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
-import { decodeCursor, paginate } from '../../common/http/pagination.js';
+import { pageByCreation } from '../../common/http/pagination.js';
 import { OutboundHttpService } from '../../common/outbound/outbound-http.service.js';
 import { SecretBoxService } from '../../common/security/secret-box.js';
 import { ValidationFailedException } from '../../common/http/validation.js';
@@ -64,29 +64,9 @@ export class EndpointService implements OnApplicationBootstrap {
   }
 
   async list(q: ListEndpointsQueryDto): Promise<EndpointPageDto> {
-    const limit = q.limit ?? 100;
-    const after = q.cursor
-      ? decodeCursor<{ at: string; id: string }>(q.cursor, { at: 'timestamp', id: 'uuid' })
-      : undefined;
     const qb = this.endpoints.createQueryBuilder('e').where('e.owner IS NULL');
     if (q.enabled !== undefined) qb.andWhere('e.enabled = :enabled', { enabled: q.enabled });
-    if (after)
-      // The row's own created_at keeps microsecond precision (the cursor's copy has ms).
-      qb.andWhere(
-        '(e.created_at, e.id) > (COALESCE((SELECT c.created_at FROM webhook_endpoints c WHERE c.id = :id::uuid), :at::timestamptz), :id::uuid)',
-        { at: after.at, id: after.id },
-      );
-    const rows = await qb
-      .orderBy('e.created_at', 'ASC')
-      .addOrderBy('e.id', 'ASC')
-      .limit(limit + 1)
-      .getMany();
-    return paginate(
-      rows,
-      limit,
-      (last) => ({ at: last.createdAt.toISOString(), id: last.id }),
-      (e) => this.toDto(e),
-    );
+    return pageByCreation(qb, 'webhook_endpoints', q, (e) => this.toDto(e));
   }
 
   async get(id: string): Promise<EndpointDto> {

@@ -1,0 +1,105 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import type { Severity } from '../../../events/event.types.js';
+import {
+  compileLinearRegex,
+  InvalidPatternError,
+  LinearRegex,
+} from '../../../common/regex/linear-regex.js';
+import type { LogStream } from '../rules/log-rule.entity.js';
+import { LogRuleRepository, StoredRule } from '../rules/log-rule.repository.js';
+import { effectiveRules } from './effective-rules.js';
+import { foldedLiteral, requiredLiteral } from './required-literal.js';
+
+/** A rule ready to scan: its regex compiled and its prefilter literal found. */
+export interface CompiledRule {
+  id: string;
+  name: string;
+  severity: Severity;
+  eventType: string;
+  cooldownMs: number;
+  stream: LogStream | null;
+  regex: LinearRegex;
+  /** Every match contains it; null when none could be proven. */
+  literal: string | null;
+  /** The literal is lowercase, to look for in the folded line (a `(?i)` rule). */
+  folded: boolean;
+}
+
+export interface FailingRule {
+  ruleId: string;
+  name: string;
+  pattern: string;
+  reason: string;
+}
+
+/** Every rule at one version, compiled, with the effective set per source memoised. */
+export class RuleSet {
+  private readonly bySource = new Map<string, CompiledRule[]>();
+  private readonly compiled = new Map<string, CompiledRule>();
+  readonly failing: FailingRule[] = [];
+
+  constructor(
+    readonly version: string,
+    readonly rules: StoredRule[],
+  ) {
+    for (const rule of rules) {
+      try {
+        const folded = foldedLiteral(rule.pattern);
+        this.compiled.set(rule.id, {
+          id: rule.id,
+          name: rule.name,
+          severity: rule.severity,
+          eventType: rule.eventType,
+          cooldownMs: rule.cooldownMs,
+          stream: rule.stream,
+          regex: compileLinearRegex(rule.pattern),
+          literal: folded ?? requiredLiteral(rule.pattern),
+          folded: folded !== null,
+        });
+      } catch (error) {
+        // Saved patterns were checked, but an engine upgrade (or a row written by hand) can
+        // still refuse one: that rule is skipped and reported by GET /logs/stats.
+        if (!(error instanceof InvalidPatternError)) throw error;
+        this.failing.push({
+          ruleId: rule.id,
+          name: rule.name,
+          pattern: rule.pattern,
+          reason: error.reason,
+        });
+      }
+    }
+  }
+
+  forSource(source: string): CompiledRule[] {
+    let rules = this.bySource.get(source);
+    if (!rules) {
+      rules = effectiveRules(this.rules, source)
+        .map((r) => this.compiled.get(r.id))
+        .filter((r): r is CompiledRule => r !== undefined);
+      // Bounded: sources are client input; a flood of names must not grow this forever.
+      if (this.bySource.size >= 10_000) this.bySource.clear();
+      this.bySource.set(source, rules);
+    }
+    return rules;
+  }
+}
+
+/**
+ * The rule set each instance scans with, reloaded when the version row (bumped in every rule
+ * change's transaction) moves: an edit on any instance applies from the next request on.
+ */
+@Injectable()
+export class RuleCatalog {
+  private current?: RuleSet;
+
+  constructor(private readonly rules: LogRuleRepository) {}
+
+  async load(manager: EntityManager): Promise<RuleSet> {
+    // Version first, then rules: the rules read are at least as new as the version cached.
+    const version = await this.rules.version(manager);
+    if (this.current?.version !== version)
+      this.current = new RuleSet(version, await this.rules.all(manager));
+    return this.current;
+  }
+}
