@@ -43,6 +43,10 @@ export function configureApp(app: INestApplication, logger: Logger): OpenAPIObje
     .addTag('Events', 'Publish events to the bus and browse the log and its consumers')
     .addTag('Webhooks', 'Endpoints, signed deliveries, attempts, replay and payload links')
     .addTag('Sync', 'Offline-first push, pull, snapshot and live streams; shared spaces')
+    .addTag(
+      'Integrations',
+      'Jira and GitHub Issues kept in step with work-item events: config, tests, logs, cards',
+    )
     .addTag('Jobs', 'Durable background jobs and schedules: browse, retry, cancel')
     .addTag('Admin', 'API keys and user tokens')
     .addTag('Operations', 'Health, readiness and Prometheus metrics')
