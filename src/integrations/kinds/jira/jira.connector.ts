@@ -100,10 +100,16 @@ export class JiraConnector implements Connector<JiraConfig> {
     }
     for (const message of s.messages) {
       const text = message.author ? `${message.author}: ${message.body}` : message.body;
+      const body = toAdf(text);
+      // Jira refuses an empty comment; a message of nothing printable has nothing to say.
+      if (!body.content.length) {
+        await s.commentPosted(message.messageId, 'empty');
+        continue;
+      }
       const res = await s.call('comment', {
         method: 'POST',
         path: `${API}/issue/${enc(key)}/comment`,
-        body: { body: toAdf(text) },
+        body: { body },
       });
       await s.commentPosted(message.messageId, String((res.body as { id?: unknown })?.id ?? ''));
     }

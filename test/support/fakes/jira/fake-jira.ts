@@ -305,7 +305,10 @@ export class FakeJira {
   }
 
   private comment(issue: FakeJiraIssue, body: unknown): [number, unknown] {
-    const problems = adfProblems((body as { body?: unknown })?.body);
+    const doc = (body as { body?: { content?: unknown[] } })?.body;
+    if (Array.isArray(doc?.content) && doc.content.length === 0)
+      return [400, { errorMessages: [], errors: { comment: 'Comment body can not be empty!' } }];
+    const problems = adfProblems(doc);
     if (problems.length)
       return [
         400,
