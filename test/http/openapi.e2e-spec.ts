@@ -14,6 +14,8 @@ const ROUTES: Record<string, 'public' | 'admin' | 'admin+publisher' | 'any' | 'u
   'GET /admin/api-keys': 'admin',
   'DELETE /admin/api-keys/{id}': 'admin',
   'POST /admin/user-tokens': 'admin',
+  'GET /admin/secrets/status': 'admin',
+  'POST /admin/secrets/reseal': 'admin',
   'POST /events': 'admin+publisher',
   'GET /events': 'admin',
   'GET /events/consumers': 'admin',
