@@ -52,6 +52,7 @@ export class Integrations1764670000000 implements MigrationInterface {
         body text NOT NULL,
         author text,
         remote_comment_id text,
+        attempted_at timestamptz,
         created_at timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (integration_id, message_id),
         FOREIGN KEY (integration_id, card_id)

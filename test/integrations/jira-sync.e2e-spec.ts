@@ -206,6 +206,37 @@ describe('Jira sync', () => {
     expect(ops).toEqual(expect.arrayContaining(['create:null', 'lookup:200']));
   });
 
+  it('does not comment twice when the answer to a comment was lost', async () => {
+    await publishCards(t, [
+      { type: 'card.created', card: 'lostc-1', data: cardData('Lost comment') },
+    ]);
+    const issue = await issueOf('lostc-1');
+    jira.fault({
+      method: 'POST',
+      path: new RegExp(`/issue/${issue.key}/comment$`),
+      reply: 'lose-response',
+    });
+    await publishCards(t, [
+      { type: 'message.created', card: 'lostc-1', data: { id: 'lc-1', body: 'once' } },
+    ]);
+    // The retry looks the comment up by its property instead of posting again.
+    await waitFor(
+      async () =>
+        (await logsOf(t, integrationId, { cardId: 'lostc-1' })).some(
+          (l) => l.operation === 'lookup' && l.httpStatus === 200,
+        ),
+      15000,
+      'comment looked up',
+    );
+    await waitFor(
+      async () => (await cardState(t, integrationId, 'lostc-1'))?.pendingComments === 0,
+      15000,
+      'comment recorded',
+    );
+    expect(issue.comments).toHaveLength(1);
+    expect(jira.calls('POST', new RegExp(`/issue/${issue.key}/comment$`))).toHaveLength(1);
+  });
+
   it('logs an unmapped column once as an error and still syncs the rest', async () => {
     await publishCards(t, [
       { type: 'card.created', card: 'unmapped-1', data: cardData('Unmapped') },

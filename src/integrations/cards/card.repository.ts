@@ -96,7 +96,7 @@ export class CardRepository {
     m: EntityManager,
     integrationId: string,
     cardId: string,
-    msg: PendingMessage,
+    msg: Omit<PendingMessage, 'attemptedAt'>,
   ): Promise<void> {
     await m.query(
       `INSERT INTO integration_messages (integration_id, card_id, message_id, body, author)
@@ -107,7 +107,7 @@ export class CardRepository {
 
   pendingMessages(integrationId: string, cardId: string): Promise<PendingMessage[]> {
     return this.db.query(
-      `SELECT message_id AS "messageId", body, author FROM integration_messages
+      `SELECT message_id AS "messageId", body, author, attempted_at AS "attemptedAt" FROM integration_messages
         WHERE integration_id = $1 AND card_id = $2 AND remote_comment_id IS NULL
         ORDER BY created_at, message_id LIMIT 100`,
       [integrationId, cardId],
@@ -126,6 +126,13 @@ export class CardRepository {
       `UPDATE integration_cards SET ${[...assignments, 'last_synced_at = now()'].join(', ')}
         WHERE integration_id = $1 AND card_id = $2`,
       [integrationId, cardId, ...entries.map(([, v]) => v)],
+    );
+  }
+
+  async commentAttempted(integrationId: string, messageId: string): Promise<void> {
+    await this.db.query(
+      `UPDATE integration_messages SET attempted_at = now() WHERE integration_id = $1 AND message_id = $2`,
+      [integrationId, messageId],
     );
   }
 

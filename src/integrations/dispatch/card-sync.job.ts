@@ -119,6 +119,7 @@ export class CardSyncJob implements JobRunner<CardSyncPayload> {
       fieldsSynced: (hash) => set({ syncedFieldsHash: hash }),
       columnSynced: (column) => set({ syncedColumn: column }),
       urlSynced: (url) => set({ syncedUrl: url }),
+      commentAttempted: (messageId) => this.cards.commentAttempted(integrationId, messageId),
       commentPosted: (messageId, remoteId) =>
         this.cards.commentPosted(integrationId, messageId, remoteId),
     };

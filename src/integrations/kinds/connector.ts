@@ -25,6 +25,8 @@ export interface PendingMessage {
   messageId: string;
   body: string;
   author: string | null;
+  /** Set once a post was tried: the answer may have been lost, so look before posting again. */
+  attemptedAt: Date | null;
 }
 
 export interface RemoteRequest {
@@ -71,6 +73,7 @@ export interface SyncSession {
   fieldsSynced(hash: string): Promise<void>;
   columnSynced(column: string): Promise<void>;
   urlSynced(url: string): Promise<void>;
+  commentAttempted(messageId: string): Promise<void>;
   commentPosted(messageId: string, remoteCommentId: string): Promise<void>;
 }
 

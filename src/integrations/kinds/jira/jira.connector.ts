@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { JobOutcome } from '../../../jobs/job-outcome.js';
 import type {
   Connector,
+  PendingMessage,
   RemoteRequest,
   RemoteResponse,
   SyncSession,
@@ -12,10 +13,16 @@ import { toAdf } from './adf.js';
 import { JiraConfig } from './jira-config.js';
 
 const API = '/rest/api/3';
+/** The comment property that names the hub message a comment was made from. */
+const COMMENT_PROPERTY = 'integration-hub.message';
 
 interface JiraStatus {
   id: string;
   name: string;
+}
+interface JiraComment {
+  id: string;
+  properties?: { key: string; value?: { messageId?: string } }[];
 }
 interface JiraTransition {
   id: string;
@@ -98,21 +105,42 @@ export class JiraConnector implements Connector<JiraConfig> {
       });
       await s.urlSynced(card.url);
     }
-    for (const message of s.messages) {
-      const text = message.author ? `${message.author}: ${message.body}` : message.body;
-      const body = toAdf(text);
-      // Jira refuses an empty comment; a message of nothing printable has nothing to say.
-      if (!body.content.length) {
-        await s.commentPosted(message.messageId, 'empty');
-        continue;
-      }
-      const res = await s.call('comment', {
-        method: 'POST',
+    for (const message of s.messages) await this.commentOnce(s, key, message);
+  }
+
+  /**
+   * Each comment carries a property with the message id; a post whose answer may have been
+   * lost is looked up by it before posting again, so a retry never comments twice.
+   */
+  private async commentOnce(s: SyncSession, key: string, message: PendingMessage): Promise<void> {
+    const text = message.author ? `${message.author}: ${message.body}` : message.body;
+    const body = toAdf(text);
+    // Jira refuses an empty comment; a message of nothing printable has nothing to say.
+    if (!body.content.length) return s.commentPosted(message.messageId, 'empty');
+    if (message.attemptedAt) {
+      const list = await s.call('lookup', {
+        method: 'GET',
         path: `${API}/issue/${enc(key)}/comment`,
-        body: { body },
+        query: { expand: 'properties', maxResults: '5000' },
       });
-      await s.commentPosted(message.messageId, String((res.body as { id?: unknown })?.id ?? ''));
+      const comments = (list.body as { comments?: JiraComment[] })?.comments ?? [];
+      const found = comments.find((c) =>
+        c.properties?.some(
+          (p) => p.key === COMMENT_PROPERTY && p.value?.messageId === message.messageId,
+        ),
+      );
+      if (found) return s.commentPosted(message.messageId, String(found.id));
     }
+    await s.commentAttempted(message.messageId);
+    const res = await s.call('comment', {
+      method: 'POST',
+      path: `${API}/issue/${enc(key)}/comment`,
+      body: {
+        body,
+        properties: [{ key: COMMENT_PROPERTY, value: { messageId: message.messageId } }],
+      },
+    });
+    await s.commentPosted(message.messageId, String((res.body as { id?: unknown })?.id ?? ''));
   }
 
   /** Looks the card's label up first when an earlier create may have succeeded unseen. */

@@ -28,7 +28,7 @@ export interface FakeJiraIssue {
   description: unknown;
   labels: string[];
   status: FakeJiraStatus;
-  comments: { id: string; body: unknown }[];
+  comments: { id: string; body: unknown; properties: { key: string; value: unknown }[] }[];
   remoteLinks: { id: number; globalId?: string; url: string; title: string }[];
   properties: Record<string, unknown>;
 }
@@ -214,6 +214,15 @@ export class FakeJira {
         return [200, { transitions: TRANSITIONS.filter((t) => t.to.id !== issue.status.id) }];
       if (method === 'POST' && sub === '/transitions') return this.transition(issue, body);
       if (method === 'POST' && sub === '/comment') return this.comment(issue, body);
+      if (method === 'GET' && sub === '/comment') {
+        const withProperties = url.searchParams.get('expand')?.split(',').includes('properties');
+        const comments = issue.comments.map((c) => ({
+          id: c.id,
+          body: c.body,
+          ...(withProperties ? { properties: c.properties } : {}),
+        }));
+        return [200, { startAt: 0, maxResults: 5000, total: comments.length, comments }];
+      }
       if (method === 'POST' && sub === '/remotelink') return this.remoteLink(issue, body);
     }
     return [404, jiraError(`No route for ${method} ${p}`)];
@@ -315,7 +324,13 @@ export class FakeJira {
         { errorMessages: [], errors: { comment: `Comment body is not valid ADF: ${problems[0]}` } },
       ];
     const id = String(this.nextId++);
-    issue.comments.push({ id, body: (body as { body: unknown }).body });
+    const properties = (body as { properties?: unknown }).properties ?? [];
+    if (
+      !Array.isArray(properties) ||
+      properties.some((p) => typeof p?.key !== 'string' || p.key.length > 255)
+    )
+      return [400, { errorMessages: ['properties must be a list of { key, value }'], errors: {} }];
+    issue.comments.push({ id, body: (body as { body: unknown }).body, properties });
     return [201, { id, self: `${this.url}/rest/api/3/issue/${issue.id}/comment/${id}` }];
   }
 
