@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { JobOutcome } from '../../../jobs/job-outcome.js';
 import type {
   Connector,
@@ -8,6 +7,7 @@ import type {
   SyncSession,
   TestCheck,
 } from '../connector.js';
+import { cardLabel, fieldsHash } from '../card-marks.js';
 import { RemoteFailure } from '../connector.js';
 import { toAdf } from './adf.js';
 import { JiraConfig } from './jira-config.js';
@@ -323,15 +323,6 @@ function summary(title: string): string {
     .trim()
     .toWellFormed();
   return line ? (line.length > 255 ? `${line.slice(0, 254)}…` : line) : '(untitled card)';
-}
-
-/** The label that finds the issue of a card again; labels may not contain spaces. */
-export function cardLabel(cardId: string): string {
-  return `hub-card-${createHash('sha256').update(cardId).digest('hex').slice(0, 24)}`;
-}
-
-export function fieldsHash(...fields: string[]): string {
-  return createHash('sha256').update(JSON.stringify(fields)).digest('base64url');
 }
 
 function enc(key: string): string {
