@@ -1,7 +1,10 @@
 import { registerDecorator } from 'class-validator';
 
-/** A flat object of at most 200 non-empty string values (column -> status). */
-export function IsStringMap() {
+/**
+ * A flat object of at most 200 entries (column -> status): names of 1-200 characters, values
+ * non-empty strings of at most 255, or one of `allowed` when given.
+ */
+export function IsStringMap(allowed?: readonly string[]) {
   return (object: object, propertyName: string) =>
     registerDecorator({
       name: 'isStringMap',
@@ -18,9 +21,13 @@ export function IsStringMap() {
               k.length <= 200 &&
               typeof v === 'string' &&
               v.length > 0 &&
-              v.length <= 255,
+              v.length <= 255 &&
+              (!allowed || allowed.includes(v)),
           ),
-        defaultMessage: () => 'must map names to non-empty strings (at most 200 entries)',
+        defaultMessage: () =>
+          allowed
+            ? `must map column names to one of ${allowed.join(', ')} (at most 200 entries)`
+            : 'must map names to non-empty strings (at most 200 entries)',
       },
     });
 }

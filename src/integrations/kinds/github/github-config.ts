@@ -1,13 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import {
-  IsObject,
-  IsOptional,
-  IsString,
-  Matches,
-  MaxLength,
-  MinLength,
-  registerDecorator,
-} from 'class-validator';
+import { IsObject, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { IsStringMap } from '../string-map.validator.js';
 
 /** `open`, `closed` (reason completed), `closed:completed` or `closed:not_planned`. */
 export const GITHUB_STATES = ['open', 'closed', 'closed:completed', 'closed:not_planned'] as const;
@@ -53,7 +46,7 @@ export class GitHubConfig {
   })
   @IsOptional()
   @IsObject()
-  @IsStateMap()
+  @IsStringMap(GITHUB_STATES)
   statusMap?: Record<string, string>;
 
   @ApiPropertyOptional({ example: 'nogithub', default: 'nogithub' })
@@ -62,24 +55,4 @@ export class GitHubConfig {
   @MinLength(1)
   @MaxLength(100)
   optOutTag?: string;
-}
-
-function IsStateMap() {
-  return (object: object, propertyName: string) =>
-    registerDecorator({
-      name: 'isStateMap',
-      target: object.constructor,
-      propertyName,
-      validator: {
-        validate: (value: unknown) =>
-          typeof value === 'object' &&
-          value !== null &&
-          Object.keys(value).length <= 200 &&
-          Object.entries(value).every(
-            ([k, v]) =>
-              k.length > 0 && k.length <= 200 && (GITHUB_STATES as readonly unknown[]).includes(v),
-          ),
-        defaultMessage: () => `must map column names to one of ${GITHUB_STATES.join(', ')}`,
-      },
-    });
 }

@@ -1,5 +1,6 @@
-import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage } from 'node:http';
+import { FakeAnswer, FakeServer, INVALID_JSON } from '../fake-server.js';
+import type { FakeFault, FakeRequest } from '../fake-server.js';
 
 /**
  * A GitHub REST API stand-in on 127.0.0.1 for the issue endpoints the hub calls: bearer
@@ -17,35 +18,20 @@ export interface FakeGitHubIssue {
   stateReason: string | null;
   comments: { id: number; body: string }[];
 }
-export interface FakeGitHubRequest {
-  method: string;
-  path: string;
-  status: number;
-  body: unknown;
-  at: number;
-}
-export interface FakeGitHubFault {
-  method?: string;
-  path: RegExp;
-  times?: number;
-  reply: { status: number; headers?: Record<string, string>; body?: unknown } | 'lose-response';
-}
+export type FakeGitHubRequest = FakeRequest;
+export type FakeGitHubFault = FakeFault;
 
 const REASONS = ['completed', 'not_planned', 'reopened', null];
 
-export class FakeGitHub {
+export class FakeGitHub extends FakeServer {
   readonly token: string;
   readonly owner: string;
   readonly repo: string;
-  latencyMs: number;
   readonly issues = new Map<number, FakeGitHubIssue>();
-  readonly requests: FakeGitHubRequest[] = [];
-  private readonly faults: FakeGitHubFault[] = [];
   private nextId = 1000;
-  private server!: Server;
-  url = '';
 
   private constructor(o: { token?: string; owner?: string; repo?: string; latencyMs?: number }) {
+    super();
     this.token = o.token ?? 'github_pat_fake_0123456789';
     this.owner = o.owner ?? 'acme';
     this.repo = o.repo ?? 'board';
@@ -56,69 +42,28 @@ export class FakeGitHub {
     options: { token?: string; owner?: string; repo?: string; latencyMs?: number } = {},
   ): Promise<FakeGitHub> {
     const fake = new FakeGitHub(options);
-    fake.server = createServer((req, res) => void fake.serve(req, res));
-    await new Promise<void>((resolve) => fake.server.listen(0, '127.0.0.1', resolve));
-    fake.url = `http://127.0.0.1:${(fake.server.address() as AddressInfo).port}`;
+    await fake.listen();
     return fake;
-  }
-
-  fault(fault: FakeGitHubFault): void {
-    this.faults.push({ times: 1, ...fault });
-  }
-
-  calls(method: string, path: RegExp): FakeGitHubRequest[] {
-    return this.requests.filter((r) => r.method === method && path.test(r.path));
   }
 
   issueList(): FakeGitHubIssue[] {
     return [...this.issues.values()];
   }
 
-  close(): Promise<void> {
-    this.server.closeAllConnections();
-    return new Promise((resolve) => this.server.close(() => resolve()));
+  protected faultBody(status: number): unknown {
+    return { message: `HTTP ${status}` };
   }
 
-  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const raw = Buffer.concat(chunks).toString('utf8');
-    let body: unknown;
-    try {
-      body = raw ? JSON.parse(raw) : undefined;
-    } catch {
-      body = Symbol.for('invalid-json');
-    }
-    const url = new URL(req.url ?? '/', 'http://x');
-    const method = req.method ?? 'GET';
-    if (this.latencyMs) await new Promise((r) => setTimeout(r, this.latencyMs));
-    const record = (status: number) =>
-      this.requests.push({ method, path: url.pathname, status, body, at: Date.now() });
-    const fault = this.faults.find(
-      (f) => (!f.method || f.method === method) && f.path.test(url.pathname) && (f.times ?? 1) > 0,
-    );
-    if (fault) {
-      fault.times = (fault.times ?? 1) - 1;
-      if (fault.reply !== 'lose-response') {
-        record(fault.reply.status);
-        return send(
-          res,
-          fault.reply.status,
-          fault.reply.body ?? { message: `HTTP ${fault.reply.status}` },
-          fault.reply.headers,
-        );
-      }
-    }
-    const [status, answer] = this.route(method, url, body, req.headers.authorization);
-    record(status);
-    if (fault?.reply === 'lose-response') return void res.socket?.destroy();
-    send(res, status, answer);
-  }
-
-  private route(method: string, url: URL, body: unknown, auth?: string): [number, unknown] {
+  protected route(
+    method: string,
+    url: URL,
+    body: unknown,
+    headers: IncomingMessage['headers'],
+  ): FakeAnswer {
+    const auth = headers.authorization;
     if (auth !== `Bearer ${this.token}` && auth !== `token ${this.token}`)
       return [401, { message: 'Bad credentials' }];
-    if (typeof body === 'symbol') return [400, { message: 'Problems parsing JSON' }];
+    if (body === INVALID_JSON) return [400, { message: 'Problems parsing JSON' }];
     const p = url.pathname;
     if (method === 'GET' && p === '/user') return [200, { login: 'hub-bot', id: 1 }];
     const base = `/repos/${this.owner}/${this.repo}`;
@@ -233,15 +178,4 @@ function issueErrors(
   if (b.state_reason !== undefined && !REASONS.includes(b.state_reason as string | null))
     err('state_reason', 'invalid');
   return errors;
-}
-
-function send(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  res
-    .writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers })
-    .end(JSON.stringify(body));
 }

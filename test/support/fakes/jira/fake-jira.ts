@@ -1,5 +1,6 @@
-import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage } from 'node:http';
+import { FakeAnswer, FakeServer, INVALID_JSON } from '../fake-server.js';
+import type { FakeFault, FakeRequest } from '../fake-server.js';
 import { adfProblems } from './adf-rules.js';
 
 /**
@@ -32,22 +33,8 @@ export interface FakeJiraIssue {
   remoteLinks: { id: number; globalId?: string; url: string; title: string }[];
   properties: Record<string, unknown>;
 }
-export interface FakeJiraRequest {
-  method: string;
-  path: string;
-  status: number;
-  body: unknown;
-  at: number;
-}
-export interface FakeJiraFault {
-  method?: string;
-  /** Matched against the path without query string. */
-  path: RegExp;
-  /** How many matching requests get the fault (default 1). */
-  times?: number;
-  /** A reply instead of the real one, or `lose-response`: do the work, then drop the socket. */
-  reply: { status: number; headers?: Record<string, string>; body?: unknown } | 'lose-response';
-}
+export type FakeJiraRequest = FakeRequest;
+export type FakeJiraFault = FakeFault;
 export interface FakeJiraOptions {
   email?: string;
   apiToken?: string;
@@ -69,20 +56,16 @@ const TRANSITIONS: FakeJiraTransition[] = [
   { id: '31', name: 'Finish', to: FAKE_JIRA_STATUSES[2] },
 ];
 
-export class FakeJira {
+export class FakeJira extends FakeServer {
   readonly email: string;
   readonly apiToken: string;
   readonly projectKey: string;
   readonly issueTypes: string[];
-  latencyMs: number;
   readonly issues = new Map<string, FakeJiraIssue>();
-  readonly requests: FakeJiraRequest[] = [];
-  private readonly faults: FakeJiraFault[] = [];
   private nextId = 10000;
-  private server!: Server;
-  url = '';
 
   private constructor(options: FakeJiraOptions) {
+    super();
     this.email = options.email ?? 'admin@example.com';
     this.apiToken = options.apiToken ?? 'jira-token-0123456789';
     this.latencyMs = options.latencyMs ?? 0;
@@ -92,74 +75,29 @@ export class FakeJira {
 
   static async start(options: FakeJiraOptions = {}): Promise<FakeJira> {
     const fake = new FakeJira(options);
-    fake.server = createServer((req, res) => void fake.serve(req, res));
-    await new Promise<void>((resolve) => fake.server.listen(0, '127.0.0.1', resolve));
-    fake.url = `http://127.0.0.1:${(fake.server.address() as AddressInfo).port}`;
+    await fake.listen();
     return fake;
-  }
-
-  /** The next matching request(s) get this fault. */
-  fault(fault: FakeJiraFault): void {
-    this.faults.push({ times: 1, ...fault });
-  }
-
-  /** Requests whose method and path match (path: a RegExp on the path without query). */
-  calls(method: string, path: RegExp): FakeJiraRequest[] {
-    return this.requests.filter((r) => r.method === method && path.test(r.path));
   }
 
   issueList(): FakeJiraIssue[] {
     return [...this.issues.values()];
   }
 
-  close(): Promise<void> {
-    this.server.closeAllConnections();
-    return new Promise((resolve) => this.server.close(() => resolve()));
+  protected faultBody(status: number): unknown {
+    return jiraError(`HTTP ${status}`);
   }
 
-  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const raw = Buffer.concat(chunks).toString('utf8');
-    let body: unknown;
-    try {
-      body = raw ? JSON.parse(raw) : undefined;
-    } catch {
-      body = Symbol.for('invalid-json');
-    }
-    const url = new URL(req.url ?? '/', 'http://x');
-    const method = req.method ?? 'GET';
-    if (this.latencyMs) await new Promise((r) => setTimeout(r, this.latencyMs));
-    const record = (status: number) =>
-      this.requests.push({ method, path: url.pathname, status, body, at: Date.now() });
-
-    const fault = this.faults.find(
-      (f) => (!f.method || f.method === method) && f.path.test(url.pathname) && (f.times ?? 1) > 0,
-    );
-    if (fault) {
-      fault.times = (fault.times ?? 1) - 1;
-      if (fault.reply !== 'lose-response') {
-        record(fault.reply.status);
-        return send(
-          res,
-          fault.reply.status,
-          fault.reply.body ?? jiraError(`HTTP ${fault.reply.status}`),
-          fault.reply.headers,
-        );
-      }
-    }
-    const [status, answer] = this.route(method, url, body, req.headers.authorization);
-    record(status);
-    if (fault?.reply === 'lose-response') return void res.socket?.destroy();
-    send(res, status, answer);
-  }
-
-  private route(method: string, url: URL, body: unknown, auth?: string): [number, unknown] {
+  protected route(
+    method: string,
+    url: URL,
+    body: unknown,
+    headers: IncomingMessage['headers'],
+  ): FakeAnswer {
+    const auth = headers.authorization;
     const expected = `Basic ${Buffer.from(`${this.email}:${this.apiToken}`).toString('base64')}`;
     if (auth !== expected)
       return [401, jiraError('Client must be authenticated to access this resource.')];
-    if (typeof body === 'symbol')
-      return [400, jiraError('Unexpected character in the request body.')];
+    if (body === INVALID_JSON) return [400, jiraError('Unexpected character in the request body.')];
     const p = url.pathname;
     let m: RegExpMatchArray | null;
     if (method === 'GET' && p === '/rest/api/3/myself')
@@ -362,18 +300,4 @@ export class FakeJira {
 
 function jiraError(message: string) {
   return { errorMessages: [message], errors: {} };
-}
-
-function send(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  if (body === undefined) {
-    res.writeHead(status, headers).end();
-    return;
-  }
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json;charset=UTF-8', ...headers }).end(text);
 }
