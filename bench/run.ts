@@ -1,4 +1,5 @@
 import { runLogScanBench } from './logscan.bench.js';
+import { runIntegrationsBench } from './integrations.bench.js';
 import { runSyncSlowClientsBench } from './sync-slow-clients.bench.js';
 import { runSyncBench } from './sync.bench.js';
 import { runTestingKitBench } from './testing-kit.bench.js';
@@ -13,6 +14,7 @@ const scenarios: Record<string, () => Promise<void>> = {
   'testing-kit': runTestingKitBench,
   triggers: runTriggersBench,
   logscan: runLogScanBench,
+  integrations: runIntegrationsBench,
 };
 
 const name = process.argv[2] ?? 'webhooks';

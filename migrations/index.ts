@@ -8,6 +8,7 @@ import { DeliveryTargets1764620000000 } from './1764620000000-DeliveryTargets.js
 import { EndpointSignatureScheme1764630000000 } from './1764630000000-EndpointSignatureScheme.js';
 import { EventTriggers1764650000000 } from './1764650000000-EventTriggers.js';
 import { LogScan1764660000000 } from './1764660000000-LogScan.js';
+import { Integrations1764670000000 } from './1764670000000-Integrations.js';
 
 /**
  * Every migration, oldest first. An explicit list (not a glob) so the app, the CLI and the
@@ -25,4 +26,5 @@ export const migrations = [
   EndpointSignatureScheme1764630000000,
   EventTriggers1764650000000,
   LogScan1764660000000,
+  Integrations1764670000000,
 ];

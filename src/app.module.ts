@@ -11,6 +11,7 @@ import { SecurityModule } from './common/security/security.module.js';
 import { configLoaders } from './config/index.js';
 import { DatabaseModule } from './database/database.module.js';
 import { EventsModule } from './events/events.module.js';
+import { IntegrationsModule } from './integrations/integrations.module.js';
 import { JobsModule } from './jobs/jobs.module.js';
 import { SyncModule } from './sync/sync.module.js';
 import { TriggersModule } from './triggers/triggers.module.js';
@@ -35,6 +36,7 @@ import { WebhooksModule } from './webhooks/webhooks.module.js';
     WebhooksModule,
     SyncModule,
     TriggersModule,
+    IntegrationsModule,
   ],
 })
 export class AppModule {}

@@ -51,6 +51,10 @@ export function configureApp(app: INestApplication, logger: Logger): OpenAPIObje
     )
     .addTag('Sync', 'Offline-first push, pull, snapshot and live streams; shared spaces')
     .addTag('Log scan', 'Log lines in over HTTP, rule hits out as events: rules, overrides, stats')
+    .addTag(
+      'Integrations',
+      'Jira and GitHub Issues kept in step with work-item events: config, tests, logs, cards',
+    )
     .addTag('Jobs', 'Durable background jobs and schedules: browse, retry, cancel')
     .addTag('Admin', 'API keys and user tokens')
     .addTag('Operations', 'Health, readiness and Prometheus metrics')

@@ -2,6 +2,7 @@ import { AppEnv, appConfig } from './app.config.js';
 import { AuthEnv, authConfig, missingAuthVariables } from './auth.config.js';
 import { DatabaseEnv, databaseConfig } from './database.config.js';
 import { EventsEnv, eventsConfig } from './events.config.js';
+import { IntegrationsEnv, integrationsConfig } from './integrations.config.js';
 import { JobsEnv, jobsConfig } from './jobs.config.js';
 import { LogScanEnv, logScanConfig } from './log-scan.config.js';
 import { missingSecurityVariables, SecurityEnv, securityConfig } from './security.config.js';
@@ -20,6 +21,7 @@ export const configLoaders = [
   webhooksConfig,
   syncConfig,
   logScanConfig,
+  integrationsConfig,
 ];
 
 /**
@@ -38,6 +40,7 @@ export function validateAllEnv(env: Record<string, string | undefined>): void {
     WebhooksEnv,
     SyncEnv,
     LogScanEnv,
+    IntegrationsEnv,
   ] as const) {
     try {
       validateEnv(schema as new () => object, env);
@@ -61,6 +64,7 @@ export type { JobsConfig } from './jobs.config.js';
 export type { WebhooksConfig } from './webhooks.config.js';
 export type { SyncConfig } from './sync.config.js';
 export type { LogScanConfig } from './log-scan.config.js';
+export type { IntegrationsConfig } from './integrations.config.js';
 
 /**
  * Runs every concern's loader once the environment is complete (after the embedded database

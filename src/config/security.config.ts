@@ -11,6 +11,16 @@ export class SecurityEnv {
   })
   SECRET_KEY?: string;
 
+  /**
+   * Earlier SECRET_KEYs, comma-separated: values they sealed still open, and the re-seal job
+   * moves them to SECRET_KEY. Remove a key once GET /admin/secrets/status counts none.
+   */
+  @IsOptional()
+  @Matches(/^\s*[A-Za-z0-9+/]{43}=\s*(,\s*[A-Za-z0-9+/]{43}=\s*)*$/, {
+    message: 'must be comma-separated keys of 32 bytes encoded as base64 (44 characters each)',
+  })
+  SECRET_KEY_PREVIOUS?: string;
+
   /** Lets outbound HTTP reach loopback and private networks (local development, tests). */
   @ToBoolean()
   @IsBoolean({ message: 'must be true or false' })
@@ -44,6 +54,7 @@ function IsAllowHostList() {
 
 export interface SecurityConfig {
   secretKey: Buffer;
+  previousKeys: Buffer[];
   outboundAllowPrivate: boolean;
   outboundAllowHosts: string[];
 }
@@ -58,6 +69,11 @@ export const securityConfig = registerAs('security', (): SecurityConfig => {
   if (!env.SECRET_KEY) throw new ConfigError(missingSecurityVariables(env));
   return {
     secretKey: Buffer.from(env.SECRET_KEY, 'base64'),
+    previousKeys: (env.SECRET_KEY_PREVIOUS ?? '')
+      .split(',')
+      .map((k) => k.trim())
+      .filter(Boolean)
+      .map((k) => Buffer.from(k, 'base64')),
     outboundAllowPrivate: env.OUTBOUND_ALLOW_PRIVATE,
     outboundAllowHosts: (env.OUTBOUND_ALLOW_HOSTS ?? '')
       .split(',')

@@ -16,6 +16,7 @@ import { DatabaseLiveness } from '../../database/database-liveness.js';
 import { Public } from '../auth/audience.decorator.js';
 import { WITHOUT_DATABASE } from '../http/common-responses.js';
 import { ProblemDto } from '../http/problem.js';
+import { SecretsStatusService } from '../security/key-rotation/secrets-status.service.js';
 
 class HealthDto {
   @ApiProperty({ example: 'ok' }) status: string;
@@ -38,6 +39,7 @@ export class HealthController {
     private readonly indicators: HealthIndicatorService,
     private readonly liveness: DatabaseLiveness,
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly secrets: SecretsStatusService,
     config: ConfigService,
   ) {
     this.timeoutMs = config.getOrThrow<DatabaseConfig>('database').healthTimeoutMs;
@@ -98,6 +100,13 @@ export class HealthController {
         } catch (err) {
           return indicator.down({ error: (err as Error).message });
         }
+      },
+      // Shown, not failed on: values no key opens break only the resources that hold them.
+      () => {
+        const s = this.secrets.lastStatus;
+        return this.indicators
+          .check('secrets')
+          .up(s ? { unreadable: s.unreadable, toReseal: s.toReseal, checkedAt: s.checkedAt } : {});
       },
     ]);
   }

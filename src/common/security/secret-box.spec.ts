@@ -26,4 +26,14 @@ describe('SecretBox', () => {
     const other = new SecretBox(randomBytes(32));
     expect(() => sut.open(other.seal('x'))).toThrow(/sealed with key/);
   });
+
+  it('opens values of a previous key and seals with the current one', () => {
+    const oldKey = randomBytes(32);
+    const old = new SecretBox(oldKey);
+    const rotated = new SecretBox(randomBytes(32), [oldKey]);
+    expect(rotated.open(old.seal('kept'))).toBe('kept');
+    expect(rotated.seal('new').split('.')[1]).toBe(rotated.keyId);
+    expect(rotated.keyIds).toEqual([rotated.keyId, old.keyId]);
+    expect(() => old.open(rotated.seal('x'))).toThrow(/not configured/);
+  });
 });

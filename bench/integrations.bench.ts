@@ -1,0 +1,122 @@
+import { FakeJira } from '../test/support/fakes/jira/fake-jira.js';
+import { benchDatabase, startApp, table, writeResults } from './support.js';
+
+/**
+ * 200 cards x 5 work-item events (created, updated, moved, updated, message) published at
+ * once, synced to the fake Jira answering after 50 ms: time until every card is in Jira
+ * (issue, final title, status, comment), and requests to Jira per card against the minimum
+ * (create, read transitions, transition, comment = 4).
+ */
+const CARDS = Number(process.env.BENCH_CARDS ?? 200);
+const LATENCY_MS = Number(process.env.BENCH_JIRA_LATENCY_MS ?? 50);
+const ADMIN = 'bench-admin-token-0123456789abcdef';
+const MINIMUM_PER_CARD = 4;
+
+async function api(base: string, method: string, path: string, body?: unknown): Promise<unknown> {
+  const res = await fetch(base + path, {
+    method,
+    headers: { Authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+  return res.status === 204 ? undefined : res.json();
+}
+
+export async function runIntegrationsBench(): Promise<void> {
+  const [db, jira] = await Promise.all([
+    benchDatabase(),
+    FakeJira.start({ latencyMs: LATENCY_MS }),
+  ]);
+  const app = await startApp({
+    DATABASE_URL: db.url,
+    ADMIN_TOKEN: ADMIN,
+    JWT_SECRET: 'bench-jwt-secret-0123456789abcdef0123',
+    SECRET_KEY: Buffer.alloc(32, 3).toString('base64'),
+    OUTBOUND_ALLOW_PRIVATE: 'true',
+    LOG_LEVEL: 'warn',
+  });
+  try {
+    await api(app.url, 'POST', '/integrations', {
+      kind: 'jira',
+      name: 'bench',
+      config: {
+        baseUrl: jira.url,
+        email: jira.email,
+        apiToken: jira.apiToken,
+        projectKey: jira.projectKey,
+        statusMap: { doing: 'In Progress' },
+      },
+    });
+    const cards = Array.from({ length: CARDS }, (_, i) => `bench-${i}`);
+    const now = new Date().toISOString();
+    const events = cards.flatMap((card) => [
+      {
+        type: 'card.created',
+        source: 'bench',
+        subject: card,
+        data: { title: `${card} v1`, column: 'todo', tags: [], createdAt: now },
+      },
+      {
+        type: 'card.updated',
+        source: 'bench',
+        subject: card,
+        data: { title: `${card} v2`, description: 'More *detail*' },
+      },
+      { type: 'card.moved', source: 'bench', subject: card, data: { column: 'doing' } },
+      { type: 'card.updated', source: 'bench', subject: card, data: { title: `${card} final` } },
+      {
+        type: 'message.created',
+        source: 'bench',
+        subject: card,
+        data: { id: `m-${card}`, body: 'Ship it' },
+      },
+    ]);
+    const started = performance.now();
+    for (let i = 0; i < events.length; i += 500)
+      await api(app.url, 'POST', '/events', events.slice(i, i + 500));
+    const synced = () =>
+      jira
+        .issueList()
+        .filter(
+          (i) =>
+            i.summary.endsWith(' final') &&
+            i.status.name === 'In Progress' &&
+            i.comments.length === 1,
+        ).length;
+    const deadline = Date.now() + 600_000;
+    while (synced() < CARDS) {
+      if (Date.now() > deadline) throw new Error(`only ${synced()} of ${CARDS} cards synced`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const requests = jira.requests.length;
+    const duplicates = jira.issues.size - CARDS;
+    const byKind = Object.entries(
+      jira.requests.reduce<Record<string, number>>((acc, r) => {
+        const kind = `${r.method} ${r.path.replace(/\/issue\/[A-Z]+-\d+/, '/issue/{key}')}`;
+        acc[kind] = (acc[kind] ?? 0) + 1;
+        return acc;
+      }, {}),
+    ).map(([request, count]) => ({ request, count, perCard: (count / CARDS).toFixed(2) }));
+    const rows = [
+      {
+        cards: CARDS,
+        events: events.length,
+        'jira latency ms': LATENCY_MS,
+        'all synced s': seconds.toFixed(1),
+        'cards/s': (CARDS / seconds).toFixed(1),
+        'requests/card': (requests / CARDS).toFixed(2),
+        'minimum/card': MINIMUM_PER_CARD,
+        'duplicate issues': duplicates,
+      },
+    ];
+    console.log(table(rows));
+    console.log(table(byKind));
+    console.log(`results: ${writeResults('integrations', { rows, byKind })}`);
+  } finally {
+    app.process.kill('SIGTERM');
+    await app.exited;
+    await jira.close();
+    await db.stop();
+  }
+}

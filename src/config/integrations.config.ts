@@ -1,0 +1,38 @@
+import { registerAs } from '@nestjs/config';
+import { IsInt, IsString, Max, Min } from 'class-validator';
+import { parseDurationList } from './duration.js';
+import { IsDurationList } from './is-duration.js';
+import { ToInt, validateEnv } from './validate-env.js';
+
+/** At most this many retries per card sync (the job layer's schedule is sized to it). */
+export const MAX_INTEGRATION_RETRIES = 20;
+
+export class IntegrationsEnv {
+  /** Delays before retries 1, 2, ... of a card sync whose call failed retryably. */
+  @IsString()
+  @IsDurationList()
+  INTEGRATION_RETRY_SCHEDULE: string = '1s,5s,30s';
+
+  /** Time limit of one call to Jira or GitHub. */
+  @ToInt()
+  @IsInt()
+  @Min(100)
+  @Max(120000)
+  INTEGRATION_TIMEOUT_MS: number = 15000;
+}
+
+export interface IntegrationsConfig {
+  retrySchedule: number[];
+  timeoutMs: number;
+}
+
+export const integrationsConfig = registerAs('integrations', (): IntegrationsConfig => {
+  const env = validateEnv(IntegrationsEnv, process.env);
+  return {
+    retrySchedule: parseDurationList(env.INTEGRATION_RETRY_SCHEDULE)!.slice(
+      0,
+      MAX_INTEGRATION_RETRIES,
+    ),
+    timeoutMs: env.INTEGRATION_TIMEOUT_MS,
+  };
+});

@@ -1,0 +1,127 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { integrationsConfig, MAX_INTEGRATION_RETRIES } from '../../config/integrations.config.js';
+import { Job, JobHandler, JobRunner } from '../../jobs/job-handler.decorator.js';
+import { done, fail, JobOutcome, retry } from '../../jobs/job-outcome.js';
+import { CardRepository, CardRow } from '../cards/card.repository.js';
+import { IntegrationConfigService } from '../integration-config.js';
+import { IntegrationEntity } from '../integration.entity.js';
+import { RemoteFailure, SyncSession } from '../kinds/connector.js';
+import { LogRepository } from '../logs/log.repository.js';
+import { RemoteCaller } from '../remote-caller.js';
+import { CARD_SYNC_QUEUE, CardSyncPayload } from './card-sync.queue.js';
+
+/**
+ * Syncs one card's latest projected state to its integration: whatever the events were, a
+ * run does what is still missing (create, update, transition, link, comments), recording
+ * each step as it succeeds, so a retry or a rerun after a crash repeats nothing that
+ * finished. The retry schedule is INTEGRATION_RETRY_SCHEDULE (the job layer only counts).
+ */
+@Injectable()
+@JobHandler({
+  queue: CARD_SYNC_QUEUE,
+  perKey: 1,
+  maxInFlight: 8,
+  retry: new Array<number>(MAX_INTEGRATION_RETRIES + 1).fill(0),
+})
+export class CardSyncJob implements JobRunner<CardSyncPayload> {
+  constructor(
+    @InjectRepository(IntegrationEntity)
+    private readonly integrations: Repository<IntegrationEntity>,
+    private readonly cards: CardRepository,
+    private readonly configs: IntegrationConfigService,
+    private readonly remote: RemoteCaller,
+    private readonly logs: LogRepository,
+    @Inject(integrationsConfig.KEY)
+    private readonly settings: ConfigType<typeof integrationsConfig>,
+  ) {}
+
+  async run(job: Job<CardSyncPayload>): Promise<JobOutcome> {
+    const { integrationId, cardId } = job.payload;
+    const integration = await this.integrations.findOneBy({ id: integrationId });
+    if (!integration) return done('integration deleted');
+    if (!integration.enabled) return done('integration disabled');
+    const card = await this.cards.find(integrationId, cardId);
+    if (!card || card.deleted) return done('card deleted');
+    const opened = this.configs.open(integration);
+    if (opened.error !== null) return retry(`config cannot be opened: ${opened.error}`, 60_000);
+    const connector = this.configs.connector(integration.kind);
+    const config = connector.withDefaults(opened.config);
+    const session = this.session(
+      integrationId,
+      card,
+      await this.cards.pendingMessages(integrationId, cardId),
+      job.signal,
+      (op, req) =>
+        this.remote.call(
+          connector,
+          config,
+          {
+            integrationId,
+            cardId,
+            eventType: op === 'comment' ? 'message.created' : card.lastEventType,
+          },
+          op,
+          req,
+        ),
+    );
+    const errorBefore = card.lastError;
+    try {
+      await connector.sync(config, session);
+      if (errorBefore && card.lastError === errorBefore)
+        await this.cards.progress(integrationId, cardId, { lastError: null });
+      return done(card.remoteKey ? `synced ${card.remoteKey}` : 'synced');
+    } catch (err) {
+      if (!(err instanceof RemoteFailure)) throw err;
+      await this.cards.progress(integrationId, cardId, { lastError: err.message });
+      if (!err.retryable) return fail(err.message);
+      const delay = this.settings.retrySchedule[job.attempt - 1];
+      if (delay === undefined) return fail(`${err.message} (retries used up)`);
+      return retry(err.message, Math.max(delay, err.retryAfterMs ?? 0));
+    }
+  }
+
+  private session(
+    integrationId: string,
+    card: CardRow,
+    messages: SyncSession['messages'],
+    signal: AbortSignal,
+    call: SyncSession['call'],
+  ): SyncSession {
+    const set = async (values: Parameters<CardRepository['progress']>[2]) => {
+      Object.assign(card, values);
+      await this.cards.progress(integrationId, card.cardId, values);
+    };
+    return {
+      card,
+      messages,
+      call: (op, req) => {
+        // Shutdown or the job's timeout: stop between calls, the next run resumes.
+        if (signal.aborted) throw new RemoteFailure('sync interrupted (shutdown or timeout)', null);
+        return call(op, req);
+      },
+      operationError: async (operation, message) => {
+        await this.logs.add({
+          integrationId,
+          eventType: card.lastEventType,
+          cardId: card.cardId,
+          operation,
+          httpStatus: null,
+          durationMs: null,
+          error: message,
+        });
+        await set({ lastError: message });
+      },
+      createAttempted: () => set({ createAttemptedAt: new Date() }),
+      linked: (remoteKey, remoteId) => set({ remoteKey, remoteId }),
+      fieldsSynced: (hash) => set({ syncedFieldsHash: hash }),
+      columnSynced: (column) => set({ syncedColumn: column }),
+      urlSynced: (url) => set({ syncedUrl: url }),
+      commentAttempted: (messageId) => this.cards.commentAttempted(integrationId, messageId),
+      commentPosted: (messageId, remoteId) =>
+        this.cards.commentPosted(integrationId, messageId, remoteId),
+    };
+  }
+}

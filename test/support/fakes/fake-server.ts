@@ -1,0 +1,120 @@
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** One request a fake answered (faults included), for assertions. */
+export interface FakeRequest {
+  method: string;
+  path: string;
+  status: number;
+  body: unknown;
+  at: number;
+}
+
+/** A scripted fault for the next matching request(s). */
+export interface FakeFault {
+  method?: string;
+  /** Matched against the path without query string. */
+  path: RegExp;
+  /** How many matching requests get the fault (default 1). */
+  times?: number;
+  /** A reply instead of the real one, or `lose-response`: do the work, then drop the socket. */
+  reply: { status: number; headers?: Record<string, string>; body?: unknown } | 'lose-response';
+}
+
+/** What a fake's router answers: status and JSON body (undefined: no body). */
+export type FakeAnswer = [number, unknown];
+
+/** Marks a body that was not JSON, so a router can answer like the real service. */
+export const INVALID_JSON = Symbol.for('invalid-json');
+
+/**
+ * The plumbing the fake peers share (node:http only, 127.0.0.1): body parsing, latency,
+ * scripted faults and the request record. A fake supplies `route` and its error shape.
+ */
+export abstract class FakeServer {
+  latencyMs = 0;
+  readonly requests: FakeRequest[] = [];
+  url = '';
+  private readonly faults: FakeFault[] = [];
+  private server?: Server;
+
+  protected abstract route(
+    method: string,
+    url: URL,
+    body: unknown,
+    headers: IncomingMessage['headers'],
+  ): FakeAnswer;
+  /** The body of a scripted fault reply that sets none. */
+  protected abstract faultBody(status: number): unknown;
+
+  protected async listen(): Promise<void> {
+    this.server = createServer((req, res) => void this.serve(req, res));
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  /** The next matching request(s) get this fault. */
+  fault(fault: FakeFault): void {
+    this.faults.push({ times: 1, ...fault });
+  }
+
+  /** Requests whose method and path match. */
+  calls(method: string, path: RegExp): FakeRequest[] {
+    return this.requests.filter((r) => r.method === method && path.test(r.path));
+  }
+
+  close(): Promise<void> {
+    const server = this.server;
+    if (!server) return Promise.resolve();
+    server.closeAllConnections();
+    return new Promise((resolve) => server.close(() => resolve()));
+  }
+
+  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const raw = Buffer.concat(chunks).toString('utf8');
+    let body: unknown;
+    try {
+      body = raw ? JSON.parse(raw) : undefined;
+    } catch {
+      body = INVALID_JSON;
+    }
+    const url = new URL(req.url ?? '/', 'http://x');
+    const method = req.method ?? 'GET';
+    if (this.latencyMs) await new Promise((r) => setTimeout(r, this.latencyMs));
+    const record = (status: number) =>
+      this.requests.push({ method, path: url.pathname, status, body, at: Date.now() });
+    const fault = this.faults.find(
+      (f) => (!f.method || f.method === method) && f.path.test(url.pathname) && (f.times ?? 1) > 0,
+    );
+    if (fault) {
+      fault.times = (fault.times ?? 1) - 1;
+      if (fault.reply !== 'lose-response') {
+        record(fault.reply.status);
+        return send(
+          res,
+          fault.reply.status,
+          fault.reply.body ?? this.faultBody(fault.reply.status),
+          fault.reply.headers,
+        );
+      }
+    }
+    const [status, answer] = this.route(method, url, body, req.headers);
+    record(status);
+    if (fault?.reply === 'lose-response') return void res.socket?.destroy();
+    send(res, status, answer);
+  }
+}
+
+function send(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  if (body === undefined) return void res.writeHead(status, headers).end();
+  res
+    .writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers })
+    .end(JSON.stringify(body));
+}
