@@ -6,6 +6,7 @@ import { WebhookFairClaim1764600000000 } from './1764600000000-WebhookFairClaim.
 import { Jobs1764610000000 } from './1764610000000-Jobs.js';
 import { DeliveryTargets1764620000000 } from './1764620000000-DeliveryTargets.js';
 import { EndpointSignatureScheme1764630000000 } from './1764630000000-EndpointSignatureScheme.js';
+import { Calendar1764680000000 } from './1764680000000-Calendar.js';
 
 /**
  * Every migration, oldest first. An explicit list (not a glob) so the app, the CLI and the
@@ -21,4 +22,5 @@ export const migrations = [
   Jobs1764610000000,
   DeliveryTargets1764620000000,
   EndpointSignatureScheme1764630000000,
+  Calendar1764680000000,
 ];

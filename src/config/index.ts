@@ -1,4 +1,5 @@
 import { AppEnv, appConfig } from './app.config.js';
+import { CalendarEnv, calendarConfig } from './calendar.config.js';
 import { AuthEnv, authConfig, missingAuthVariables } from './auth.config.js';
 import { DatabaseEnv, databaseConfig } from './database.config.js';
 import { EventsEnv, eventsConfig } from './events.config.js';
@@ -18,6 +19,7 @@ export const configLoaders = [
   jobsConfig,
   webhooksConfig,
   syncConfig,
+  calendarConfig,
 ];
 
 /**
@@ -35,6 +37,7 @@ export function validateAllEnv(env: Record<string, string | undefined>): void {
     JobsEnv,
     WebhooksEnv,
     SyncEnv,
+    CalendarEnv,
   ] as const) {
     try {
       validateEnv(schema as new () => object, env);
@@ -57,6 +60,7 @@ export type { EventsConfig } from './events.config.js';
 export type { JobsConfig } from './jobs.config.js';
 export type { WebhooksConfig } from './webhooks.config.js';
 export type { SyncConfig } from './sync.config.js';
+export type { CalendarConfig } from './calendar.config.js';
 
 /**
  * Runs every concern's loader once the environment is complete (after the embedded database
