@@ -166,6 +166,8 @@ export async function syncNow(
   bindingId: string,
   query = '',
 ): Promise<SyncLogEntry> {
+  // A run already under way (an event's push) would otherwise be taken for this one.
+  await settled(t);
   const before = (await syncLog(t, c, bindingId)).length;
   await request(t.url).post(`/calendar/bindings/${bindingId}/sync${query}`).set(c.auth).expect(202);
   const log = await waitFor(

@@ -11,7 +11,7 @@ import { SYNC_QUEUE, type SyncPayload } from './sync-scheduler.js';
  * afresh.
  */
 @Injectable()
-@JobHandler({ queue: SYNC_QUEUE, perKey: 1, maxInFlight: 4, timeoutMs: 10 * 60_000, retry: '5s,30s,2m,10m' })
+@JobHandler({ queue: SYNC_QUEUE, perKey: 1, maxInFlight: 4, timeoutMs: 10 * 60_000, retry: '1s,30s,2m,10m' })
 export class CalendarSyncJob implements JobRunner<SyncPayload> {
   constructor(private readonly sync: BindingSyncService) {}
 
