@@ -68,7 +68,9 @@ export class Calendar1764680000000 implements MigrationInterface {
           (scope_kind IN ('all_visible', 'personal_only')) = (scope_id IS NULL)
         )
       )`);
-    await q.query(`CREATE INDEX calendar_bindings_user_idx ON calendar_bindings (user_id, created_at)`);
+    await q.query(
+      `CREATE INDEX calendar_bindings_user_idx ON calendar_bindings (user_id, created_at)`,
+    );
     await q.query(`
       CREATE TABLE calendar_targets (
         binding_id uuid NOT NULL REFERENCES calendar_bindings (id) ON DELETE CASCADE,

@@ -44,6 +44,10 @@ export function configureApp(app: INestApplication, logger: Logger): OpenAPIObje
     .addTag('Webhooks', 'Endpoints, signed deliveries, attempts, replay and payload links')
     .addTag('Sync', 'Offline-first push, pull, snapshot and live streams; shared spaces')
     .addTag('Jobs', 'Durable background jobs and schedules: browse, retry, cancel')
+    .addTag(
+      'Calendar',
+      'Your CalDAV account, calendars and bindings (appointments kept in step with a calendar), sync status',
+    )
     .addTag('Admin', 'API keys and user tokens')
     .addTag('Operations', 'Health, readiness and Prometheus metrics')
     .addBearerAuth(

@@ -1,5 +1,9 @@
 import request from 'supertest';
-import { CALDAV_SERVERS, type CalDavServer, startCalDavServer } from '../support/caldav/caldav-servers.js';
+import {
+  CALDAV_SERVERS,
+  type CalDavServer,
+  startCalDavServer,
+} from '../support/caldav/caldav-servers.js';
 import { bearer, type TestApp } from '../support/test-app.js';
 import {
   appointment,
@@ -39,7 +43,10 @@ describe.each(CALDAV_SERVERS)('calendar accounts and bindings against %s', (kind
       worstError: null,
     });
     expect(server.requests.some((r) => r.path === '/.well-known/caldav')).toBe(true);
-    const [row] = await db(t).query(`SELECT password_sealed FROM calendar_accounts WHERE user_id = $1`, [c.user]);
+    const [row] = await db(t).query(
+      `SELECT password_sealed FROM calendar_accounts WHERE user_id = $1`,
+      [c.user],
+    );
     expect(row.password_sealed).toMatch(/^v1\./);
     expect(row.password_sealed).not.toContain(server.password);
     const again = await request(t.url).get('/calendar/account').set(c.auth).expect(200);
@@ -84,7 +91,11 @@ describe.each(CALDAV_SERVERS)('calendar accounts and bindings against %s', (kind
     expect(c.account.autoBoundBindingId).toEqual(expect.any(String));
     const list = await request(t.url).get('/calendar/bindings').set(c.auth).expect(200);
     expect(list.body.data).toHaveLength(1);
-    expect(list.body.data[0]).toMatchObject({ scopeKind: 'all_visible', scopeId: null, enabled: true });
+    expect(list.body.data[0]).toMatchObject({
+      scopeKind: 'all_visible',
+      scopeId: null,
+      enabled: true,
+    });
     const id = `apt-${c.user}`;
     await publish(t, 'created', id, appointment(c.user, { title: `First for ${c.user}` }));
     await waitForObjects(
@@ -110,7 +121,9 @@ describe.each(CALDAV_SERVERS)('calendar accounts and bindings against %s', (kind
         .set(c.auth)
         .send({ create: true, scopeKind: kind })
         .expect(400);
-      expect(res.body.errors).toEqual([{ field: 'scopeId', message: `is required for scopeKind ${kind}` }]);
+      expect(res.body.errors).toEqual([
+        { field: 'scopeId', message: `is required for scopeKind ${kind}` },
+      ]);
     }
     for (const kind of ['all_visible', 'personal_only']) {
       const res = await request(t.url)
@@ -118,16 +131,28 @@ describe.each(CALDAV_SERVERS)('calendar accounts and bindings against %s', (kind
         .set(c.auth)
         .send({ create: true, scopeKind: kind, scopeId: 'x' })
         .expect(400);
-      expect(res.body.errors).toEqual([{ field: 'scopeId', message: `must be absent for scopeKind ${kind}` }]);
+      expect(res.body.errors).toEqual([
+        { field: 'scopeId', message: `must be absent for scopeKind ${kind}` },
+      ]);
     }
-    await request(t.url).post('/calendar/bindings').set(c.auth).send({ create: true, scopeKind: 'team' }).expect(400);
-    await request(t.url).post('/calendar/bindings').set(c.auth).send({ scopeKind: 'all_visible' }).expect(400);
+    await request(t.url)
+      .post('/calendar/bindings')
+      .set(c.auth)
+      .send({ create: true, scopeKind: 'team' })
+      .expect(400);
+    await request(t.url)
+      .post('/calendar/bindings')
+      .set(c.auth)
+      .send({ scopeKind: 'all_visible' })
+      .expect(400);
     await request(t.url)
       .post('/calendar/bindings')
       .set(c.auth)
       .send({ calendarPath: '/nobody/nothing/', scopeKind: 'all_visible' })
       .expect(422);
-    expect((await request(t.url).get('/calendar/bindings').set(c.auth).expect(200)).body.data).toEqual([]);
+    expect(
+      (await request(t.url).get('/calendar/bindings').set(c.auth).expect(200)).body.data,
+    ).toEqual([]);
     await expect(
       db(t).query(
         `INSERT INTO calendar_bindings (user_id, calendar_url, scope_kind, scope_id) VALUES ($1, 'http://x/', 'project', NULL)`,
@@ -147,7 +172,11 @@ describe.each(CALDAV_SERVERS)('calendar accounts and bindings against %s', (kind
       .send({ scopeKind: 'personal_only' })
       .expect(200);
     expect(patched.body).toMatchObject({ scopeKind: 'personal_only', scopeId: null });
-    await request(t.url).patch(`/calendar/bindings/${ok.id}`).set(c.auth).send({ scopeKind: 'client' }).expect(400);
+    await request(t.url)
+      .patch(`/calendar/bindings/${ok.id}`)
+      .set(c.auth)
+      .send({ scopeKind: 'client' })
+      .expect(400);
   });
 
   it('lists all_visible, then personal_only, then the rest by creation; other users get 404', async () => {
@@ -157,15 +186,26 @@ describe.each(CALDAV_SERVERS)('calendar accounts and bindings against %s', (kind
     const client = await bindNew(t, c, { scopeKind: 'client', scopeId: 'c1' });
     const all = await bindNew(t, c, { scopeKind: 'all_visible' });
     const list = await request(t.url).get('/calendar/bindings').set(c.auth).expect(200);
-    expect(list.body.data.map((b: { id: string }) => b.id)).toEqual([all.id, personal.id, project.id, client.id]);
+    expect(list.body.data.map((b: { id: string }) => b.id)).toEqual([
+      all.id,
+      personal.id,
+      project.id,
+      client.id,
+    ]);
 
     const other = bearer(await userToken(t, newUser('mallory')));
     await request(t.url).get(`/calendar/bindings/${project.id}`).set(other).expect(404);
-    await request(t.url).patch(`/calendar/bindings/${project.id}`).set(other).send({ enabled: false }).expect(404);
+    await request(t.url)
+      .patch(`/calendar/bindings/${project.id}`)
+      .set(other)
+      .send({ enabled: false })
+      .expect(404);
     await request(t.url).delete(`/calendar/bindings/${project.id}`).set(other).expect(404);
     await request(t.url).post(`/calendar/bindings/${project.id}/sync`).set(other).expect(404);
     await request(t.url).get(`/calendar/bindings/${project.id}/sync-log`).set(other).expect(404);
-    expect((await request(t.url).get('/calendar/bindings').set(other).expect(200)).body.data).toEqual([]);
+    expect(
+      (await request(t.url).get('/calendar/bindings').set(other).expect(200)).body.data,
+    ).toEqual([]);
 
     const admin = await request(t.url)
       .get(`/admin/calendar/bindings?userId=${c.user}`)
@@ -177,25 +217,54 @@ describe.each(CALDAV_SERVERS)('calendar accounts and bindings against %s', (kind
 
   it('a hierarchy scope covers descendants, not siblings; includePersonal adds personal ones', async () => {
     const c = await connect(t, server);
-    const acme = await bindNew(t, c, { scopeKind: 'client', scopeId: `acme-${c.user}`, includePersonal: true });
+    const acme = await bindNew(t, c, {
+      scopeKind: 'client',
+      scopeId: `acme-${c.user}`,
+      includePersonal: true,
+    });
     const apollo = await bindNew(t, c, { scopeKind: 'project', scopeId: `apollo-${c.user}` });
     const path = (client: string, project: string) => [
       { kind: 'client', id: `${client}-${c.user}` },
       { kind: 'case', id: `case-${c.user}` },
       { kind: 'project', id: `${project}-${c.user}` },
     ];
-    await publish(t, 'created', `h1-${c.user}`, appointment(c.user, { title: 'Apollo review', scopePath: path('acme', 'apollo') }));
-    await publish(t, 'created', `h2-${c.user}`, appointment(c.user, { title: 'Other client', scopePath: path('globex', 'zeus') }));
-    await publish(t, 'created', `h3-${c.user}`, appointment(c.user, { title: 'Dentist', personal: true }));
+    await publish(
+      t,
+      'created',
+      `h1-${c.user}`,
+      appointment(c.user, { title: 'Apollo review', scopePath: path('acme', 'apollo') }),
+    );
+    await publish(
+      t,
+      'created',
+      `h2-${c.user}`,
+      appointment(c.user, { title: 'Other client', scopePath: path('globex', 'zeus') }),
+    );
+    await publish(
+      t,
+      'created',
+      `h3-${c.user}`,
+      appointment(c.user, { title: 'Dentist', personal: true }),
+    );
     await publish(
       t,
       'created',
       `h4-${c.user}`,
-      appointment('someone-else', { title: 'Hidden', scopePath: path('acme', 'apollo'), visibleTo: ['someone-else'] }),
+      appointment('someone-else', {
+        title: 'Hidden',
+        scopePath: path('acme', 'apollo'),
+        visibleTo: ['someone-else'],
+      }),
     );
-    const titles = (objs: { event: { title: string | null } }[]) => objs.map((o) => o.event.title).sort();
+    const titles = (objs: { event: { title: string | null } }[]) =>
+      objs.map((o) => o.event.title).sort();
     // Events are projected in log order: once a later marker shows, the earlier ones are in.
-    await publish(t, 'created', `h5-${c.user}`, appointment(c.user, { title: 'Marker', scopePath: path('acme', 'x') }));
+    await publish(
+      t,
+      'created',
+      `h5-${c.user}`,
+      appointment(c.user, { title: 'Marker', scopePath: path('acme', 'x') }),
+    );
     const acmeObjects = await waitForObjects(
       server,
       acme.calendarPath,
@@ -203,7 +272,11 @@ describe.each(CALDAV_SERVERS)('calendar accounts and bindings against %s', (kind
       'the marker on the client calendar',
     );
     await settled(t);
-    expect(titles(await serverObjects(server, acme.calendarPath))).toEqual(['Apollo review', 'Dentist', 'Marker']);
+    expect(titles(await serverObjects(server, acme.calendarPath))).toEqual([
+      'Apollo review',
+      'Dentist',
+      'Marker',
+    ]);
     expect(acmeObjects.length).toBeLessThanOrEqual(3);
     expect(titles(await serverObjects(server, apollo.calendarPath))).toEqual(['Apollo review']);
   });

@@ -3,7 +3,13 @@ import { DataSource } from 'typeorm';
 import { parseIcs, type RemoteEvent } from '../../src/calendar/caldav/icalendar.js';
 import { parseMultistatus, textOf } from '../../src/calendar/caldav/multistatus.js';
 import type { CalDavServer } from '../support/caldav/caldav-servers.js';
-import { bearer, startTestApp, type TestApp, type TestAppOptions, waitFor } from '../support/test-app.js';
+import {
+  bearer,
+  startTestApp,
+  type TestApp,
+  type TestAppOptions,
+  waitFor,
+} from '../support/test-app.js';
 import { userToken } from '../sync/helpers.js';
 
 export { userToken };
@@ -90,7 +96,10 @@ export async function publish(
     .expect(202);
 }
 
-export const appointment = (user: string, over: Partial<AppointmentData> = {}): AppointmentData => ({
+export const appointment = (
+  user: string,
+  over: Partial<AppointmentData> = {},
+): AppointmentData => ({
   title: 'Hearing',
   start: '2026-12-10T09:00:00Z',
   end: '2026-12-10T10:00:00Z',
@@ -107,20 +116,29 @@ export interface ServerObject {
 }
 
 /** What the CalDAV server holds in a calendar, read directly (not through the hub). */
-export async function serverObjects(server: CalDavServer, calendarPath: string): Promise<ServerObject[]> {
+export async function serverObjects(
+  server: CalDavServer,
+  calendarPath: string,
+): Promise<ServerObject[]> {
   const listing = await server.dav(
     'PROPFIND',
     encodeURI(calendarPath),
     '<?xml version="1.0"?><d:propfind xmlns:d="DAV:"><d:prop><d:getetag/><d:resourcetype/></d:prop></d:propfind>',
     { depth: '1', 'content-type': 'application/xml' },
   );
-  if (listing.status !== 207) throw new Error(`PROPFIND ${calendarPath}: ${listing.status} ${listing.body}`);
+  if (listing.status !== 207)
+    throw new Error(`PROPFIND ${calendarPath}: ${listing.status} ${listing.body}`);
   const out: ServerObject[] = [];
   for (const r of parseMultistatus(listing.body).responses) {
     if (!r.href.endsWith('.ics')) continue;
     const got = await server.dav('GET', encodeURI(r.href));
     if (got.status !== 200) continue;
-    out.push({ href: r.href, etag: textOf(r.props.getetag), ics: got.body, event: parseIcs(got.body)! });
+    out.push({
+      href: r.href,
+      etag: textOf(r.props.getetag),
+      ics: got.body,
+      event: parseIcs(got.body)!,
+    });
   }
   return out;
 }
@@ -155,8 +173,14 @@ export interface SyncLogEntry {
   fullResync: boolean;
 }
 
-export async function syncLog(t: TestApp, c: Connected, bindingId: string): Promise<SyncLogEntry[]> {
-  return (await request(t.url).get(`/calendar/bindings/${bindingId}/sync-log`).set(c.auth).expect(200)).body.data;
+export async function syncLog(
+  t: TestApp,
+  c: Connected,
+  bindingId: string,
+): Promise<SyncLogEntry[]> {
+  return (
+    await request(t.url).get(`/calendar/bindings/${bindingId}/sync-log`).set(c.auth).expect(200)
+  ).body.data;
 }
 
 /** Runs a sync now and waits for its sync-log row (the count of rows grows). */

@@ -1,5 +1,9 @@
 import request from 'supertest';
-import { CALDAV_SERVERS, type CalDavServer, startCalDavServer } from '../support/caldav/caldav-servers.js';
+import {
+  CALDAV_SERVERS,
+  type CalDavServer,
+  startCalDavServer,
+} from '../support/caldav/caldav-servers.js';
 import { bearer, type TestApp, waitFor } from '../support/test-app.js';
 import {
   appointment,
@@ -29,8 +33,14 @@ function editedRemotely(ics: string, title: string): string {
     .replace('END:VEVENT', 'X-PHONE-COLOR:purple\r\nEND:VEVENT');
 }
 
-async function remoteEvents(type: string, subject: string): Promise<{ data: Record<string, unknown> }[]> {
-  const res = await request(t.url).get(`/events?type=${type}&limit=200`).set(bearer(t.adminToken)).expect(200);
+async function remoteEvents(
+  type: string,
+  subject: string,
+): Promise<{ data: Record<string, unknown> }[]> {
+  const res = await request(t.url)
+    .get(`/events?type=${type}&limit=200`)
+    .set(bearer(t.adminToken))
+    .expect(200);
   return res.body.data.filter((e: { subject: string }) => e.subject === subject);
 }
 
@@ -54,8 +64,18 @@ describe.each(CALDAV_SERVERS)('calendar sync loop against %s', (kind) => {
   it('create, update and delete reach the server within seconds of the event', async () => {
     const { c, binding } = await boundUser();
     const id = `crud-${c.user}`;
-    await publish(t, 'created', id, appointment(c.user, { title: 'Kick-off', location: 'Room 1', rrule: 'FREQ=WEEKLY;COUNT=3' }));
-    const [created] = await waitForObjects(server, binding.calendarPath, (o) => o.length === 1, 'the created object');
+    await publish(
+      t,
+      'created',
+      id,
+      appointment(c.user, { title: 'Kick-off', location: 'Room 1', rrule: 'FREQ=WEEKLY;COUNT=3' }),
+    );
+    const [created] = await waitForObjects(
+      server,
+      binding.calendarPath,
+      (o) => o.length === 1,
+      'the created object',
+    );
     expect(created.event).toMatchObject({
       title: 'Kick-off',
       location: 'Room 1',
@@ -69,20 +89,36 @@ describe.each(CALDAV_SERVERS)('calendar sync loop against %s', (kind) => {
     // The href is the hub's choice, not derived from the UID.
     expect(created.href).not.toContain(created.event.uid!);
 
-    await publish(t, 'updated', id, appointment(c.user, { title: 'Kick-off (moved)', start: '2026-12-11T09:00:00Z', end: '2026-12-11T10:00:00Z' }));
+    await publish(
+      t,
+      'updated',
+      id,
+      appointment(c.user, {
+        title: 'Kick-off (moved)',
+        start: '2026-12-11T09:00:00Z',
+        end: '2026-12-11T10:00:00Z',
+      }),
+    );
     const [updated] = await waitForObjects(
       server,
       binding.calendarPath,
       (o) => o[0]?.event.title === 'Kick-off (moved)',
       'the update',
     );
-    expect(updated.event).toMatchObject({ uid: created.event.uid, sequence: 1, start: '2026-12-11T09:00:00.000Z' });
+    expect(updated.event).toMatchObject({
+      uid: created.event.uid,
+      sequence: 1,
+      start: '2026-12-11T09:00:00.000Z',
+    });
     expect(updated.href).toBe(created.href);
 
     await publish(t, 'deleted', id);
     await waitForObjects(server, binding.calendarPath, (o) => o.length === 0, 'the deletion');
     await settled(t);
-    const [target] = await db(t).query(`SELECT count(*)::int AS n FROM calendar_targets WHERE binding_id = $1`, [binding.id]);
+    const [target] = await db(t).query(
+      `SELECT count(*)::int AS n FROM calendar_targets WHERE binding_id = $1`,
+      [binding.id],
+    );
     expect(target.n).toBe(0);
     const log = await syncLog(t, c, binding.id);
     expect(log.reduce((n, r) => n + r.created, 0)).toBe(1);
@@ -100,7 +136,12 @@ describe.each(CALDAV_SERVERS)('calendar sync loop against %s', (kind) => {
       ownerUserId: c.user,
       visibleTo: [c.user],
     });
-    const [o] = await waitForObjects(server, binding.calendarPath, (x) => x.length === 1, 'the all-day object');
+    const [o] = await waitForObjects(
+      server,
+      binding.calendarPath,
+      (x) => x.length === 1,
+      'the all-day object',
+    );
     expect(o.event).toMatchObject({ allDay: true, start: '2026-12-14', end: '2026-12-16' });
     expect(o.ics).toMatch(/DTSTART;VALUE=DATE:20261214/);
   });
@@ -108,13 +149,23 @@ describe.each(CALDAV_SERVERS)('calendar sync loop against %s', (kind) => {
   it('a Europe/Berlin appointment across the DST change reads back at the same instants', async () => {
     const { c, binding } = await boundUser();
     // 01:30 CET to 03:30 CEST on 29 March 2026: the clocks jump from 02:00 to 03:00.
-    await publish(t, 'created', `dst-${c.user}`, appointment(c.user, {
-      title: 'Night shift',
-      start: '2026-03-29T00:30:00Z',
-      end: '2026-03-29T01:30:00Z',
-      timezone: 'Europe/Berlin',
-    }));
-    const [o] = await waitForObjects(server, binding.calendarPath, (x) => x.length === 1, 'the DST object');
+    await publish(
+      t,
+      'created',
+      `dst-${c.user}`,
+      appointment(c.user, {
+        title: 'Night shift',
+        start: '2026-03-29T00:30:00Z',
+        end: '2026-03-29T01:30:00Z',
+        timezone: 'Europe/Berlin',
+      }),
+    );
+    const [o] = await waitForObjects(
+      server,
+      binding.calendarPath,
+      (x) => x.length === 1,
+      'the DST object',
+    );
     expect(o.ics).toMatch(/DTSTART;TZID=Europe\/Berlin:20260329T013000/);
     expect(o.ics).toMatch(/DTEND;TZID=Europe\/Berlin:20260329T033000/);
     expect(o.ics).toMatch(/BEGIN:VTIMEZONE\r?\nTZID:Europe\/Berlin/);
@@ -129,8 +180,15 @@ describe.each(CALDAV_SERVERS)('calendar sync loop against %s', (kind) => {
     const { c, binding } = await boundUser();
     const id = `hw-${c.user}`;
     await publish(t, 'created', id, appointment(c.user, { title: 'Board meeting' }));
-    const [o] = await waitForObjects(server, binding.calendarPath, (x) => x.length === 1, 'the object');
-    const edit = await server.dav('PUT', o.href, editedRemotely(o.ics, 'Edited on phone'), { 'content-type': 'text/calendar' });
+    const [o] = await waitForObjects(
+      server,
+      binding.calendarPath,
+      (x) => x.length === 1,
+      'the object',
+    );
+    const edit = await server.dav('PUT', o.href, editedRemotely(o.ics, 'Edited on phone'), {
+      'content-type': 'text/calendar',
+    });
     expect(edit.status).toBeLessThan(300);
     const run = await syncNow(t, c, binding.id);
     expect(run).toMatchObject({ remoteChanges: 1, updated: 1, errors: 0 });
@@ -144,8 +202,15 @@ describe.each(CALDAV_SERVERS)('calendar sync loop against %s', (kind) => {
     const { c, binding } = await boundUser({ scopeKind: 'all_visible', conflictPolicy: 'report' });
     const id = `rp-${c.user}`;
     await publish(t, 'created', id, appointment(c.user, { title: 'Client call' }));
-    const [o] = await waitForObjects(server, binding.calendarPath, (x) => x.length === 1, 'the object');
-    await server.dav('PUT', o.href, editedRemotely(o.ics, 'Client call (moved by phone)'), { 'content-type': 'text/calendar' });
+    const [o] = await waitForObjects(
+      server,
+      binding.calendarPath,
+      (x) => x.length === 1,
+      'the object',
+    );
+    await server.dav('PUT', o.href, editedRemotely(o.ics, 'Client call (moved by phone)'), {
+      'content-type': 'text/calendar',
+    });
     const run = await syncNow(t, c, binding.id);
     expect(run).toMatchObject({ remoteChanges: 1, updated: 0, errors: 0 });
     const [after] = await serverObjects(server, binding.calendarPath);
@@ -161,7 +226,11 @@ describe.each(CALDAV_SERVERS)('calendar sync loop against %s', (kind) => {
       remote: { title: 'Client call (moved by phone)', start: '2026-12-10T09:00:00.000Z' },
     });
     // A second run changes nothing: the remote version stays.
-    expect(await syncNow(t, c, binding.id)).toMatchObject({ remoteChanges: 0, updated: 0, unchanged: 1 });
+    expect(await syncNow(t, c, binding.id)).toMatchObject({
+      remoteChanges: 0,
+      updated: 0,
+      unchanged: 1,
+    });
   });
 
   it('a remote delete is re-created under hub_wins and reported under report', async () => {
@@ -169,7 +238,12 @@ describe.each(CALDAV_SERVERS)('calendar sync loop against %s', (kind) => {
     const rep = await boundUser({ scopeKind: 'all_visible', conflictPolicy: 'report' });
     for (const { c, binding } of [hub, rep]) {
       await publish(t, 'created', `rd-${c.user}`, appointment(c.user, { title: 'Deposition' }));
-      const [o] = await waitForObjects(server, binding.calendarPath, (x) => x.length === 1, 'the object');
+      const [o] = await waitForObjects(
+        server,
+        binding.calendarPath,
+        (x) => x.length === 1,
+        'the object',
+      );
       expect((await server.dav('DELETE', o.href)).status).toBeLessThan(300);
       expect(await syncNow(t, c, binding.id)).toMatchObject({ remoteChanges: 1, errors: 0 });
     }
@@ -192,7 +266,9 @@ describe.each(CALDAV_SERVERS)('calendar sync loop against %s', (kind) => {
     ]);
     const run = await syncNow(t, c, binding.id);
     expect(run).toMatchObject({ fullResync: true, errors: 0, unchanged: 1 });
-    const [row] = await db(t).query(`SELECT sync_token FROM calendar_bindings WHERE id = $1`, [binding.id]);
+    const [row] = await db(t).query(`SELECT sync_token FROM calendar_bindings WHERE id = $1`, [
+      binding.id,
+    ]);
     expect(row.sync_token).not.toContain('not-a-token');
   });
 
@@ -202,19 +278,34 @@ describe.each(CALDAV_SERVERS)('calendar sync loop against %s', (kind) => {
     await publish(t, 'created', id, appointment(c.user, { title: 'v1' }));
     await waitForObjects(server, binding.calendarPath, (x) => x.length === 1, 'v1');
     await settled(t);
-    await db(t).query(`UPDATE calendar_targets SET etag = '"stale"' WHERE binding_id = $1`, [binding.id]);
+    await db(t).query(`UPDATE calendar_targets SET etag = '"stale"' WHERE binding_id = $1`, [
+      binding.id,
+    ]);
     await publish(t, 'updated', id, appointment(c.user, { title: 'v2' }));
-    await waitForObjects(server, binding.calendarPath, (x) => x[0]?.event.title === 'v2', 'v2 written after the 412');
+    await waitForObjects(
+      server,
+      binding.calendarPath,
+      (x) => x[0]?.event.title === 'v2',
+      'v2 written after the 412',
+    );
     await settled(t);
     const log = await syncLog(t, c, binding.id);
     expect(log[0]).toMatchObject({ updated: 1, remoteChanges: 1, errors: 0 });
 
     // The object disappears without the sync token telling us: the next write re-creates it.
-    await db(t).query(`UPDATE calendar_targets SET href = href || '-gone.ics' WHERE binding_id = $1`, [binding.id]);
+    await db(t).query(
+      `UPDATE calendar_targets SET href = href || '-gone.ics' WHERE binding_id = $1`,
+      [binding.id],
+    );
     const [before] = await serverObjects(server, binding.calendarPath);
     await server.dav('DELETE', before.href);
     await publish(t, 'updated', id, appointment(c.user, { title: 'v3' }));
-    const [v3] = await waitForObjects(server, binding.calendarPath, (x) => x[0]?.event.title === 'v3', 'v3 re-created');
+    const [v3] = await waitForObjects(
+      server,
+      binding.calendarPath,
+      (x) => x[0]?.event.title === 'v3',
+      'v3 re-created',
+    );
     expect(v3.event.uid).toBe(before.event.uid);
   });
 
@@ -222,10 +313,19 @@ describe.each(CALDAV_SERVERS)('calendar sync loop against %s', (kind) => {
     const { c, binding } = await boundUser({ scopeKind: 'project', scopeId: 'mass' });
     const ids = Array.from({ length: 12 }, (_, i) => `mass-${i}-${c.user}`);
     for (const id of ids)
-      await publish(t, 'created', id, appointment(c.user, { title: id, scopePath: [{ kind: 'project', id: 'mass' }] }));
+      await publish(
+        t,
+        'created',
+        id,
+        appointment(c.user, { title: id, scopePath: [{ kind: 'project', id: 'mass' }] }),
+      );
     await waitForObjects(server, binding.calendarPath, (x) => x.length === 12, 'twelve objects');
     await settled(t);
-    await request(t.url).patch(`/calendar/bindings/${binding.id}`).set(c.auth).send({ scopeId: 'other' }).expect(200);
+    await request(t.url)
+      .patch(`/calendar/bindings/${binding.id}`)
+      .set(c.auth)
+      .send({ scopeId: 'other' })
+      .expect(200);
     await settled(t);
     const stopped = (await syncLog(t, c, binding.id))[0];
     expect(stopped.firstError).toMatch(/would delete 12 of 12 objects/);
@@ -245,15 +345,29 @@ describe.each(CALDAV_SERVERS)('calendar sync loop against %s', (kind) => {
     await settled(t);
     server.fault = { status: 503, headers: { 'retry-after': '1' } };
     await publish(t, 'created', `down-${c.user}`, appointment(c.user, { title: 'While down' }));
-    const failed = await waitFor(async () => {
-      const log = await syncLog(t, c, binding.id);
-      return log.find((r) => r.errors > 0);
-    }, 20000, 'a failed run');
+    const failed = await waitFor(
+      async () => {
+        const log = await syncLog(t, c, binding.id);
+        return log.find((r) => r.errors > 0);
+      },
+      20000,
+      'a failed run',
+    );
     expect(failed.firstError).toMatch(/503/);
     server.fault = null;
     // The job is retried (after Retry-After) and the appointment arrives.
-    await waitForObjects(server, binding.calendarPath, (x) => x.length === 1, 'the object after recovery', 20000);
-    await waitFor(async () => (await syncLog(t, c, binding.id))[0].errors === 0, 20000, 'a clean run');
+    await waitForObjects(
+      server,
+      binding.calendarPath,
+      (x) => x.length === 1,
+      'the object after recovery',
+      20000,
+    );
+    await waitFor(
+      async () => (await syncLog(t, c, binding.id))[0].errors === 0,
+      20000,
+      'a clean run',
+    );
     const b = await request(t.url).get(`/calendar/bindings/${binding.id}`).set(c.auth).expect(200);
     expect(b.body.lastSyncError).toBeNull();
   });
@@ -267,7 +381,10 @@ describe.each(CALDAV_SERVERS)('calendar sync loop against %s', (kind) => {
     }
     await settled(t);
     await request(t.url).delete(`/calendar/bindings/${a.binding.id}`).set(a.c.auth).expect(204);
-    await request(t.url).delete(`/calendar/bindings/${k.binding.id}?keepRemote=true`).set(k.c.auth).expect(204);
+    await request(t.url)
+      .delete(`/calendar/bindings/${k.binding.id}?keepRemote=true`)
+      .set(k.c.auth)
+      .expect(204);
     await waitForObjects(server, a.binding.calendarPath, (x) => x.length === 0, 'the cleanup');
     expect(await serverObjects(server, k.binding.calendarPath)).toHaveLength(1);
     const [logs] = await db(t).query(
@@ -303,7 +420,10 @@ describe('two instances', () => {
     const runsBefore = (await syncLog(t, c, binding.id)).length;
     await Promise.all(
       [t, second, t, second, t, second].map((app) =>
-        request(app.url).post(`/calendar/bindings/${binding.id}/sync?confirmDeletes=true`).set(c.auth).expect(202),
+        request(app.url)
+          .post(`/calendar/bindings/${binding.id}/sync?confirmDeletes=true`)
+          .set(c.auth)
+          .expect(202),
       ),
     );
     await Promise.all(
@@ -311,10 +431,17 @@ describe('two instances', () => {
         request(app.url).post(`/calendar/bindings/${binding.id}/sync`).set(c.auth).expect(202),
       ),
     );
-    await waitFor(async () => (await syncLog(t, c, binding.id)).length >= runsBefore + 2, 20000, 'two runs');
+    await waitFor(
+      async () => (await syncLog(t, c, binding.id)).length >= runsBefore + 2,
+      20000,
+      'two runs',
+    );
     await settled(t);
     expect(server.maxInFlight).toBe(1);
-    const runs = (await syncLog(t, c, binding.id)).map((r) => [Date.parse(r.startedAt), Date.parse(r.startedAt) + r.durationMs]);
+    const runs = (await syncLog(t, c, binding.id)).map((r) => [
+      Date.parse(r.startedAt),
+      Date.parse(r.startedAt) + r.durationMs,
+    ]);
     runs.sort((x, y) => x[0] - y[0]);
     for (let i = 1; i < runs.length; i++) expect(runs[i][0]).toBeGreaterThanOrEqual(runs[i - 1][1]);
   });

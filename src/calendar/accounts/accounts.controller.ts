@@ -30,7 +30,8 @@ export class AccountsController {
   @ApiBadRequestResponse({ type: ProblemDto, description: 'A field is missing or malformed' })
   @ApiUnprocessableEntityResponse({
     type: ProblemDto,
-    description: 'URL refused by the SSRF guard, or discovery failed (the field named is the one to fix)',
+    description:
+      'URL refused by the SSRF guard, or discovery failed (the field named is the one to fix)',
   })
   put(@Body() dto: PutAccountDto, @CurrentPrincipal() p: Principal): Promise<AccountDto> {
     return this.accounts.put(p.id, dto);
@@ -39,7 +40,8 @@ export class AccountsController {
   @Get('account')
   @ApiOperation({
     summary: 'Your CalDAV account',
-    description: 'The password shows as a placeholder; worstError is the worst error among your bindings.',
+    description:
+      'The password shows as a placeholder; worstError is the worst error among your bindings.',
   })
   @ApiOkResponse({ type: AccountDto })
   @ApiNotFoundResponse({ type: ProblemDto, description: 'No account connected yet' })
@@ -51,7 +53,8 @@ export class AccountsController {
   @HttpCode(200)
   @ApiOperation({
     summary: 'Test your CalDAV account',
-    description: 'Runs discovery again with the stored credentials; a failure is reported in the answer (ok: false).',
+    description:
+      'Runs discovery again with the stored credentials; a failure is reported in the answer (ok: false).',
   })
   @ApiOkResponse({ type: AccountTestDto })
   @ApiNotFoundResponse({ type: ProblemDto, description: 'No account connected yet' })
@@ -62,11 +65,15 @@ export class AccountsController {
   @Get('calendars')
   @ApiOperation({
     summary: 'Your calendars on the CalDAV server',
-    description: 'Asks the server now: href (calendarPath), name, whether it takes events and offers a sync-token, and which binding uses it.',
+    description:
+      'Asks the server now: href (calendarPath), name, whether it takes events and offers a sync-token, and which binding uses it.',
   })
   @ApiOkResponse({ type: CalendarListDto })
   @ApiNotFoundResponse({ type: ProblemDto, description: 'No account connected yet' })
-  @ApiUnprocessableEntityResponse({ type: ProblemDto, description: 'The server refused or failed the listing' })
+  @ApiUnprocessableEntityResponse({
+    type: ProblemDto,
+    description: 'The server refused or failed the listing',
+  })
   calendars(@CurrentPrincipal() p: Principal): Promise<CalendarListDto> {
     return this.accounts.calendars(p.id);
   }

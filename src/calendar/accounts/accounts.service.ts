@@ -6,7 +6,13 @@ import { DavBodies } from '../caldav/dav-bodies.js';
 import { discover, listCalendars, type DiscoveredCalendar } from '../caldav/discovery.js';
 import { BindingRepository } from '../bindings/binding.repository.js';
 import { CalendarException } from '../calendar.exception.js';
-import { AccountDto, AccountTestDto, CalendarListDto, PASSWORD_PLACEHOLDER, PutAccountDto } from '../dto/account.dto.js';
+import {
+  AccountDto,
+  AccountTestDto,
+  CalendarListDto,
+  PASSWORD_PLACEHOLDER,
+  PutAccountDto,
+} from '../dto/account.dto.js';
 import { SyncScheduler } from '../sync/sync-scheduler.js';
 import { AccountRepository, type AccountRow } from './account.repository.js';
 import { CalDavSessions } from './caldav-sessions.js';
@@ -41,7 +47,9 @@ export class AccountsService {
       calendars === null
         ? null
         : (calendars.find((c) => c.supportsEvents) ??
-          (await this.explain(() => this.makeCalendar(client, found.homeSetUrl, FIRST_CALENDAR_NAME))));
+          (await this.explain(() =>
+            this.makeCalendar(client, found.homeSetUrl, FIRST_CALENDAR_NAME),
+          )));
     let autoBoundBindingId: string | null = null;
     await this.db.transaction(async (m) => {
       await this.accounts.save(m, {
@@ -94,16 +102,28 @@ export class AccountsService {
       const client = this.sessions.forAccount(a);
       const found = await discover(client, a.serverUrl);
       const calendars = await listCalendars(client, found.homeSetUrl);
-      return { ok: true, calendars: calendars.length, error: null, durationMs: Date.now() - started };
+      return {
+        ok: true,
+        calendars: calendars.length,
+        error: null,
+        durationMs: Date.now() - started,
+      };
     } catch (err) {
-      return { ok: false, calendars: null, error: (err as Error).message, durationMs: Date.now() - started };
+      return {
+        ok: false,
+        calendars: null,
+        error: (err as Error).message,
+        durationMs: Date.now() - started,
+      };
     }
   }
 
   async calendars(userId: string): Promise<CalendarListDto> {
     const { client, account } = await this.session(userId);
     const list = await this.explain(() => listCalendars(client, account.homeSetUrl!));
-    const bound = new Map((await this.bindings.list(this.db.manager, userId)).map((b) => [b.calendarUrl, b.id]));
+    const bound = new Map(
+      (await this.bindings.list(this.db.manager, userId)).map((b) => [b.calendarUrl, b.id]),
+    );
     return {
       data: list.map((c) => ({
         calendarPath: c.href,
@@ -123,7 +143,11 @@ export class AccountsService {
   }
 
   /** MKCALENDAR (RFC 4791 section 5.3.1) under the home set, with a fresh path. */
-  async makeCalendar(client: CalDavClient, homeSetUrl: string, name: string): Promise<DiscoveredCalendar> {
+  async makeCalendar(
+    client: CalDavClient,
+    homeSetUrl: string,
+    name: string,
+  ): Promise<DiscoveredCalendar> {
     const slug = `hub-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
     const url = new URL(`${slug}/`, homeSetUrl.endsWith('/') ? homeSetUrl : `${homeSetUrl}/`);
     const res = await client.send('MKCALENDAR', url.href, {

@@ -40,12 +40,16 @@ const MAX_TEXT = 10_000;
 export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
 
 /** Checks one event's data against the contract; the error names the field at fault. */
-export function parseAppointment(id: string | null, data: Record<string, unknown>): Parsed<Appointment> {
+export function parseAppointment(
+  id: string | null,
+  data: Record<string, unknown>,
+): Parsed<Appointment> {
   const fail = (field: string, message: string): Parsed<Appointment> => ({
     ok: false,
     error: `${field} ${message}`,
   });
-  if (!id || id.length > 200) return fail('subject', 'must be the appointment id (1 to 200 characters)');
+  if (!id || id.length > 200)
+    return fail('subject', 'must be the appointment id (1 to 200 characters)');
   const text = (field: string, required = false): string | null | undefined => {
     const v = data[field];
     if (v === undefined || v === null) return required ? undefined : null;
@@ -53,7 +57,8 @@ export function parseAppointment(id: string | null, data: Record<string, unknown
     return v;
   };
   const title = text('title', true);
-  if (typeof title !== 'string' || !title.trim()) return fail('data.title', 'is required (a non-empty string)');
+  if (typeof title !== 'string' || !title.trim())
+    return fail('data.title', 'is required (a non-empty string)');
   let startsAt: Date | null = null;
   let endsAt: Date | null = null;
   let startDate: string | null = null;
@@ -61,7 +66,10 @@ export function parseAppointment(id: string | null, data: Record<string, unknown
   if (data.start !== undefined || data.end !== undefined) {
     for (const f of ['start', 'end'])
       if (typeof data[f] !== 'string' || !INSTANT.test(data[f] as string))
-        return fail(`data.${f}`, 'must be an ISO 8601 instant with an offset (2026-03-29T09:00:00Z)');
+        return fail(
+          `data.${f}`,
+          'must be an ISO 8601 instant with an offset (2026-03-29T09:00:00Z)',
+        );
     startsAt = new Date(data.start as string);
     endsAt = new Date(data.end as string);
     if (Number.isNaN(startsAt.getTime()) || Number.isNaN(endsAt.getTime()))
@@ -74,7 +82,8 @@ export function parseAppointment(id: string | null, data: Record<string, unknown
     if (data.endDate !== undefined && data.endDate !== null) {
       if (typeof data.endDate !== 'string' || !DATE.test(data.endDate) || !validDate(data.endDate))
         return fail('data.endDate', 'must be a date (YYYY-MM-DD)');
-      if (data.endDate <= startDate) return fail('data.endDate', 'must be after date (it is exclusive)');
+      if (data.endDate <= startDate)
+        return fail('data.endDate', 'must be after date (it is exclusive)');
       endDate = data.endDate;
     }
   } else return fail('data.start', 'is required (or data.date for an all-day appointment)');
@@ -84,7 +93,8 @@ export function parseAppointment(id: string | null, data: Record<string, unknown
   const fields: Record<string, string | null> = {};
   for (const f of ['location', 'description', 'rrule', 'ownerUserId']) {
     const v = text(f);
-    if (v === undefined) return fail(`data.${f}`, `must be a string of at most ${MAX_TEXT} characters`);
+    if (v === undefined)
+      return fail(`data.${f}`, `must be a string of at most ${MAX_TEXT} characters`);
     fields[f] = v;
   }
   if (fields.rrule !== null && !/^[A-Z0-9=;,:+-]+$/i.test(fields.rrule))
@@ -92,7 +102,10 @@ export function parseAppointment(id: string | null, data: Record<string, unknown
   if (data.personal !== undefined && typeof data.personal !== 'boolean')
     return fail('data.personal', 'must be a boolean');
   const visibleTo = data.visibleTo ?? [];
-  if (!Array.isArray(visibleTo) || visibleTo.some((u) => typeof u !== 'string' || !u || u.length > 200))
+  if (
+    !Array.isArray(visibleTo) ||
+    visibleTo.some((u) => typeof u !== 'string' || !u || u.length > 200)
+  )
     return fail('data.visibleTo', 'must be a list of user ids');
   const scopePath = data.scopePath ?? [];
   if (

@@ -35,12 +35,15 @@ export class AppointmentProjectionConsumer implements EventHandler {
         const parsed = parseAppointment(e.subject, e.data);
         if (!parsed.ok) {
           // A publisher's mistake must not stall the cursor: log it and go on.
-          this.logger.warn(`event ${e.id} (${e.type}) breaks the appointment contract: ${parsed.error}`);
+          this.logger.warn(
+            `event ${e.id} (${e.type}) breaks the appointment contract: ${parsed.error}`,
+          );
           continue;
         }
         await this.repo.upsert(m, parsed.value, e.id);
       } else continue;
-      for (const id of [...before, ...(await this.repo.affectedBindings(m, e.subject))]) touched.add(id);
+      for (const id of [...before, ...(await this.repo.affectedBindings(m, e.subject))])
+        touched.add(id);
     }
     for (const bindingId of touched) await this.scheduler.pushSoon(bindingId, m);
   }

@@ -15,7 +15,8 @@ export class AdminBindingsController {
   @Get()
   @ApiOperation({
     summary: 'Every binding (operators)',
-    description: 'All users\' bindings with their last run, error and object count; filter by userId.',
+    description:
+      "All users' bindings with their last run, error and object count; filter by userId.",
   })
   @ApiOkResponse({ type: BindingListDto })
   @ApiBadRequestResponse({ type: ProblemDto, description: 'A malformed parameter' })

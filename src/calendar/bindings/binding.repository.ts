@@ -25,11 +25,21 @@ export interface BindingRow {
 
 export type NewBinding = Pick<
   BindingRow,
-  'userId' | 'calendarUrl' | 'displayName' | 'scopeKind' | 'scopeId' | 'includePersonal' | 'enabled' | 'conflictPolicy'
+  | 'userId'
+  | 'calendarUrl'
+  | 'displayName'
+  | 'scopeKind'
+  | 'scopeId'
+  | 'includePersonal'
+  | 'enabled'
+  | 'conflictPolicy'
 >;
 
 export type BindingChanges = Partial<
-  Pick<BindingRow, 'displayName' | 'scopeKind' | 'scopeId' | 'includePersonal' | 'enabled' | 'conflictPolicy'>
+  Pick<
+    BindingRow,
+    'displayName' | 'scopeKind' | 'scopeId' | 'includePersonal' | 'enabled' | 'conflictPolicy'
+  >
 >;
 
 const SELECT = `SELECT b.id, b.user_id AS "userId", b.calendar_url AS "calendarUrl", b.display_name AS "displayName",
@@ -77,7 +87,10 @@ export class BindingRepository {
 
   listAll(m: EntityManager, userId: string | undefined, limit: number): Promise<BindingRow[]> {
     return userId
-      ? m.query(`${SELECT} WHERE b.user_id = $1 ORDER BY b.user_id, b.created_at, b.id LIMIT $2`, [userId, limit])
+      ? m.query(`${SELECT} WHERE b.user_id = $1 ORDER BY b.user_id, b.created_at, b.id LIMIT $2`, [
+          userId,
+          limit,
+        ])
       : m.query(`${SELECT} ORDER BY b.user_id, b.created_at, b.id LIMIT $1`, [limit]);
   }
 
@@ -89,7 +102,12 @@ export class BindingRepository {
     return row.n;
   }
 
-  async calendarTaken(m: EntityManager, userId: string, calendarUrl: string, exceptId?: string): Promise<boolean> {
+  async calendarTaken(
+    m: EntityManager,
+    userId: string,
+    calendarUrl: string,
+    exceptId?: string,
+  ): Promise<boolean> {
     const rows: unknown[] = await m.query(
       `SELECT 1 FROM calendar_bindings WHERE user_id = $1 AND calendar_url = $2 AND id IS DISTINCT FROM $3`,
       [userId, calendarUrl, exceptId ?? null],
@@ -102,26 +120,44 @@ export class BindingRepository {
       `INSERT INTO calendar_bindings (user_id, calendar_url, display_name, scope_kind, scope_id,
          include_personal, enabled, conflict_policy)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-      [b.userId, b.calendarUrl, b.displayName, b.scopeKind, b.scopeId, b.includePersonal, b.enabled, b.conflictPolicy],
+      [
+        b.userId,
+        b.calendarUrl,
+        b.displayName,
+        b.scopeKind,
+        b.scopeId,
+        b.includePersonal,
+        b.enabled,
+        b.conflictPolicy,
+      ],
     );
     return row.id;
   }
 
   async update(m: EntityManager, id: string, changes: BindingChanges): Promise<void> {
-    const entries = Object.entries(changes).filter(([, v]) => v !== undefined) as [keyof BindingChanges, unknown][];
+    const entries = Object.entries(changes).filter(([, v]) => v !== undefined) as [
+      keyof BindingChanges,
+      unknown,
+    ][];
     if (entries.length === 0) return;
     const sets = entries.map(([k], i) => `${COLUMN[k]} = $${i + 2}`);
-    await m.query(`UPDATE calendar_bindings SET ${sets.join(', ')}, updated_at = now() WHERE id = $1`, [
-      id,
-      ...entries.map(([, v]) => v),
-    ]);
+    await m.query(
+      `UPDATE calendar_bindings SET ${sets.join(', ')}, updated_at = now() WHERE id = $1`,
+      [id, ...entries.map(([, v]) => v)],
+    );
   }
 
   async remove(m: EntityManager, id: string): Promise<void> {
     await m.query(`DELETE FROM calendar_bindings WHERE id = $1`, [id]);
   }
 
-  async recordRun(m: EntityManager, id: string, at: Date, error: string | null, syncToken?: string | null): Promise<void> {
+  async recordRun(
+    m: EntityManager,
+    id: string,
+    at: Date,
+    error: string | null,
+    syncToken?: string | null,
+  ): Promise<void> {
     await m.query(
       `UPDATE calendar_bindings SET last_sync_at = $2, last_sync_error = $3,
          sync_token = CASE WHEN $4::boolean THEN $5 ELSE sync_token END WHERE id = $1`,

@@ -1,4 +1,15 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Patch,
+  Post,
+  Query,
+} from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
@@ -32,7 +43,10 @@ const uuid = new ParseUUIDPipe();
 /** Your bindings: which appointments go to which calendar. Another user's binding is a 404. */
 @ApiTags('Calendar')
 @UserAuth()
-@ApiBadRequestResponse({ type: ProblemDto, description: 'A field or parameter is missing or malformed' })
+@ApiBadRequestResponse({
+  type: ProblemDto,
+  description: 'A field or parameter is missing or malformed',
+})
 @Controller('calendar/bindings')
 export class BindingsController {
   constructor(private readonly bindings: BindingsService) {}
@@ -46,7 +60,10 @@ export class BindingsController {
   @ApiCreatedResponse({ type: BindingDto })
   @ApiNotFoundResponse({ type: ProblemDto, description: 'No account connected yet' })
   @ApiConflictResponse({ type: ProblemDto, description: 'That calendar is already bound' })
-  @ApiUnprocessableEntityResponse({ type: ProblemDto, description: 'Not one of your calendars, or the server refused' })
+  @ApiUnprocessableEntityResponse({
+    type: ProblemDto,
+    description: 'Not one of your calendars, or the server refused',
+  })
   create(@Body() dto: CreateBindingDto, @CurrentPrincipal() p: Principal): Promise<BindingDto> {
     return this.bindings.create(p.id, dto);
   }
@@ -54,7 +71,8 @@ export class BindingsController {
   @Get()
   @ApiOperation({
     summary: 'Your bindings',
-    description: 'all_visible first, then personal_only, then the rest by creation; each with its last run and next run.',
+    description:
+      'all_visible first, then personal_only, then the rest by creation; each with its last run and next run.',
   })
   @ApiOkResponse({ type: BindingListDto })
   async list(@CurrentPrincipal() p: Principal): Promise<BindingListDto> {
@@ -62,7 +80,10 @@ export class BindingsController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'One of your bindings', description: 'With lastSyncAt, lastSyncError and nextSyncAt.' })
+  @ApiOperation({
+    summary: 'One of your bindings',
+    description: 'With lastSyncAt, lastSyncError and nextSyncAt.',
+  })
   @ApiOkResponse({ type: BindingDto })
   @ApiNotFoundResponse({ type: ProblemDto, description: 'No such binding of yours' })
   get(@Param('id', uuid) id: string, @CurrentPrincipal() p: Principal): Promise<BindingDto> {
@@ -72,7 +93,8 @@ export class BindingsController {
   @Patch(':id')
   @ApiOperation({
     summary: 'Change a binding',
-    description: 'A new scope takes effect at the next run, which starts at once: objects that left the scope are deleted.',
+    description:
+      'A new scope takes effect at the next run, which starts at once: objects that left the scope are deleted.',
   })
   @ApiOkResponse({ type: BindingDto })
   @ApiNotFoundResponse({ type: ProblemDto, description: 'No such binding of yours' })
@@ -105,7 +127,8 @@ export class BindingsController {
   @HttpCode(202)
   @ApiOperation({
     summary: 'Sync a binding now',
-    description: 'Queues a run (never two at once for one binding). confirmDeletes=true lets a run past the mass-delete guard.',
+    description:
+      'Queues a run (never two at once for one binding). confirmDeletes=true lets a run past the mass-delete guard.',
   })
   @ApiAcceptedResponse({ type: SyncStartedDto })
   @ApiNotFoundResponse({ type: ProblemDto, description: 'No such binding of yours' })
@@ -120,7 +143,8 @@ export class BindingsController {
   @Get(':id/sync-log')
   @ApiOperation({
     summary: 'Runs of a binding, newest first',
-    description: 'One row per run: start, duration, created, updated, deleted, unchanged, remote changes, errors and the first error.',
+    description:
+      'One row per run: start, duration, created, updated, deleted, unchanged, remote changes, errors and the first error.',
   })
   @ApiOkResponse({ type: SyncLogDto })
   @ApiNotFoundResponse({ type: ProblemDto, description: 'No such binding of yours' })

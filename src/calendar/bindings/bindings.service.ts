@@ -36,14 +36,21 @@ export class BindingsService {
     if (dto.create && dto.calendarPath)
       throw CalendarException.invalid('calendarPath', 'must be absent when create is true');
     if (!dto.create && !dto.calendarPath)
-      throw CalendarException.invalid('calendarPath', 'is required (or create: true for a new calendar)');
+      throw CalendarException.invalid(
+        'calendarPath',
+        'is required (or create: true for a new calendar)',
+      );
     const { account, client } = await this.accounts.session(userId);
     const calendar = dto.create
       ? await this.accounts.explain(() =>
-          this.accounts.makeCalendar(client, account.homeSetUrl!, dto.displayName ?? 'Integration Hub'),
+          this.accounts.makeCalendar(
+            client,
+            account.homeSetUrl!,
+            dto.displayName ?? 'Integration Hub',
+          ),
         )
-      : (await this.accounts.explain(() => listCalendars(client, account.homeSetUrl!))).find(
-          (c) => samePath(c.href, dto.calendarPath!),
+      : (await this.accounts.explain(() => listCalendars(client, account.homeSetUrl!))).find((c) =>
+          samePath(c.href, dto.calendarPath!),
         );
     if (!calendar) throw CalendarException.calendarNotFound(dto.calendarPath!);
     const id = await this.db.transaction(async (m) => {
@@ -84,7 +91,11 @@ export class BindingsService {
       const scopeKind = dto.scopeKind ?? current.scopeKind;
       // Switching to a kind without a node drops the old node unless one is sent.
       const scopeId =
-        dto.scopeId !== undefined ? dto.scopeId : dto.scopeKind && !isHierarchyKind(dto.scopeKind) ? null : current.scopeId;
+        dto.scopeId !== undefined
+          ? dto.scopeId
+          : dto.scopeKind && !isHierarchyKind(dto.scopeKind)
+            ? null
+            : current.scopeId;
       checkScope(scopeKind, scopeId);
       await this.bindings.update(m, id, {
         displayName: dto.displayName,
@@ -116,7 +127,11 @@ export class BindingsService {
       if (!keepRemote && objects.length > 0)
         await this.jobs.enqueue(
           CLEANUP_QUEUE,
-          { userId, calendarUrl: binding.calendarUrl, objects } satisfies CleanupPayload as unknown as Record<string, unknown>,
+          {
+            userId,
+            calendarUrl: binding.calendarUrl,
+            objects,
+          } satisfies CleanupPayload as unknown as Record<string, unknown>,
           { key: id },
           m,
         );
@@ -126,7 +141,8 @@ export class BindingsService {
 
   async syncNow(userId: string, id: string, confirmDeletes: boolean): Promise<{ jobId: string }> {
     const b = await this.require(userId, id);
-    if (!b.enabled) throw CalendarException.invalid('enabled', 'is false: enable the binding to sync it');
+    if (!b.enabled)
+      throw CalendarException.invalid('enabled', 'is false: enable the binding to sync it');
     return { jobId: await this.scheduler.runNow(id, confirmDeletes) };
   }
 
@@ -169,7 +185,9 @@ export class BindingsService {
       lastSyncAt: b.lastSyncAt?.toISOString() ?? null,
       lastSyncError: b.lastSyncError,
       nextSyncAt:
-        b.enabled && b.lastSyncAt ? new Date(b.lastSyncAt.getTime() + this.scheduler.intervalMs).toISOString() : null,
+        b.enabled && b.lastSyncAt
+          ? new Date(b.lastSyncAt.getTime() + this.scheduler.intervalMs).toISOString()
+          : null,
       createdAt: b.createdAt.toISOString(),
       updatedAt: b.updatedAt.toISOString(),
     };

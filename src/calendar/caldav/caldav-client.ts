@@ -1,4 +1,7 @@
-import type { OutboundFullResponse, OutboundHttpService } from '../../common/outbound/outbound-http.service.js';
+import type {
+  OutboundFullResponse,
+  OutboundHttpService,
+} from '../../common/outbound/outbound-http.service.js';
 import { OutboundRequestError } from '../../common/outbound/outbound.exception.js';
 import { parseMultistatus, type Multistatus } from './multistatus.js';
 
@@ -61,13 +64,19 @@ export class CalDavClient {
   }
 
   /** PROPFIND or REPORT expecting a 207. Xandikos refuses a body without an XML type (415). */
-  async multistatus(method: 'PROPFIND' | 'REPORT', url: string, depth: '0' | '1', body: string): Promise<Multistatus> {
+  async multistatus(
+    method: 'PROPFIND' | 'REPORT',
+    url: string,
+    depth: '0' | '1',
+    body: string,
+  ): Promise<Multistatus> {
     const res = await this.send(method, url, {
       body,
       headers: { 'content-type': XML, depth },
     });
     if (res.status !== 207) throw unexpected(method, url, res);
-    if (res.truncated) throw new CalDavError(`${method} ${url}: answer larger than ${MAX_BODY} bytes`, 207);
+    if (res.truncated)
+      throw new CalDavError(`${method} ${url}: answer larger than ${MAX_BODY} bytes`, 207);
     return parseMultistatus(res.body);
   }
 
@@ -84,7 +93,8 @@ export class CalDavClient {
 }
 
 export function unexpected(method: string, url: string, res: OutboundFullResponse): CalDavError {
-  const retryAfter = res.status === 429 || res.status === 503 ? retryAfterMs(res.headers['retry-after']) : undefined;
+  const retryAfter =
+    res.status === 429 || res.status === 503 ? retryAfterMs(res.headers['retry-after']) : undefined;
   const excerpt = res.body.replace(/\s+/g, ' ').slice(0, 200);
   return new CalDavError(
     `${method} ${url} answered ${res.status}${excerpt ? `: ${excerpt}` : ''}`,

@@ -35,7 +35,8 @@ export async function discover(client: CalDavClient, serverUrl: string): Promise
     body: DavBodies.principal,
     followRedirects: MAX_REDIRECTS,
   });
-  if (wellKnown.status === 401) throw new CalDavError('the server refused the username or password (401)', 401);
+  if (wellKnown.status === 401)
+    throw new CalDavError('the server refused the username or password (401)', 401);
   if (wellKnown.status === 207) candidates.push(wellKnown.url);
   candidates.push(base);
   let principalUrl: string | null = null;
@@ -56,16 +57,23 @@ export async function discover(client: CalDavClient, serverUrl: string): Promise
   }
   if (!principalUrl) {
     if (lastError instanceof CalDavError) throw lastError;
-    throw new CalDavError('the server did not name a current-user-principal (is this a CalDAV URL?)', null);
+    throw new CalDavError(
+      'the server did not name a current-user-principal (is this a CalDAV URL?)',
+      null,
+    );
   }
   const home = await client.multistatus('PROPFIND', principalUrl, '0', DavBodies.homeSet);
   const homeHref = home.responses.map((r) => hrefIn(r.props['calendar-home-set'])).find(Boolean);
-  if (!homeHref) throw new CalDavError('the principal has no calendar-home-set (not a CalDAV account?)', null);
+  if (!homeHref)
+    throw new CalDavError('the principal has no calendar-home-set (not a CalDAV account?)', null);
   return { contextUrl, principalUrl, homeSetUrl: new URL(homeHref, principalUrl).href };
 }
 
 /** The calendar collections directly under the home set. */
-export async function listCalendars(client: CalDavClient, homeSetUrl: string): Promise<DiscoveredCalendar[]> {
+export async function listCalendars(
+  client: CalDavClient,
+  homeSetUrl: string,
+): Promise<DiscoveredCalendar[]> {
   const ms = await client.multistatus('PROPFIND', homeSetUrl, '1', DavBodies.calendars);
   const home = new URL(homeSetUrl);
   return ms.responses

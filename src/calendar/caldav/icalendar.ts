@@ -57,7 +57,10 @@ export function buildIcs(a: Appointment, opts: BuildOptions): string {
   if (a.startDate) {
     // All-day: DATE values, DTEND exclusive (RFC 5545 section 3.6.1).
     event.addPropertyWithValue('dtstart', ICAL.Time.fromDateString(a.startDate));
-    event.addPropertyWithValue('dtend', ICAL.Time.fromDateString(a.endDate ?? nextDay(a.startDate)));
+    event.addPropertyWithValue(
+      'dtend',
+      ICAL.Time.fromDateString(a.endDate ?? nextDay(a.startDate)),
+    );
   } else if (a.timezone && vtimezoneText(a.timezone)) {
     const vtimezone = vtimezoneFor(a.timezone);
     calendar.addSubcomponent(vtimezone);

@@ -62,7 +62,8 @@ export function textOf(value: unknown): string {
   if (value === undefined || value === null) return '';
   if (typeof value === 'string') return value;
   if (typeof value === 'number') return String(value);
-  if (typeof value === 'object' && '#text' in value) return textOf((value as { '#text': unknown })['#text']);
+  if (typeof value === 'object' && '#text' in value)
+    return textOf((value as { '#text': unknown })['#text']);
   return '';
 }
 

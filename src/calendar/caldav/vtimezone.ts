@@ -16,7 +16,7 @@ export function vtimezoneText(tzid: string): string | null {
 export function vtimezoneFor(tzid: string): InstanceType<typeof ICAL.Component> {
   const text = vtimezoneText(tzid);
   if (!text) throw new Error(`no VTIMEZONE for ${tzid}`);
-  return new ICAL.Component(ICAL.parse(`BEGIN:VCALENDAR\r\n${text}END:VCALENDAR`)).getFirstSubcomponent(
-    'vtimezone',
-  )!;
+  return new ICAL.Component(
+    ICAL.parse(`BEGIN:VCALENDAR\r\n${text}END:VCALENDAR`),
+  ).getFirstSubcomponent('vtimezone')!;
 }

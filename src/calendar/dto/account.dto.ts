@@ -48,16 +48,23 @@ export class AccountDto {
   username: string;
   @ApiProperty({ example: PASSWORD_PLACEHOLDER, description: 'Always the placeholder' })
   password: string;
-  @ApiProperty({ example: 'https://caldav.fastmail.com/dav/principals/user/dana@example.com/', nullable: true })
+  @ApiProperty({
+    example: 'https://caldav.fastmail.com/dav/principals/user/dana@example.com/',
+    nullable: true,
+  })
   principalUrl: string | null;
-  @ApiProperty({ example: 'https://caldav.fastmail.com/dav/calendars/user/dana@example.com/', nullable: true })
+  @ApiProperty({
+    example: 'https://caldav.fastmail.com/dav/calendars/user/dana@example.com/',
+    nullable: true,
+  })
   homeSetUrl: string | null;
   @ApiProperty({ example: 1, description: 'Bindings of this account' })
   bindings: number;
   @ApiProperty({
     example: null,
     nullable: true,
-    description: 'The worst error among your bindings (a stopped run before a failed object); null when all are fine',
+    description:
+      'The worst error among your bindings (a stopped run before a failed object); null when all are fine',
   })
   worstError: string | null;
   @ApiProperty({ example: '2026-12-01T09:00:00.000Z' })
@@ -83,7 +90,11 @@ export class CalendarDto {
   supportsEvents: boolean;
   @ApiProperty({ example: true, description: 'Offers a sync-token (RFC 6578 incremental sync)' })
   supportsSyncToken: boolean;
-  @ApiProperty({ example: null, nullable: true, description: 'The binding that uses this calendar, if any' })
+  @ApiProperty({
+    example: null,
+    nullable: true,
+    description: 'The binding that uses this calendar, if any',
+  })
   bindingId: string | null;
 }
 
@@ -95,7 +106,11 @@ export class CalendarListDto {
 export class AccountTestDto {
   @ApiProperty({ example: true })
   ok: boolean;
-  @ApiProperty({ example: 2, nullable: true, description: 'Calendars found; null when the test failed' })
+  @ApiProperty({
+    example: 2,
+    nullable: true,
+    description: 'Calendars found; null when the test failed',
+  })
   calendars: number | null;
   @ApiProperty({ example: null, nullable: true, description: 'Why it failed' })
   error: string | null;

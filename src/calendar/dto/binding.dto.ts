@@ -50,7 +50,8 @@ export class CreateBindingDto {
 
   @ApiPropertyOptional({
     example: 'apollo',
-    description: 'The node id; required for project, client, litigation, patent and case, absent for all_visible and personal_only',
+    description:
+      'The node id; required for project, client, litigation, patent and case, absent for all_visible and personal_only',
   })
   @IsOptional()
   @IsString()
@@ -58,7 +59,10 @@ export class CreateBindingDto {
   @MaxLength(200)
   scopeId?: string;
 
-  @ApiPropertyOptional({ default: false, description: 'Hierarchy scopes: also your personal appointments' })
+  @ApiPropertyOptional({
+    default: false,
+    description: 'Hierarchy scopes: also your personal appointments',
+  })
   @IsOptional()
   @IsBoolean()
   includePersonal?: boolean;
@@ -71,7 +75,8 @@ export class CreateBindingDto {
   @ApiPropertyOptional({
     enum: CONFLICT_POLICIES,
     default: 'hub_wins',
-    description: 'hub_wins: remote edits are overwritten. report: they are kept and published as calendar.remote_changed',
+    description:
+      'hub_wins: remote edits are overwritten. report: they are kept and published as calendar.remote_changed',
   })
   @IsOptional()
   @IsIn(CONFLICT_POLICIES)
@@ -91,7 +96,11 @@ export class UpdateBindingDto {
   @IsIn(SCOPE_KINDS)
   scopeKind?: ScopeKind;
 
-  @ApiPropertyOptional({ example: 'acme', nullable: true, description: 'Send null when switching to all_visible or personal_only' })
+  @ApiPropertyOptional({
+    example: 'acme',
+    nullable: true,
+    description: 'Send null when switching to all_visible or personal_only',
+  })
   @IsOptional()
   @IsString()
   @IsNotEmpty()
@@ -139,12 +148,17 @@ export class BindingDto {
   objects: number;
   @ApiProperty({ example: '2026-12-01T09:05:00.000Z', nullable: true })
   lastSyncAt: string | null;
-  @ApiProperty({ example: null, nullable: true, description: 'Why the last run stopped or which object failed' })
+  @ApiProperty({
+    example: null,
+    nullable: true,
+    description: 'Why the last run stopped or which object failed',
+  })
   lastSyncError: string | null;
   @ApiProperty({
     example: '2026-12-01T09:10:00.000Z',
     nullable: true,
-    description: 'When the recurring run is due next (last run plus CALENDAR_SYNC_INTERVAL); null when disabled',
+    description:
+      'When the recurring run is due next (last run plus CALENDAR_SYNC_INTERVAL); null when disabled',
   })
   nextSyncAt: string | null;
   @ApiProperty({ example: '2026-12-01T09:00:00.000Z' })
@@ -174,7 +188,8 @@ export class SyncNowQueryDto {
   @ApiPropertyOptional({
     type: Boolean,
     default: false,
-    description: 'Let this run delete more than half of the binding\'s objects (the mass-delete guard stopped it)',
+    description:
+      "Let this run delete more than half of the binding's objects (the mass-delete guard stopped it)",
   })
   @IsOptional()
   @Transform(toBool)
@@ -183,21 +198,32 @@ export class SyncNowQueryDto {
 }
 
 export class SyncStartedDto {
-  @ApiProperty({ example: '1842', description: 'The job running it (GET /jobs/{id} for operators)' })
+  @ApiProperty({
+    example: '1842',
+    description: 'The job running it (GET /jobs/{id} for operators)',
+  })
   jobId: string;
 }
 
 export class AdminBindingsQueryDto {
-  @ApiPropertyOptional({ example: 'dana', description: 'Only this user\'s bindings' })
+  @ApiPropertyOptional({ example: 'dana', description: "Only this user's bindings" })
   @IsOptional()
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)
   userId?: string;
 
-  @ApiPropertyOptional({ example: 100, default: 100, minimum: 1, maximum: 1000, description: 'At most this many' })
+  @ApiPropertyOptional({
+    example: 100,
+    default: 100,
+    minimum: 1,
+    maximum: 1000,
+    description: 'At most this many',
+  })
   @IsOptional()
-  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
+  @Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value,
+  )
   @IsInt()
   @Min(1)
   @Max(1000)
@@ -205,9 +231,17 @@ export class AdminBindingsQueryDto {
 }
 
 export class SyncLogQueryDto {
-  @ApiPropertyOptional({ example: 50, default: 50, minimum: 1, maximum: 500, description: 'Newest first, at most this many runs' })
+  @ApiPropertyOptional({
+    example: 50,
+    default: 50,
+    minimum: 1,
+    maximum: 500,
+    description: 'Newest first, at most this many runs',
+  })
   @IsOptional()
-  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
+  @Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value,
+  )
   @IsInt()
   @Min(1)
   @Max(500)
@@ -235,7 +269,10 @@ export class SyncLogEntryDto {
   errors: number;
   @ApiProperty({ example: null, nullable: true })
   firstError: string | null;
-  @ApiProperty({ example: false, description: 'True when the run listed the whole calendar (no or an invalid sync-token)' })
+  @ApiProperty({
+    example: false,
+    description: 'True when the run listed the whole calendar (no or an invalid sync-token)',
+  })
   fullResync: boolean;
 }
 

@@ -67,7 +67,9 @@ export class BindingSyncService {
     try {
       const client = this.sessions.forAccount(account);
       const writer = new ObjectWriter(client, binding.calendarUrl);
-      const targets = new Map((await this.targets.list(m, bindingId)).map((t) => [t.appointmentId, t]));
+      const targets = new Map(
+        (await this.targets.list(m, bindingId)).map((t) => [t.appointmentId, t]),
+      );
       token = await this.pull(client, binding, targets, stats);
       await this.push(writer, binding, targets, stats, confirmDeletes);
     } catch (err) {
@@ -80,9 +82,17 @@ export class BindingSyncService {
       stats.firstError ??= error;
       token = undefined;
     }
-    const runError = error ?? (stats.errors > 0 ? `${stats.errors} object(s) failed: ${stats.firstError}` : null);
+    const runError =
+      error ?? (stats.errors > 0 ? `${stats.errors} object(s) failed: ${stats.firstError}` : null);
     await this.db.transaction(async (tx) => {
-      await this.log.insert(tx, bindingId, binding.userId, started, Date.now() - started.getTime(), stats);
+      await this.log.insert(
+        tx,
+        bindingId,
+        binding.userId,
+        started,
+        Date.now() - started.getTime(),
+        stats,
+      );
       await this.bindings.recordRun(tx, bindingId, new Date(), runError, token);
     });
     if (error) this.logger.warn(`binding ${bindingId}: ${error}`);
@@ -102,13 +112,16 @@ export class BindingSyncService {
     const changed: string[] = [];
     const deleted: Target[] = [];
     for (const [href, t] of byHref) {
-      if (listing.deleted.has(href) || (listing.complete && !listing.changed.has(href))) deleted.push(t);
-      else if (listing.changed.has(href) && listing.changed.get(href) !== t.etag) changed.push(href);
+      if (listing.deleted.has(href) || (listing.complete && !listing.changed.has(href)))
+        deleted.push(t);
+      else if (listing.changed.has(href) && listing.changed.get(href) !== t.etag)
+        changed.push(href);
     }
     if (changed.length > 0) {
       const { found, missing } = await fetchObjects(client, binding.calendarUrl, changed);
       for (const href of missing) deleted.push(byHref.get(href)!);
-      for (const [href, obj] of found) await this.remoteChanged(binding, byHref.get(href)!, obj, stats);
+      for (const [href, obj] of found)
+        await this.remoteChanged(binding, byHref.get(href)!, obj, stats);
     }
     for (const t of deleted) await this.remoteDeleted(binding, t, stats);
     return listing.token;
@@ -169,7 +182,12 @@ export class BindingSyncService {
           source: 'calendar',
           subject: t.appointmentId,
           origin: 'calendar',
-          data: { bindingId: binding.id, userId: binding.userId, appointmentId: t.appointmentId, href },
+          data: {
+            bindingId: binding.id,
+            userId: binding.userId,
+            appointmentId: t.appointmentId,
+            href,
+          },
         },
         tx,
       );
@@ -193,17 +211,27 @@ export class BindingSyncService {
       throw new MassDeleteStop(
         `this run would delete ${deletions} of ${onServer} objects; confirm with POST /calendar/bindings/${binding.id}/sync?confirmDeletes=true`,
       );
-    for (const a of wanted) await this.item(stats, a.id, () => this.write(writer, binding, a, targets.get(a.id), stats));
-    for (const t of stale) await this.item(stats, t.appointmentId, () => this.removeStale(writer, binding, t, stats));
+    for (const a of wanted)
+      await this.item(stats, a.id, () => this.write(writer, binding, a, targets.get(a.id), stats));
+    for (const t of stale)
+      await this.item(stats, t.appointmentId, () => this.removeStale(writer, binding, t, stats));
   }
 
   /** One object's failure is counted and recorded on its target; the run goes on. */
-  private async item(stats: SyncStats, appointmentId: string, work: () => Promise<void>): Promise<void> {
+  private async item(
+    stats: SyncStats,
+    appointmentId: string,
+    work: () => Promise<void>,
+  ): Promise<void> {
     try {
       await work();
     } catch (err) {
       // The server itself is unavailable: stop the run rather than fail every object.
-      if (err instanceof CalDavError && (err.status === null || err.status >= 500 || err.status === 429)) throw err;
+      if (
+        err instanceof CalDavError &&
+        (err.status === null || err.status >= 500 || err.status === 429)
+      )
+        throw err;
       stats.errors++;
       const message = `${appointmentId}: ${err instanceof Error ? err.message : String(err)}`;
       stats.firstError ??= message;
@@ -269,8 +297,15 @@ export class BindingSyncService {
     stats.created++;
   }
 
-  private async update(writer: ObjectWriter, binding: BindingRow, a: Appointment, t: Target, stats: SyncStats) {
-    const build = () => buildIcs(a, { uid: t.uid, sequence: t.sequence + 1, remoteIcs: t.remoteIcs });
+  private async update(
+    writer: ObjectWriter,
+    binding: BindingRow,
+    a: Appointment,
+    t: Target,
+    stats: SyncStats,
+  ) {
+    const build = () =>
+      buildIcs(a, { uid: t.uid, sequence: t.sequence + 1, remoteIcs: t.remoteIcs });
     let res = await writer.update(t.href!, build(), t.etag);
     if (res.kind === 'precondition') {
       // Changed on the server since we last saw it.
@@ -301,15 +336,22 @@ export class BindingSyncService {
     stats.updated++;
   }
 
-  private async removeStale(writer: ObjectWriter, binding: BindingRow, t: Target, stats: SyncStats) {
+  private async removeStale(
+    writer: ObjectWriter,
+    binding: BindingRow,
+    t: Target,
+    stats: SyncStats,
+  ) {
     if (t.href) {
       let res = await writer.delete(t.href, t.etag);
       if (res.kind === 'precondition') {
         const current = await writer.get(t.href);
-        if (current && binding.conflictPolicy === 'hub_wins') res = await writer.delete(t.href, current.etag);
+        if (current && binding.conflictPolicy === 'hub_wins')
+          res = await writer.delete(t.href, current.etag);
         else res = { kind: 'gone' }; // report: the remote edit is kept; we only forget the object
       }
-      if (res.kind === 'precondition') throw new CalDavError(`DELETE ${t.href} answered 412 twice`, 412);
+      if (res.kind === 'precondition')
+        throw new CalDavError(`DELETE ${t.href} answered 412 twice`, 412);
       stats.deleted++;
     }
     await this.targets.remove(this.db.manager, binding.id, t.appointmentId);

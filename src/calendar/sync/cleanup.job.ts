@@ -44,9 +44,17 @@ export class CalendarCleanupJob implements JobRunner<CleanupPayload> {
         else deleted++;
       }
     } catch (err) {
-      if (err instanceof CalDavError && err.status !== null && err.status < 500 && err.status !== 429)
+      if (
+        err instanceof CalDavError &&
+        err.status !== null &&
+        err.status < 500 &&
+        err.status !== 429
+      )
         return fail(err.message);
-      return retry((err as Error).message, err instanceof CalDavError ? err.retryAfterMs : undefined);
+      return retry(
+        (err as Error).message,
+        err instanceof CalDavError ? err.retryAfterMs : undefined,
+      );
     }
     return done(`deleted ${deleted}, kept ${kept} edited on the server`);
   }

@@ -4,9 +4,7 @@ import { DavBodies } from '../caldav/dav-bodies.js';
 import { textOf } from '../caldav/multistatus.js';
 
 export type WriteResult =
-  | { kind: 'ok'; etag: string | null }
-  | { kind: 'precondition' }
-  | { kind: 'gone' };
+  { kind: 'ok'; etag: string | null } | { kind: 'precondition' } | { kind: 'gone' };
 
 /**
  * Conditional writes of one object (RFC 4791 section 5.3.2, RFC 9110 section 13.1):
@@ -24,7 +22,11 @@ export class ObjectWriter {
   }
 
   async create(href: string, ics: string): Promise<WriteResult> {
-    return this.settle('PUT', href, await this.client.put(this.url(href), ics, { ifNoneMatch: true }));
+    return this.settle(
+      'PUT',
+      href,
+      await this.client.put(this.url(href), ics, { ifNoneMatch: true }),
+    );
   }
 
   async update(href: string, ics: string, etag: string | null): Promise<WriteResult> {
@@ -51,12 +53,17 @@ export class ObjectWriter {
     return { etag: res.headers.etag ?? null, ics: res.body };
   }
 
-  private async settle(method: string, href: string, res: OutboundFullResponse): Promise<WriteResult> {
+  private async settle(
+    method: string,
+    href: string,
+    res: OutboundFullResponse,
+  ): Promise<WriteResult> {
     if (res.status === 412) return { kind: 'precondition' };
     if (res.status === 404 || res.status === 410) return { kind: 'gone' };
     // Radicale answers 201 to an update, Xandikos 204: any 2xx is success, except a 207,
     // which is how Xandikos refuses a second object with the same UID (a 412 inside).
-    if (res.status < 200 || res.status >= 300 || res.status === 207) throw unexpected(method, this.url(href), res);
+    if (res.status < 200 || res.status >= 300 || res.status === 207)
+      throw unexpected(method, this.url(href), res);
     // Both servers rewrite what they store, so keep the ETag they give, or read it back.
     return { kind: 'ok', etag: res.headers.etag ?? (await this.readEtag(href)) };
   }

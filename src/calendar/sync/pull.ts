@@ -25,7 +25,12 @@ export async function listChanges(
 ): Promise<RemoteListing> {
   if (token) {
     try {
-      const ms = await client.multistatus('REPORT', calendarUrl, '1', DavBodies.syncCollection(token));
+      const ms = await client.multistatus(
+        'REPORT',
+        calendarUrl,
+        '1',
+        DavBodies.syncCollection(token),
+      );
       const changed = new Map<string, string>();
       const deleted = new Set<string>();
       for (const r of ms.responses) {
@@ -34,14 +39,23 @@ export async function listChanges(
       }
       return { changed, deleted, complete: false, token: ms.syncToken };
     } catch (err) {
-      if (!(err instanceof CalDavError) || err.status === null || err.status === 429 || err.status === 503 || err.status === 401)
+      if (
+        !(err instanceof CalDavError) ||
+        err.status === null ||
+        err.status === 429 ||
+        err.status === 503 ||
+        err.status === 401
+      )
         throw err;
     }
   }
   return fullListing(client, calendarUrl);
 }
 
-export async function fullListing(client: CalDavClient, calendarUrl: string): Promise<RemoteListing> {
+export async function fullListing(
+  client: CalDavClient,
+  calendarUrl: string,
+): Promise<RemoteListing> {
   const head = await client.multistatus('PROPFIND', calendarUrl, '0', DavBodies.calendars);
   const token = textOf(head.responses[0]?.props['sync-token']) || null;
   const ms = await client.multistatus('PROPFIND', calendarUrl, '1', DavBodies.etags);

@@ -30,7 +30,14 @@ export class SyncScheduler {
 
   /** The recurring loop of an enabled binding (its first run is immediate). */
   async start(bindingId: string, m: EntityManager): Promise<void> {
-    await this.jobs.schedule(SYNC_QUEUE, bindingId, this.config.syncIntervalMs, { bindingId }, {}, m);
+    await this.jobs.schedule(
+      SYNC_QUEUE,
+      bindingId,
+      this.config.syncIntervalMs,
+      { bindingId },
+      {},
+      m,
+    );
     await this.pushSoon(bindingId, m);
   }
 
@@ -50,10 +57,9 @@ export class SyncScheduler {
 
   /** "Sync now", optionally confirming a run the mass-delete guard stopped. */
   runNow(bindingId: string, confirmDeletes: boolean): Promise<string> {
-    return this.jobs.enqueue(
-      SYNC_QUEUE,
-      { bindingId, confirmDeletes } satisfies SyncPayload,
-      { key: bindingId, dedupeKey: confirmDeletes ? `confirmed:${bindingId}` : `push:${bindingId}` },
-    );
+    return this.jobs.enqueue(SYNC_QUEUE, { bindingId, confirmDeletes } satisfies SyncPayload, {
+      key: bindingId,
+      dedupeKey: confirmDeletes ? `confirmed:${bindingId}` : `push:${bindingId}`,
+    });
   }
 }

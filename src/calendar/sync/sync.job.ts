@@ -11,12 +11,21 @@ import { SYNC_QUEUE, type SyncPayload } from './sync-scheduler.js';
  * afresh.
  */
 @Injectable()
-@JobHandler({ queue: SYNC_QUEUE, perKey: 1, maxInFlight: 4, timeoutMs: 10 * 60_000, retry: '1s,30s,2m,10m' })
+@JobHandler({
+  queue: SYNC_QUEUE,
+  perKey: 1,
+  maxInFlight: 4,
+  timeoutMs: 10 * 60_000,
+  retry: '1s,30s,2m,10m',
+})
 export class CalendarSyncJob implements JobRunner<SyncPayload> {
   constructor(private readonly sync: BindingSyncService) {}
 
   async run(job: Job<SyncPayload>): Promise<JobOutcome> {
-    const result = await this.sync.run(String(job.payload.bindingId), job.payload.confirmDeletes === true);
+    const result = await this.sync.run(
+      String(job.payload.bindingId),
+      job.payload.confirmDeletes === true,
+    );
     if (!result) return done('binding gone or disabled');
     const s = result.stats;
     const summary = `created ${s.created}, updated ${s.updated}, deleted ${s.deleted}, unchanged ${s.unchanged}, remote changes ${s.remoteChanges}, errors ${s.errors}`;

@@ -33,7 +33,12 @@ export interface CalDavServer {
   /** Milliseconds to hold each request before forwarding (makes overlaps observable). */
   delayMs: number;
   /** A raw request to the server as the user (for test set-up and checks). */
-  dav(method: string, path: string, body?: string, headers?: Record<string, string>): Promise<RawAnswer>;
+  dav(
+    method: string,
+    path: string,
+    body?: string,
+    headers?: Record<string, string>,
+  ): Promise<RawAnswer>;
   stop(): Promise<void>;
 }
 
@@ -86,7 +91,17 @@ export async function startCalDavServer(kind: CalDavServerKind): Promise<CalDavS
   } else {
     child = spawn(
       binary,
-      ['-d', join(dir, 'data'), '--defaults', '--current-user-principal', `/${username}/`, '-l', '127.0.0.1', '-p', String(port)],
+      [
+        '-d',
+        join(dir, 'data'),
+        '--defaults',
+        '--current-user-principal',
+        `/${username}/`,
+        '-l',
+        '127.0.0.1',
+        '-p',
+        String(port),
+      ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
     homePath = `/${username}/calendars/`;
@@ -143,7 +158,9 @@ export async function startCalDavServer(kind: CalDavServerKind): Promise<CalDavS
           answer.pipe(res);
         },
       );
-      out.on('error', () => res.headersSent ? res.destroy() : res.writeHead(502).end('upstream failed'));
+      out.on('error', () =>
+        res.headersSent ? res.destroy() : res.writeHead(502).end('upstream failed'),
+      );
       req.pipe(out);
     };
     if (server.delayMs > 0) setTimeout(forward, server.delayMs);
@@ -155,16 +172,24 @@ export async function startCalDavServer(kind: CalDavServerKind): Promise<CalDavS
   return server;
 }
 
-async function waitUntilReady(url: string, child: ChildProcess, stderr: () => string, kind: string) {
+async function waitUntilReady(
+  url: string,
+  child: ChildProcess,
+  stderr: () => string,
+  kind: string,
+) {
   const deadline = Date.now() + 20_000;
   for (;;) {
     if (child.exitCode !== null)
-      throw new Error(`${kind} exited with code ${child.exitCode} before it was ready: ${stderr()}`);
+      throw new Error(
+        `${kind} exited with code ${child.exitCode} before it was ready: ${stderr()}`,
+      );
     try {
       await raw(url, 'OPTIONS', '/');
       return;
     } catch {
-      if (Date.now() > deadline) throw new Error(`${kind} did not answer on ${url} within 20 s: ${stderr()}`);
+      if (Date.now() > deadline)
+        throw new Error(`${kind} did not answer on ${url} within 20 s: ${stderr()}`);
       await new Promise((r) => setTimeout(r, 50));
     }
   }
@@ -182,7 +207,11 @@ function raw(
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+        }),
       );
     });
     req.on('error', reject);
