@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import ICAL from 'ical.js';
+import type { CalendarRemoteChange } from '../../events/event-map.js';
 import type { Appointment } from '../appointments/appointment.js';
 import { vtimezoneFor, vtimezoneText } from './vtimezone.js';
 
@@ -131,18 +132,7 @@ function nextDay(date: string): string {
 }
 
 /** What a remote VEVENT says, for `calendar.remote_changed` and the tests. */
-export interface RemoteEvent {
-  uid: string | null;
-  title: string | null;
-  start: string | null;
-  end: string | null;
-  allDay: boolean;
-  timezone: string | null;
-  location: string | null;
-  description: string | null;
-  rrule: string | null;
-  sequence: number | null;
-}
+export type RemoteEvent = CalendarRemoteChange['remote'];
 
 export function parseIcs(ics: string): RemoteEvent | null {
   let calendar: InstanceType<typeof ICAL.Component>;

@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import {
@@ -15,6 +16,17 @@ import { SCOPE_KINDS, type ScopeKind } from '../appointments/scope.js';
 import type { ConflictPolicy } from '../bindings/binding.repository.js';
 
 const CONFLICT_POLICIES = ['hub_wins', 'report'] as const;
+/** An optional `limit` query parameter: a whole number from 1 to `max`. */
+const Limit = (max: number) =>
+  applyDecorators(
+    IsOptional(),
+    Transform(({ value }: { value: unknown }) =>
+      typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value,
+    ),
+    IsInt(),
+    Min(1),
+    Max(max),
+  );
 const toBool = ({ value }: { value: unknown }) =>
   value === 'true' ? true : value === 'false' ? false : value;
 
@@ -220,13 +232,7 @@ export class AdminBindingsQueryDto {
     maximum: 1000,
     description: 'At most this many',
   })
-  @IsOptional()
-  @Transform(({ value }: { value: unknown }) =>
-    typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value,
-  )
-  @IsInt()
-  @Min(1)
-  @Max(1000)
+  @Limit(1000)
   limit?: number;
 }
 
@@ -238,13 +244,7 @@ export class SyncLogQueryDto {
     maximum: 500,
     description: 'Newest first, at most this many runs',
   })
-  @IsOptional()
-  @Transform(({ value }: { value: unknown }) =>
-    typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value,
-  )
-  @IsInt()
-  @Min(1)
-  @Max(500)
+  @Limit(500)
   limit?: number;
 }
 

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { EventBus } from '../../events/event-bus.js';
-import { HUB_EVENTS } from '../../events/event-map.js';
+import { HUB_EVENTS, type HubEventMap } from '../../events/event-map.js';
 import { AccountRepository } from '../accounts/account.repository.js';
 import { CalDavSessions } from '../accounts/caldav-sessions.js';
 import type { Appointment } from '../appointments/appointment.js';
@@ -140,24 +140,9 @@ export class BindingSyncService {
       t.contentHash = null; // forces the write-back below, keeping the unknown properties
     } else {
       t.status = 'remote_changed';
-      await this.db.transaction(async (tx) => {
-        await this.targets.save(tx, t);
-        await this.bus.emit(
-          {
-            type: HUB_EVENTS.calendarRemoteChanged,
-            source: 'calendar',
-            subject: t.appointmentId,
-            origin: 'calendar',
-            data: {
-              bindingId: binding.id,
-              userId: binding.userId,
-              appointmentId: t.appointmentId,
-              href: t.href!,
-              remote: parseIcs(obj.ics) ?? emptyRemote(),
-            },
-          },
-          tx,
-        );
+      await this.report(binding, t, HUB_EVENTS.calendarRemoteChanged, {
+        href: t.href!,
+        remote: parseIcs(obj.ics) ?? emptyRemote(),
       });
     }
   }
@@ -174,21 +159,26 @@ export class BindingSyncService {
       return;
     }
     t.status = 'remote_deleted';
+    await this.report(binding, t, HUB_EVENTS.calendarRemoteDeleted, { href });
+  }
+
+  /** Saves the target and publishes the remote change in one transaction (outbox). */
+  private async report<K extends 'calendar.remote_changed' | 'calendar.remote_deleted'>(
+    binding: BindingRow,
+    t: Target,
+    type: K,
+    extra: Omit<HubEventMap[K], 'bindingId' | 'userId' | 'appointmentId'>,
+  ): Promise<void> {
+    const data = {
+      bindingId: binding.id,
+      userId: binding.userId,
+      appointmentId: t.appointmentId,
+      ...extra,
+    } as HubEventMap[K];
     await this.db.transaction(async (tx) => {
       await this.targets.save(tx, t);
       await this.bus.emit(
-        {
-          type: HUB_EVENTS.calendarRemoteDeleted,
-          source: 'calendar',
-          subject: t.appointmentId,
-          origin: 'calendar',
-          data: {
-            bindingId: binding.id,
-            userId: binding.userId,
-            appointmentId: t.appointmentId,
-            href,
-          },
-        },
+        { type, source: 'calendar', subject: t.appointmentId, origin: 'calendar', data },
         tx,
       );
     });
