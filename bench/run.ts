@@ -1,3 +1,4 @@
+import { runCalendarBench } from './calendar.bench.js';
 import { runSyncSlowClientsBench } from './sync-slow-clients.bench.js';
 import { runSyncBench } from './sync.bench.js';
 import { runWebhooksBench } from './webhooks.bench.js';
@@ -7,6 +8,7 @@ const scenarios: Record<string, () => Promise<void>> = {
   webhooks: runWebhooksBench,
   sync: runSyncBench,
   'sync-slow-clients': runSyncSlowClientsBench,
+  calendar: runCalendarBench,
 };
 
 const name = process.argv[2] ?? 'webhooks';

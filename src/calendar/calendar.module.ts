@@ -11,6 +11,7 @@ import { BindingRepository } from './bindings/binding.repository.js';
 import { BindingsController } from './bindings/bindings.controller.js';
 import { BindingsService } from './bindings/bindings.service.js';
 import { BindingSyncService } from './sync/binding-sync.service.js';
+import { CalendarMetrics } from './sync/calendar-metrics.js';
 import { CalendarCleanupJob } from './sync/cleanup.job.js';
 import { SyncLogRepository } from './sync/sync-log.repository.js';
 import { SyncScheduler } from './sync/sync-scheduler.js';
@@ -36,6 +37,7 @@ import { TargetRepository } from './sync/target.repository.js';
     BindingSyncService,
     CalendarSyncJob,
     CalendarCleanupJob,
+    CalendarMetrics,
     SyncLogRepository,
     SyncScheduler,
     TargetRepository,

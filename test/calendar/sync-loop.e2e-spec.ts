@@ -354,6 +354,8 @@ describe.each(CALDAV_SERVERS)('calendar sync loop against %s', (kind) => {
       'a failed run',
     );
     expect(failed.firstError).toMatch(/503/);
+    const metrics = await request(t.url).get('/metrics').set(bearer(t.adminToken)).expect(200);
+    expect(metrics.text).toMatch(/calendar_sync_runs_total\{outcome="stopped"\} [1-9]/);
     server.fault = null;
     // The job is retried (after Retry-After) and the appointment arrives.
     await waitForObjects(

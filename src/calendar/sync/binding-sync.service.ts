@@ -11,6 +11,7 @@ import { AppointmentRepository } from '../appointments/appointment.repository.js
 import { BindingRepository, type BindingRow } from '../bindings/binding.repository.js';
 import { CalDavClient, CalDavError } from '../caldav/caldav-client.js';
 import { buildIcs, contentHash, parseIcs } from '../caldav/icalendar.js';
+import { CalendarMetrics } from './calendar-metrics.js';
 import { ObjectWriter } from './object-writer.js';
 import { fetchObjects, listChanges } from './pull.js';
 import { emptyStats, SyncLogRepository, type SyncStats } from './sync-log.repository.js';
@@ -49,6 +50,7 @@ export class BindingSyncService {
     private readonly appointments: AppointmentRepository,
     private readonly targets: TargetRepository,
     private readonly log: SyncLogRepository,
+    private readonly metrics: CalendarMetrics,
   ) {}
 
   /** Null when the binding is gone or disabled (nothing to do). */
@@ -84,15 +86,10 @@ export class BindingSyncService {
     }
     const runError =
       error ?? (stats.errors > 0 ? `${stats.errors} object(s) failed: ${stats.firstError}` : null);
+    const durationMs = Date.now() - started.getTime();
+    this.metrics.record(stats, error !== null, durationMs);
     await this.db.transaction(async (tx) => {
-      await this.log.insert(
-        tx,
-        bindingId,
-        binding.userId,
-        started,
-        Date.now() - started.getTime(),
-        stats,
-      );
+      await this.log.insert(tx, bindingId, binding.userId, started, durationMs, stats);
       await this.bindings.recordRun(tx, bindingId, new Date(), runError, token);
     });
     if (error) this.logger.warn(`binding ${bindingId}: ${error}`);
