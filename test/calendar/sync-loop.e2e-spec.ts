@@ -186,6 +186,8 @@ describe.each(CALDAV_SERVERS)('calendar sync loop against %s', (kind) => {
       (x) => x.length === 1,
       'the object',
     );
+    // The push that wrote it has finished (it pulls once more after writing).
+    await settled(t);
     const edit = await server.dav('PUT', o.href, editedRemotely(o.ics, 'Edited on phone'), {
       'content-type': 'text/calendar',
     });
@@ -208,6 +210,8 @@ describe.each(CALDAV_SERVERS)('calendar sync loop against %s', (kind) => {
       (x) => x.length === 1,
       'the object',
     );
+    // The push that wrote it has finished (it pulls once more after writing).
+    await settled(t);
     await server.dav('PUT', o.href, editedRemotely(o.ics, 'Client call (moved by phone)'), {
       'content-type': 'text/calendar',
     });
@@ -244,6 +248,8 @@ describe.each(CALDAV_SERVERS)('calendar sync loop against %s', (kind) => {
         (x) => x.length === 1,
         'the object',
       );
+      // The push that wrote it has finished (it pulls once more after writing).
+      await settled(t);
       expect((await server.dav('DELETE', o.href)).status).toBeLessThan(300);
       expect(await syncNow(t, c, binding.id)).toMatchObject({ remoteChanges: 1, errors: 0 });
     }

@@ -73,7 +73,21 @@ export class BindingSyncService {
         (await this.targets.list(m, bindingId)).map((t) => [t.appointmentId, t]),
       );
       token = await this.pull(client, binding, targets, stats);
+      const writes = stats.created + stats.updated + stats.deleted;
       await this.push(writer, binding, targets, stats, confirmDeletes);
+      if (stats.created + stats.updated + stats.deleted > writes) {
+        // Pull again past our own writes: a token from before them does not report an object
+        // we created and someone deleted since (Xandikos omits it, RFC 6578 allows that).
+        // Our own writes come back with the ETags we stored and are skipped; edits made by
+        // others during the run are applied now, and hub_wins writes them back.
+        const fresh = new Map(
+          (await this.targets.list(m, bindingId)).map((t) => [t.appointmentId, t]),
+        );
+        const remote = stats.remoteChanges;
+        token = await this.pull(client, { ...binding, syncToken: token }, fresh, stats);
+        if (stats.remoteChanges > remote)
+          await this.push(writer, binding, fresh, stats, confirmDeletes);
+      }
     } catch (err) {
       error = err instanceof Error ? err.message : String(err);
       if (err instanceof CalDavError) {
@@ -104,7 +118,7 @@ export class BindingSyncService {
     stats: SyncStats,
   ): Promise<string | null> {
     const listing = await listChanges(client, binding.calendarUrl, binding.syncToken);
-    stats.fullResync = listing.complete;
+    stats.fullResync ||= listing.complete;
     const byHref = new Map([...targets.values()].filter((t) => t.href).map((t) => [t.href!, t]));
     const changed: string[] = [];
     const deleted: Target[] = [];
