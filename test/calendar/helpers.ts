@@ -2,6 +2,7 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { parseIcs, type RemoteEvent } from '../../src/calendar/caldav/icalendar.js';
 import { parseMultistatus, textOf } from '../../src/calendar/caldav/multistatus.js';
+import type { SyncStats } from '../../src/calendar/sync/sync-log.repository.js';
 import type { CalDavServer } from '../support/caldav/caldav-servers.js';
 import {
   bearer,
@@ -160,18 +161,7 @@ export function waitForObjects(
   );
 }
 
-export interface SyncLogEntry {
-  startedAt: string;
-  durationMs: number;
-  created: number;
-  updated: number;
-  deleted: number;
-  unchanged: number;
-  remoteChanges: number;
-  errors: number;
-  firstError: string | null;
-  fullResync: boolean;
-}
+export type SyncLogEntry = SyncStats & { startedAt: string; durationMs: number };
 
 export async function syncLog(
   t: TestApp,
@@ -222,4 +212,19 @@ export async function settled(t: TestApp): Promise<void> {
 
 export function db(t: TestApp): DataSource {
   return t.app.get(DataSource);
+}
+
+/** Publishes one appointment and waits until its object is on the server and the run is over. */
+export async function publishedObject(
+  t: TestApp,
+  server: CalDavServer,
+  calendarPath: string,
+  id: string,
+  data: AppointmentData,
+): Promise<ServerObject> {
+  await publish(t, 'created', id, data);
+  const [o] = await waitForObjects(server, calendarPath, (x) => x.length === 1, `object ${id}`);
+  // The run that wrote it has finished (it pulls once more after writing).
+  await settled(t);
+  return o;
 }

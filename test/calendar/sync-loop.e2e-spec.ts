@@ -12,6 +12,7 @@ import {
   type Connected,
   db,
   publish,
+  publishedObject,
   serverObjects,
   settled,
   startCalendarApp,
@@ -179,15 +180,13 @@ describe.each(CALDAV_SERVERS)('calendar sync loop against %s', (kind) => {
   it('hub_wins: a remote edit is overwritten, keeping properties the hub does not own', async () => {
     const { c, binding } = await boundUser();
     const id = `hw-${c.user}`;
-    await publish(t, 'created', id, appointment(c.user, { title: 'Board meeting' }));
-    const [o] = await waitForObjects(
+    const o = await publishedObject(
+      t,
       server,
       binding.calendarPath,
-      (x) => x.length === 1,
-      'the object',
+      id,
+      appointment(c.user, { title: 'Board meeting' }),
     );
-    // The push that wrote it has finished (it pulls once more after writing).
-    await settled(t);
     const edit = await server.dav('PUT', o.href, editedRemotely(o.ics, 'Edited on phone'), {
       'content-type': 'text/calendar',
     });
@@ -203,15 +202,13 @@ describe.each(CALDAV_SERVERS)('calendar sync loop against %s', (kind) => {
   it('report: a remote edit is kept and published as calendar.remote_changed', async () => {
     const { c, binding } = await boundUser({ scopeKind: 'all_visible', conflictPolicy: 'report' });
     const id = `rp-${c.user}`;
-    await publish(t, 'created', id, appointment(c.user, { title: 'Client call' }));
-    const [o] = await waitForObjects(
+    const o = await publishedObject(
+      t,
       server,
       binding.calendarPath,
-      (x) => x.length === 1,
-      'the object',
+      id,
+      appointment(c.user, { title: 'Client call' }),
     );
-    // The push that wrote it has finished (it pulls once more after writing).
-    await settled(t);
     await server.dav('PUT', o.href, editedRemotely(o.ics, 'Client call (moved by phone)'), {
       'content-type': 'text/calendar',
     });
@@ -241,15 +238,13 @@ describe.each(CALDAV_SERVERS)('calendar sync loop against %s', (kind) => {
     const hub = await boundUser();
     const rep = await boundUser({ scopeKind: 'all_visible', conflictPolicy: 'report' });
     for (const { c, binding } of [hub, rep]) {
-      await publish(t, 'created', `rd-${c.user}`, appointment(c.user, { title: 'Deposition' }));
-      const [o] = await waitForObjects(
+      const o = await publishedObject(
+        t,
         server,
         binding.calendarPath,
-        (x) => x.length === 1,
-        'the object',
+        `rd-${c.user}`,
+        appointment(c.user, { title: 'Deposition' }),
       );
-      // The push that wrote it has finished (it pulls once more after writing).
-      await settled(t);
       expect((await server.dav('DELETE', o.href)).status).toBeLessThan(300);
       expect(await syncNow(t, c, binding.id)).toMatchObject({ remoteChanges: 1, errors: 0 });
     }
