@@ -1,5 +1,6 @@
 import { runLogScanBench } from './logscan.bench.js';
 import { runIntegrationsBench } from './integrations.bench.js';
+import { runCalendarBench } from './calendar.bench.js';
 import { runSyncSlowClientsBench } from './sync-slow-clients.bench.js';
 import { runSyncBench } from './sync.bench.js';
 import { runTestingKitBench } from './testing-kit.bench.js';
@@ -15,6 +16,7 @@ const scenarios: Record<string, () => Promise<void>> = {
   triggers: runTriggersBench,
   logscan: runLogScanBench,
   integrations: runIntegrationsBench,
+  calendar: runCalendarBench,
 };
 
 const name = process.argv[2] ?? 'webhooks';

@@ -9,6 +9,7 @@ import { EndpointSignatureScheme1764630000000 } from './1764630000000-EndpointSi
 import { EventTriggers1764650000000 } from './1764650000000-EventTriggers.js';
 import { LogScan1764660000000 } from './1764660000000-LogScan.js';
 import { Integrations1764670000000 } from './1764670000000-Integrations.js';
+import { Calendar1764680000000 } from './1764680000000-Calendar.js';
 
 /**
  * Every migration, oldest first. An explicit list (not a glob) so the app, the CLI and the
@@ -27,4 +28,5 @@ export const migrations = [
   EventTriggers1764650000000,
   LogScan1764660000000,
   Integrations1764670000000,
+  Calendar1764680000000,
 ];

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { ScheduleModule } from '@nestjs/schedule';
+import { CalendarModule } from './calendar/calendar.module.js';
 import { AuthModule } from './common/auth/auth.module.js';
 import { ErrorsModule } from './common/errors/errors.module.js';
 import { HealthModule } from './common/health/health.module.js';
@@ -37,6 +38,7 @@ import { WebhooksModule } from './webhooks/webhooks.module.js';
     SyncModule,
     TriggersModule,
     IntegrationsModule,
+    CalendarModule,
   ],
 })
 export class AppModule {}

@@ -56,6 +56,10 @@ export function configureApp(app: INestApplication, logger: Logger): OpenAPIObje
       'Jira and GitHub Issues kept in step with work-item events: config, tests, logs, cards',
     )
     .addTag('Jobs', 'Durable background jobs and schedules: browse, retry, cancel')
+    .addTag(
+      'Calendar',
+      'Your CalDAV account, calendars and bindings (appointments kept in step with a calendar), sync status',
+    )
     .addTag('Admin', 'API keys and user tokens')
     .addTag('Operations', 'Health, readiness and Prometheus metrics')
     .addBearerAuth(

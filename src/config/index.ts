@@ -1,4 +1,5 @@
 import { AppEnv, appConfig } from './app.config.js';
+import { CalendarEnv, calendarConfig } from './calendar.config.js';
 import { AuthEnv, authConfig, missingAuthVariables } from './auth.config.js';
 import { DatabaseEnv, databaseConfig } from './database.config.js';
 import { EventsEnv, eventsConfig } from './events.config.js';
@@ -22,6 +23,7 @@ export const configLoaders = [
   syncConfig,
   logScanConfig,
   integrationsConfig,
+  calendarConfig,
 ];
 
 /**
@@ -41,6 +43,7 @@ export function validateAllEnv(env: Record<string, string | undefined>): void {
     SyncEnv,
     LogScanEnv,
     IntegrationsEnv,
+    CalendarEnv,
   ] as const) {
     try {
       validateEnv(schema as new () => object, env);
@@ -65,6 +68,7 @@ export type { WebhooksConfig } from './webhooks.config.js';
 export type { SyncConfig } from './sync.config.js';
 export type { LogScanConfig } from './log-scan.config.js';
 export type { IntegrationsConfig } from './integrations.config.js';
+export type { CalendarConfig } from './calendar.config.js';
 
 /**
  * Runs every concern's loader once the environment is complete (after the embedded database

@@ -38,7 +38,34 @@ export interface HubEventMap {
     /** Present when the line was cut to 16 KiB. */
     truncated?: true;
   };
+  /**
+   * Someone edited an object the hub wrote to a user's calendar, and the binding's conflict
+   * policy is `report`: the remote version is kept; `remote` holds its parsed fields.
+   */
+  'calendar.remote_changed': CalendarRemoteChange;
+  /** Someone deleted an object the hub wrote (policy `report`): the hub does not re-create it. */
+  'calendar.remote_deleted': Omit<CalendarRemoteChange, 'remote'>;
 }
+
+/** The data of `calendar.remote_changed` (subject: the appointment id). */
+export type CalendarRemoteChange = {
+  bindingId: string;
+  userId: string;
+  appointmentId: string;
+  href: string;
+  remote: {
+    uid: string | null;
+    title: string | null;
+    start: string | null;
+    end: string | null;
+    allDay: boolean;
+    timezone: string | null;
+    location: string | null;
+    description: string | null;
+    rrule: string | null;
+    sequence: number | null;
+  };
+};
 
 export type HubEventType = keyof HubEventMap;
 
@@ -47,6 +74,8 @@ export const HUB_EVENTS = {
   webhookDeliveryExhausted: 'webhook.delivery.exhausted',
   webhookEndpointDisabled: 'webhook.endpoint.disabled',
   logMatch: 'log.match',
+  calendarRemoteChanged: 'calendar.remote_changed',
+  calendarRemoteDeleted: 'calendar.remote_deleted',
 } as const satisfies Record<string, HubEventType>;
 
 /** An event of the map: its `data` is typed by its `type`. */

@@ -98,6 +98,18 @@ const ROUTES: Record<string, 'public' | 'admin' | 'admin+publisher' | 'any' | 'u
   'POST /sync/apps/{appId}/spaces/{spaceId}/members': 'admin',
   'DELETE /sync/apps/{appId}/spaces/{spaceId}/members/{userId}': 'admin',
   'DELETE /sync/apps/{appId}/spaces/{spaceId}': 'admin',
+  'PUT /calendar/account': 'user',
+  'GET /calendar/account': 'user',
+  'POST /calendar/account/test': 'user',
+  'GET /calendar/calendars': 'user',
+  'POST /calendar/bindings': 'user',
+  'GET /calendar/bindings': 'user',
+  'GET /calendar/bindings/{id}': 'user',
+  'PATCH /calendar/bindings/{id}': 'user',
+  'DELETE /calendar/bindings/{id}': 'user',
+  'POST /calendar/bindings/{id}/sync': 'user',
+  'GET /calendar/bindings/{id}/sync-log': 'user',
+  'GET /admin/calendar/bindings': 'admin',
 };
 
 const SECURITY: Record<string, string[]> = {

@@ -14,4 +14,8 @@ export const SEALED_COLUMNS: readonly SealedColumns[] = [
   // module-owned delivery targets live in the same table.
   { table: 'webhook_endpoints', idColumn: 'id', columns: ['secrets', 'headers'] },
   { table: 'integrations', idColumn: 'id', columns: ['config_sealed'] },
+  // A trigger's action secret, and its sensitive static headers (jsonb map).
+  { table: 'event_triggers', idColumn: 'id', columns: ['secret_sealed', 'headers'] },
+  // A user's CalDAV password.
+  { table: 'calendar_accounts', idColumn: 'user_id', columns: ['password_sealed'] },
 ];

@@ -1,0 +1,216 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { JobsService } from '../../jobs/jobs.service.js';
+import { AccountsService } from '../accounts/accounts.service.js';
+import { isHierarchyKind, type ScopeKind } from '../appointments/scope.js';
+import { listCalendars } from '../caldav/discovery.js';
+import { CalendarException } from '../calendar.exception.js';
+import {
+  BindingDto,
+  CreateBindingDto,
+  SyncLogEntryDto,
+  UpdateBindingDto,
+} from '../dto/binding.dto.js';
+import type { CleanupPayload } from '../sync/cleanup.job.js';
+import { SyncLogRepository } from '../sync/sync-log.repository.js';
+import { CLEANUP_QUEUE, SyncScheduler } from '../sync/sync-scheduler.js';
+import { TargetRepository } from '../sync/target.repository.js';
+import { BindingRepository, type BindingRow } from './binding.repository.js';
+
+/** A user's bindings: a calendar kept in step with one scope of their appointments. */
+@Injectable()
+export class BindingsService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly bindings: BindingRepository,
+    private readonly targets: TargetRepository,
+    private readonly syncLog: SyncLogRepository,
+    private readonly accounts: AccountsService,
+    private readonly scheduler: SyncScheduler,
+    private readonly jobs: JobsService,
+  ) {}
+
+  async create(userId: string, dto: CreateBindingDto): Promise<BindingDto> {
+    checkScope(dto.scopeKind, dto.scopeId ?? null);
+    if (dto.create && dto.calendarPath)
+      throw CalendarException.invalid('calendarPath', 'must be absent when create is true');
+    if (!dto.create && !dto.calendarPath)
+      throw CalendarException.invalid(
+        'calendarPath',
+        'is required (or create: true for a new calendar)',
+      );
+    const { account, client } = await this.accounts.session(userId);
+    const calendar = dto.create
+      ? await this.accounts.explain(() =>
+          this.accounts.makeCalendar(
+            client,
+            account.homeSetUrl!,
+            dto.displayName ?? 'Integration Hub',
+          ),
+        )
+      : (await this.accounts.explain(() => listCalendars(client, account.homeSetUrl!))).find((c) =>
+          samePath(c.href, dto.calendarPath!),
+        );
+    if (!calendar) throw CalendarException.calendarNotFound(dto.calendarPath!);
+    const id = await this.db.transaction(async (m) => {
+      if (await this.bindings.calendarTaken(m, userId, calendar.url))
+        throw CalendarException.calendarTaken(calendar.href);
+      const id = await this.bindings.insert(m, {
+        userId,
+        calendarUrl: calendar.url,
+        displayName: dto.displayName ?? calendar.displayName,
+        scopeKind: dto.scopeKind,
+        scopeId: dto.scopeId ?? null,
+        includePersonal: dto.includePersonal ?? false,
+        enabled: dto.enabled ?? true,
+        conflictPolicy: dto.conflictPolicy ?? 'hub_wins',
+      });
+      if (dto.enabled !== false) await this.scheduler.start(id, m);
+      return id;
+    });
+    return this.get(userId, id);
+  }
+
+  async list(userId: string): Promise<BindingDto[]> {
+    return (await this.bindings.list(this.db.manager, userId)).map((b) => this.toDto(b));
+  }
+
+  async listAll(userId: string | undefined, limit: number): Promise<BindingDto[]> {
+    return (await this.bindings.listAll(this.db.manager, userId, limit)).map((b) => this.toDto(b));
+  }
+
+  async get(userId: string, id: string): Promise<BindingDto> {
+    return this.toDto(await this.require(userId, id));
+  }
+
+  async update(userId: string, id: string, dto: UpdateBindingDto): Promise<BindingDto> {
+    await this.db.transaction(async (m) => {
+      if (!(await this.bindings.lock(m, id, userId))) throw CalendarException.bindingNotFound(id);
+      const current = (await this.bindings.get(m, id, userId))!;
+      const scopeKind = dto.scopeKind ?? current.scopeKind;
+      // Switching to a kind without a node drops the old node unless one is sent.
+      const scopeId =
+        dto.scopeId !== undefined
+          ? dto.scopeId
+          : dto.scopeKind && !isHierarchyKind(dto.scopeKind)
+            ? null
+            : current.scopeId;
+      checkScope(scopeKind, scopeId);
+      await this.bindings.update(m, id, {
+        displayName: dto.displayName,
+        scopeKind,
+        scopeId,
+        includePersonal: dto.includePersonal,
+        enabled: dto.enabled,
+        conflictPolicy: dto.conflictPolicy,
+      });
+      const enabled = dto.enabled ?? current.enabled;
+      if (enabled) await this.scheduler.start(id, m);
+      else await this.scheduler.stop(id, m);
+    });
+    return this.get(userId, id);
+  }
+
+  /**
+   * Deletes the binding and its targets in one transaction; the objects it wrote are removed
+   * from the server by a `calendar.cleanup` job (unless keepRemote). Sync-log rows stay.
+   */
+  async remove(userId: string, id: string, keepRemote: boolean): Promise<void> {
+    await this.db.transaction(async (m) => {
+      if (!(await this.bindings.lock(m, id, userId))) throw CalendarException.bindingNotFound(id);
+      const binding = (await this.bindings.get(m, id, userId))!;
+      const objects = (await this.targets.list(m, id))
+        .filter((t) => t.href)
+        .map((t) => ({ href: t.href!, etag: t.etag }));
+      await this.scheduler.stop(id, m);
+      if (!keepRemote && objects.length > 0)
+        await this.jobs.enqueue(
+          CLEANUP_QUEUE,
+          {
+            userId,
+            calendarUrl: binding.calendarUrl,
+            objects,
+          } satisfies CleanupPayload as unknown as Record<string, unknown>,
+          { key: id },
+          m,
+        );
+      await this.bindings.remove(m, id);
+    });
+  }
+
+  async syncNow(userId: string, id: string, confirmDeletes: boolean): Promise<{ jobId: string }> {
+    const b = await this.require(userId, id);
+    if (!b.enabled)
+      throw CalendarException.invalid('enabled', 'is false: enable the binding to sync it');
+    return { jobId: await this.scheduler.runNow(id, confirmDeletes) };
+  }
+
+  async syncLogOf(userId: string, id: string, limit: number): Promise<SyncLogEntryDto[]> {
+    await this.require(userId, id);
+    return (await this.syncLog.list(this.db.manager, id, limit)).map((r) => ({
+      id: r.id,
+      startedAt: r.startedAt.toISOString(),
+      durationMs: r.durationMs,
+      created: r.created,
+      updated: r.updated,
+      deleted: r.deleted,
+      unchanged: r.unchanged,
+      remoteChanges: r.remoteChanges,
+      errors: r.errors,
+      firstError: r.firstError,
+      fullResync: r.fullResync,
+    }));
+  }
+
+  private async require(userId: string, id: string): Promise<BindingRow> {
+    const b = await this.bindings.get(this.db.manager, id, userId);
+    if (!b) throw CalendarException.bindingNotFound(id);
+    return b;
+  }
+
+  private toDto(b: BindingRow): BindingDto {
+    return {
+      id: b.id,
+      userId: b.userId,
+      calendarPath: decodeURI(new URL(b.calendarUrl).pathname),
+      calendarUrl: b.calendarUrl,
+      displayName: b.displayName,
+      scopeKind: b.scopeKind,
+      scopeId: b.scopeId,
+      includePersonal: b.includePersonal,
+      enabled: b.enabled,
+      conflictPolicy: b.conflictPolicy,
+      objects: b.objects,
+      lastSyncAt: b.lastSyncAt?.toISOString() ?? null,
+      lastSyncError: b.lastSyncError,
+      nextSyncAt:
+        b.enabled && b.lastSyncAt
+          ? new Date(b.lastSyncAt.getTime() + this.scheduler.intervalMs).toISOString()
+          : null,
+      createdAt: b.createdAt.toISOString(),
+      updatedAt: b.updatedAt.toISOString(),
+    };
+  }
+}
+
+/** The rule the CHECK constraint also enforces, as a 400 that names the field. */
+function checkScope(kind: ScopeKind, scopeId: string | null): void {
+  if (isHierarchyKind(kind) && !scopeId)
+    throw CalendarException.invalid('scopeId', `is required for scopeKind ${kind}`);
+  if (!isHierarchyKind(kind) && scopeId)
+    throw CalendarException.invalid('scopeId', `must be absent for scopeKind ${kind}`);
+}
+
+function samePath(a: string, b: string): boolean {
+  const norm = (p: string) => {
+    let path = p;
+    try {
+      path = new URL(p).pathname;
+    } catch {
+      // a path already
+    }
+    return decodeURI(path).replace(/\/*$/, '/');
+  };
+  return norm(a) === norm(b);
+}

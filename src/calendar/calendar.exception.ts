@@ -1,0 +1,50 @@
+import { AppException } from '../common/http/app.exception.js';
+
+export enum CalendarErrorCode {
+  Invalid = 'calendar-invalid',
+  NoAccount = 'calendar-no-account',
+  BindingNotFound = 'calendar-binding-not-found',
+  ServerRefused = 'calendar-server-refused',
+  CalendarNotFound = 'calendar-calendar-not-found',
+  CalendarTaken = 'calendar-calendar-taken',
+}
+
+export class CalendarException extends AppException {
+  static invalid(field: string, message: string) {
+    return new CalendarException(CalendarErrorCode.Invalid, 400, `${field} ${message}`, {
+      errors: [{ field, message }],
+    });
+  }
+  static noAccount() {
+    return new CalendarException(
+      CalendarErrorCode.NoAccount,
+      404,
+      'you have not connected a CalDAV account yet: PUT /calendar/account first',
+    );
+  }
+  static bindingNotFound(id: string) {
+    return new CalendarException(CalendarErrorCode.BindingNotFound, 404, `no binding ${id}`);
+  }
+  /** Discovery or a CalDAV call made on the user's behalf failed: 422 naming the field. */
+  static serverRefused(field: string, reason: string) {
+    return new CalendarException(CalendarErrorCode.ServerRefused, 422, `${field}: ${reason}`, {
+      errors: [{ field, message: reason }],
+    });
+  }
+  static calendarNotFound(path: string) {
+    return new CalendarException(
+      CalendarErrorCode.CalendarNotFound,
+      422,
+      `calendarPath: ${path} is not one of your calendars (GET /calendar/calendars lists them)`,
+      { errors: [{ field: 'calendarPath', message: 'is not one of your calendars' }] },
+    );
+  }
+  static calendarTaken(path: string) {
+    return new CalendarException(
+      CalendarErrorCode.CalendarTaken,
+      409,
+      `calendarPath: ${path} is already bound; one binding per calendar keeps UIDs unique`,
+      { errors: [{ field: 'calendarPath', message: 'is already bound' }] },
+    );
+  }
+}

@@ -1,0 +1,46 @@
+import { Module } from '@nestjs/common';
+import { EventsModule } from '../events/events.module.js';
+import { AccountRepository } from './accounts/account.repository.js';
+import { AccountsController } from './accounts/accounts.controller.js';
+import { AccountsService } from './accounts/accounts.service.js';
+import { CalDavSessions } from './accounts/caldav-sessions.js';
+import { AppointmentRepository } from './appointments/appointment.repository.js';
+import { AppointmentProjectionConsumer } from './appointments/projection.consumer.js';
+import { AdminBindingsController } from './bindings/admin-bindings.controller.js';
+import { BindingRepository } from './bindings/binding.repository.js';
+import { BindingsController } from './bindings/bindings.controller.js';
+import { BindingsService } from './bindings/bindings.service.js';
+import { BindingSyncService } from './sync/binding-sync.service.js';
+import { CalendarMetrics } from './sync/calendar-metrics.js';
+import { CalendarCleanupJob } from './sync/cleanup.job.js';
+import { SyncLogRepository } from './sync/sync-log.repository.js';
+import { SyncScheduler } from './sync/sync-scheduler.js';
+import { CalendarSyncJob } from './sync/sync.job.js';
+import { TargetRepository } from './sync/target.repository.js';
+
+/**
+ * Calendar: publishers' appointments (a projection of `appointment.*` events) kept in step
+ * with each user's CalDAV calendars through bindings, one sync job per binding. Exports
+ * nothing; it reports remote edits as `calendar.remote_changed` / `calendar.remote_deleted`.
+ */
+@Module({
+  imports: [EventsModule],
+  controllers: [AccountsController, BindingsController, AdminBindingsController],
+  providers: [
+    AccountRepository,
+    AccountsService,
+    CalDavSessions,
+    AppointmentRepository,
+    AppointmentProjectionConsumer,
+    BindingRepository,
+    BindingsService,
+    BindingSyncService,
+    CalendarSyncJob,
+    CalendarCleanupJob,
+    CalendarMetrics,
+    SyncLogRepository,
+    SyncScheduler,
+    TargetRepository,
+  ],
+})
+export class CalendarModule {}

@@ -1,0 +1,119 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsBoolean, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+
+/** What reads show instead of the stored password. */
+export const PASSWORD_PLACEHOLDER = '********';
+
+export class PutAccountDto {
+  @ApiProperty({
+    example: 'https://caldav.fastmail.com/',
+    description:
+      'The CalDAV server (http or https, no credentials in the URL). The hub follows `/.well-known/caldav`, then asks for your principal and calendar home.',
+  })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(2048)
+  serverUrl: string;
+
+  @ApiProperty({ example: 'dana@example.com' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(500)
+  username: string;
+
+  @ApiPropertyOptional({
+    example: 'app-specific-password',
+    description: `Sealed at rest, never shown again (reads show ${PASSWORD_PLACEHOLDER}). Required the first time; omit it (or send the placeholder) to keep the stored one. iCloud and Fastmail need an app password.`,
+  })
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(1000)
+  password?: string;
+
+  @ApiPropertyOptional({
+    default: true,
+    description:
+      'With no binding yet, bind your first calendar (or a new "Integration Hub" calendar) to everything you can see',
+  })
+  @IsOptional()
+  @IsBoolean()
+  autoBind?: boolean;
+}
+
+export class AccountDto {
+  @ApiProperty({ example: 'https://caldav.fastmail.com/' })
+  serverUrl: string;
+  @ApiProperty({ example: 'dana@example.com' })
+  username: string;
+  @ApiProperty({ example: PASSWORD_PLACEHOLDER, description: 'Always the placeholder' })
+  password: string;
+  @ApiProperty({
+    example: 'https://caldav.fastmail.com/dav/principals/user/dana@example.com/',
+    nullable: true,
+  })
+  principalUrl: string | null;
+  @ApiProperty({
+    example: 'https://caldav.fastmail.com/dav/calendars/user/dana@example.com/',
+    nullable: true,
+  })
+  homeSetUrl: string | null;
+  @ApiProperty({ example: 1, description: 'Bindings of this account' })
+  bindings: number;
+  @ApiProperty({
+    example: null,
+    nullable: true,
+    description:
+      'The worst error among your bindings (a stopped run before a failed object); null when all are fine',
+  })
+  worstError: string | null;
+  @ApiProperty({ example: '2026-12-01T09:00:00.000Z' })
+  createdAt: string;
+  @ApiProperty({ example: '2026-12-01T09:00:00.000Z' })
+  updatedAt: string;
+  @ApiPropertyOptional({
+    example: '9b2f3c3e-6f1c-4d55-9f5e-0f7f3a3c1b2a',
+    nullable: true,
+    description: 'Set on the answer to PUT when the first-time binding was just created',
+  })
+  autoBoundBindingId?: string | null;
+}
+
+export class CalendarDto {
+  @ApiProperty({ example: '/dana/work/', description: 'Use as calendarPath when binding' })
+  calendarPath: string;
+  @ApiProperty({ example: 'https://caldav.example.com/dana/work/' })
+  url: string;
+  @ApiProperty({ example: 'Work', nullable: true })
+  displayName: string | null;
+  @ApiProperty({ example: true, description: 'Accepts events (VEVENT)' })
+  supportsEvents: boolean;
+  @ApiProperty({ example: true, description: 'Offers a sync-token (RFC 6578 incremental sync)' })
+  supportsSyncToken: boolean;
+  @ApiProperty({
+    example: null,
+    nullable: true,
+    description: 'The binding that uses this calendar, if any',
+  })
+  bindingId: string | null;
+}
+
+export class CalendarListDto {
+  @ApiProperty({ type: [CalendarDto] })
+  data: CalendarDto[];
+}
+
+export class AccountTestDto {
+  @ApiProperty({ example: true })
+  ok: boolean;
+  @ApiProperty({
+    example: 2,
+    nullable: true,
+    description: 'Calendars found; null when the test failed',
+  })
+  calendars: number | null;
+  @ApiProperty({ example: null, nullable: true, description: 'Why it failed' })
+  error: string | null;
+  @ApiProperty({ example: 84, description: 'How long discovery took' })
+  durationMs: number;
+}

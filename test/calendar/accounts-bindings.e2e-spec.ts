@@ -1,0 +1,283 @@
+import request from 'supertest';
+import {
+  CALDAV_SERVERS,
+  type CalDavServer,
+  startCalDavServer,
+} from '../support/caldav/caldav-servers.js';
+import { bearer, type TestApp } from '../support/test-app.js';
+import {
+  appointment,
+  bindNew,
+  connect,
+  db,
+  newUser,
+  publish,
+  serverObjects,
+  settled,
+  startCalendarApp,
+  userToken,
+  waitForObjects,
+} from './helpers.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await startCalendarApp();
+});
+afterAll(() => t.close());
+
+describe.each(CALDAV_SERVERS)('calendar accounts and bindings against %s', (kind) => {
+  let server: CalDavServer;
+  beforeAll(async () => {
+    server = await startCalDavServer(kind);
+  });
+  afterAll(() => server?.stop());
+
+  it('discovers principal and calendar home via /.well-known/caldav and seals the password', async () => {
+    const c = await connect(t, server);
+    expect(c.account).toMatchObject({
+      username: server.username,
+      password: '********',
+      principalUrl: new URL(`/${server.username}/`, server.url).href,
+      homeSetUrl: new URL(server.homePath, server.url).href,
+      bindings: 0,
+      worstError: null,
+    });
+    expect(server.requests.some((r) => r.path === '/.well-known/caldav')).toBe(true);
+    const [row] = await db(t).query(
+      `SELECT password_sealed FROM calendar_accounts WHERE user_id = $1`,
+      [c.user],
+    );
+    expect(row.password_sealed).toMatch(/^v1\./);
+    expect(row.password_sealed).not.toContain(server.password);
+    const again = await request(t.url).get('/calendar/account').set(c.auth).expect(200);
+    expect(JSON.stringify(again.body)).not.toContain(server.password);
+    expect(t.logs.join('\n')).not.toContain(server.password);
+  });
+
+  it('refuses a wrong password with a 422 naming the password, and stores nothing', async () => {
+    const user = newUser();
+    const auth = bearer(await userToken(t, user));
+    const res = await request(t.url)
+      .put('/calendar/account')
+      .set(auth)
+      .send({ serverUrl: server.url, username: server.username, password: 'wrong' })
+      .expect(422);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+    expect(res.body.errors[0].field).toBe('password');
+    await request(t.url).get('/calendar/account').set(auth).expect(404);
+  });
+
+  it('lists calendars with VEVENT support and sync-token, and tests the account', async () => {
+    const c = await connect(t, server);
+    const made = await bindNew(t, c, { scopeKind: 'all_visible', displayName: 'Listed' });
+    const list = await request(t.url).get('/calendar/calendars').set(c.auth).expect(200);
+    expect(list.body.data).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          calendarPath: made.calendarPath,
+          supportsEvents: true,
+          supportsSyncToken: true,
+          bindingId: made.id,
+        }),
+      ]),
+    );
+    const test = await request(t.url).post('/calendar/account/test').set(c.auth).expect(200);
+    expect(test.body).toMatchObject({ ok: true, error: null });
+    expect(test.body.calendars).toBeGreaterThanOrEqual(1);
+  });
+
+  it('auto-binds the first calendar to all_visible, and an appointment appears there', async () => {
+    const c = await connect(t, server, {});
+    expect(c.account.autoBoundBindingId).toEqual(expect.any(String));
+    const list = await request(t.url).get('/calendar/bindings').set(c.auth).expect(200);
+    expect(list.body.data).toHaveLength(1);
+    expect(list.body.data[0]).toMatchObject({
+      scopeKind: 'all_visible',
+      scopeId: null,
+      enabled: true,
+    });
+    const id = `apt-${c.user}`;
+    await publish(t, 'created', id, appointment(c.user, { title: `First for ${c.user}` }));
+    await waitForObjects(
+      server,
+      list.body.data[0].calendarPath,
+      (objs) => objs.some((o) => o.event.title === `First for ${c.user}`),
+      'the appointment on the auto-bound calendar',
+    );
+    // A second PUT does not bind again.
+    const again = await request(t.url)
+      .put('/calendar/account')
+      .set(c.auth)
+      .send({ serverUrl: server.url, username: server.username })
+      .expect(200);
+    expect(again.body).toMatchObject({ bindings: 1, autoBoundBindingId: null });
+  });
+
+  it('validates scopeId for every scope kind, in the API and in SQL', async () => {
+    const c = await connect(t, server);
+    for (const kind of ['project', 'client', 'litigation', 'patent', 'case']) {
+      const res = await request(t.url)
+        .post('/calendar/bindings')
+        .set(c.auth)
+        .send({ create: true, scopeKind: kind })
+        .expect(400);
+      expect(res.body.errors).toEqual([
+        { field: 'scopeId', message: `is required for scopeKind ${kind}` },
+      ]);
+    }
+    for (const kind of ['all_visible', 'personal_only']) {
+      const res = await request(t.url)
+        .post('/calendar/bindings')
+        .set(c.auth)
+        .send({ create: true, scopeKind: kind, scopeId: 'x' })
+        .expect(400);
+      expect(res.body.errors).toEqual([
+        { field: 'scopeId', message: `must be absent for scopeKind ${kind}` },
+      ]);
+    }
+    await request(t.url)
+      .post('/calendar/bindings')
+      .set(c.auth)
+      .send({ create: true, scopeKind: 'team' })
+      .expect(400);
+    await request(t.url)
+      .post('/calendar/bindings')
+      .set(c.auth)
+      .send({ scopeKind: 'all_visible' })
+      .expect(400);
+    await request(t.url)
+      .post('/calendar/bindings')
+      .set(c.auth)
+      .send({ calendarPath: '/nobody/nothing/', scopeKind: 'all_visible' })
+      .expect(422);
+    expect(
+      (await request(t.url).get('/calendar/bindings').set(c.auth).expect(200)).body.data,
+    ).toEqual([]);
+    await expect(
+      db(t).query(
+        `INSERT INTO calendar_bindings (user_id, calendar_url, scope_kind, scope_id) VALUES ($1, 'http://x/', 'project', NULL)`,
+        [c.user],
+      ),
+    ).rejects.toThrow(/calendar_bindings_scope_id_chk/);
+    await expect(
+      db(t).query(
+        `INSERT INTO calendar_bindings (user_id, calendar_url, scope_kind, scope_id) VALUES ($1, 'http://x/', 'all_visible', 'p')`,
+        [c.user],
+      ),
+    ).rejects.toThrow(/calendar_bindings_scope_id_chk/);
+    const ok = await bindNew(t, c, { scopeKind: 'case', scopeId: 'k-1' });
+    const patched = await request(t.url)
+      .patch(`/calendar/bindings/${ok.id}`)
+      .set(c.auth)
+      .send({ scopeKind: 'personal_only' })
+      .expect(200);
+    expect(patched.body).toMatchObject({ scopeKind: 'personal_only', scopeId: null });
+    await request(t.url)
+      .patch(`/calendar/bindings/${ok.id}`)
+      .set(c.auth)
+      .send({ scopeKind: 'client' })
+      .expect(400);
+  });
+
+  it('lists all_visible, then personal_only, then the rest by creation; other users get 404', async () => {
+    const c = await connect(t, server);
+    const project = await bindNew(t, c, { scopeKind: 'project', scopeId: 'p1' });
+    const personal = await bindNew(t, c, { scopeKind: 'personal_only' });
+    const client = await bindNew(t, c, { scopeKind: 'client', scopeId: 'c1' });
+    const all = await bindNew(t, c, { scopeKind: 'all_visible' });
+    const list = await request(t.url).get('/calendar/bindings').set(c.auth).expect(200);
+    expect(list.body.data.map((b: { id: string }) => b.id)).toEqual([
+      all.id,
+      personal.id,
+      project.id,
+      client.id,
+    ]);
+
+    const other = bearer(await userToken(t, newUser('mallory')));
+    await request(t.url).get(`/calendar/bindings/${project.id}`).set(other).expect(404);
+    await request(t.url)
+      .patch(`/calendar/bindings/${project.id}`)
+      .set(other)
+      .send({ enabled: false })
+      .expect(404);
+    await request(t.url).delete(`/calendar/bindings/${project.id}`).set(other).expect(404);
+    await request(t.url).post(`/calendar/bindings/${project.id}/sync`).set(other).expect(404);
+    await request(t.url).get(`/calendar/bindings/${project.id}/sync-log`).set(other).expect(404);
+    expect(
+      (await request(t.url).get('/calendar/bindings').set(other).expect(200)).body.data,
+    ).toEqual([]);
+
+    const admin = await request(t.url)
+      .get(`/admin/calendar/bindings?userId=${c.user}`)
+      .set(bearer(t.adminToken))
+      .expect(200);
+    expect(admin.body.data).toHaveLength(4);
+    await request(t.url).get('/admin/calendar/bindings').set(c.auth).expect(403);
+  });
+
+  it('a hierarchy scope covers descendants, not siblings; includePersonal adds personal ones', async () => {
+    const c = await connect(t, server);
+    const acme = await bindNew(t, c, {
+      scopeKind: 'client',
+      scopeId: `acme-${c.user}`,
+      includePersonal: true,
+    });
+    const apollo = await bindNew(t, c, { scopeKind: 'project', scopeId: `apollo-${c.user}` });
+    const path = (client: string, project: string) => [
+      { kind: 'client', id: `${client}-${c.user}` },
+      { kind: 'case', id: `case-${c.user}` },
+      { kind: 'project', id: `${project}-${c.user}` },
+    ];
+    await publish(
+      t,
+      'created',
+      `h1-${c.user}`,
+      appointment(c.user, { title: 'Apollo review', scopePath: path('acme', 'apollo') }),
+    );
+    await publish(
+      t,
+      'created',
+      `h2-${c.user}`,
+      appointment(c.user, { title: 'Other client', scopePath: path('globex', 'zeus') }),
+    );
+    await publish(
+      t,
+      'created',
+      `h3-${c.user}`,
+      appointment(c.user, { title: 'Dentist', personal: true }),
+    );
+    await publish(
+      t,
+      'created',
+      `h4-${c.user}`,
+      appointment('someone-else', {
+        title: 'Hidden',
+        scopePath: path('acme', 'apollo'),
+        visibleTo: ['someone-else'],
+      }),
+    );
+    const titles = (objs: { event: { title: string | null } }[]) =>
+      objs.map((o) => o.event.title).sort();
+    // Events are projected in log order: once a later marker shows, the earlier ones are in.
+    await publish(
+      t,
+      'created',
+      `h5-${c.user}`,
+      appointment(c.user, { title: 'Marker', scopePath: path('acme', 'x') }),
+    );
+    const acmeObjects = await waitForObjects(
+      server,
+      acme.calendarPath,
+      (o) => o.some((x) => x.event.title === 'Marker'),
+      'the marker on the client calendar',
+    );
+    await settled(t);
+    expect(titles(await serverObjects(server, acme.calendarPath))).toEqual([
+      'Apollo review',
+      'Dentist',
+      'Marker',
+    ]);
+    expect(acmeObjects.length).toBeLessThanOrEqual(3);
+    expect(titles(await serverObjects(server, apollo.calendarPath))).toEqual(['Apollo review']);
+  });
+});
