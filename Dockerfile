@@ -9,6 +9,7 @@ COPY package.json package-lock.json ./
 # (about 190 MB) nor the embedded PostgreSQL binaries are fetched for the build.
 RUN npm ci --omit=optional
 COPY tsconfig.json tsconfig.build.json nest-cli.json ./
+COPY scripts/build.mjs ./scripts/
 COPY src ./src
 COPY migrations ./migrations
 RUN npm run build && npm prune --omit=dev --omit=optional

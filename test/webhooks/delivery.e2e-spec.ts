@@ -44,8 +44,28 @@ describe('Webhook deliveries', () => {
       timestamp: '2026-11-23T10:00:00.000Z',
       data: { id: 7 },
     });
+    // The exact bytes docs/webhooks.md shows: compact, not PostgreSQL's `{"type" : ...}`.
+    expect(req.body).toBe(
+      '{"type":"card.created","timestamp":"2026-11-23T10:00:00.000Z","data":{"id":7}}',
+    );
     await new Promise((r) => setTimeout(r, 300));
     expect(receiver.requests).toHaveLength(1); // order.paid does not match card.*
+  });
+
+  it('sends data compact, keeping spaces inside strings', async () => {
+    await createEndpoint(t, { url: receiver.url, eventTypes: ['bytes.check'] });
+    await publish(t, {
+      type: 'bytes.check',
+      source: 't',
+      occurredAt: '2026-11-23T10:00:00.000Z',
+      data: { text: 'a : b, c "q"', nested: { list: [1, 2.5, { k: null }] }, n: -300 },
+    });
+    await waitFor(() => receiver.requests.length >= 1, 10000, 'delivery');
+    // Keys in jsonb's order (shorter first), as docs/webhooks.md says.
+    expect(receiver.requests[0].body).toBe(
+      '{"type":"bytes.check","timestamp":"2026-11-23T10:00:00.000Z","data":' +
+        '{"n":-300,"text":"a : b, c \\"q\\"","nested":{"list":[1,2.5,{"k":null}]}}}',
+    );
   });
 
   it('signs with both secrets during rotation, and each verifies', async () => {
