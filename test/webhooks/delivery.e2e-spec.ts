@@ -324,6 +324,40 @@ describe('Webhook deliveries', () => {
     expect(stats.body.p50Ms).toEqual(expect.any(Number));
   });
 
+  it('records a test send like a delivery: listed, counted in stats, sent once, never retried', async () => {
+    receiver.handler = (_req, res) => {
+      res.statusCode = 500;
+      res.end('down');
+    };
+    const ep = await createEndpoint(t, { url: receiver.url, eventTypes: ['never.published'] });
+    const attempt = await request(t.url)
+      .post(`/webhooks/endpoints/${ep.id}/test`)
+      .set(bearer(t.adminToken))
+      .send({})
+      .expect(200);
+    expect(attempt.body.statusCode).toBe(500);
+    expect(JSON.parse(receiver.requests[0].body)).toMatchObject({
+      type: 'webhook.test',
+      data: { test: true },
+    });
+    const [listed] = await deliveriesOf(t, ep.id);
+    expect(listed).toMatchObject({
+      eventType: 'webhook.test',
+      eventId: null,
+      status: 'failed',
+      attemptCount: 1,
+      nextAttemptAt: null,
+    });
+    const stats = await request(t.url)
+      .get(`/webhooks/endpoints/${ep.id}/stats`)
+      .set(bearer(t.adminToken))
+      .expect(200);
+    expect(stats.body.counts).toEqual({ pending: 0, succeeded: 0, failed: 1 });
+    // The retry schedule here is 200 ms: a queued delivery would have been retried by now.
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(receiver.requests).toHaveLength(1);
+  });
+
   it('never puts the secret in the attempt log', async () => {
     const ep = await createEndpoint(t, { url: receiver.url, eventTypes: ['never.published'] });
     await request(t.url)
