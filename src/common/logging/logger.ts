@@ -52,8 +52,17 @@ function isHealthProbe(url: string | undefined): boolean {
   return HEALTH_PATHS.has((url ?? '').split('?')[0]);
 }
 
-/** Nest's start-up lines for every controller and route (about 60): useful only when debugging. */
-const DEBUG_CONTEXTS = new Set(['RoutesResolver', 'RouterExplorer']);
+/**
+ * Nest's start-up lines for every module, controller and route (about 60): useful only when
+ * debugging. What stays at info on start is the database, the queues and consumers, the
+ * listening banner; on shutdown, "shutting down" and "stopped".
+ */
+const DEBUG_CONTEXTS = new Set([
+  'InstanceLoader',
+  'RoutesResolver',
+  'RouterExplorer',
+  'NestFactory',
+]);
 
 /** Request logging with X-Request-Id: echoed or generated, set on the response and every line. */
 export function httpLogger(logger: Logger): RequestHandler {

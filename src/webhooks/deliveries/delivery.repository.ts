@@ -52,7 +52,10 @@ const DELIVERY_COLUMNS = `d.id, 'msg_' || replace(d.id::text, '-', '') AS "webho
   CASE WHEN d.status = 'pending' THEN d.next_attempt_at END AS "nextAttemptAt", d.last_status_code AS "lastStatusCode", d.last_error AS "lastError",
   d.created_at AS "createdAt", d.completed_at AS "completedAt"`;
 
-/** The body receivers get: `{type, timestamp, data}`, built once in SQL and stored as sent. */
+/**
+ * The body receivers get: `{type, timestamp, data}`, built once in SQL. PostgreSQL's json text
+ * has spaces after colons and commas; PayloadLinks.bodyFor sends it compact.
+ */
 const PAYLOAD_SQL = `json_build_object('type', ev.type,
   'timestamp', to_char(ev.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'data', ev.data)::text`;
 

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { appConfig } from '../../config/app.config.js';
 import { securityConfig } from '../../config/security.config.js';
 import { webhooksConfig } from '../../config/webhooks.config.js';
+import { compactJson } from './compact-json.js';
 import { checkPayloadToken, referenceBody, signPayloadToken } from './payload-reference.js';
 
 /**
@@ -28,8 +29,12 @@ export class PayloadLinks {
     this.key = createHmac('sha256', security.secretKey).update('webhook-payload-links').digest();
   }
 
-  /** The body to sign and send for a stored payload: itself, or its reference form. */
-  bodyFor(deliveryId: string, payload: string): string {
+  /**
+   * The body to sign and send for a stored payload: itself in compact form (the bytes the docs
+   * show; PostgreSQL's json output puts spaces after colons and commas), or its reference form.
+   */
+  bodyFor(deliveryId: string, stored: string): string {
+    const payload = compactJson(stored);
     if (Buffer.byteLength(payload, 'utf8') <= this.config.maxInlineBytes) return payload;
     const expiresAt = new Date(Date.now() + this.config.payloadUrlTtlMs);
     const token = signPayloadToken(this.key, deliveryId, expiresAt);
