@@ -182,17 +182,17 @@ export async function syncNow(
 ): Promise<SyncLogEntry> {
   // A run already under way (an event's push) would otherwise be taken for this one.
   await settled(t);
-  const before = (await syncLog(t, c, bindingId)).length;
+  // Identified by its start, not by the row count: the log row of the run that wrote the
+  // last change can land just after the job is marked done, and counting rows then took that
+  // earlier run for this one.
+  const requestedAt = Date.now();
   await request(t.url).post(`/calendar/bindings/${bindingId}/sync${query}`).set(c.auth).expect(202);
-  const log = await waitFor(
-    async () => {
-      const rows = await syncLog(t, c, bindingId);
-      return rows.length > before ? rows : undefined;
-    },
+  return waitFor(
+    async () =>
+      (await syncLog(t, c, bindingId)).find((row) => Date.parse(row.startedAt) >= requestedAt),
     20000,
     `a sync-log row for binding ${bindingId}`,
   );
-  return log[0];
 }
 
 /** Waits until no calendar job is pending or running (the event-driven pushes settled). */
