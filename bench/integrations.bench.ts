@@ -1,4 +1,4 @@
-import { FakeJira } from '../test/support/fakes/jira/fake-jira.js';
+import { FakeJira } from '../src/testing/index.js';
 import { benchDatabase, startApp, table, writeResults } from './support.js';
 
 /**

@@ -3,7 +3,6 @@ import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { sign } from '../src/webhooks/signature.js';
 import {
-  ADMIN,
   api,
   benchAppEnv,
   benchDatabase,

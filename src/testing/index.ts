@@ -10,3 +10,18 @@ export { hubBacklog, waitForIdle } from './wait-for-idle.js';
 export type { HubBacklog, IdleOptions } from './wait-for-idle.js';
 export { waitFor } from './wait-for.js';
 export { default as globalSetup, globalTeardown } from './global-setup.js';
+export { FakeJira, FAKE_JIRA_STATUSES } from './fakes/jira/fake-jira.js';
+export type {
+  FakeJiraFault,
+  FakeJiraIssue,
+  FakeJiraOptions,
+  FakeJiraRequest,
+  FakeJiraStatus,
+  FakeJiraTransition,
+} from './fakes/jira/fake-jira.js';
+export { FakeGitHub } from './fakes/github/fake-github.js';
+export type {
+  FakeGitHubFault,
+  FakeGitHubIssue,
+  FakeGitHubRequest,
+} from './fakes/github/fake-github.js';

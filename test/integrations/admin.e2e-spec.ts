@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import request from 'supertest';
 import { SecretBox } from '../../src/common/security/secret-box.js';
-import { FakeJira } from '../support/fakes/jira/fake-jira.js';
+import { FakeJira } from '../../src/testing/index.js';
 import { bearer, startTestApp, TestApp } from '../support/test-app.js';
 import { createIntegration, FAST_INTEGRATIONS, jiraConfig } from './helpers.js';
 

@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import request from 'supertest';
 import { ChildApp, spawnApp } from '../support/child-app.js';
-import { FakeJira } from '../support/fakes/jira/fake-jira.js';
+import { FakeJira } from '../../src/testing/index.js';
 import { createSuiteDatabase } from '../support/test-database.js';
 import { waitFor } from '../support/test-app.js';
 import { jiraConfig } from './helpers.js';

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { FakeGitHub } from '../support/fakes/github/fake-github.js';
+import { FakeGitHub } from '../../src/testing/index.js';
 import { bearer, startTestApp, TestApp, waitFor } from '../support/test-app.js';
 import {
   cardData,

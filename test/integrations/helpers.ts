@@ -1,5 +1,5 @@
 import request from 'supertest';
-import type { FakeJira } from '../support/fakes/jira/fake-jira.js';
+import type { FakeJira } from '../../src/testing/index.js';
 import { bearer, TestApp, waitFor } from '../support/test-app.js';
 
 /** Fast retries, polling and timeouts so retry behaviour is testable in seconds. */

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { FakeJira } from '../support/fakes/jira/fake-jira.js';
+import { FakeJira } from '../../src/testing/index.js';
 import { bearer, startTestApp, TestApp, waitFor } from '../support/test-app.js';
 import {
   cardData,

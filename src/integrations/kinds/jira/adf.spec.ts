@@ -1,4 +1,4 @@
-import { adfProblems } from '../../../../test/support/fakes/jira/adf-rules.js';
+import { adfProblems } from '../../../testing/fakes/jira/adf-rules.js';
 import { toAdf } from './adf.js';
 
 /** A small seeded generator, so a failing case can be replayed from its seed. */
