@@ -13,12 +13,14 @@ import {
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
+  ApiBody,
   ApiConflictResponse,
   ApiCreatedResponse,
   ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiParam,
   ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
@@ -39,6 +41,14 @@ import { UpdateIntegrationDto } from './dto/update-integration.dto.js';
 import { IntegrationsService } from './integrations.service.js';
 
 const uuid = new ParseUUIDPipe();
+const IntegrationId = () =>
+  ApiParam({
+    name: 'id',
+    format: 'uuid',
+    description: 'The integration id (from the create answer)',
+  });
+const CardId = () =>
+  ApiParam({ name: 'cardId', description: 'The id of a sync card this integration has seen' });
 const SSRF = { type: ProblemDto, description: 'config.baseUrl refused by the SSRF guard' };
 
 @ApiTags('Integrations')
@@ -60,7 +70,10 @@ export class IntegrationsController {
     description:
       'Validates the config per kind (400 per field), seals it at rest, and starts acting on work-item events published from now on.',
   })
-  @ApiCreatedResponse({ type: IntegrationDto })
+  @ApiCreatedResponse({
+    type: IntegrationDto,
+    description: 'Stored with its config sealed; secrets read back as "[redacted]"',
+  })
   @ApiUnprocessableEntityResponse(SSRF)
   create(@Body() dto: CreateIntegrationDto): Promise<IntegrationDto> {
     return this.integrations.create(dto);
@@ -73,7 +86,10 @@ export class IntegrationsController {
     description:
       'Calls GET /rest/api/3/myself, then checks the project, the issue type and every statusMap target; answers each finding by config field. Nothing is stored.',
   })
-  @ApiOkResponse({ type: TestResultDto })
+  @ApiOkResponse({
+    type: TestResultDto,
+    description: 'Each check and its finding, by config field',
+  })
   @ApiUnprocessableEntityResponse(SSRF)
   testUnsaved(@Body() dto: CreateIntegrationDto): Promise<TestResultDto> {
     return this.integrations.testUnsaved(dto);
@@ -85,7 +101,7 @@ export class IntegrationsController {
     description:
       'Secrets redacted; an integration whose config cannot be opened is listed with configError.',
   })
-  @ApiOkResponse({ type: IntegrationListDto })
+  @ApiOkResponse({ type: IntegrationListDto, description: 'Every integration, secrets redacted' })
   list(): Promise<IntegrationListDto> {
     return this.integrations.list();
   }
@@ -95,7 +111,8 @@ export class IntegrationsController {
     summary: 'Get one integration',
     description: 'Secrets read back as "[redacted]".',
   })
-  @ApiOkResponse({ type: IntegrationDto })
+  @IntegrationId()
+  @ApiOkResponse({ type: IntegrationDto, description: 'The integration, secrets redacted' })
   @ApiNotFoundResponse({ type: ProblemDto, description: 'No such integration' })
   get(@Param('id', uuid) id: string): Promise<IntegrationDto> {
     return this.integrations.get(id);
@@ -107,7 +124,10 @@ export class IntegrationsController {
     description:
       'config is merged over the stored one; a secret field sent as "[redacted]" keeps the stored value.',
   })
-  @ApiOkResponse({ type: IntegrationDto })
+  @IntegrationId()
+  // Every field is optional: a bodiless PATCH changes nothing and answers the integration.
+  @ApiBody({ type: UpdateIntegrationDto, required: false })
+  @ApiOkResponse({ type: IntegrationDto, description: 'The integration as changed' })
   @ApiNotFoundResponse({ type: ProblemDto, description: 'No such integration' })
   @ApiUnprocessableEntityResponse(SSRF)
   update(
@@ -123,6 +143,7 @@ export class IntegrationsController {
     summary: 'Delete an integration',
     description: 'Removes its card projection and logs; issues in Jira stay.',
   })
+  @IntegrationId()
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiNotFoundResponse({ type: ProblemDto, description: 'No such integration' })
   remove(@Param('id', uuid) id: string): Promise<void> {
@@ -136,7 +157,11 @@ export class IntegrationsController {
     description:
       'The same checks as POST /integrations/test with the stored config; the calls appear in the log as operation "test".',
   })
-  @ApiOkResponse({ type: TestResultDto })
+  @IntegrationId()
+  @ApiOkResponse({
+    type: TestResultDto,
+    description: 'Each check and its finding, by config field',
+  })
   @ApiNotFoundResponse({ type: ProblemDto, description: 'No such integration' })
   @ApiConflictResponse({ type: ProblemDto, description: 'The stored config cannot be opened' })
   test(@Param('id', uuid) id: string): Promise<TestResultDto> {
@@ -149,7 +174,8 @@ export class IntegrationsController {
     description:
       'One row per call to the remote system and per fault no call could fix (an unmapped column).',
   })
-  @ApiOkResponse({ type: IntegrationLogPageDto })
+  @IntegrationId()
+  @ApiOkResponse({ type: IntegrationLogPageDto, description: 'One page of log rows, newest first' })
   @ApiNotFoundResponse({ type: ProblemDto, description: 'No such integration' })
   logs(
     @Param('id', uuid) id: string,
@@ -164,7 +190,9 @@ export class IntegrationsController {
     description:
       'The link to the remote issue, the last sync, the last error and the comments still to post.',
   })
-  @ApiOkResponse({ type: IntegrationCardDto })
+  @IntegrationId()
+  @CardId()
+  @ApiOkResponse({ type: IntegrationCardDto, description: 'The card as this integration sees it' })
   @ApiNotFoundResponse({
     type: ProblemDto,
     description: 'No such integration, or the card was never seen',
@@ -182,7 +210,9 @@ export class IntegrationsController {
     summary: "Send a card's whole state again",
     description: "Forgets what was synced and queues a sync job in the card's order.",
   })
-  @ApiAcceptedResponse({ type: ResyncResultDto })
+  @IntegrationId()
+  @CardId()
+  @ApiAcceptedResponse({ type: ResyncResultDto, description: 'The sync job is queued' })
   @ApiNotFoundResponse({
     type: ProblemDto,
     description: 'No such integration, or the card was never seen',

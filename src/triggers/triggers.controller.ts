@@ -19,6 +19,7 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiParam,
   ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
@@ -45,6 +46,8 @@ import { TriggerTestSendService } from './trigger-test-send.service.js';
 import { TriggersService } from './triggers.service.js';
 
 const uuid = new ParseUUIDPipe();
+const TriggerId = () =>
+  ApiParam({ name: 'id', format: 'uuid', description: 'The trigger id (from the create answer)' });
 
 const CREATE_EXAMPLE = {
   name: 'backup disk full',
@@ -89,7 +92,10 @@ export class TriggersController {
       'Matchers (ANDed, Alertmanager style) and shorthands select events; each match becomes a signed, retried webhook delivery. The secret is generated when omitted and is never shown again except by GET /triggers/{id}/secret.',
   })
   @ApiBody({ type: CreateTriggerDto, examples: { backup: { value: CREATE_EXAMPLE } } })
-  @ApiCreatedResponse({ type: TriggerDto })
+  @ApiCreatedResponse({
+    type: TriggerDto,
+    description: 'Stored; matches from the next event on; the secret shows as ********',
+  })
   @ApiConflictResponse({ type: ProblemDto, description: 'The name is taken' })
   @ApiUnprocessableEntityResponse(URL_REFUSED)
   create(@Body() dto: CreateTriggerDto): Promise<TriggerDto> {
@@ -101,7 +107,7 @@ export class TriggersController {
     summary: 'List triggers (cursor paged)',
     description: 'Oldest first; filter by enabled and by name prefix.',
   })
-  @ApiOkResponse({ type: TriggerPageDto })
+  @ApiOkResponse({ type: TriggerPageDto, description: 'One page of triggers, oldest first' })
   list(@Query() q: ListTriggersQueryDto): Promise<TriggerPageDto> {
     return this.triggers.list(q);
   }
@@ -133,7 +139,8 @@ export class TriggersController {
     summary: 'Get one trigger',
     description: 'The secret shows as ******** and credential-like header values as [redacted].',
   })
-  @ApiOkResponse({ type: TriggerDto })
+  @TriggerId()
+  @ApiOkResponse({ type: TriggerDto, description: 'The trigger; secret and credentials redacted' })
   @ApiNotFoundResponse({ type: ProblemDto, description: 'No such trigger' })
   get(@Param('id', uuid) id: string): Promise<TriggerDto> {
     return this.triggers.get(id);
@@ -145,8 +152,11 @@ export class TriggersController {
     description:
       'Any field. An action whose secret is omitted or ******** keeps the stored secret, and [redacted] header values keep the stored values. Applies from the next event on.',
   })
+  @TriggerId()
+  // Every field is optional: a bodiless PATCH changes nothing and answers the trigger.
   @ApiBody({
     type: UpdateTriggerDto,
+    required: false,
     examples: {
       disable: { value: { enabled: false } },
       newUrl: {
@@ -156,7 +166,7 @@ export class TriggersController {
       },
     },
   })
-  @ApiOkResponse({ type: TriggerDto })
+  @ApiOkResponse({ type: TriggerDto, description: 'The trigger as changed' })
   @ApiNotFoundResponse({ type: ProblemDto, description: 'No such trigger' })
   @ApiConflictResponse({ type: ProblemDto, description: 'The name is taken' })
   @ApiUnprocessableEntityResponse(URL_REFUSED)
@@ -170,6 +180,7 @@ export class TriggersController {
     summary: 'Delete a trigger',
     description: 'With its firing history, its delivery target and that target’s deliveries.',
   })
+  @TriggerId()
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiNotFoundResponse({ type: ProblemDto, description: 'No such trigger' })
   remove(@Param('id', uuid) id: string): Promise<void> {
@@ -181,7 +192,8 @@ export class TriggersController {
     summary: 'The signing secret of a trigger',
     description: 'For setting up the receiver (Standard Webhooks, whsec_...).',
   })
-  @ApiOkResponse({ type: TriggerSecretDto })
+  @TriggerId()
+  @ApiOkResponse({ type: TriggerSecretDto, description: 'The signing secret (whsec_...)' })
   @ApiNotFoundResponse({ type: ProblemDto, description: 'No such trigger' })
   secret(@Param('id', uuid) id: string): Promise<TriggerSecretDto> {
     return this.triggers.secret(id);
@@ -194,8 +206,11 @@ export class TriggersController {
     description:
       'Sends the real payload shape (sample or given event) now, signed with the stored secret, and answers with the attempt. With a draft action, its ******** secret and [redacted] headers are replaced by the stored ones.',
   })
+  @TriggerId()
+  // Every field is optional: a bodiless test sends a sample event with the stored action.
   @ApiBody({
     type: TestSavedTriggerDto,
+    required: false,
     examples: {
       sample: { value: {} },
       givenEvent: {
@@ -222,7 +237,8 @@ export class TriggersController {
     description:
       'Each match: event id, outcome (fired, suppressed, silenced, undeliverable) and the delivery’s current state and attempt count.',
   })
-  @ApiOkResponse({ type: FiringPageDto })
+  @TriggerId()
+  @ApiOkResponse({ type: FiringPageDto, description: 'One page of firings, newest first' })
   @ApiNotFoundResponse({ type: ProblemDto, description: 'No such trigger' })
   history(@Param('id', uuid) id: string, @Query() q: PageQueryDto): Promise<FiringPageDto> {
     return this.firings.history(id, q);
@@ -233,7 +249,8 @@ export class TriggersController {
     summary: 'Trigger statistics',
     description: 'Matches, fires, suppressed, silenced, failures, last fired, last error.',
   })
-  @ApiOkResponse({ type: TriggerStatsDto })
+  @TriggerId()
+  @ApiOkResponse({ type: TriggerStatsDto, description: 'The counters of this trigger' })
   @ApiNotFoundResponse({ type: ProblemDto, description: 'No such trigger' })
   stats(@Param('id', uuid) id: string): Promise<TriggerStatsDto> {
     return this.firings.stats(id);

@@ -11,9 +11,9 @@ export interface RouteFixtures {
 
 /**
  * Real rows for the suites that walk every route of the OpenAPI document (an endpoint, an API
- * key, a space of `appId` owned by alice, a trigger, a silence, a log-scan rule), so a request that slipped through a check would act
- * on a real row rather than answer 404. The endpoint is disabled and points at a closed
- * loopback port: the app must allow private targets (OUTBOUND_ALLOW_PRIVATE=true).
+ * key, a space of `appId` owned by alice, a trigger, a silence, a log-scan rule, an integration), so a request that slipped through a check would act
+ * on a real row rather than answer 404. The endpoint and the integration are disabled and point at a
+ * closed loopback port: the app must allow private targets (OUTBOUND_ALLOW_PRIVATE=true).
  */
 export async function createRouteFixtures(t: TestApp, appId: string): Promise<RouteFixtures> {
   const admin = bearer(t.adminToken);
@@ -56,6 +56,21 @@ export async function createRouteFixtures(t: TestApp, appId: string): Promise<Ro
     .set(admin)
     .send({ name: 'fixture', pattern: 'fixture-never-matches', enabled: false })
     .expect(201);
+  const integration = await request(t.url)
+    .post('/integrations')
+    .set(admin)
+    .send({
+      kind: 'jira',
+      name: 'fixture',
+      enabled: false,
+      config: {
+        baseUrl: 'http://127.0.0.1:9',
+        email: 'fixture@example.com',
+        apiToken: 'fixture-token',
+        projectKey: 'HUB',
+      },
+    })
+    .expect(201);
   const consumers = await request(t.url).get('/events/consumers').set(admin).expect(200);
   const fixtures: Record<string, string> = {
     spaceId: space.body.id,
@@ -70,6 +85,7 @@ export async function createRouteFixtures(t: TestApp, appId: string): Promise<Ro
     ['/triggers/silences', silence.body.id],
     ['/triggers', trigger.body.id],
     ['/logs/rules', logRule.body.id],
+    ['/integrations', integration.body.id],
   ];
   const pathValue = (template: string) => (name: string) => {
     if (name === 'id')

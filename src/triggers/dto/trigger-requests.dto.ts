@@ -174,7 +174,8 @@ export class TestEventDto {
   @MaxLength(500)
   subject?: string;
 
-  @ApiPropertyOptional({ example: 'error' })
+  // The type alias reflects as Object: name the enum so the schema says string.
+  @ApiPropertyOptional({ enum: SEVERITIES, example: 'error' })
   @IsOptional()
   @IsIn(SEVERITIES)
   severity?: Severity;

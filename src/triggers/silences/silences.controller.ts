@@ -16,6 +16,7 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
 import { AdminOnly } from '../../common/auth/audience.decorator.js';
@@ -42,7 +43,7 @@ export class SilencesController {
     description:
       'While the silence is in effect (startsAt <= event time < endsAt), every match it covers is recorded as silenced instead of fired. Matchers are ANDed and use the trigger matcher grammar plus `trigger` (the trigger name).',
   })
-  @ApiCreatedResponse({ type: SilenceDto })
+  @ApiCreatedResponse({ type: SilenceDto, description: 'Stored; in effect from startsAt' })
   create(@Body() dto: CreateSilenceDto): Promise<SilenceDto> {
     return this.silences.create(dto);
   }
@@ -52,7 +53,7 @@ export class SilencesController {
     summary: 'List silences (newest first, cursor paged)',
     description: 'Optionally only the active, pending or expired ones.',
   })
-  @ApiOkResponse({ type: SilencePageDto })
+  @ApiOkResponse({ type: SilencePageDto, description: 'One page of silences, newest first' })
   list(@Query() q: ListSilencesQueryDto): Promise<SilencePageDto> {
     return this.silences.list(q);
   }
@@ -64,6 +65,7 @@ export class SilencesController {
     description:
       'Matches from the next event on fire again; past silenced firings stay in the history.',
   })
+  @ApiParam({ name: 'id', format: 'uuid', description: 'The silence id (from the create answer)' })
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiNotFoundResponse({ type: ProblemDto, description: 'No such silence' })
   remove(@Param('id', new ParseUUIDPipe()) id: string): Promise<void> {

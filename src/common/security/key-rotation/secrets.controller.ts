@@ -54,7 +54,7 @@ export class SecretsController {
     description:
       'Counts every sealed value in the hub (webhook secrets and headers, integration configs) by the key that sealed it: current, previous (SECRET_KEY_PREVIOUS, waiting for re-seal) or unknown (unreadable).',
   })
-  @ApiOkResponse({ type: SecretsStatusDto })
+  @ApiOkResponse({ type: SecretsStatusDto, description: 'Sealed values counted per key id' })
   status(): Promise<SecretsStatusDto> {
     return this.secrets.status();
   }
@@ -66,7 +66,10 @@ export class SecretsController {
     description:
       'Moves every value sealed with a previous key to SECRET_KEY. It also runs at start-up whenever values on a previous key exist.',
   })
-  @ApiAcceptedResponse({ type: ResealQueuedDto })
+  @ApiAcceptedResponse({
+    type: ResealQueuedDto,
+    description: 'Queued (or already queued); follow it with GET /jobs/{id}',
+  })
   async reseal(): Promise<ResealQueuedDto> {
     return { jobId: await this.jobs.enqueue(RESEAL_QUEUE, {}, { dedupeKey: RESEAL_QUEUE }) };
   }

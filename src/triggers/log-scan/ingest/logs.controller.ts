@@ -82,7 +82,10 @@ export class LogsController {
     description:
       'Lines in, hits, events published and hits dropped (by cooldown or rate limit), in total, per source and per rule, plus saved rules the regex engine refuses. Counted in the database: the same on every instance.',
   })
-  @ApiOkResponse({ type: LogStatsDto })
+  @ApiOkResponse({
+    type: LogStatsDto,
+    description: 'The counters, in total, per source and per rule',
+  })
   getStats(): Promise<LogStatsDto> {
     return this.stats.get();
   }
@@ -99,7 +102,10 @@ export class LogsController {
     description: 'A source name as sent in POST /logs',
     example: 'nas-01',
   })
-  @ApiOkResponse({ type: EffectiveRulesDto })
+  @ApiOkResponse({
+    type: EffectiveRulesDto,
+    description: 'The rules scanning this source, and the global rules it overrides',
+  })
   @ApiBadRequestResponse({ type: ProblemDto, description: 'Source name too long or not storable' })
   effective(@Param('source', SourceParamPipe) source: string): Promise<EffectiveRulesDto> {
     return this.rules.effective(source);

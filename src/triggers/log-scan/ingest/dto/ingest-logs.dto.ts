@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Length } from 'class-validator';
 import { LOG_STREAMS, type LogStream } from '../../rules/log-rule.entity.js';
 import { MAX_LINES_PER_REQUEST, MAX_SOURCE_LENGTH } from '../log-batch.js';
@@ -19,6 +19,7 @@ export class LogLineDto {
   stream?: LogStream;
 }
 
+@ApiExtraModels(LogLineDto)
 export class IngestLogsDto {
   @ApiProperty({
     example: 'backup',
@@ -31,8 +32,10 @@ export class IngestLogsDto {
     description: 'Stream of every line (rules may filter on it)',
   })
   stream?: LogStream;
+  // A line is an object or a plain string: the schema says both, as log-batch.ts accepts.
   @ApiProperty({
-    type: [LogLineDto],
+    type: 'array',
+    items: { oneOf: [{ type: 'string' }, { $ref: getSchemaPath(LogLineDto) }] },
     minItems: 1,
     maxItems: MAX_LINES_PER_REQUEST,
     description: 'Objects, or plain strings for lines without a time',

@@ -1,4 +1,5 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty } from '@nestjs/swagger';
+import { NextCursorProperty } from '../../../../common/http/pagination.js';
 import { SEVERITIES } from '../../../../events/event.types.js';
 import type { Severity } from '../../../../events/event.types.js';
 import { LOG_STREAMS, LogRuleEntity, type LogStream } from '../log-rule.entity.js';
@@ -57,7 +58,7 @@ export class LogRuleDto {
 
 export class LogRulePageDto {
   @ApiProperty({ type: [LogRuleDto] }) data: LogRuleDto[];
-  @ApiPropertyOptional({ nullable: true, type: String }) nextCursor: string | null;
+  @NextCursorProperty() nextCursor: string | null;
 }
 
 export class OverriddenRuleDto {
