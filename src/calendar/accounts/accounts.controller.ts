@@ -43,7 +43,10 @@ export class AccountsController {
     description:
       'The password shows as a placeholder; worstError is the worst error among your bindings.',
   })
-  @ApiOkResponse({ type: AccountDto })
+  @ApiOkResponse({
+    type: AccountDto,
+    description: 'The account; the password shows as a placeholder',
+  })
   @ApiNotFoundResponse({ type: ProblemDto, description: 'No account connected yet' })
   get(@CurrentPrincipal() p: Principal): Promise<AccountDto> {
     return this.accounts.get(p.id);
@@ -56,7 +59,10 @@ export class AccountsController {
     description:
       'Runs discovery again with the stored credentials; a failure is reported in the answer (ok: false).',
   })
-  @ApiOkResponse({ type: AccountTestDto })
+  @ApiOkResponse({
+    type: AccountTestDto,
+    description: 'Whether discovery and login work, and why not',
+  })
   @ApiNotFoundResponse({ type: ProblemDto, description: 'No account connected yet' })
   test(@CurrentPrincipal() p: Principal): Promise<AccountTestDto> {
     return this.accounts.test(p.id);
@@ -68,7 +74,7 @@ export class AccountsController {
     description:
       'Asks the server now: href (calendarPath), name, whether it takes events and offers a sync-token, and which binding uses it.',
   })
-  @ApiOkResponse({ type: CalendarListDto })
+  @ApiOkResponse({ type: CalendarListDto, description: 'The calendars discovered in the home set' })
   @ApiNotFoundResponse({ type: ProblemDto, description: 'No account connected yet' })
   @ApiUnprocessableEntityResponse({
     type: ProblemDto,

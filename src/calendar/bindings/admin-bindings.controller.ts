@@ -18,7 +18,7 @@ export class AdminBindingsController {
     description:
       "All users' bindings with their last run, error and object count; filter by userId.",
   })
-  @ApiOkResponse({ type: BindingListDto })
+  @ApiOkResponse({ type: BindingListDto, description: "Every user's bindings, for operators" })
   @ApiBadRequestResponse({ type: ProblemDto, description: 'A malformed parameter' })
   async list(@Query() q: AdminBindingsQueryDto): Promise<BindingListDto> {
     return { data: await this.bindings.listAll(q.userId, q.limit ?? 100) };

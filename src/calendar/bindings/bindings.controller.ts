@@ -18,6 +18,7 @@ import {
   ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
+  ApiParam,
   ApiOperation,
   ApiTags,
   ApiUnprocessableEntityResponse,
@@ -39,6 +40,12 @@ import {
 import { BindingsService } from './bindings.service.js';
 
 const uuid = new ParseUUIDPipe();
+const BindingId = () =>
+  ApiParam({
+    name: 'id',
+    format: 'uuid',
+    description: 'The binding id (from the create answer or the list)',
+  });
 
 /** Your bindings: which appointments go to which calendar. Another user's binding is a 404. */
 @ApiTags('Calendar')
@@ -57,7 +64,7 @@ export class BindingsController {
     description:
       'calendarPath is one of GET /calendar/calendars (or create: true makes a new calendar). scopeId is required for project, client, litigation, patent and case and must be absent for all_visible and personal_only. The first sync starts at once.',
   })
-  @ApiCreatedResponse({ type: BindingDto })
+  @ApiCreatedResponse({ type: BindingDto, description: 'The binding; its first sync is queued' })
   @ApiNotFoundResponse({ type: ProblemDto, description: 'No account connected yet' })
   @ApiConflictResponse({ type: ProblemDto, description: 'That calendar is already bound' })
   @ApiUnprocessableEntityResponse({
@@ -74,29 +81,34 @@ export class BindingsController {
     description:
       'all_visible first, then personal_only, then the rest by creation; each with its last run and next run.',
   })
-  @ApiOkResponse({ type: BindingListDto })
+  @ApiOkResponse({
+    type: BindingListDto,
+    description: 'all_visible first, then personal_only, then the rest by creation',
+  })
   async list(@CurrentPrincipal() p: Principal): Promise<BindingListDto> {
     return { data: await this.bindings.list(p.id) };
   }
 
   @Get(':id')
+  @BindingId()
   @ApiOperation({
     summary: 'One of your bindings',
     description: 'With lastSyncAt, lastSyncError and nextSyncAt.',
   })
-  @ApiOkResponse({ type: BindingDto })
+  @ApiOkResponse({ type: BindingDto, description: 'The binding with its sync status' })
   @ApiNotFoundResponse({ type: ProblemDto, description: 'No such binding of yours' })
   get(@Param('id', uuid) id: string, @CurrentPrincipal() p: Principal): Promise<BindingDto> {
     return this.bindings.get(p.id, id);
   }
 
   @Patch(':id')
+  @BindingId()
   @ApiOperation({
     summary: 'Change a binding',
     description:
       'A new scope takes effect at the next run, which starts at once: objects that left the scope are deleted.',
   })
-  @ApiOkResponse({ type: BindingDto })
+  @ApiOkResponse({ type: BindingDto, description: 'The binding with its sync status' })
   @ApiNotFoundResponse({ type: ProblemDto, description: 'No such binding of yours' })
   update(
     @Param('id', uuid) id: string,
@@ -107,6 +119,7 @@ export class BindingsController {
   }
 
   @Delete(':id')
+  @BindingId()
   @HttpCode(204)
   @ApiOperation({
     summary: 'Delete a binding',
@@ -124,13 +137,17 @@ export class BindingsController {
   }
 
   @Post(':id/sync')
+  @BindingId()
   @HttpCode(202)
   @ApiOperation({
     summary: 'Sync a binding now',
     description:
       'Queues a run (never two at once for one binding). confirmDeletes=true lets a run past the mass-delete guard.',
   })
-  @ApiAcceptedResponse({ type: SyncStartedDto })
+  @ApiAcceptedResponse({
+    type: SyncStartedDto,
+    description: 'A run is queued; its result appears in the sync log',
+  })
   @ApiNotFoundResponse({ type: ProblemDto, description: 'No such binding of yours' })
   sync(
     @Param('id', uuid) id: string,
@@ -141,12 +158,13 @@ export class BindingsController {
   }
 
   @Get(':id/sync-log')
+  @BindingId()
   @ApiOperation({
     summary: 'Runs of a binding, newest first',
     description:
       'One row per run: start, duration, created, updated, deleted, unchanged, remote changes, errors and the first error.',
   })
-  @ApiOkResponse({ type: SyncLogDto })
+  @ApiOkResponse({ type: SyncLogDto, description: 'Runs of this binding, newest first' })
   @ApiNotFoundResponse({ type: ProblemDto, description: 'No such binding of yours' })
   async syncLog(
     @Param('id', uuid) id: string,

@@ -49,11 +49,13 @@ export class AccountDto {
   @ApiProperty({ example: PASSWORD_PLACEHOLDER, description: 'Always the placeholder' })
   password: string;
   @ApiProperty({
+    type: String,
     example: 'https://caldav.fastmail.com/dav/principals/user/dana@example.com/',
     nullable: true,
   })
   principalUrl: string | null;
   @ApiProperty({
+    type: String,
     example: 'https://caldav.fastmail.com/dav/calendars/user/dana@example.com/',
     nullable: true,
   })
@@ -72,6 +74,7 @@ export class AccountDto {
   @ApiProperty({ example: '2026-12-01T09:00:00.000Z' })
   updatedAt: string;
   @ApiPropertyOptional({
+    type: String,
     example: '9b2f3c3e-6f1c-4d55-9f5e-0f7f3a3c1b2a',
     nullable: true,
     description: 'Set on the answer to PUT when the first-time binding was just created',
@@ -84,13 +87,14 @@ export class CalendarDto {
   calendarPath: string;
   @ApiProperty({ example: 'https://caldav.example.com/dana/work/' })
   url: string;
-  @ApiProperty({ example: 'Work', nullable: true })
+  @ApiProperty({ type: String, example: 'Work', nullable: true })
   displayName: string | null;
   @ApiProperty({ example: true, description: 'Accepts events (VEVENT)' })
   supportsEvents: boolean;
   @ApiProperty({ example: true, description: 'Offers a sync-token (RFC 6578 incremental sync)' })
   supportsSyncToken: boolean;
   @ApiProperty({
+    type: String,
     example: null,
     nullable: true,
     description: 'The binding that uses this calendar, if any',
@@ -107,12 +111,13 @@ export class AccountTestDto {
   @ApiProperty({ example: true })
   ok: boolean;
   @ApiProperty({
+    type: Number,
     example: 2,
     nullable: true,
     description: 'Calendars found; null when the test failed',
   })
   calendars: number | null;
-  @ApiProperty({ example: null, nullable: true, description: 'Why it failed' })
+  @ApiProperty({ type: String, example: null, nullable: true, description: 'Why it failed' })
   error: string | null;
   @ApiProperty({ example: 84, description: 'How long discovery took' })
   durationMs: number;

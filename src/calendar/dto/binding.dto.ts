@@ -109,6 +109,7 @@ export class UpdateBindingDto {
   scopeKind?: ScopeKind;
 
   @ApiPropertyOptional({
+    type: String,
     example: 'acme',
     nullable: true,
     description: 'Send null when switching to all_visible or personal_only',
@@ -144,11 +145,11 @@ export class BindingDto {
   calendarPath: string;
   @ApiProperty({ example: 'https://caldav.example.com/dana/work/' })
   calendarUrl: string;
-  @ApiProperty({ example: 'Project Apollo', nullable: true })
+  @ApiProperty({ type: String, example: 'Project Apollo', nullable: true })
   displayName: string | null;
   @ApiProperty({ enum: SCOPE_KINDS, example: 'project' })
   scopeKind: ScopeKind;
-  @ApiProperty({ example: 'apollo', nullable: true })
+  @ApiProperty({ type: String, example: 'apollo', nullable: true })
   scopeId: string | null;
   @ApiProperty({ example: false })
   includePersonal: boolean;
@@ -158,15 +159,23 @@ export class BindingDto {
   conflictPolicy: ConflictPolicy;
   @ApiProperty({ example: 12, description: 'Objects the hub keeps in this calendar' })
   objects: number;
-  @ApiProperty({ example: '2026-12-01T09:05:00.000Z', nullable: true })
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    example: '2026-12-01T09:05:00.000Z',
+    nullable: true,
+  })
   lastSyncAt: string | null;
   @ApiProperty({
+    type: String,
     example: null,
     nullable: true,
     description: 'Why the last run stopped or which object failed',
   })
   lastSyncError: string | null;
   @ApiProperty({
+    type: String,
+    format: 'date-time',
     example: '2026-12-01T09:10:00.000Z',
     nullable: true,
     description:
@@ -267,7 +276,7 @@ export class SyncLogEntryDto {
   remoteChanges: number;
   @ApiProperty({ example: 0 })
   errors: number;
-  @ApiProperty({ example: null, nullable: true })
+  @ApiProperty({ type: String, example: null, nullable: true })
   firstError: string | null;
   @ApiProperty({
     example: false,
