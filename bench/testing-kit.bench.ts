@@ -32,8 +32,6 @@ export async function runTestingKitBench(): Promise<void> {
   const { acquireTestServer } = await import('../src/testing/test-database.js');
 
   let t = performance.now();
-
-  t = performance.now();
   const server = await acquireTestServer(); // holds the embedded server across the warm starts
   const coldDbMs = performance.now() - t;
 
