@@ -63,9 +63,10 @@ const JOB_COLUMNS = `j.id, j.queue, j.key, j.dedupe_key AS "dedupeKey", j.payloa
 @Injectable()
 export class JobRepository {
   /**
-   * Inserts a job, or with a dedupe key finds the pending job already holding it. Returns the
-   * id and whether a row was created. A conflicting job claimed between the insert and the
-   * lookup is no longer pending work, so the insert is tried again.
+   * Inserts a job, or with a dedupe key finds (and locks, until the caller's transaction ends)
+   * the pending job already holding it. Returns the id and whether a row was created. A
+   * conflicting job claimed between the insert and the lookup is no longer pending work, so
+   * the insert is tried again.
    */
   async insert(m: EntityManager, job: NewJob): Promise<{ id: string; created: boolean }> {
     for (let tries = 0; ; tries++) {
@@ -84,8 +85,11 @@ export class JobRepository {
         ],
       );
       if (rows.length) return { id: rows[0].id, created: true };
+      // Locked until the caller commits: a worker claiming it now (SKIP LOCKED) would run it
+      // with state read before the caller's own writes, and the work merged into it would be
+      // lost. Once the caller commits, the job runs with what the caller wrote.
       const [existing]: { id: string }[] = await m.query(
-        `SELECT id FROM jobs WHERE queue = $1 AND dedupe_key = $2 AND status = 'pending'`,
+        `SELECT id FROM jobs WHERE queue = $1 AND dedupe_key = $2 AND status = 'pending' FOR UPDATE`,
         [job.queue, job.dedupeKey],
       );
       if (existing) return { id: existing.id, created: false };

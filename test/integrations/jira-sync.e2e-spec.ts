@@ -1,3 +1,4 @@
+import { DataSource } from 'typeorm';
 import request from 'supertest';
 import { FakeJira } from '../../src/testing/index.js';
 import { bearer, startTestApp, TestApp, waitFor } from '../support/test-app.js';
@@ -139,7 +140,25 @@ describe('Jira sync', () => {
         () => issue.status.name === (i % 2 ? 'Done' : 'In Progress'),
         15000,
         `${card} transitioned`,
-      );
+      ).catch(async (error: Error) => {
+        // What the hub knew of the card, so a failure says where it stopped.
+        const state = await request(t.url)
+          .get(`/integrations/${integrationId}/cards/${card}`)
+          .set(bearer(t.adminToken));
+        const log = await request(t.url)
+          .get(`/integrations/${integrationId}/logs?cardId=${card}`)
+          .set(bearer(t.adminToken));
+        const jobs = await t.app
+          .get(DataSource)
+          .query(
+            `SELECT status, attempt, run_at, last_error, dedupe_key, created_at FROM jobs WHERE key LIKE $1 ORDER BY seq`,
+            [`%${card}`],
+          );
+        throw new Error(
+          `${error.message}; issue status ${issue.status.name}; card ${JSON.stringify(state.body)}; ` +
+            `log ${JSON.stringify(log.body)}; jobs ${JSON.stringify(jobs)}`,
+        );
+      });
       expect(jira.issueList().filter((x) => x.summary === card)).toHaveLength(1);
     }
   });

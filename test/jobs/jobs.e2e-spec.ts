@@ -71,6 +71,38 @@ describe('Jobs: enqueue, outcomes, leases and the operator API', () => {
     expect(again).not.toBe(ids[0]);
   });
 
+  it('does not run a job that an open transaction merged work into until that transaction commits', async () => {
+    const dueAt = new Date(Date.now() + 300);
+    const first = await enqueue({ do: 'done' }, { dedupeKey: 'card-9:update', runAt: dueAt });
+    const runner = t.app.get(DataSource).createQueryRunner();
+    await runner.connect();
+    await runner.startTransaction();
+    try {
+      // A consumer's transaction: it writes the card's new state, then enqueues its sync,
+      // which merges into the pending job.
+      const merged = await jobs.enqueue(
+        'test.script',
+        { do: 'done' },
+        { dedupeKey: 'card-9:update' },
+        runner.manager,
+      );
+      expect(merged).toBe(first);
+      // Well past due, with workers polling: had it been claimed now, it would have run with
+      // state read before this transaction's writes, and the merged work would be lost.
+      await new Promise((resolve) =>
+        setTimeout(resolve, Math.max(0, dueAt.getTime() - Date.now()) + 700),
+      );
+      expect((await jobRow(t, first))?.status).toBe('pending');
+      expect(runsOf(first)).toHaveLength(0);
+      await runner.commitTransaction();
+    } finally {
+      if (runner.isTransactionActive) await runner.rollbackTransaction();
+      await runner.release();
+    }
+    await settled(first, 'succeeded');
+    expect(runsOf(first)).toHaveLength(1);
+  });
+
   it('honours Retry-After: the next run starts no earlier than it asked', async () => {
     const id = await enqueue({ do: 'retry-after', ms: 700, times: 1 });
     await settled(id, 'succeeded');
