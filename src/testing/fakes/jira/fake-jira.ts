@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { FakeAnswer, FakeServer, INVALID_JSON } from '../fake-server.js';
 import type { FakeFault, FakeRequest } from '../fake-server.js';
 import { adfProblems } from './adf-rules.js';
+import { RequestSchemas } from '../request-schemas.js';
 
 /**
  * A Jira Cloud stand-in on 127.0.0.1 for the REST v3 endpoints the hub calls: basic auth,
@@ -9,7 +10,9 @@ import { adfProblems } from './adf-rules.js';
  * It answers like Jira where clients trip: `{ errorMessages, errors }` bodies, 401 for bad
  * credentials, 404 for unknown keys, 400 for bodies Jira would refuse (ADF included), and
  * scripted faults (429 with Retry-After, 5xx, a response lost after the write committed).
- * Self-contained: node:http only, so a user's suite can import it as is.
+ * Every request body is first validated against Jira's published OpenAPI description
+ * (jira-request-schemas.json, extracted by scripts/extract-fake-schemas.mjs).
+ * Self-contained: node:http and ajv only, so a user's suite can import it as is.
  */
 export interface FakeJiraStatus {
   id: string;
@@ -99,6 +102,8 @@ export class FakeJira extends FakeServer {
       return [401, jiraError('Client must be authenticated to access this resource.')];
     if (body === INVALID_JSON) return [400, jiraError('Unexpected character in the request body.')];
     const p = url.pathname;
+    const refused = schemaRefusal(method, p, body);
+    if (refused) return refused;
     let m: RegExpMatchArray | null;
     if (method === 'GET' && p === '/rest/api/3/myself')
       return [
@@ -297,6 +302,17 @@ export class FakeJira extends FakeServer {
     return [201, { id, self: `${this.url}/rest/api/3/issue/${issue.key}/remotelink/${id}` }];
   }
 }
+
+let schemas: RequestSchemas | undefined;
+/** Jira's 400 for a body its published schema refuses; compiled on first use (kit start-up). */
+function schemaRefusal(method: string, path: string, body: unknown): FakeAnswer | undefined {
+  schemas ??= new RequestSchemas(new URL('./jira-request-schemas.json', import.meta.url));
+  const problems = schemas.problems(method, path, body);
+  if (!problems.length) return undefined;
+  const errors = Object.fromEntries(problems.map((x) => [x.field || 'request', x.message]));
+  return [400, { errorMessages: [INVALID_PAYLOAD], errors }];
+}
+const INVALID_PAYLOAD = 'Invalid request payload. Refer to the REST API documentation and try again.';
 
 function jiraError(message: string) {
   return { errorMessages: [message], errors: {} };
