@@ -11,7 +11,8 @@ describe('fakes validate request bodies against the published schemas', () => {
   });
   afterAll(() => Promise.all([jira.close(), github.close()]));
 
-  const jiraAuth = () => `Basic ${Buffer.from(`${jira.email}:${jira.apiToken}`).toString('base64')}`;
+  const jiraAuth = () =>
+    `Basic ${Buffer.from(`${jira.email}:${jira.apiToken}`).toString('base64')}`;
   async function send(url: string, method: string, auth: string, body: unknown) {
     const res = await fetch(url, {
       method,
@@ -49,7 +50,10 @@ describe('fakes validate request bodies against the published schemas', () => {
     const key = (created.body as { key: string }).key;
     const res = await toJira('POST', `/rest/api/3/issue/${key}/remotelink`, { globalId: 'x' });
     expect(res.status).toBe(400);
-    expect((res.body as { errors: Record<string, string> }).errors).toHaveProperty('object');
+    expect(res.body).toEqual({
+      errorMessages: [expect.stringContaining('Invalid request payload')],
+      errors: { object: "must have required property 'object'" },
+    });
   });
 
   it('Jira: valid bodies pass the schema and the fake still applies the ADF rules', async () => {

@@ -312,7 +312,8 @@ function schemaRefusal(method: string, path: string, body: unknown): FakeAnswer 
   const errors = Object.fromEntries(problems.map((x) => [x.field || 'request', x.message]));
   return [400, { errorMessages: [INVALID_PAYLOAD], errors }];
 }
-const INVALID_PAYLOAD = 'Invalid request payload. Refer to the REST API documentation and try again.';
+const INVALID_PAYLOAD =
+  'Invalid request payload. Refer to the REST API documentation and try again.';
 
 function jiraError(message: string) {
   return { errorMessages: [message], errors: {} };
