@@ -79,4 +79,6 @@ const doc = {
   components: { schemas: Object.fromEntries(Object.entries(components).sort()) },
 };
 fs.writeFileSync(path.join(root, target.out), `${JSON.stringify(doc, null, 2)}\n`);
-console.log(`${target.out}: ${operations.length} operations, ${Object.keys(components).length} component schemas`);
+console.log(
+  `${target.out}: ${operations.length} operations, ${Object.keys(components).length} component schemas`,
+);
