@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Ajv } from 'ajv';
-import type { ErrorObject, ValidateFunction } from 'ajv';
+import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
 
 /** One refusal: the body's field (dotted path, '' for the body itself) and why. */
 export interface SchemaProblem {
@@ -22,9 +21,17 @@ interface ExtractDocument {
 export class RequestSchemas {
   private readonly checks: { method: string; pattern: RegExp; validate: ValidateFunction }[];
 
-  constructor(file: URL) {
+  /** Loads ajv on first use, so importing the testing kit stays fast (~100 ms otherwise). */
+  static async load(file: URL): Promise<RequestSchemas> {
+    const { Ajv } = await import('ajv');
+    return new RequestSchemas(
+      file,
+      new Ajv({ strict: false, allErrors: true, validateFormats: false }),
+    );
+  }
+
+  private constructor(file: URL, ajv: Ajv) {
     const doc = nullableToJsonSchema(JSON.parse(readFileSync(file, 'utf8'))) as ExtractDocument;
-    const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
     ajv.addSchema({ ...doc, $id: 'extract' });
     this.checks = doc.operations.map((op, i) => ({
       method: op.method,

@@ -33,7 +33,10 @@ export class FakeGitHub extends FakeServer {
   readonly issues = new Map<number, FakeGitHubIssue>();
   private nextId = 1000;
 
-  private constructor(o: { token?: string; owner?: string; repo?: string; latencyMs?: number }) {
+  private constructor(
+    o: { token?: string; owner?: string; repo?: string; latencyMs?: number },
+    private readonly schemas: RequestSchemas,
+  ) {
     super();
     this.token = o.token ?? 'github_pat_fake_0123456789';
     this.owner = o.owner ?? 'acme';
@@ -44,7 +47,8 @@ export class FakeGitHub extends FakeServer {
   static async start(
     options: { token?: string; owner?: string; repo?: string; latencyMs?: number } = {},
   ): Promise<FakeGitHub> {
-    const fake = new FakeGitHub(options);
+    schemas ??= RequestSchemas.load(new URL('./github-request-schemas.json', import.meta.url));
+    const fake = new FakeGitHub(options, await schemas);
     await fake.listen();
     return fake;
   }
@@ -68,7 +72,7 @@ export class FakeGitHub extends FakeServer {
       return [401, { message: 'Bad credentials' }];
     if (body === INVALID_JSON) return [400, { message: 'Problems parsing JSON' }];
     const p = url.pathname;
-    const refused = schemaRefusal(method, p, body);
+    const refused = schemaRefusal(this.schemas, method, p, body);
     if (refused) return refused;
     if (method === 'GET' && p === '/user') return [200, { login: 'hub-bot', id: 1 }];
     const base = `/repos/${this.owner}/${this.repo}`;
@@ -160,11 +164,16 @@ export class FakeGitHub extends FakeServer {
   }
 }
 
-let schemas: RequestSchemas | undefined;
-/** GitHub's 422 for a body its published schema refuses; compiled on first use (kit start-up). */
-function schemaRefusal(method: string, path: string, body: unknown): FakeAnswer | undefined {
-  schemas ??= new RequestSchemas(new URL('./github-request-schemas.json', import.meta.url));
-  const problems = schemas.problems(method, path, body);
+/** Compiled once per process, on the first start (not at import: kit start-up time). */
+let schemas: Promise<RequestSchemas> | undefined;
+/** GitHub's 422 for a body its published schema refuses. */
+function schemaRefusal(
+  compiled: RequestSchemas,
+  method: string,
+  path: string,
+  body: unknown,
+): FakeAnswer | undefined {
+  const problems = compiled.problems(method, path, body);
   if (!problems.length) return undefined;
   const resource = path.endsWith('/comments') ? 'IssueComment' : 'Issue';
   const errors = problems.map((x) => ({

@@ -67,7 +67,10 @@ export class FakeJira extends FakeServer {
   readonly issues = new Map<string, FakeJiraIssue>();
   private nextId = 10000;
 
-  private constructor(options: FakeJiraOptions) {
+  private constructor(
+    options: FakeJiraOptions,
+    private readonly schemas: RequestSchemas,
+  ) {
     super();
     this.email = options.email ?? 'admin@example.com';
     this.apiToken = options.apiToken ?? 'jira-token-0123456789';
@@ -77,7 +80,8 @@ export class FakeJira extends FakeServer {
   }
 
   static async start(options: FakeJiraOptions = {}): Promise<FakeJira> {
-    const fake = new FakeJira(options);
+    schemas ??= RequestSchemas.load(new URL('./jira-request-schemas.json', import.meta.url));
+    const fake = new FakeJira(options, await schemas);
     await fake.listen();
     return fake;
   }
@@ -102,7 +106,7 @@ export class FakeJira extends FakeServer {
       return [401, jiraError('Client must be authenticated to access this resource.')];
     if (body === INVALID_JSON) return [400, jiraError('Unexpected character in the request body.')];
     const p = url.pathname;
-    const refused = schemaRefusal(method, p, body);
+    const refused = schemaRefusal(this.schemas, method, p, body);
     if (refused) return refused;
     let m: RegExpMatchArray | null;
     if (method === 'GET' && p === '/rest/api/3/myself')
@@ -303,11 +307,16 @@ export class FakeJira extends FakeServer {
   }
 }
 
-let schemas: RequestSchemas | undefined;
-/** Jira's 400 for a body its published schema refuses; compiled on first use (kit start-up). */
-function schemaRefusal(method: string, path: string, body: unknown): FakeAnswer | undefined {
-  schemas ??= new RequestSchemas(new URL('./jira-request-schemas.json', import.meta.url));
-  const problems = schemas.problems(method, path, body);
+/** Compiled once per process, on the first start (not at import: kit start-up time). */
+let schemas: Promise<RequestSchemas> | undefined;
+/** Jira's 400 for a body its published schema refuses. */
+function schemaRefusal(
+  compiled: RequestSchemas,
+  method: string,
+  path: string,
+  body: unknown,
+): FakeAnswer | undefined {
+  const problems = compiled.problems(method, path, body);
   if (!problems.length) return undefined;
   const errors = Object.fromEntries(problems.map((x) => [x.field || 'request', x.message]));
   return [400, { errorMessages: [INVALID_PAYLOAD], errors }];
