@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { FakeAnswer, FakeServer, INVALID_JSON } from '../fake-server.js';
 import type { FakeFault, FakeRequest } from '../fake-server.js';
 import { RequestSchemas } from '../request-schemas.js';
+import type { SchemaProblem } from '../request-schemas.js';
 
 /**
  * A GitHub REST API stand-in on 127.0.0.1 for the issue endpoints the hub calls: bearer
@@ -47,8 +48,8 @@ export class FakeGitHub extends FakeServer {
   static async start(
     options: { token?: string; owner?: string; repo?: string; latencyMs?: number } = {},
   ): Promise<FakeGitHub> {
-    schemas ??= RequestSchemas.load(new URL('./github-request-schemas.json', import.meta.url));
-    const fake = new FakeGitHub(options, await schemas);
+    const schemas = new URL('./github-request-schemas.json', import.meta.url);
+    const fake = new FakeGitHub(options, await RequestSchemas.load(schemas));
     await fake.listen();
     return fake;
   }
@@ -72,8 +73,8 @@ export class FakeGitHub extends FakeServer {
       return [401, { message: 'Bad credentials' }];
     if (body === INVALID_JSON) return [400, { message: 'Problems parsing JSON' }];
     const p = url.pathname;
-    const refused = schemaRefusal(this.schemas, method, p, body);
-    if (refused) return refused;
+    const problems = this.schemas.problems(method, p, body);
+    if (problems.length) return schemaRefusal(p, problems);
     if (method === 'GET' && p === '/user') return [200, { login: 'hub-bot', id: 1 }];
     const base = `/repos/${this.owner}/${this.repo}`;
     if (!p.startsWith(`${base}`)) return [404, { message: 'Not Found' }];
@@ -164,17 +165,8 @@ export class FakeGitHub extends FakeServer {
   }
 }
 
-/** Compiled once per process, on the first start (not at import: kit start-up time). */
-let schemas: Promise<RequestSchemas> | undefined;
 /** GitHub's 422 for a body its published schema refuses. */
-function schemaRefusal(
-  compiled: RequestSchemas,
-  method: string,
-  path: string,
-  body: unknown,
-): FakeAnswer | undefined {
-  const problems = compiled.problems(method, path, body);
-  if (!problems.length) return undefined;
+function schemaRefusal(path: string, problems: SchemaProblem[]): FakeAnswer {
   const resource = path.endsWith('/comments') ? 'IssueComment' : 'Issue';
   const errors = problems.map((x) => ({
     resource,

@@ -3,6 +3,7 @@ import { FakeAnswer, FakeServer, INVALID_JSON } from '../fake-server.js';
 import type { FakeFault, FakeRequest } from '../fake-server.js';
 import { adfProblems } from './adf-rules.js';
 import { RequestSchemas } from '../request-schemas.js';
+import type { SchemaProblem } from '../request-schemas.js';
 
 /**
  * A Jira Cloud stand-in on 127.0.0.1 for the REST v3 endpoints the hub calls: basic auth,
@@ -80,8 +81,8 @@ export class FakeJira extends FakeServer {
   }
 
   static async start(options: FakeJiraOptions = {}): Promise<FakeJira> {
-    schemas ??= RequestSchemas.load(new URL('./jira-request-schemas.json', import.meta.url));
-    const fake = new FakeJira(options, await schemas);
+    const schemas = new URL('./jira-request-schemas.json', import.meta.url);
+    const fake = new FakeJira(options, await RequestSchemas.load(schemas));
     await fake.listen();
     return fake;
   }
@@ -106,8 +107,8 @@ export class FakeJira extends FakeServer {
       return [401, jiraError('Client must be authenticated to access this resource.')];
     if (body === INVALID_JSON) return [400, jiraError('Unexpected character in the request body.')];
     const p = url.pathname;
-    const refused = schemaRefusal(this.schemas, method, p, body);
-    if (refused) return refused;
+    const problems = this.schemas.problems(method, p, body);
+    if (problems.length) return schemaRefusal(problems);
     let m: RegExpMatchArray | null;
     if (method === 'GET' && p === '/rest/api/3/myself')
       return [
@@ -307,17 +308,8 @@ export class FakeJira extends FakeServer {
   }
 }
 
-/** Compiled once per process, on the first start (not at import: kit start-up time). */
-let schemas: Promise<RequestSchemas> | undefined;
 /** Jira's 400 for a body its published schema refuses. */
-function schemaRefusal(
-  compiled: RequestSchemas,
-  method: string,
-  path: string,
-  body: unknown,
-): FakeAnswer | undefined {
-  const problems = compiled.problems(method, path, body);
-  if (!problems.length) return undefined;
+function schemaRefusal(problems: SchemaProblem[]): FakeAnswer {
   const errors = Object.fromEntries(problems.map((x) => [x.field || 'request', x.message]));
   return [400, { errorMessages: [INVALID_PAYLOAD], errors }];
 }
