@@ -1,13 +1,17 @@
 import type { IncomingMessage } from 'node:http';
 import { FakeAnswer, FakeServer, INVALID_JSON } from '../fake-server.js';
 import type { FakeFault, FakeRequest } from '../fake-server.js';
+import { RequestSchemas } from '../request-schemas.js';
+import type { SchemaProblem } from '../request-schemas.js';
 
 /**
  * A GitHub REST API stand-in on 127.0.0.1 for the issue endpoints the hub calls: bearer
  * tokens (401 `Bad credentials` otherwise), one repository, issues with labels and
  * open/closed state reasons, comments, label search; GitHub's error shapes (`{ message,
- * errors }`, 422 `Validation Failed`) and scripted faults like the fake Jira's.
- * Self-contained: node:http only.
+ * errors }`, 422 `Validation Failed`) and scripted faults like the fake Jira's. Every
+ * request body is first validated against GitHub's published OpenAPI description
+ * (github-request-schemas.json, extracted by scripts/extract-fake-schemas.mjs).
+ * Self-contained: node:http and ajv only.
  */
 export interface FakeGitHubIssue {
   number: number;
@@ -30,7 +34,10 @@ export class FakeGitHub extends FakeServer {
   readonly issues = new Map<number, FakeGitHubIssue>();
   private nextId = 1000;
 
-  private constructor(o: { token?: string; owner?: string; repo?: string; latencyMs?: number }) {
+  private constructor(
+    o: { token?: string; owner?: string; repo?: string; latencyMs?: number },
+    private readonly schemas: RequestSchemas,
+  ) {
     super();
     this.token = o.token ?? 'github_pat_fake_0123456789';
     this.owner = o.owner ?? 'acme';
@@ -41,7 +48,8 @@ export class FakeGitHub extends FakeServer {
   static async start(
     options: { token?: string; owner?: string; repo?: string; latencyMs?: number } = {},
   ): Promise<FakeGitHub> {
-    const fake = new FakeGitHub(options);
+    const schemas = new URL('./github-request-schemas.json', import.meta.url);
+    const fake = new FakeGitHub(options, await RequestSchemas.load(schemas));
     await fake.listen();
     return fake;
   }
@@ -65,6 +73,8 @@ export class FakeGitHub extends FakeServer {
       return [401, { message: 'Bad credentials' }];
     if (body === INVALID_JSON) return [400, { message: 'Problems parsing JSON' }];
     const p = url.pathname;
+    const problems = this.schemas.problems(method, p, body);
+    if (problems.length) return schemaRefusal(p, problems);
     if (method === 'GET' && p === '/user') return [200, { login: 'hub-bot', id: 1 }];
     const base = `/repos/${this.owner}/${this.repo}`;
     if (!p.startsWith(`${base}`)) return [404, { message: 'Not Found' }];
@@ -153,6 +163,18 @@ export class FakeGitHub extends FakeServer {
       html_url: `https://github.com/${this.owner}/${this.repo}/issues/${i.number}`,
     };
   }
+}
+
+/** GitHub's 422 for a body its published schema refuses. */
+function schemaRefusal(path: string, problems: SchemaProblem[]): FakeAnswer {
+  const resource = path.endsWith('/comments') ? 'IssueComment' : 'Issue';
+  const errors = problems.map((x) => ({
+    resource,
+    field: x.field,
+    code: x.keyword === 'required' ? 'missing_field' : 'invalid',
+    message: x.message,
+  }));
+  return [422, { message: 'Validation Failed', errors }];
 }
 
 /** GitHub's checks on the issue fields the hub sends. */

@@ -2,6 +2,8 @@ import type { IncomingMessage } from 'node:http';
 import { FakeAnswer, FakeServer, INVALID_JSON } from '../fake-server.js';
 import type { FakeFault, FakeRequest } from '../fake-server.js';
 import { adfProblems } from './adf-rules.js';
+import { RequestSchemas } from '../request-schemas.js';
+import type { SchemaProblem } from '../request-schemas.js';
 
 /**
  * A Jira Cloud stand-in on 127.0.0.1 for the REST v3 endpoints the hub calls: basic auth,
@@ -9,7 +11,9 @@ import { adfProblems } from './adf-rules.js';
  * It answers like Jira where clients trip: `{ errorMessages, errors }` bodies, 401 for bad
  * credentials, 404 for unknown keys, 400 for bodies Jira would refuse (ADF included), and
  * scripted faults (429 with Retry-After, 5xx, a response lost after the write committed).
- * Self-contained: node:http only, so a user's suite can import it as is.
+ * Every request body is first validated against Jira's published OpenAPI description
+ * (jira-request-schemas.json, extracted by scripts/extract-fake-schemas.mjs).
+ * Self-contained: node:http and ajv only, so a user's suite can import it as is.
  */
 export interface FakeJiraStatus {
   id: string;
@@ -64,7 +68,10 @@ export class FakeJira extends FakeServer {
   readonly issues = new Map<string, FakeJiraIssue>();
   private nextId = 10000;
 
-  private constructor(options: FakeJiraOptions) {
+  private constructor(
+    options: FakeJiraOptions,
+    private readonly schemas: RequestSchemas,
+  ) {
     super();
     this.email = options.email ?? 'admin@example.com';
     this.apiToken = options.apiToken ?? 'jira-token-0123456789';
@@ -74,7 +81,8 @@ export class FakeJira extends FakeServer {
   }
 
   static async start(options: FakeJiraOptions = {}): Promise<FakeJira> {
-    const fake = new FakeJira(options);
+    const schemas = new URL('./jira-request-schemas.json', import.meta.url);
+    const fake = new FakeJira(options, await RequestSchemas.load(schemas));
     await fake.listen();
     return fake;
   }
@@ -99,6 +107,8 @@ export class FakeJira extends FakeServer {
       return [401, jiraError('Client must be authenticated to access this resource.')];
     if (body === INVALID_JSON) return [400, jiraError('Unexpected character in the request body.')];
     const p = url.pathname;
+    const problems = this.schemas.problems(method, p, body);
+    if (problems.length) return schemaRefusal(problems);
     let m: RegExpMatchArray | null;
     if (method === 'GET' && p === '/rest/api/3/myself')
       return [
@@ -297,6 +307,14 @@ export class FakeJira extends FakeServer {
     return [201, { id, self: `${this.url}/rest/api/3/issue/${issue.key}/remotelink/${id}` }];
   }
 }
+
+/** Jira's 400 for a body its published schema refuses. */
+function schemaRefusal(problems: SchemaProblem[]): FakeAnswer {
+  const errors = Object.fromEntries(problems.map((x) => [x.field || 'request', x.message]));
+  return [400, { errorMessages: [INVALID_PAYLOAD], errors }];
+}
+const INVALID_PAYLOAD =
+  'Invalid request payload. Refer to the REST API documentation and try again.';
 
 function jiraError(message: string) {
   return { errorMessages: [message], errors: {} };
