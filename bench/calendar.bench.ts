@@ -1,32 +1,47 @@
 import type { ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
 import * as os from 'node:os';
+import * as path from 'node:path';
 import pg from 'pg';
 import { parseAppointment } from '../src/calendar/appointments/appointment.js';
 import { buildIcs } from '../src/calendar/caldav/icalendar.js';
-import { startCalDavServer, type CalDavServer } from '../test/support/caldav/caldav-servers.js';
-import { benchDatabase, percentile, startApp, table, writeResults } from './support.js';
-import { call, JWT_SECRET, ok, sleep, steadyRss, token } from './sync-support.js';
+import {
+  startCalDavServer,
+  type CalDavServer,
+  type CalDavServerKind,
+} from '../test/support/caldav/caldav-servers.js';
+import { spawnApp } from '../test/support/child-app.js';
+import { liveHeapMiB, promMetrics } from './heap-support.js';
+import { benchDatabase, percentile, table, writeResults } from './support.js';
+import { call, JWT_SECRET, ok, rssKiB, sleep, steadyRss, token } from './sync-support.js';
 
 /**
- * Calendar sync against a real Radicale (started here, on loopback):
- * 1. first sync of N appointments into a new calendar (the binding's first run, from its
- *    sync-log row) against a bare sequential PUT loop of the same objects to the same server;
- * 2. no-change runs: the duration of runs with nothing to push (sync-token pull only);
- * 3. memory: the app's RSS before and after 100 runs.
+ * Calendar sync against real Radicale and Xandikos servers (started here, on loopback):
+ * 1. first sync of N appointments into a new Radicale calendar (the binding's first run, from
+ *    its sync-log row) against a bare sequential PUT loop of the same objects to the same server;
+ * 2. no-change runs on each server: each run's `durationMs`, and right after it the same
+ *    `sync-collection` REPORT sent bare by the bench: what the server alone takes to say
+ *    "nothing changed". The hub's own share of a run is the difference, paired run by run;
+ * 3. memory, on the Radicale binding: RSS after WARMUP runs and after RUNS more; then the V8
+ *    heap live after a full GC at that point and after RUNS more (no snapshot before the RSS
+ *    readings, since a snapshot's native memory would stay in them).
  */
 const N = Number(process.env.BENCH_CALENDAR_APPOINTMENTS ?? 1000);
-const NO_CHANGE_RUNS = Number(process.env.BENCH_CALENDAR_RUNS ?? 100);
-const TARGETS = { firstSyncRatio: 1.5, noChangeP50Ms: 50 };
+const RUNS = Number(process.env.BENCH_CALENDAR_RUNS ?? 100);
+const WARMUP = 10;
+const TARGETS = { firstSyncRatio: 1.5, noChangeMs: 50, rssGrowthMiB: 10, heapGrowthMiB: 1 };
 const ADMIN = 'bench-admin-token-0123456789abcdef';
-const USER = 'bench-dana';
+/** One user per server: an account is per user. Both may see every appointment. */
+const USERS: Record<CalDavServerKind, string> = { radicale: 'bench-dana', xandikos: 'bench-erin' };
 
 interface LogRow {
-  durationMs: number;
+  id: string;
+  duration_ms: number;
   created: number;
   unchanged: number;
   errors: number;
-  firstError: string | null;
+  first_error: string | null;
 }
 
 function appointmentData(i: number) {
@@ -37,8 +52,8 @@ function appointmentData(i: number) {
     end: new Date(start.getTime() + 1_800_000).toISOString(),
     timezone: 'Europe/Berlin',
     location: `Room ${i % 7}`,
-    ownerUserId: USER,
-    visibleTo: [USER],
+    ownerUserId: USERS.radicale,
+    visibleTo: Object.values(USERS),
   };
 }
 
@@ -73,6 +88,170 @@ async function barePutLoop(server: CalDavServer, calendarPath: string): Promise<
   return performance.now() - started;
 }
 
+const XML = { 'content-type': 'application/xml; charset=utf-8' };
+
+async function syncToken(server: CalDavServer, calendarPath: string): Promise<string> {
+  const res = await server.dav(
+    'PROPFIND',
+    calendarPath,
+    '<?xml version="1.0"?><d:propfind xmlns:d="DAV:"><d:prop><d:sync-token/></d:prop></d:propfind>',
+    { ...XML, depth: '0' },
+  );
+  const token = /<[^>]*sync-token>([^<]+)</.exec(res.body)?.[1];
+  if (!token) throw new Error(`no sync-token on ${calendarPath}: ${res.status}`);
+  return token;
+}
+
+/** The REPORT a no-change run sends, sent bare through the same front proxy; its duration. */
+async function bareSyncReport(
+  server: CalDavServer,
+  calendarPath: string,
+  token: string,
+): Promise<number> {
+  const started = performance.now();
+  const res = await server.dav(
+    'REPORT',
+    calendarPath,
+    `<?xml version="1.0"?><d:sync-collection xmlns:d="DAV:"><d:sync-token>${token}</d:sync-token>` +
+      '<d:sync-level>1</d:sync-level><d:prop><d:getetag/></d:prop></d:sync-collection>',
+    { ...XML, depth: '1' },
+  );
+  if (res.status !== 207) throw new Error(`bare REPORT: ${res.status}`);
+  return performance.now() - started;
+}
+
+interface Bench {
+  appUrl: string;
+  agent: Agent;
+  sql: pg.Client;
+}
+
+/** The newest sync-log row of a binding (read from the table: no load on the app). */
+async function latestRun(b: Bench, bindingId: string): Promise<LogRow | undefined> {
+  const { rows } = await b.sql.query<LogRow>(
+    `SELECT l.id::text AS id, l.duration_ms, l.created, l.unchanged, l.errors, l.first_error
+       FROM calendar_sync_log l WHERE l.binding_id = $1 ORDER BY l.id DESC LIMIT 1`,
+    [bindingId],
+  );
+  return rows[0];
+}
+
+async function nextRun(b: Bench, bindingId: string, after: string | undefined): Promise<LogRow> {
+  for (;;) {
+    const row = await latestRun(b, bindingId);
+    if (row && row.id !== after) return row;
+    await sleep(5);
+  }
+}
+
+/** Connects `server` for its user and binds a new calendar; returns it after its first run. */
+async function connectAndBind(
+  b: Bench,
+  server: CalDavServer,
+): Promise<{ id: string; calendarPath: string; user: string; first: LogRow }> {
+  const user = await token(USERS[server.kind]);
+  await ok(
+    call(b.agent, b.appUrl, 'PUT', '/calendar/account', user, {
+      serverUrl: server.url,
+      username: server.username,
+      password: server.password,
+      autoBind: false,
+    }),
+    `connect ${server.kind}`,
+  );
+  const binding = (await ok(
+    call(b.agent, b.appUrl, 'POST', '/calendar/bindings', user, {
+      create: true,
+      scopeKind: 'all_visible',
+    }),
+    `bind ${server.kind}`,
+  )) as { id: string; calendarPath: string };
+  const first = await nextRun(b, binding.id, undefined);
+  if (first.created !== N || first.errors)
+    throw new Error(`first sync on ${server.kind}: ${JSON.stringify(first)}`);
+  return { ...binding, user, first };
+}
+
+interface NoChange {
+  hub: number[];
+  bare: number[];
+  /** Per run: the hub's duration minus the bare REPORT right after it. */
+  share: number[];
+}
+
+async function noChangeRuns(
+  b: Bench,
+  server: CalDavServer,
+  binding: { id: string; calendarPath: string; user: string },
+  runs: number,
+  into: NoChange = { hub: [], bare: [], share: [] },
+): Promise<NoChange> {
+  const token = await syncToken(server, binding.calendarPath);
+  let last = (await latestRun(b, binding.id))?.id;
+  for (let i = 0; i < runs; i++) {
+    await ok(
+      call(b.agent, b.appUrl, 'POST', `/calendar/bindings/${binding.id}/sync`, binding.user),
+      'sync',
+    );
+    const row = await nextRun(b, binding.id, last);
+    last = row.id;
+    if (row.unchanged !== N || row.errors)
+      throw new Error(`a no-change run changed something: ${JSON.stringify(row)}`);
+    const bare = await bareSyncReport(server, binding.calendarPath, token);
+    into.hub.push(row.duration_ms);
+    into.bare.push(bare);
+    into.share.push(row.duration_ms - bare);
+  }
+  return into;
+}
+
+/** What the RSS is made of, without forcing a GC (MiB): V8's heap (live and garbage) and buffers. */
+async function memorySample(b: Bench, pid: number) {
+  const metrics = await promMetrics(b.agent, b.appUrl, ADMIN);
+  const mib = (name: string) => Math.round((metrics.get(name) ?? NaN) / 2 ** 20);
+  return {
+    rss: Math.round(rssKiB(pid) / 1024),
+    heapTotal: mib('nodejs_heap_size_total_bytes'),
+    heapUsed: mib('nodejs_heap_size_used_bytes'),
+    external: mib('nodejs_external_memory_bytes'),
+  };
+}
+
+const p50 = (xs: number[]) =>
+  percentile(
+    [...xs].sort((a, b) => a - b),
+    50,
+  );
+const p95 = (xs: number[]) =>
+  percentile(
+    [...xs].sort((a, b) => a - b),
+    95,
+  );
+const ms = (x: number) => `${Math.round(x)}`;
+
+function noChangeRows(kind: CalDavServerKind, r: NoChange) {
+  return [
+    {
+      measure: `${kind}: no-change run p50 / p95 (${r.hub.length} runs, ${N} objects)`,
+      value: `${ms(p50(r.hub))} / ${ms(p95(r.hub))} ms`,
+      target: '',
+      met: '',
+    },
+    {
+      measure: `${kind}: the same REPORT sent bare, p50 / p95`,
+      value: `${ms(p50(r.bare))} / ${ms(p95(r.bare))} ms`,
+      target: '',
+      met: '',
+    },
+    {
+      measure: `${kind}: the hub's own share of a run, p50 / p95`,
+      value: `${ms(p50(r.share))} / ${ms(p95(r.share))} ms`,
+      target: `p50 < ${TARGETS.noChangeMs} ms`,
+      met: p50(r.share) < TARGETS.noChangeMs ? 'yes' : 'NO',
+    },
+  ];
+}
+
 async function stop(app: { process: ChildProcess; exited: Promise<unknown> }): Promise<void> {
   if (app.process.exitCode !== null || app.process.signalCode !== null) return;
   app.process.kill('SIGTERM');
@@ -82,45 +261,27 @@ async function stop(app: { process: ChildProcess; exited: Promise<unknown> }): P
 export async function runCalendarBench(): Promise<void> {
   const loadBefore = os.loadavg()[0];
   const db = await benchDatabase();
-  const server = await startCalDavServer('radicale');
-  const app = await startApp({
-    DATABASE_URL: db.url,
-    ADMIN_TOKEN: ADMIN,
-    JWT_SECRET,
-    SECRET_KEY: Buffer.alloc(32, 9).toString('base64'),
-    OUTBOUND_ALLOW_PRIVATE: 'true',
-    CALENDAR_SYNC_INTERVAL: '1h',
-  });
+  // Heap snapshots (for liveHeapMiB) land in the app's working directory.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ih-bench-calendar-'));
+  const radicale = await startCalDavServer('radicale');
+  const xandikos = await startCalDavServer('xandikos');
+  const child = spawnApp(
+    {
+      DATABASE_URL: db.url,
+      ADMIN_TOKEN: ADMIN,
+      JWT_SECRET,
+      SECRET_KEY: Buffer.alloc(32, 9).toString('base64'),
+      OUTBOUND_ALLOW_PRIVATE: 'true',
+      CALENDAR_SYNC_INTERVAL: '1h',
+    },
+    dir,
+    ['--heapsnapshot-signal=SIGUSR2'],
+  );
+  const app = { ...child, url: await child.ready };
   const sql = new pg.Client({ connectionString: db.url });
   await sql.connect();
-  const agent = new Agent({ keepAlive: true });
-  const user = await token(USER);
-  const log = async (id: string): Promise<LogRow[]> =>
-    (
-      (await ok(
-        call(agent, app.url, 'GET', `/calendar/bindings/${id}/sync-log?limit=500`, user),
-        'log',
-      )) as {
-        data: LogRow[];
-      }
-    ).data;
-  const waitForRuns = async (id: string, n: number) => {
-    for (;;) {
-      const rows = await log(id);
-      if (rows.length >= n) return rows;
-      await sleep(20);
-    }
-  };
+  const b: Bench = { appUrl: app.url, agent: new Agent({ keepAlive: true }), sql };
   try {
-    await ok(
-      call(agent, app.url, 'PUT', '/calendar/account', user, {
-        serverUrl: server.url,
-        username: server.username,
-        password: server.password,
-        autoBind: false,
-      }),
-      'connect',
-    );
     for (let i = 0; i < N; i += 100) {
       const batch = Array.from({ length: Math.min(100, N - i) }, (_, k) => ({
         type: 'appointment.created',
@@ -128,7 +289,7 @@ export async function runCalendarBench(): Promise<void> {
         subject: `apt-${i + k}`,
         data: appointmentData(i + k),
       }));
-      await ok(call(agent, app.url, 'POST', '/events', ADMIN, batch), 'publish');
+      await ok(call(b.agent, app.url, 'POST', '/events', ADMIN, batch), 'publish');
     }
     for (;;) {
       const { rows } = await sql.query<{ n: number }>(
@@ -138,79 +299,98 @@ export async function runCalendarBench(): Promise<void> {
       await sleep(50);
     }
 
-    // 1. First sync against the bare loop (each into its own new calendar on one server).
-    const bare = (await ok(
-      call(agent, app.url, 'POST', '/calendar/bindings', user, {
-        create: true,
-        scopeKind: 'all_visible',
-        enabled: false,
-      }),
-      'bare calendar',
-    )) as { id: string; calendarPath: string };
-    const bareMs = await barePutLoop(server, bare.calendarPath);
-    const created = (await ok(
-      call(agent, app.url, 'POST', '/calendar/bindings', user, {
-        create: true,
-        scopeKind: 'all_visible',
-      }),
-      'binding',
-    )) as { id: string };
-    const [first] = await waitForRuns(created.id, 1);
-    if (first.created !== N || first.errors)
-      throw new Error(`first sync: ${JSON.stringify(first)}`);
+    // 1. First sync against the bare loop, each into a new calendar of the same Radicale.
+    const bareHome = `${radicale.homePath}bare-loop/`;
+    const made = await radicale.dav('MKCALENDAR', bareHome);
+    if (made.status !== 201) throw new Error(`MKCALENDAR ${bareHome}: ${made.status}`);
+    const bareMs = await barePutLoop(radicale, bareHome);
+    const onRadicale = await connectAndBind(b, radicale);
+    const first = onRadicale.first;
 
-    // 2./3. No-change runs, one after another, with RSS around them.
-    const rssBefore = await steadyRss(app.process.pid!);
-    for (let i = 0; i < NO_CHANGE_RUNS; i++) {
-      await ok(call(agent, app.url, 'POST', `/calendar/bindings/${created.id}/sync`, user), 'sync');
-      await waitForRuns(created.id, i + 2);
+    // 2./3. No-change runs on Radicale with memory readings around them.
+    const radicaleRuns = await noChangeRuns(b, radicale, onRadicale, WARMUP);
+    const rssWarm = await steadyRss(app.process.pid!);
+    const memory = [{ runs: WARMUP, ...(await memorySample(b, app.process.pid!)) }];
+    for (let done = 0; done < RUNS; done += 10) {
+      await noChangeRuns(b, radicale, onRadicale, Math.min(10, RUNS - done), radicaleRuns);
+      memory.push({ runs: WARMUP + done + 10, ...(await memorySample(b, app.process.pid!)) });
     }
     const rssAfter = await steadyRss(app.process.pid!);
-    const runs = (await log(created.id)).slice(0, NO_CHANGE_RUNS);
-    if (runs.some((r) => r.unchanged !== N || r.errors))
-      throw new Error('a no-change run changed something');
-    const durations = runs.map((r) => r.durationMs).sort((a, b) => a - b);
-    const ratio = first.durationMs / bareMs;
+    const heapBefore = await liveHeapMiB(app, dir, b.agent, ADMIN);
+    await noChangeRuns(b, radicale, onRadicale, RUNS);
+    const heapAfter = await liveHeapMiB(app, dir, b.agent, ADMIN);
+
+    // 2. again on Xandikos, whose sync-collection does not scan the collection.
+    const onXandikos = await connectAndBind(b, xandikos);
+    const xandikosRuns = await noChangeRuns(b, xandikos, onXandikos, RUNS);
+
+    const ratio = first.duration_ms / bareMs;
+    const rssGrowth = (rssAfter - rssWarm) / 1024;
+    const heapGrowth = heapAfter - heapBefore;
     const rows = [
       {
-        measure: `first sync of ${N} appointments (hub)`,
-        value: `${first.durationMs} ms`,
+        measure: `radicale: first sync of ${N} appointments (hub)`,
+        value: `${first.duration_ms} ms`,
         target: '',
         met: '',
       },
       {
-        measure: `bare sequential PUT loop, same ${N} objects`,
-        value: `${Math.round(bareMs)} ms`,
+        measure: `radicale: bare sequential PUT loop, same ${N} objects`,
+        value: `${ms(bareMs)} ms`,
         target: '',
         met: '',
       },
       {
-        measure: 'hub / bare',
+        measure: 'radicale: hub / bare',
         value: ratio.toFixed(2),
         target: `<= ${TARGETS.firstSyncRatio}`,
         met: ratio <= TARGETS.firstSyncRatio ? 'yes' : 'NO',
       },
+      ...noChangeRows('radicale', radicaleRuns),
+      ...noChangeRows('xandikos', xandikosRuns),
       {
-        measure: `no-change run p50 / p95 (${NO_CHANGE_RUNS} runs, ${N} objects)`,
-        value: `${percentile(durations, 50)} / ${percentile(durations, 95)} ms`,
-        target: `p50 < ${TARGETS.noChangeP50Ms} ms`,
-        met: percentile(durations, 50) < TARGETS.noChangeP50Ms ? 'yes' : 'NO',
+        measure: `xandikos: whole no-change run p50`,
+        value: `${ms(p50(xandikosRuns.hub))} ms`,
+        target: `< ${TARGETS.noChangeMs} ms`,
+        met: p50(xandikosRuns.hub) < TARGETS.noChangeMs ? 'yes' : 'NO',
       },
       {
-        measure: `app RSS before / after ${NO_CHANGE_RUNS} runs`,
-        value: `${Math.round(rssBefore / 1024)} / ${Math.round(rssAfter / 1024)} MiB`,
-        target: 'flat',
-        met: rssAfter - rssBefore < 20 * 1024 ? 'yes' : 'NO',
+        measure: `app RSS after ${WARMUP} runs / after ${RUNS} more`,
+        value: `${ms(rssWarm / 1024)} / ${ms(rssAfter / 1024)} MiB`,
+        target: `growth < ${TARGETS.rssGrowthMiB} MiB`,
+        met: rssGrowth < TARGETS.rssGrowthMiB ? 'yes' : 'NO',
+      },
+      {
+        measure: `live V8 heap (after full GC) before / after ${RUNS} more runs`,
+        value: `${heapBefore.toFixed(1)} / ${heapAfter.toFixed(1)} MiB`,
+        target: `growth < ${TARGETS.heapGrowthMiB} MiB`,
+        met: heapGrowth < TARGETS.heapGrowthMiB ? 'yes' : 'NO',
       },
     ];
     console.log(table(rows));
+    console.log(table(memory.map((m) => ({ ...m }))));
     console.log(`load average before: ${loadBefore.toFixed(2)}, cores: ${os.cpus().length}`);
-    console.log(writeResults('calendar', { rows, durations, bareMs, first, rssBefore, rssAfter }));
+    console.log(
+      writeResults('calendar', {
+        rows,
+        bareMs,
+        first,
+        radicaleRuns,
+        xandikosRuns,
+        rssWarm,
+        rssAfter,
+        memory,
+        heapBefore,
+        heapAfter,
+      }),
+    );
   } finally {
-    agent.destroy();
+    b.agent.destroy();
     await sql.end();
     await stop(app);
-    await server.stop();
+    await radicale.stop();
+    await xandikos.stop();
     await db.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -5,8 +5,9 @@ import { Agent } from 'node:http';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { spawnApp, type ChildApp } from '../test/support/child-app.js';
+import { spawnApp } from '../test/support/child-app.js';
 import { openSse } from '../test/sync/sse-client.js';
+import { liveHeapMiB, promMetrics } from './heap-support.js';
 import { benchDatabase, table, writeResults } from './support.js';
 import { call, JWT_SECRET, ok, rssKiB, sleep, steadyRss, token } from './sync-support.js';
 
@@ -25,41 +26,6 @@ const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
 const SETTLE_MS = 7000;
 
 const MiB = (kib: number) => (kib / 1024).toFixed(1);
-
-/**
- * The V8 heap in use after a full GC: the app runs with --heapsnapshot-signal, and a heap
- * snapshot starts with a full collection. Without it, "heap used" is mostly the pushes'
- * garbage, which varied by 40 MiB between runs and hid what the clients hold.
- */
-async function liveHeapMiB(
-  app: ChildApp & { url: string },
-  dir: string,
-  agent: Agent,
-): Promise<number> {
-  const known = new Set(fs.readdirSync(dir));
-  app.process.kill('SIGUSR2');
-  let file: string | undefined;
-  let size = -1;
-  for (let stable = 0; stable < 4;) {
-    await sleep(250);
-    file ??= fs.readdirSync(dir).find((f) => f.endsWith('.heapsnapshot') && !known.has(f));
-    const now = file ? fs.statSync(path.join(dir, file)).size : -1;
-    stable = now > 0 && now === size ? stable + 1 : 0;
-    size = now;
-  }
-  fs.rmSync(path.join(dir, file!));
-  return (await promMetrics(agent, app.url)).get('nodejs_heap_size_used_bytes')! / 2 ** 20;
-}
-
-async function promMetrics(agent: Agent, base: string): Promise<Map<string, number>> {
-  const text = String((await call(agent, base, 'GET', '/metrics', ADMIN_TOKEN)).body);
-  const values = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    const match = /^([a-z_]+(?:\{[^}]*\})?) (\S+)$/.exec(line);
-    if (match) values.set(match[1], Number(match[2]));
-  }
-  return values;
-}
 
 /** A client that sends the request and reads nothing more (its socket stays paused). */
 function slowClient(base: string, bearer: string, appId: string): net.Socket {
@@ -153,7 +119,7 @@ export async function slowClientsPhase(env: Record<string, string>): Promise<Slo
 
     for (let i = 0; i < SLOW_CLIENTS; i++) sockets.push(slowClient(app.url, bearer, appId));
     for (let tries = 0; ; tries++) {
-      const open = (await promMetrics(agent, app.url)).get('sync_open_streams') ?? 0;
+      const open = (await promMetrics(agent, app.url, ADMIN_TOKEN)).get('sync_open_streams') ?? 0;
       if (open >= SLOW_CLIENTS) break;
       if (tries > 100) throw new Error(`only ${open} of ${SLOW_CLIENTS} slow streams opened`);
       await sleep(100);
@@ -169,12 +135,12 @@ export async function slowClientsPhase(env: Record<string, string>): Promise<Slo
     }
     // RSS first: a heap snapshot grows the RSS for a while.
     const rssConnected = await steadyRss(pid);
-    const connected = await promMetrics(agent, app.url);
-    const heapConnected = await liveHeapMiB(app, dir, agent);
+    const connected = await promMetrics(agent, app.url, ADMIN_TOKEN);
+    const heapConnected = await liveHeapMiB(app, dir, agent, ADMIN_TOKEN);
 
     for (const s of sockets) s.destroy();
     await sleep(2000);
-    const heapAfter = await liveHeapMiB(app, dir, agent);
+    const heapAfter = await liveHeapMiB(app, dir, agent, ADMIN_TOKEN);
     return {
       clients: SLOW_CLIENTS,
       changes: SLOW_CHANGES,

@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { EventEmitterModule } from '@nestjs/event-emitter';
-import { ScheduleModule } from '@nestjs/schedule';
 import { CalendarModule } from './calendar/calendar.module.js';
 import { AuthModule } from './common/auth/auth.module.js';
 import { ErrorsModule } from './common/errors/errors.module.js';
@@ -24,7 +23,6 @@ import { WebhooksModule } from './webhooks/webhooks.module.js';
     // Nest started; each loader re-validates its own concern into a typed object.
     ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: configLoaders }),
     EventEmitterModule.forRoot(),
-    ScheduleModule.forRoot(),
     DatabaseModule,
     MetricsModule,
     ErrorsModule,

@@ -13,7 +13,7 @@ import { CalDavClient, CalDavError } from '../caldav/caldav-client.js';
 import { buildIcs, contentHash, parseIcs } from '../caldav/icalendar.js';
 import { CalendarMetrics } from './calendar-metrics.js';
 import { ObjectWriter } from './object-writer.js';
-import { fetchObjects, listChanges } from './pull.js';
+import { fetchObjects, listChanges, type RemoteListing } from './pull.js';
 import { emptyStats, SyncLogRepository, type SyncStats } from './sync-log.repository.js';
 import { type Target, TargetRepository } from './target.repository.js';
 
@@ -69,12 +69,18 @@ export class BindingSyncService {
     try {
       const client = this.sessions.forAccount(account);
       const writer = new ObjectWriter(client, binding.calendarUrl);
-      const targets = new Map(
-        (await this.targets.list(m, bindingId)).map((t) => [t.appointmentId, t]),
-      );
-      token = await this.pull(client, binding, targets, stats);
+      // The server's answer takes longest; our two reads run meanwhile. Reading the scope
+      // before the pull is safe: the pull changes targets, not appointments, and an appointment
+      // event committed after this read enqueues another run of this binding.
+      const [listing, targetRows, wanted] = await Promise.all([
+        listChanges(client, binding.calendarUrl, binding.syncToken),
+        this.targets.list(m, bindingId),
+        this.appointments.inScope(m, bindingId),
+      ]);
+      const targets = new Map(targetRows.map((t) => [t.appointmentId, t]));
+      token = await this.pull(client, binding, listing, targets, stats);
       const writes = stats.created + stats.updated + stats.deleted;
-      await this.push(writer, binding, targets, stats, confirmDeletes);
+      await this.push(writer, binding, wanted, targets, stats, confirmDeletes);
       if (stats.created + stats.updated + stats.deleted > writes) {
         // Pull again past our own writes: a token from before them does not report an object
         // we created and someone deleted since (Xandikos omits it, RFC 6578 allows that).
@@ -84,9 +90,12 @@ export class BindingSyncService {
           (await this.targets.list(m, bindingId)).map((t) => [t.appointmentId, t]),
         );
         const remote = stats.remoteChanges;
-        token = await this.pull(client, { ...binding, syncToken: token }, fresh, stats);
-        if (stats.remoteChanges > remote)
-          await this.push(writer, binding, fresh, stats, confirmDeletes);
+        const again = await listChanges(client, binding.calendarUrl, token);
+        token = await this.pull(client, binding, again, fresh, stats);
+        if (stats.remoteChanges > remote) {
+          const now = await this.appointments.inScope(m, bindingId);
+          await this.push(writer, binding, now, fresh, stats, confirmDeletes);
+        }
       }
     } catch (err) {
       error = err instanceof Error ? err.message : String(err);
@@ -114,10 +123,10 @@ export class BindingSyncService {
   private async pull(
     client: CalDavClient,
     binding: BindingRow,
+    listing: RemoteListing,
     targets: Map<string, Target>,
     stats: SyncStats,
   ): Promise<string | null> {
-    const listing = await listChanges(client, binding.calendarUrl, binding.syncToken);
     stats.fullResync ||= listing.complete;
     const byHref = new Map([...targets.values()].filter((t) => t.href).map((t) => [t.href!, t]));
     const changed: string[] = [];
@@ -198,11 +207,11 @@ export class BindingSyncService {
   private async push(
     writer: ObjectWriter,
     binding: BindingRow,
+    wanted: Appointment[],
     targets: Map<string, Target>,
     stats: SyncStats,
     confirmDeletes: boolean,
   ): Promise<void> {
-    const wanted = await this.appointments.inScope(this.db.manager, binding.id);
     const wantedIds = new Set(wanted.map((a) => a.id));
     const stale = [...targets.values()].filter((t) => !wantedIds.has(t.appointmentId));
     const onServer = [...targets.values()].filter((t) => t.href).length;
