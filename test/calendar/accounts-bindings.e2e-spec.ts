@@ -4,6 +4,12 @@ import {
   type CalDavServer,
   startCalDavServer,
 } from '../support/caldav/caldav-servers.js';
+import { emptyStats, SyncLogRepository } from '../../src/calendar/sync/sync-log.repository.js';
+import {
+  newestFirst,
+  nextIdsStraddleDigitBoundary,
+  straddlesDigitBoundary,
+} from '../support/digit-boundary.js';
 import { bearer, type TestApp } from '../support/test-app.js';
 import {
   appointment,
@@ -15,6 +21,7 @@ import {
   serverObjects,
   settled,
   startCalendarApp,
+  syncLog,
   userToken,
   waitForObjects,
 } from './helpers.js';
@@ -279,5 +286,41 @@ describe.each(CALDAV_SERVERS)('calendar accounts and bindings against %s', (kind
     ]);
     expect(acmeObjects.length).toBeLessThanOrEqual(3);
     expect(titles(await serverObjects(server, apollo.calendarPath))).toEqual(['Apollo review']);
+  });
+
+  it('lists sync-log runs newest first by numeric id across a digit boundary, limit keeping the newest', async () => {
+    const c = await connect(t, server);
+    const binding = await bindNew(t, c);
+    await settled(t);
+    const before = (await syncLog(t, c, binding.id)).map((r) => r.id);
+    // Runs are written by the repository the sync job uses: twelve real syncs would cost seconds.
+    await nextIdsStraddleDigitBoundary(db(t), 'calendar_sync_log', 'id', 6);
+    const repo = t.app.get(SyncLogRepository);
+    for (let i = 0; i < 12; i++)
+      await repo.insert(
+        db(t).manager,
+        binding.id,
+        c.user,
+        new Date(Date.now() - (12 - i) * 1000),
+        5,
+        {
+          ...emptyStats(),
+          created: i,
+        },
+      );
+
+    const ids = (await syncLog(t, c, binding.id)).map((r) => r.id);
+    const inserted = ids.filter((id) => !before.includes(id));
+    expect(inserted).toHaveLength(12);
+    expect(straddlesDigitBoundary(inserted)).toBe(true);
+    expect(ids).toEqual(newestFirst(ids));
+    const limited = await request(t.url)
+      .get(`/calendar/bindings/${binding.id}/sync-log`)
+      .query({ limit: 5 })
+      .set(c.auth)
+      .expect(200);
+    expect(limited.body.data.map((r: { id: string }) => r.id)).toEqual(
+      newestFirst(inserted).slice(0, 5),
+    );
   });
 });

@@ -161,7 +161,7 @@ export function waitForObjects(
   );
 }
 
-export type SyncLogEntry = SyncStats & { startedAt: string; durationMs: number };
+export type SyncLogEntry = SyncStats & { id: string; startedAt: string; durationMs: number };
 
 export async function syncLog(
   t: TestApp,

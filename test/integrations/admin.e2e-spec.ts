@@ -1,7 +1,14 @@
 import { Client } from 'pg';
 import request from 'supertest';
+import { DataSource } from 'typeorm';
 import { SecretBox } from '../../src/common/security/secret-box.js';
+import { LogRepository } from '../../src/integrations/logs/log.repository.js';
 import { FakeJira } from '../../src/testing/index.js';
+import {
+  newestFirst,
+  nextIdsStraddleDigitBoundary,
+  straddlesDigitBoundary,
+} from '../support/digit-boundary.js';
 import { bearer, startTestApp, TestApp } from '../support/test-app.js';
 import { createIntegration, FAST_INTEGRATIONS, jiraConfig } from './helpers.js';
 
@@ -169,5 +176,42 @@ describe('Integrations admin API', () => {
     await api().delete(`/integrations/${created.id}`).set(auth()).expect(204);
     await api().get(`/integrations/${created.id}`).set(auth()).expect(404);
     await api().get(`/integrations/${created.id}/logs`).set(auth()).expect(404);
+  });
+
+  it('lists call logs newest first by numeric id across a digit boundary; pages walk every row once', async () => {
+    const created = await createIntegration(t, { config: jiraConfig(jira) });
+    const cardId = `order-${created.id}`;
+    await nextIdsStraddleDigitBoundary(t.app.get(DataSource), 'integration_logs', 'id', 6);
+    const logs = t.app.get(LogRepository);
+    for (let i = 0; i < 12; i++)
+      await logs.add({
+        integrationId: created.id,
+        eventType: 'work_item.updated',
+        cardId,
+        operation: 'update',
+        httpStatus: 200,
+        durationMs: i,
+        error: null,
+      });
+    const page = (query: Record<string, string | number>) =>
+      api()
+        .get(`/integrations/${created.id}/logs`)
+        .query({ cardId, ...query })
+        .set(auth())
+        .expect(200);
+
+    const all: string[] = (await page({ limit: 500 })).body.data.map((r: { id: string }) => r.id);
+    expect(all).toHaveLength(12);
+    expect(straddlesDigitBoundary(all)).toBe(true);
+    expect(all).toEqual(newestFirst(all));
+
+    const walked: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const res = await page(cursor ? { limit: 5, cursor } : { limit: 5 });
+      walked.push(...res.body.data.map((r: { id: string }) => r.id));
+      cursor = res.body.nextCursor;
+    } while (cursor && walked.length <= 12);
+    expect(walked).toEqual(all);
   });
 });

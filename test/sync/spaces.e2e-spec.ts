@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { SyncCompactionJob } from '../../src/sync/log/compaction.job.js';
+import { nextIdsStraddleDigitBoundary, straddlesDigitBoundary } from '../support/digit-boundary.js';
 import { bearer, startTestApp, TestApp, waitFor } from '../support/test-app.js';
 import {
   ago,
@@ -686,6 +687,36 @@ describe('Sync spaces and privacy', () => {
         .send({ clientId: 'e', since: snap.body.syncedUntil, changes: [insert('e', { n: 5 })] })
         .expect(200);
       expect(ids(stillOk.body.serverChanges)).toEqual(['d']);
+    });
+
+    it('prunes every old change of one transaction when their seqs straddle a digit boundary', async () => {
+      const db = c.app.get(DataSource);
+      await nextIdsStraddleDigitBoundary(db, 'sync_changes', 'seq', 6);
+      await push(c, token, 'compact-many', {
+        clientId: 'd',
+        changes: Array.from({ length: 12 }, (_, i) => insert(`m${i}`, { n: i })),
+      });
+      const rows: { tx: string; seq: string }[] = await db.query(
+        `SELECT tx::text AS tx, seq::text AS seq FROM sync_changes WHERE app_id = 'compact-many'`,
+      );
+      expect(rows).toHaveLength(12);
+      expect(new Set(rows.map((r) => r.tx)).size).toBe(1);
+      expect(straddlesDigitBoundary(rows.map((r) => r.seq))).toBe(true);
+      await db.query(
+        `UPDATE sync_changes SET created_at = now() - interval '40 days' WHERE app_id = 'compact-many'`,
+      );
+
+      await c.app.get(SyncCompactionJob).compact();
+
+      const [left] = await db.query(
+        `SELECT count(*)::int AS n FROM sync_changes WHERE app_id = 'compact-many'`,
+      );
+      expect(left.n).toBe(0);
+      const [horizon] = await db.query(
+        `SELECT seq::text AS seq FROM sync_horizons WHERE app_id = 'compact-many'`,
+      );
+      const maxSeq = rows.map((r) => BigInt(r.seq)).reduce((a, b) => (a > b ? a : b));
+      expect(horizon.seq).toBe(maxSeq.toString());
     });
   });
 });

@@ -1,4 +1,10 @@
 import request from 'supertest';
+import { DataSource } from 'typeorm';
+import {
+  newestFirst,
+  nextIdsStraddleDigitBoundary,
+  straddlesDigitBoundary,
+} from '../support/digit-boundary.js';
 import { Receiver } from '../support/receiver.js';
 import { bearer, startTestApp, TestApp, waitFor } from '../support/test-app.js';
 import {
@@ -369,5 +375,46 @@ describe('triggers firing: matching, signed deliveries, repeat interval, silence
     );
     expect(firings.map((f) => f.eventId)).toEqual([fine]);
     expect(firings.map((f) => f.eventId)).not.toContain(evil);
+  });
+
+  it('lists firings newest first by numeric seq across a digit boundary; pages walk every firing once', async () => {
+    const r = await receiver();
+    const source = src();
+    // One delivery; the other eleven matches are recorded as suppressed by the repeat interval.
+    const { id } = await createTrigger(t, {
+      matchers: [{ label: 'source', op: '=', value: source }],
+      repeatInterval: '1h',
+      action: { type: 'webhook', url: r.url },
+    });
+    await nextIdsStraddleDigitBoundary(t.app.get(DataSource), 'event_trigger_firings', 'seq', 6);
+    const events = await publish(
+      t,
+      Array.from({ length: 12 }, (_, i) => ({ type: 'probe.down', source, data: { i } })),
+    );
+    const all = await waitFor(
+      async () => {
+        const f = await firingsOf(t, id);
+        return f.length === 12 && f;
+      },
+      10000,
+      'twelve matches',
+    );
+    const seqs = all.map((f) => f.id);
+    expect(straddlesDigitBoundary(seqs)).toBe(true);
+    expect(seqs).toEqual(newestFirst(seqs));
+    expect(all.map((f) => f.eventId)).toEqual([...events].reverse());
+
+    const walked: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const res: request.Response = await request(t.url)
+        .get(`/triggers/${id}/firings`)
+        .query(cursor ? { limit: 5, cursor } : { limit: 5 })
+        .set(admin)
+        .expect(200);
+      walked.push(...res.body.data.map((f: { id: string }) => f.id));
+      cursor = res.body.nextCursor;
+    } while (cursor && walked.length <= 12);
+    expect(walked).toEqual(seqs);
   });
 });

@@ -62,12 +62,13 @@ export class SyncLogRepository {
     );
   }
 
+  /** Newest first. Orders by `l.id`: the bare `id` would be the text output column ('9' > '10'). */
   list(m: EntityManager, bindingId: string, limit: number): Promise<SyncLogRow[]> {
     return m.query(
       `SELECT id::text, binding_id AS "bindingId", started_at AS "startedAt", duration_ms AS "durationMs",
          created, updated, deleted, unchanged, remote_changes AS "remoteChanges", errors,
          first_error AS "firstError", full_resync AS "fullResync"
-       FROM calendar_sync_log WHERE binding_id = $1 ORDER BY id DESC LIMIT $2`,
+       FROM calendar_sync_log l WHERE l.binding_id = $1 ORDER BY l.id DESC LIMIT $2`,
       [bindingId, limit],
     );
   }

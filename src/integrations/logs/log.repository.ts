@@ -49,17 +49,18 @@ export class LogRepository {
     );
   }
 
+  /** Newest first. Orders by `l.id`: the bare `id` would be the text output column ('9' > '10'). */
   list(integrationId: string, f: LogFilter): Promise<LogRow[]> {
     return this.db.query(
       `SELECT id::text, integration_id AS "integrationId", event_type AS "eventType", card_id AS "cardId",
               operation, http_status AS "httpStatus", duration_ms AS "durationMs", error, created_at AS "createdAt"
-         FROM integration_logs
+         FROM integration_logs l
         WHERE integration_id = $1
           AND ($2::text IS NULL OR card_id = $2)
           AND ($3::text IS NULL OR ($3 = 'ok') = (error IS NULL AND http_status BETWEEN 200 AND 299))
           AND ($4::timestamptz IS NULL OR created_at >= $4)
           AND ($5::bigint IS NULL OR id < $5)
-        ORDER BY id DESC LIMIT $6`,
+        ORDER BY l.id DESC LIMIT $6`,
       [
         integrationId,
         f.cardId ?? null,

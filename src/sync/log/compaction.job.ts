@@ -46,10 +46,11 @@ export class SyncCompactionJob implements JobRunner {
         [days],
       );
       for (const { app_id: appId } of apps) {
+        // Ordered by the qualified columns: the bare names are the text aliases ('9' > '10').
         const [top]: { tx: string; seq: string }[] = await runner.query(
-          `SELECT tx::text AS tx, seq::text AS seq FROM sync_changes
-           WHERE app_id = $1 AND created_at < now() - make_interval(days => $2)
-           ORDER BY tx DESC, seq DESC LIMIT 1`,
+          `SELECT c.tx::text AS tx, c.seq::text AS seq FROM sync_changes c
+           WHERE c.app_id = $1 AND c.created_at < now() - make_interval(days => $2)
+           ORDER BY c.tx DESC, c.seq DESC LIMIT 1`,
           [appId, days],
         );
         if (!top) continue;

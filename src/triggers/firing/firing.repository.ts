@@ -88,7 +88,7 @@ export class FiringRepository {
     );
   }
 
-  /** Newest first, keyset paged by seq. */
+  /** Newest first, keyset paged by seq (`f.seq`: the bare `seq` would be the text alias, '9' > '10'). */
   page(
     m: EntityManager,
     triggerId: string,
@@ -99,9 +99,9 @@ export class FiringRepository {
       `SELECT seq::text AS seq, trigger_id AS "triggerId", event_id::text AS "eventId", event_type AS "eventType",
               group_key AS "groupKey", outcome, delivery_id AS "deliveryId", silence_id AS "silenceId", error,
               delivery_failed_at AS "deliveryFailedAt", delivery_error AS "deliveryError", created_at AS "createdAt"
-       FROM event_trigger_firings
-       WHERE trigger_id = $1 AND ($2::bigint IS NULL OR seq < $2)
-       ORDER BY seq DESC LIMIT $3`,
+       FROM event_trigger_firings f
+       WHERE f.trigger_id = $1 AND ($2::bigint IS NULL OR f.seq < $2)
+       ORDER BY f.seq DESC LIMIT $3`,
       [triggerId, beforeSeq, limit],
     );
   }
