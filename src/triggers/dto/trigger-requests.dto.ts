@@ -18,9 +18,9 @@ import { SEVERITIES } from '../../events/event.types.js';
 import type { Severity } from '../../events/event.types.js';
 import { PageQueryDto } from '../../common/http/pagination.js';
 import { IsStaticHeaders } from '../../common/outbound/static-headers.validator.js';
+import { LEGACY_PLACEHOLDERS, REDACTED } from '../../common/security/redaction.js';
 import { LABEL_PATTERN, LABEL_RULE } from '../matching/labels.js';
 import { FilterShorthandsDto, MatcherDto } from './matcher.dto.js';
-import { LEGACY_PLACEHOLDERS, REDACTED } from '../../common/security/redaction.js';
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -29,6 +29,7 @@ const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&
 const SECRET_OR_PLACEHOLDER = new RegExp(
   `^(whsec_[A-Za-z0-9+/]+={0,2}|${[REDACTED, ...LEGACY_PLACEHOLDERS].map(escapeRegExp).join('|')})$`,
 );
+
 export const DURATION_PATTERN = /^(0|\d{1,9}(ms|s|m|h|d))$/;
 
 export class WebhookActionDto {
