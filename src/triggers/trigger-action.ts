@@ -2,9 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { ValidationFailedException } from '../common/http/validation.js';
 import { OutboundHttpService } from '../common/outbound/outbound-http.service.js';
-import { isSensitiveName, REDACTED } from '../common/security/redaction.js';
+import { isSensitiveName, keepsStoredSecret, REDACTED } from '../common/security/redaction.js';
 import { SecretBoxService } from '../common/security/secret-box.js';
-import { SECRET_PLACEHOLDER, WebhookActionDto } from './dto/trigger-requests.dto.js';
+import { WebhookActionDto } from './dto/trigger-requests.dto.js';
 import type { TriggerActionDto } from './dto/trigger.dto.js';
 
 /** An action with its secret and header values sealed, as stored. */
@@ -22,9 +22,10 @@ export interface PlainAction {
 }
 
 /**
- * The webhook action's secrets: sealed at rest, redacted in reads, and the placeholders a
- * read shows (`********`, `[redacted]`) swapped back for the stored values when a PATCH or a
- * test send echoes them, so editing a trigger in a form never loses or leaks its secret.
+ * The webhook action's secrets: sealed at rest, redacted in reads, and the placeholder a read
+ * shows (`[redacted]`, for the secret also the deprecated `********`) swapped back for the
+ * stored values when a PATCH or a test send echoes it, so editing a trigger in a form never
+ * loses or leaks its secret.
  */
 @Injectable()
 export class TriggerActionSecrets {
@@ -40,7 +41,7 @@ export class TriggerActionSecrets {
    */
   async resolve(given: WebhookActionDto, stored?: SealedAction): Promise<PlainAction> {
     const secret =
-      given.secret === undefined || given.secret === SECRET_PLACEHOLDER
+      given.secret === undefined || keepsStoredSecret(given.secret)
         ? stored
           ? this.box.open(stored.secretSealed)
           : given.secret === undefined
@@ -79,12 +80,12 @@ export class TriggerActionSecrets {
     };
   }
 
-  /** What reads show: the secret as the placeholder, credential-like header values redacted. */
+  /** What reads show: the secret and credential-like header values redacted. */
   display(action: SealedAction): TriggerActionDto {
     return {
       type: 'webhook',
       url: action.url,
-      secret: SECRET_PLACEHOLDER,
+      secret: REDACTED,
       headers: Object.fromEntries(
         Object.entries(action.headers).map(([k, v]) => [
           k,

@@ -26,6 +26,7 @@ import {
 import { AdminOnly } from '../common/auth/audience.decorator.js';
 import { PageQueryDto } from '../common/http/pagination.js';
 import { ProblemDto } from '../common/http/problem.js';
+import { REDACTED } from '../common/security/redaction.js';
 import {
   CreateTriggerDto,
   ListTriggersQueryDto,
@@ -94,7 +95,7 @@ export class TriggersController {
   @ApiBody({ type: CreateTriggerDto, examples: { backup: { value: CREATE_EXAMPLE } } })
   @ApiCreatedResponse({
     type: TriggerDto,
-    description: 'Stored; matches from the next event on; the secret shows as ********',
+    description: 'Stored; matches from the next event on; the secret shows as [redacted]',
   })
   @ApiConflictResponse({ type: ProblemDto, description: 'The name is taken' })
   @ApiUnprocessableEntityResponse(URL_REFUSED)
@@ -137,7 +138,7 @@ export class TriggersController {
   @Get(':id')
   @ApiOperation({
     summary: 'Get one trigger',
-    description: 'The secret shows as ******** and credential-like header values as [redacted].',
+    description: 'The secret and credential-like header values show as [redacted].',
   })
   @TriggerId()
   @ApiOkResponse({ type: TriggerDto, description: 'The trigger; secret and credentials redacted' })
@@ -150,7 +151,7 @@ export class TriggersController {
   @ApiOperation({
     summary: 'Change a trigger',
     description:
-      'Any field. An action whose secret is omitted or ******** keeps the stored secret, and [redacted] header values keep the stored values. Applies from the next event on.',
+      'Any field. An action whose secret is omitted or [redacted] keeps the stored secret (the old placeholder ******** is deprecated but still keeps it), and [redacted] header values keep the stored values. Applies from the next event on.',
   })
   @TriggerId()
   // Every field is optional: a bodiless PATCH changes nothing and answers the trigger.
@@ -161,7 +162,7 @@ export class TriggersController {
       disable: { value: { enabled: false } },
       newUrl: {
         value: {
-          action: { type: 'webhook', url: 'https://alerts.example.com/v2', secret: '********' },
+          action: { type: 'webhook', url: 'https://alerts.example.com/v2', secret: REDACTED },
         },
       },
     },
@@ -204,7 +205,7 @@ export class TriggersController {
   @ApiOperation({
     summary: 'Test-send a saved trigger',
     description:
-      'Sends the real payload shape (sample or given event) now, signed with the stored secret, and answers with the attempt. With a draft action, its ******** secret and [redacted] headers are replaced by the stored ones.',
+      'Sends the real payload shape (sample or given event) now, signed with the stored secret, and answers with the attempt. With a draft action, its [redacted] secret and headers are replaced by the stored ones.',
   })
   @TriggerId()
   // Every field is optional: a bodiless test sends a sample event with the stored action.

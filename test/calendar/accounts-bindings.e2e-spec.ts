@@ -43,7 +43,7 @@ describe.each(CALDAV_SERVERS)('calendar accounts and bindings against %s', (kind
     const c = await connect(t, server);
     expect(c.account).toMatchObject({
       username: server.username,
-      password: '********',
+      password: '[redacted]',
       principalUrl: new URL(`/${server.username}/`, server.url).href,
       homeSetUrl: new URL(server.homePath, server.url).href,
       bindings: 0,
@@ -72,6 +72,52 @@ describe.each(CALDAV_SERVERS)('calendar accounts and bindings against %s', (kind
     expect(res.headers['content-type']).toContain('application/problem+json');
     expect(res.body.errors[0].field).toBe('password');
     await request(t.url).get('/calendar/account').set(auth).expect(404);
+  });
+
+  it('keeps the stored password for [redacted] and the deprecated ********, and uses any other value', async () => {
+    const c = await connect(t, server);
+    const sealed = async () =>
+      (
+        await db(t).query(`SELECT password_sealed FROM calendar_accounts WHERE user_id = $1`, [
+          c.user,
+        ])
+      )[0].password_sealed as string;
+    const stored = await sealed();
+    const put = (password: string) =>
+      request(t.url)
+        .put('/calendar/account')
+        .set(c.auth)
+        .send({ serverUrl: server.url, username: server.username, password, autoBind: false });
+    // Discovery runs again on every PUT: a 200 means the kept password still logs in.
+    for (const placeholder of ['[redacted]', '********']) {
+      const res = await put(placeholder).expect(200);
+      expect({ placeholder, password: res.body.password }).toEqual({
+        placeholder,
+        password: '[redacted]',
+      });
+      expect(await sealed()).toBe(stored);
+    }
+    const test = await request(t.url).post('/calendar/account/test').set(c.auth).expect(200);
+    expect(test.body).toMatchObject({ ok: true, error: null });
+
+    // Any other value is the new password: a wrong one is refused by the server, nothing changes.
+    const wrong = await put('*******').expect(422);
+    expect(wrong.body.errors[0].field).toBe('password');
+    expect(await sealed()).toBe(stored);
+    const fresh = await put(server.password).expect(200);
+    expect(fresh.body.password).toBe('[redacted]');
+    expect(await sealed()).not.toBe(stored);
+
+    // With no account stored yet, a placeholder has nothing to keep.
+    const other = bearer(await userToken(t, newUser()));
+    for (const placeholder of ['[redacted]', '********']) {
+      const res = await request(t.url)
+        .put('/calendar/account')
+        .set(other)
+        .send({ serverUrl: server.url, username: server.username, password: placeholder })
+        .expect(400);
+      expect(res.body.errors).toEqual([{ field: 'password', message: 'is required' }]);
+    }
   });
 
   it('lists calendars with VEVENT support and sync-token, and tests the account', async () => {

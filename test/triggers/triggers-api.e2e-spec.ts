@@ -48,7 +48,7 @@ describe('triggers API: CRUD, validation, secrets and test sends', () => {
       action: {
         type: 'webhook',
         url: receiver.url,
-        secret: '********',
+        secret: '[redacted]',
         headers: { 'x-team': 'ops', authorization: '[redacted]' },
       },
     });
@@ -148,7 +148,9 @@ describe('triggers API: CRUD, validation, secrets and test sends', () => {
       [{ action: action({ url: 'http://user:pw@127.0.0.1/x' }) }, 422, 'action.url'],
       [{ action: action({ url: 'not a url' }) }, 422, 'action.url'],
       [{ action: action({ secret: 'hunter2' }) }, 400, 'action.secret'],
+      [{ action: action({ secret: '[redacted]' }) }, 400, 'action.secret'],
       [{ action: action({ secret: '********' }) }, 400, 'action.secret'],
+      [{ action: action({ secret: '*******' }) }, 400, 'action.secret'],
       [
         { action: action({ headers: { 'content-length': '1' } }) },
         400,
@@ -190,14 +192,14 @@ describe('triggers API: CRUD, validation, secrets and test sends', () => {
     );
   });
 
-  it('keeps the secret and redacted headers through a PATCH that echoes the placeholders', async () => {
+  it('keeps the secret and redacted headers through a PATCH that echoes [redacted]', async () => {
     const secret = secretOf(9);
     const { id } = await createTrigger(t, {
       action: action({ secret, headers: { authorization: 'Bearer real-token', 'x-team': 'ops' } }),
     });
     const read = (await request(t.url).get(`/triggers/${id}`).set(admin).expect(200)).body;
     expect(read.action).toMatchObject({
-      secret: '********',
+      secret: '[redacted]',
       headers: { authorization: '[redacted]' },
     });
 
@@ -231,7 +233,7 @@ describe('triggers API: CRUD, validation, secrets and test sends', () => {
     });
     expect(sent.headers).toMatchObject({ authorization: 'Bearer real-token', 'x-team': 'sre' });
 
-    // A new value replaces it.
+    // A new value replaces it: the next send is signed with it.
     const next = secretOf(10);
     await request(t.url)
       .patch(`/triggers/${id}`)
@@ -239,47 +241,71 @@ describe('triggers API: CRUD, validation, secrets and test sends', () => {
       .send({ action: { type: 'webhook', url: receiver.url, secret: next } })
       .expect(200);
     expect((await request(t.url).get(`/triggers/${id}/secret`).set(admin)).body.secret).toBe(next);
+    const afterChange = receiver.requests.length;
+    await request(t.url).post(`/triggers/${id}/test`).set(admin).send({}).expect(200);
+    expect(verified(next, receiver.requests[afterChange]).triggerId).toBe(id);
+    expect(() => verified(secret, receiver.requests[afterChange])).toThrow();
   });
 
-  it('test-sends a draft action with the stored secret swapped in for the placeholder', async () => {
-    const secret = secretOf(11);
+  it('still keeps the secret when an older client sends the deprecated ******** placeholder', async () => {
+    const secret = secretOf(13);
     const { id } = await createTrigger(t, { action: action({ secret }) });
-    const other = await Receiver.start((_req, res) => {
-      res.statusCode = 503;
-      res.end('down for maintenance');
-    });
-    try {
-      const res = await request(t.url)
-        .post(`/triggers/${id}/test`)
-        .set(admin)
-        .send({
-          action: { type: 'webhook', url: other.url, secret: '********' },
+    const patched = await request(t.url)
+      .patch(`/triggers/${id}`)
+      .set(admin)
+      .send({ action: { type: 'webhook', url: receiver.url, secret: '********' } })
+      .expect(200);
+    expect(patched.body.action.secret).toBe('[redacted]');
+    expect((await request(t.url).get(`/triggers/${id}/secret`).set(admin)).body.secret).toBe(
+      secret,
+    );
+    const before = receiver.requests.length;
+    await request(t.url).post(`/triggers/${id}/test`).set(admin).send({}).expect(200);
+    expect(verified(secret, receiver.requests[before]).triggerId).toBe(id);
+  });
+
+  it.each(['[redacted]', '********'])(
+    'test-sends a draft action with the stored secret swapped in for %s',
+    async (placeholder) => {
+      const secret = secretOf(11);
+      const { id } = await createTrigger(t, { action: action({ secret }) });
+      const other = await Receiver.start((_req, res) => {
+        res.statusCode = 503;
+        res.end('down for maintenance');
+      });
+      try {
+        const res = await request(t.url)
+          .post(`/triggers/${id}/test`)
+          .set(admin)
+          .send({
+            action: { type: 'webhook', url: other.url, secret: placeholder },
+            event: {
+              type: 'backup.failed',
+              source: 'backup',
+              severity: 'error',
+              data: { message: 'disk full' },
+            },
+          })
+          .expect(200);
+        expect(res.body).toMatchObject({
+          ok: false,
+          statusCode: 503,
+          bodyExcerpt: 'down for maintenance',
+        });
+        expect(verified(secret, other.requests[0])).toMatchObject({
+          triggerId: id,
           event: {
             type: 'backup.failed',
             source: 'backup',
             severity: 'error',
             data: { message: 'disk full' },
           },
-        })
-        .expect(200);
-      expect(res.body).toMatchObject({
-        ok: false,
-        statusCode: 503,
-        bodyExcerpt: 'down for maintenance',
-      });
-      expect(verified(secret, other.requests[0])).toMatchObject({
-        triggerId: id,
-        event: {
-          type: 'backup.failed',
-          source: 'backup',
-          severity: 'error',
-          data: { message: 'disk full' },
-        },
-      });
-    } finally {
-      await other.close();
-    }
-  });
+        });
+      } finally {
+        await other.close();
+      }
+    },
+  );
 
   it('test-sends an unsaved trigger body and saves nothing', async () => {
     const secret = secretOf(12);
@@ -301,14 +327,16 @@ describe('triggers API: CRUD, validation, secrets and test sends', () => {
       .send({ trigger: { name, action: action({ url: 'ftp://127.0.0.1/' }) } })
       .expect(422);
     expect(bad.body.errors.map((e: { field: string }) => e.field)).toEqual(['trigger.action.url']);
-    const placeholder = await request(t.url)
-      .post('/triggers/test')
-      .set(admin)
-      .send({ trigger: { name, action: action({ secret: '********' }) } })
-      .expect(400);
-    expect(placeholder.body.errors.map((e: { field: string }) => e.field)).toEqual([
-      'trigger.action.secret',
-    ]);
+    for (const secret of ['[redacted]', '********']) {
+      const placeholder = await request(t.url)
+        .post('/triggers/test')
+        .set(admin)
+        .send({ trigger: { name, action: action({ secret }) } })
+        .expect(400);
+      expect(placeholder.body.errors.map((e: { field: string }) => e.field)).toEqual([
+        'trigger.action.secret',
+      ]);
+    }
   });
 
   it('answers a test send to an unreachable receiver with the failed attempt', async () => {

@@ -24,7 +24,7 @@ export class AccountsController {
   @ApiOperation({
     summary: 'Connect (or change) your CalDAV account',
     description:
-      'Checks the URL with the SSRF guard, then discovers your principal and calendar home (via /.well-known/caldav). The password is sealed at rest and never shown again. With no binding yet and autoBind not false, binds your first calendar (creating one if there is none) to everything you can see.',
+      'Checks the URL with the SSRF guard, then discovers your principal and calendar home (via /.well-known/caldav). The password is sealed at rest and never shown again (reads show [redacted]; a PUT that sends [redacted] or omits it keeps the stored one). With no binding yet and autoBind not false, binds your first calendar (creating one if there is none) to everything you can see.',
   })
   @ApiOkResponse({ type: AccountDto, description: 'Connected; the account as stored' })
   @ApiBadRequestResponse({ type: ProblemDto, description: 'A field is missing or malformed' })
@@ -41,11 +41,11 @@ export class AccountsController {
   @ApiOperation({
     summary: 'Your CalDAV account',
     description:
-      'The password shows as a placeholder; worstError is the worst error among your bindings.',
+      'The password shows as [redacted]; worstError is the worst error among your bindings.',
   })
   @ApiOkResponse({
     type: AccountDto,
-    description: 'The account; the password shows as a placeholder',
+    description: 'The account; the password shows as [redacted]',
   })
   @ApiNotFoundResponse({ type: ProblemDto, description: 'No account connected yet' })
   get(@CurrentPrincipal() p: Principal): Promise<AccountDto> {

@@ -6,13 +6,8 @@ import { DavBodies } from '../caldav/dav-bodies.js';
 import { discover, listCalendars, type DiscoveredCalendar } from '../caldav/discovery.js';
 import { BindingRepository } from '../bindings/binding.repository.js';
 import { CalendarException } from '../calendar.exception.js';
-import {
-  AccountDto,
-  AccountTestDto,
-  CalendarListDto,
-  PASSWORD_PLACEHOLDER,
-  PutAccountDto,
-} from '../dto/account.dto.js';
+import { keepsStoredSecret, REDACTED } from '../../common/security/redaction.js';
+import { AccountDto, AccountTestDto, CalendarListDto, PutAccountDto } from '../dto/account.dto.js';
 import { SyncScheduler } from '../sync/sync-scheduler.js';
 import { AccountRepository, type AccountRow } from './account.repository.js';
 import { CalDavSessions } from './caldav-sessions.js';
@@ -33,7 +28,7 @@ export class AccountsService {
   async put(userId: string, dto: PutAccountDto): Promise<AccountDto> {
     const url = await this.sessions.assertUrlAllowed(dto.serverUrl, 'serverUrl');
     const existing = await this.accounts.get(this.db.manager, userId);
-    const keepPassword = dto.password === undefined || dto.password === PASSWORD_PLACEHOLDER;
+    const keepPassword = dto.password === undefined || keepsStoredSecret(dto.password);
     if (keepPassword && !existing) throw CalendarException.invalid('password', 'is required');
     const sealed = keepPassword ? existing!.passwordSealed : this.sessions.seal(dto.password!);
     const client = this.sessions.forAccount({ username: dto.username, passwordSealed: sealed });
@@ -84,7 +79,7 @@ export class AccountsService {
     return {
       serverUrl: a.serverUrl,
       username: a.username,
-      password: PASSWORD_PLACEHOLDER,
+      password: REDACTED,
       principalUrl: a.principalUrl,
       homeSetUrl: a.homeSetUrl,
       bindings: bindings.length,

@@ -1,8 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
-
-/** What reads show instead of the stored password. */
-export const PASSWORD_PLACEHOLDER = '********';
+import { LEGACY_PLACEHOLDERS, REDACTED } from '../../common/security/redaction.js';
 
 export class PutAccountDto {
   @ApiProperty({
@@ -23,7 +21,7 @@ export class PutAccountDto {
 
   @ApiPropertyOptional({
     example: 'app-specific-password',
-    description: `Sealed at rest, never shown again (reads show ${PASSWORD_PLACEHOLDER}). Required the first time; omit it (or send the placeholder) to keep the stored one. iCloud and Fastmail need an app password.`,
+    description: `Sealed at rest, never shown again (reads show ${REDACTED}). Required the first time; omit it or send ${REDACTED} to keep the stored one (deprecated: the old placeholder ${LEGACY_PLACEHOLDERS.join(', ')} keeps it too). iCloud and Fastmail need an app password.`,
   })
   @IsOptional()
   @IsString()
@@ -46,7 +44,10 @@ export class AccountDto {
   serverUrl: string;
   @ApiProperty({ example: 'dana@example.com' })
   username: string;
-  @ApiProperty({ example: PASSWORD_PLACEHOLDER, description: 'Always the placeholder' })
+  @ApiProperty({
+    example: REDACTED,
+    description: `Always ${REDACTED}; send it back to keep the stored password`,
+  })
   password: string;
   @ApiProperty({
     type: String,

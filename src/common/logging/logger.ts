@@ -3,6 +3,7 @@ import pino, { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import type { RequestHandler } from 'express';
 import { requestIdFor } from '../http/request-id.js';
+import { REDACTED } from '../security/redaction.js';
 import type { LogLevel } from '../../config/app.config.js';
 
 /** Paths redacted from every log line: credentials in headers and any secret-looking field. */
@@ -25,7 +26,7 @@ export function createLogger(level: LogLevel, destination?: pino.DestinationStre
     {
       level,
       base: { service: 'integration-hub', pid: process.pid },
-      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      redact: { paths: REDACT_PATHS, censor: REDACTED },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
     },
@@ -42,7 +43,7 @@ export function urlForLogs(url: string): string {
   const q = url.indexOf('?');
   if (q === -1) return url;
   const names = [...new URLSearchParams(url.slice(q + 1)).keys()];
-  return `${url.slice(0, q)}?${names.map((n) => `${encodeURIComponent(n)}=[redacted]`).join('&')}`;
+  return `${url.slice(0, q)}?${names.map((n) => `${encodeURIComponent(n)}=${REDACTED}`).join('&')}`;
 }
 
 /** Load balancers and orchestrators probe these every few seconds; a healthy answer is noise. */

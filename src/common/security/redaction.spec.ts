@@ -1,4 +1,10 @@
-import { redactHeaders, redactSecrets, REDACTED } from './redaction.js';
+import {
+  keepsStoredSecret,
+  LEGACY_PLACEHOLDERS,
+  redactHeaders,
+  redactSecrets,
+  REDACTED,
+} from './redaction.js';
 
 describe('redaction', () => {
   it('replaces credential headers and keeps the rest', () => {
@@ -25,5 +31,14 @@ describe('redaction', () => {
     expect(redactSecrets('token abcd1234 echoed: abcd1234!', ['abcd1234', 'xy'])).toBe(
       `token ${REDACTED} echoed: ${REDACTED}!`,
     );
+  });
+
+  it('treats the placeholder and the deprecated legacy one as "keep", any other value as new', () => {
+    expect(REDACTED).toBe('[redacted]');
+    expect(LEGACY_PLACEHOLDERS).toEqual(['********']);
+    expect(keepsStoredSecret('[redacted]')).toBe(true);
+    expect(keepsStoredSecret('********')).toBe(true);
+    for (const value of [undefined, '', '*******', '*********', '[REDACTED]', 'redacted', 'pw'])
+      expect({ value, keeps: keepsStoredSecret(value) }).toEqual({ value, keeps: false });
   });
 });

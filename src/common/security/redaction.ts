@@ -1,5 +1,25 @@
-/** What a redacted value is shown as, everywhere (answers, logs, attempt rows). */
+/**
+ * What a redacted value is shown as, everywhere (answers, logs, attempt rows). A write that
+ * sends it back for a secret keeps the stored value, so a form can post back what it read.
+ */
 export const REDACTED = '[redacted]';
+
+/**
+ * Placeholders that reads showed before REDACTED was the only one: the trigger secret and the
+ * calendar password read back as `********` until 2026-12. Deprecated: writes to those two
+ * fields still treat them exactly like REDACTED for a deprecation period, so a client that
+ * echoes what it read then never overwrites a stored secret with eight asterisks. Reads
+ * never show them. Remove once clients have moved (see docs/triggers.md, docs/calendar.md).
+ */
+export const LEGACY_PLACEHOLDERS: readonly string[] = ['********'];
+
+/**
+ * Whether a secret sent on a write stands for "keep the stored value": REDACTED, or a
+ * deprecated legacy placeholder (only for the fields that once showed one).
+ */
+export function keepsStoredSecret(value: string | undefined): boolean {
+  return value === REDACTED || (value !== undefined && LEGACY_PLACEHOLDERS.includes(value));
+}
 
 /** Header or field names whose values are credentials. */
 const SENSITIVE_NAME = /auth|cookie|token|secret|passw|api[-_]?key|signature|session|credential/i;

@@ -18,11 +18,18 @@ import { SEVERITIES } from '../../events/event.types.js';
 import type { Severity } from '../../events/event.types.js';
 import { PageQueryDto } from '../../common/http/pagination.js';
 import { IsStaticHeaders } from '../../common/outbound/static-headers.validator.js';
+import { LEGACY_PLACEHOLDERS, REDACTED } from '../../common/security/redaction.js';
 import { LABEL_PATTERN, LABEL_RULE } from '../matching/labels.js';
 import { FilterShorthandsDto, MatcherDto } from './matcher.dto.js';
 
-/** Reads show this in place of the secret; a PATCH or test that sends it back keeps the stored one. */
-export const SECRET_PLACEHOLDER = '********';
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+// A whsec_ secret, or a placeholder that keeps the stored one (REDACTED, or a deprecated
+// legacy one: see LEGACY_PLACEHOLDERS).
+const SECRET_OR_PLACEHOLDER = new RegExp(
+  `^(whsec_[A-Za-z0-9+/]+={0,2}|${[REDACTED, ...LEGACY_PLACEHOLDERS].map(escapeRegExp).join('|')})$`,
+);
+
 export const DURATION_PATTERN = /^(0|\d{1,9}(ms|s|m|h|d))$/;
 
 export class WebhookActionDto {
@@ -41,12 +48,12 @@ export class WebhookActionDto {
 
   @ApiPropertyOptional({
     example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
-    description: `whsec_ + base64 of 24 to 64 bytes; generated when omitted. Reads show ${SECRET_PLACEHOLDER}; sending that back keeps the stored secret`,
+    description: `whsec_ + base64 of 24 to 64 bytes; generated when omitted. Reads show ${REDACTED}; sending that back (or omitting it) keeps the stored secret. Deprecated: the old placeholder ${LEGACY_PLACEHOLDERS.join(', ')} is still accepted and keeps it too.`,
   })
   @IsOptional()
   @IsString()
-  @Matches(/^(whsec_[A-Za-z0-9+/]+={0,2}|\*{8})$/, {
-    message: `must be whsec_ followed by base64, or ${SECRET_PLACEHOLDER} to keep the stored one`,
+  @Matches(SECRET_OR_PLACEHOLDER, {
+    message: `must be whsec_ followed by base64, or ${REDACTED} to keep the stored one`,
   })
   secret?: string;
 
@@ -199,7 +206,7 @@ export class TestSavedTriggerDto {
 
   @ApiPropertyOptional({
     type: WebhookActionDto,
-    description: `A draft action (unsaved edits) to send with instead; ${SECRET_PLACEHOLDER} and [redacted] header values are replaced by the stored ones`,
+    description: `A draft action (unsaved edits) to send with instead; a ${REDACTED} secret and ${REDACTED} header values are replaced by the stored ones`,
   })
   @IsOptional()
   @IsObject()

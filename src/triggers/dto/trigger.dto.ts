@@ -1,15 +1,19 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { REDACTED } from '../../common/security/redaction.js';
 import { FilterShorthandsDto, MatcherDto } from './matcher.dto.js';
 
 export class TriggerActionDto {
   @ApiProperty({ enum: ['webhook'], example: 'webhook' }) type: 'webhook';
   @ApiProperty({ example: 'https://alerts.example.com/hooks/hub' }) url: string;
-  @ApiProperty({ example: '********', description: 'Always the placeholder, never the secret' })
+  @ApiProperty({
+    example: REDACTED,
+    description: `Always ${REDACTED}, never the secret (GET /triggers/{id}/secret shows it); send it back to keep the stored secret`,
+  })
   secret: string;
   @ApiProperty({
     type: 'object',
     additionalProperties: { type: 'string' },
-    example: { 'x-team': 'ops', authorization: '[redacted]' },
+    example: { 'x-team': 'ops', authorization: REDACTED },
   })
   headers: Record<string, string>;
 }
