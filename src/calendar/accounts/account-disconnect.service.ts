@@ -28,7 +28,7 @@ export class AccountDisconnectService {
       if (!(await this.accounts.lockConnected(m, userId, 'update')))
         throw CalendarException.noAccount();
       for (const binding of await this.bindings.list(m, userId)) {
-        // The lock a sync run's writes and a PATCH also take: no run interleaves with this.
+        // The row lock a PATCH or DELETE of that binding takes: neither interleaves with this.
         await this.bindings.lock(m, binding.id, userId);
         await this.removal.remove(m, binding, keepRemote);
       }
