@@ -10,6 +10,7 @@ import { EventTriggers1764650000000 } from './1764650000000-EventTriggers.js';
 import { LogScan1764660000000 } from './1764660000000-LogScan.js';
 import { Integrations1764670000000 } from './1764670000000-Integrations.js';
 import { Calendar1764680000000 } from './1764680000000-Calendar.js';
+import { CalendarAccountDisconnect1764690000000 } from './1764690000000-CalendarAccountDisconnect.js';
 
 /**
  * Every migration, oldest first. An explicit list (not a glob) so the app, the CLI and the
@@ -29,4 +30,5 @@ export const migrations = [
   LogScan1764660000000,
   Integrations1764670000000,
   Calendar1764680000000,
+  CalendarAccountDisconnect1764690000000,
 ];

@@ -7,6 +7,7 @@ export enum CalendarErrorCode {
   ServerRefused = 'calendar-server-refused',
   CalendarNotFound = 'calendar-calendar-not-found',
   CalendarTaken = 'calendar-calendar-taken',
+  Disconnecting = 'calendar-disconnecting',
 }
 
 export class CalendarException extends AppException {
@@ -20,6 +21,14 @@ export class CalendarException extends AppException {
       CalendarErrorCode.NoAccount,
       404,
       'you have not connected a CalDAV account yet: PUT /calendar/account first',
+    );
+  }
+  /** A PUT while a disconnect still removes the hub's objects with the old credentials. */
+  static disconnecting() {
+    return new CalendarException(
+      CalendarErrorCode.Disconnecting,
+      409,
+      'your calendar account is being disconnected: the hub is still removing its objects from the server with the old credentials; connect again once that has finished (usually within seconds)',
     );
   }
   static bindingNotFound(id: string) {

@@ -1,11 +1,13 @@
 import { Module } from '@nestjs/common';
 import { EventsModule } from '../events/events.module.js';
+import { AccountDisconnectService } from './accounts/account-disconnect.service.js';
 import { AccountRepository } from './accounts/account.repository.js';
 import { AccountsController } from './accounts/accounts.controller.js';
 import { AccountsService } from './accounts/accounts.service.js';
 import { CalDavSessions } from './accounts/caldav-sessions.js';
 import { AppointmentRepository } from './appointments/appointment.repository.js';
 import { AppointmentProjectionConsumer } from './appointments/projection.consumer.js';
+import { BindingRemoval } from './bindings/binding-removal.js';
 import { AdminBindingsController } from './bindings/admin-bindings.controller.js';
 import { BindingRepository } from './bindings/binding.repository.js';
 import { BindingsController } from './bindings/bindings.controller.js';
@@ -27,11 +29,13 @@ import { TargetRepository } from './sync/target.repository.js';
   imports: [EventsModule],
   controllers: [AccountsController, BindingsController, AdminBindingsController],
   providers: [
+    AccountDisconnectService,
     AccountRepository,
     AccountsService,
     CalDavSessions,
     AppointmentRepository,
     AppointmentProjectionConsumer,
+    BindingRemoval,
     BindingRepository,
     BindingsService,
     BindingSyncService,

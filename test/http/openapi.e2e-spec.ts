@@ -100,6 +100,7 @@ const ROUTES: Record<string, 'public' | 'admin' | 'admin+publisher' | 'any' | 'u
   'DELETE /sync/apps/{appId}/spaces/{spaceId}': 'admin',
   'PUT /calendar/account': 'user',
   'GET /calendar/account': 'user',
+  'DELETE /calendar/account': 'user',
   'POST /calendar/account/test': 'user',
   'GET /calendar/calendars': 'user',
   'POST /calendar/bindings': 'user',

@@ -1,6 +1,8 @@
-import { Body, Controller, Get, HttpCode, Post, Put } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Post, Put, Query } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
@@ -10,7 +12,14 @@ import {
 import { UserAuth } from '../../common/auth/audience.decorator.js';
 import { CurrentPrincipal, type Principal } from '../../common/auth/principal.js';
 import { ProblemDto } from '../../common/http/problem.js';
-import { AccountDto, AccountTestDto, CalendarListDto, PutAccountDto } from '../dto/account.dto.js';
+import {
+  AccountDto,
+  AccountTestDto,
+  CalendarListDto,
+  DisconnectAccountQueryDto,
+  PutAccountDto,
+} from '../dto/account.dto.js';
+import { AccountDisconnectService } from './account-disconnect.service.js';
 import { AccountsService } from './accounts.service.js';
 
 /** Your own CalDAV account (one per user). */
@@ -18,7 +27,10 @@ import { AccountsService } from './accounts.service.js';
 @UserAuth()
 @Controller('calendar')
 export class AccountsController {
-  constructor(private readonly accounts: AccountsService) {}
+  constructor(
+    private readonly accounts: AccountsService,
+    private readonly disconnecting: AccountDisconnectService,
+  ) {}
 
   @Put('account')
   @ApiOperation({
@@ -33,8 +45,33 @@ export class AccountsController {
     description:
       'URL refused by the SSRF guard, or discovery failed (the field named is the one to fix)',
   })
+  @ApiConflictResponse({
+    type: ProblemDto,
+    description:
+      'The account is being disconnected: the hub is still removing its objects from the server; try again shortly',
+  })
   put(@Body() dto: PutAccountDto, @CurrentPrincipal() p: Principal): Promise<AccountDto> {
     return this.accounts.put(p.id, dto);
+  }
+
+  @Delete('account')
+  @HttpCode(204)
+  @ApiOperation({
+    summary: 'Disconnect your CalDAV account',
+    description:
+      'Deletes every binding of yours as DELETE /calendar/bindings/{id} does and forgets the account. Unless keepRemote=true, the objects the hub wrote are removed from the server in the background (with If-Match: ones edited there since are kept; objects the hub did not write are never touched). Sync-log rows stay, with the binding id cleared. The account reads as gone at once; its row and sealed password are deleted as soon as that removal has finished, and until then PUT /calendar/account answers 409.',
+  })
+  @ApiNoContentResponse({ description: 'Disconnected; the removal from the server is queued' })
+  @ApiBadRequestResponse({ type: ProblemDto, description: 'keepRemote is not true or false' })
+  @ApiNotFoundResponse({
+    type: ProblemDto,
+    description: 'No account connected (or it is already being disconnected)',
+  })
+  disconnect(
+    @Query() q: DisconnectAccountQueryDto,
+    @CurrentPrincipal() p: Principal,
+  ): Promise<void> {
+    return this.disconnecting.disconnect(p.id, q.keepRemote === true);
   }
 
   @Get('account')

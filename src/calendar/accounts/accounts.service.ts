@@ -28,6 +28,8 @@ export class AccountsService {
   async put(userId: string, dto: PutAccountDto): Promise<AccountDto> {
     const url = await this.sessions.assertUrlAllowed(dto.serverUrl, 'serverUrl');
     const existing = await this.accounts.get(this.db.manager, userId);
+    if (!existing && (await this.accounts.isDisconnecting(this.db.manager, userId)))
+      throw CalendarException.disconnecting();
     const keepPassword = dto.password === undefined || keepsStoredSecret(dto.password);
     if (keepPassword && !existing) throw CalendarException.invalid('password', 'is required');
     const sealed = keepPassword ? existing!.passwordSealed : this.sessions.seal(dto.password!);
@@ -47,7 +49,7 @@ export class AccountsService {
           )));
     let autoBoundBindingId: string | null = null;
     await this.db.transaction(async (m) => {
-      await this.accounts.save(m, {
+      const saved = await this.accounts.save(m, {
         userId,
         serverUrl: url.href,
         username: dto.username,
@@ -55,6 +57,7 @@ export class AccountsService {
         principalUrl: found.principalUrl,
         homeSetUrl: found.homeSetUrl,
       });
+      if (!saved) throw CalendarException.disconnecting();
       // Re-checked under the row lock of the account write: two PUTs at once bind once.
       if (firstCalendar && (await this.bindings.count(m, userId)) === 0) {
         autoBoundBindingId = await this.bindings.insert(m, {

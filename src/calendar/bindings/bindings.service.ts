@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { JobsService } from '../../jobs/jobs.service.js';
+import { AccountRepository } from '../accounts/account.repository.js';
 import { AccountsService } from '../accounts/accounts.service.js';
 import { isHierarchyKind, type ScopeKind } from '../appointments/scope.js';
 import { listCalendars } from '../caldav/discovery.js';
@@ -12,10 +12,9 @@ import {
   SyncLogEntryDto,
   UpdateBindingDto,
 } from '../dto/binding.dto.js';
-import type { CleanupPayload } from '../sync/cleanup.job.js';
 import { SyncLogRepository } from '../sync/sync-log.repository.js';
-import { CLEANUP_QUEUE, SyncScheduler } from '../sync/sync-scheduler.js';
-import { TargetRepository } from '../sync/target.repository.js';
+import { SyncScheduler } from '../sync/sync-scheduler.js';
+import { BindingRemoval } from './binding-removal.js';
 import { BindingRepository, type BindingRow } from './binding.repository.js';
 
 /** A user's bindings: a calendar kept in step with one scope of their appointments. */
@@ -24,11 +23,11 @@ export class BindingsService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly bindings: BindingRepository,
-    private readonly targets: TargetRepository,
     private readonly syncLog: SyncLogRepository,
     private readonly accounts: AccountsService,
+    private readonly accountRows: AccountRepository,
     private readonly scheduler: SyncScheduler,
-    private readonly jobs: JobsService,
+    private readonly removal: BindingRemoval,
   ) {}
 
   async create(userId: string, dto: CreateBindingDto): Promise<BindingDto> {
@@ -54,6 +53,9 @@ export class BindingsService {
         );
     if (!calendar) throw CalendarException.calendarNotFound(dto.calendarPath!);
     const id = await this.db.transaction(async (m) => {
+      // Waits for a disconnect under way, then finds no account: no binding outlives it.
+      if (!(await this.accountRows.lockConnected(m, userId, 'share')))
+        throw CalendarException.noAccount();
       if (await this.bindings.calendarTaken(m, userId, calendar.url))
         throw CalendarException.calendarTaken(calendar.href);
       const id = await this.bindings.insert(m, {
@@ -119,23 +121,7 @@ export class BindingsService {
   async remove(userId: string, id: string, keepRemote: boolean): Promise<void> {
     await this.db.transaction(async (m) => {
       if (!(await this.bindings.lock(m, id, userId))) throw CalendarException.bindingNotFound(id);
-      const binding = (await this.bindings.get(m, id, userId))!;
-      const objects = (await this.targets.list(m, id))
-        .filter((t) => t.href)
-        .map((t) => ({ href: t.href!, etag: t.etag }));
-      await this.scheduler.stop(id, m);
-      if (!keepRemote && objects.length > 0)
-        await this.jobs.enqueue(
-          CLEANUP_QUEUE,
-          {
-            userId,
-            calendarUrl: binding.calendarUrl,
-            objects,
-          } satisfies CleanupPayload as unknown as Record<string, unknown>,
-          { key: id },
-          m,
-        );
-      await this.bindings.remove(m, id);
+      await this.removal.remove(m, (await this.bindings.get(m, id, userId))!, keepRemote);
     });
   }
 

@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { QueryFlag } from './binding.dto.js';
 import { IsBoolean, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
 import { LEGACY_PLACEHOLDERS, REDACTED } from '../../common/security/redaction.js';
 
@@ -122,4 +123,11 @@ export class AccountTestDto {
   error: string | null;
   @ApiProperty({ example: 84, description: 'How long discovery took' })
   durationMs: number;
+}
+
+export class DisconnectAccountQueryDto {
+  @QueryFlag(
+    'Leave every object the hub wrote on the server (default: they are deleted, except ones edited there since)',
+  )
+  keepRemote?: boolean;
 }

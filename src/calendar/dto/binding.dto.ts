@@ -193,28 +193,24 @@ export class BindingListDto {
   data: BindingDto[];
 }
 
+/** An optional boolean query flag: `true` or `false`, anything else a 400 naming it. */
+export const QueryFlag = (description: string) =>
+  applyDecorators(
+    ApiPropertyOptional({ type: Boolean, default: false, description }),
+    IsOptional(),
+    Transform(toBool),
+    IsBoolean(),
+  );
+
 export class DeleteBindingQueryDto {
-  @ApiPropertyOptional({
-    type: Boolean,
-    default: false,
-    description: 'Leave the objects this binding wrote on the server (default: they are deleted)',
-  })
-  @IsOptional()
-  @Transform(toBool)
-  @IsBoolean()
+  @QueryFlag('Leave the objects this binding wrote on the server (default: they are deleted)')
   keepRemote?: boolean;
 }
 
 export class SyncNowQueryDto {
-  @ApiPropertyOptional({
-    type: Boolean,
-    default: false,
-    description:
-      "Let this run delete more than half of the binding's objects (the mass-delete guard stopped it)",
-  })
-  @IsOptional()
-  @Transform(toBool)
-  @IsBoolean()
+  @QueryFlag(
+    "Let this run delete more than half of the binding's objects (the mass-delete guard stopped it)",
+  )
   confirmDeletes?: boolean;
 }
 

@@ -9,19 +9,30 @@ import { CalDavError } from '../caldav/caldav-client.js';
 import { ObjectWriter } from './object-writer.js';
 import { CLEANUP_QUEUE } from './sync-scheduler.js';
 
-export interface CleanupPayload {
+/** The objects a deleted binding had written. */
+export interface ObjectsCleanup {
   userId: string;
   calendarUrl: string;
   objects: { href: string; etag: string | null }[];
 }
 
+/** The last job of a disconnect: the account row (and its sealed password) goes. */
+export interface AccountRemoval {
+  userId: string;
+  removeAccount: true;
+}
+
+export type CleanupPayload = ObjectsCleanup | AccountRemoval;
+
 /**
  * `calendar.cleanup`: after a binding is deleted, removes the objects it had written (with
  * If-Match, so an object someone edited meanwhile is left alone). Runs as a job because the
- * DELETE request of the binding must not wait on the CalDAV server.
+ * DELETE request of the binding must not wait on the CalDAV server. Keyed by user with
+ * `perKey: 1`: an account removal queued by a disconnect runs only once every earlier cleanup
+ * of that user has finished (or failed for good), so none of them loses its credentials.
  */
 @Injectable()
-@JobHandler({ queue: CLEANUP_QUEUE, maxInFlight: 2, timeoutMs: 10 * 60_000 })
+@JobHandler({ queue: CLEANUP_QUEUE, perKey: 1, maxInFlight: 2, timeoutMs: 10 * 60_000 })
 export class CalendarCleanupJob implements JobRunner<CleanupPayload> {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -30,7 +41,18 @@ export class CalendarCleanupJob implements JobRunner<CleanupPayload> {
   ) {}
 
   async run(job: Job<CleanupPayload>): Promise<JobOutcome> {
-    const account = await this.accounts.get(this.db.manager, job.payload.userId);
+    const p = job.payload;
+    if ('removeAccount' in p)
+      return done(
+        (await this.accounts.removeDisconnected(this.db.manager, p.userId))
+          ? 'account removed'
+          : 'account already gone',
+      );
+    return this.removeObjects(job as Job<ObjectsCleanup>);
+  }
+
+  private async removeObjects(job: Job<ObjectsCleanup>): Promise<JobOutcome> {
+    const account = await this.accounts.getForCleanup(this.db.manager, job.payload.userId);
     if (!account) return done('account gone');
     const client = this.sessions.forAccount(account);
     const writer = new ObjectWriter(client, job.payload.calendarUrl);

@@ -3,6 +3,7 @@ import type { ConfigType } from '@nestjs/config';
 import type { EntityManager } from 'typeorm';
 import { calendarConfig } from '../../config/calendar.config.js';
 import { JobsService } from '../../jobs/jobs.service.js';
+import type { CleanupPayload } from './cleanup.job.js';
 
 export const SYNC_QUEUE = 'calendar.sync';
 export const CLEANUP_QUEUE = 'calendar.cleanup';
@@ -51,6 +52,19 @@ export class SyncScheduler {
       SYNC_QUEUE,
       { bindingId } satisfies SyncPayload,
       { key: bindingId, dedupeKey: `push:${bindingId}` },
+      m,
+    );
+  }
+
+  /**
+   * Removal work on the server, keyed by user: the cleanup queue runs one user's jobs in
+   * enqueue order, so the job that ends a disconnect runs after every cleanup before it.
+   */
+  cleanup(payload: CleanupPayload, m: EntityManager): Promise<string> {
+    return this.jobs.enqueue(
+      CLEANUP_QUEUE,
+      payload as unknown as Record<string, unknown>,
+      { key: payload.userId },
       m,
     );
   }
