@@ -397,6 +397,42 @@ describe.each(CALDAV_SERVERS)('calendar sync loop against %s', (kind) => {
     expect(logs.n).toBeGreaterThan(0);
     await request(t.url).get(`/calendar/bindings/${a.binding.id}`).set(a.c.auth).expect(404);
   });
+
+  it('a binding deleted while its run is writing leaves none of its objects behind', async () => {
+    const { c, binding } = await boundUser({ scopeKind: 'all_visible', enabled: false });
+    const ids = Array.from({ length: 6 }, (_, i) => `mid-${i}-${c.user}`);
+    for (const id of ids) await publish(t, 'created', id, appointment(c.user, { title: id }));
+    await waitFor(
+      async () => {
+        const [row] = await db(t).query(
+          `SELECT count(*)::int AS n FROM calendar_appointments WHERE id = ANY($1)`,
+          [ids],
+        );
+        return row.n === ids.length;
+      },
+      20000,
+      'the projection',
+    );
+    const seen = server.requests.length;
+    server.delayMs = 300; // every request is held, so the DELETE lands while the run writes
+    try {
+      await request(t.url)
+        .patch(`/calendar/bindings/${binding.id}`)
+        .set(c.auth)
+        .send({ enabled: true })
+        .expect(200);
+      await waitFor(
+        async () => server.requests.slice(seen).some((r) => r.method === 'PUT'),
+        20000,
+        'the run to start writing',
+      );
+      await request(t.url).delete(`/calendar/bindings/${binding.id}`).set(c.auth).expect(204);
+    } finally {
+      server.delayMs = 0;
+    }
+    await settled(t);
+    expect(await serverObjects(server, binding.calendarPath)).toEqual([]);
+  });
 });
 
 describe('two instances', () => {

@@ -72,7 +72,7 @@ export class BindingRepository {
     return row ?? null;
   }
 
-  /** Locks the binding row: the sync run and a PATCH or DELETE do not interleave writes. */
+  /** Locks the binding row: a PATCH and a DELETE of one binding do not interleave. */
   async lock(m: EntityManager, id: string, userId: string): Promise<boolean> {
     const rows: unknown[] = await m.query(
       `SELECT 1 FROM calendar_bindings WHERE id = $1 AND user_id = $2 FOR UPDATE`,
@@ -92,6 +92,11 @@ export class BindingRepository {
           limit,
         ])
       : m.query(`${SELECT} ORDER BY b.user_id, b.created_at, b.id LIMIT $1`, [limit]);
+  }
+
+  async exists(m: EntityManager, id: string): Promise<boolean> {
+    const rows: unknown[] = await m.query(`SELECT 1 FROM calendar_bindings WHERE id = $1`, [id]);
+    return rows.length > 0;
   }
 
   async count(m: EntityManager, userId: string): Promise<number> {

@@ -32,6 +32,15 @@ const MASS_DELETE_MIN = 10;
 
 class MassDeleteStop extends Error {}
 
+/** The binding was deleted while this run was writing: stop; its cleanup owns the calendar. */
+class BindingGone extends Error {}
+
+/** A target row whose binding no longer exists (deleted mid-run; targets cascade with it). */
+function bindingDeleted(err: unknown): boolean {
+  const e = err as { code?: string; driverError?: { code?: string } };
+  return (e?.driverError?.code ?? e?.code) === '23503';
+}
+
 /**
  * One run of one binding: pull what changed on the server (applying the conflict policy to
  * our objects), then push the hub's view (create, update, delete stale). Runs only inside the
@@ -98,6 +107,10 @@ export class BindingSyncService {
         }
       }
     } catch (err) {
+      if (err instanceof BindingGone) {
+        this.logger.log(`binding ${bindingId} was deleted during its run; run stopped`);
+        return null;
+      }
       error = err instanceof Error ? err.message : String(err);
       if (err instanceof CalDavError) {
         transient = err.status === null || err.status >= 500 || err.status === 429;
@@ -111,10 +124,15 @@ export class BindingSyncService {
       error ?? (stats.errors > 0 ? `${stats.errors} object(s) failed: ${stats.firstError}` : null);
     const durationMs = Date.now() - started.getTime();
     this.metrics.record(stats, error !== null, durationMs);
-    await this.db.transaction(async (tx) => {
-      await this.log.insert(tx, bindingId, binding.userId, started, durationMs, stats);
-      await this.bindings.recordRun(tx, bindingId, new Date(), runError, token);
-    });
+    try {
+      await this.db.transaction(async (tx) => {
+        await this.log.insert(tx, bindingId, binding.userId, started, durationMs, stats);
+        await this.bindings.recordRun(tx, bindingId, new Date(), runError, token);
+      });
+    } catch (err) {
+      if (bindingDeleted(err)) return null; // deleted as the run ended: nothing to record on
+      throw err;
+    }
     if (error) this.logger.warn(`binding ${bindingId}: ${error}`);
     return { stats, error, transient, retryAfterMs };
   }
@@ -236,6 +254,7 @@ export class BindingSyncService {
     try {
       await work();
     } catch (err) {
+      if (err instanceof BindingGone) throw err;
       // The server itself is unavailable: stop the run rather than fail every object.
       if (
         err instanceof CalDavError &&
@@ -272,6 +291,11 @@ export class BindingSyncService {
       stats.unchanged++;
       return;
     }
+    // A DELETE of the binding lists its objects for cleanup when it commits; a write after
+    // that would be left behind on the server, so each write first checks the binding is there.
+    if (!(await this.bindings.exists(this.db.manager, binding.id)))
+      throw new BindingGone(binding.id);
+    const hadHref = t.href !== null;
     try {
       if (!t.href) await this.create(writer, binding, a, t, stats, existing !== undefined);
       else await this.update(writer, binding, a, t, stats);
@@ -281,10 +305,24 @@ export class BindingSyncService {
     } catch (err) {
       t.status = 'error';
       t.lastError = err instanceof Error ? err.message.slice(0, 1000) : String(err);
-      await this.targets.save(this.db.manager, t);
+      await this.saveTarget(writer, t, false);
       throw err;
     }
-    await this.targets.save(this.db.manager, t);
+    await this.saveTarget(writer, t, !hadHref && t.href !== null);
+  }
+
+  /**
+   * Saves the target; when the binding was deleted in the moment since the check above, an
+   * object this write created is removed again (the cleanup's list did not include it).
+   */
+  private async saveTarget(writer: ObjectWriter, t: Target, createdNow: boolean): Promise<void> {
+    try {
+      await this.targets.save(this.db.manager, t);
+    } catch (err) {
+      if (!bindingDeleted(err)) throw err;
+      if (createdNow) await writer.delete(t.href!, t.etag).catch(() => undefined);
+      throw new BindingGone(t.bindingId);
+    }
   }
 
   private async create(
