@@ -12,12 +12,14 @@ import { checkPayloadToken, referenceBody, signPayloadToken } from './payload-re
 /**
  * Bodies too large to inline go out as a reference: a URL on this hub, signed with a key
  * derived from SECRET_KEY, so any instance can check it and the receiver needs no other
- * credentials, only the link it was sent in a signed webhook.
+ * credentials, only the link it was sent in a signed webhook. Links signed under a key now in
+ * SECRET_KEY_PREVIOUS stay valid until they expire, so a key rotation breaks no link in flight.
  */
 @Injectable()
 export class PayloadLinks {
   private readonly logger = new Logger('WebhookPayloads');
-  private readonly key: Buffer;
+  /** The current key signs; every key (current first) checks. */
+  private readonly keys: Buffer[];
   private warnedAboutBase = false;
 
   constructor(
@@ -26,7 +28,9 @@ export class PayloadLinks {
     @Inject(webhooksConfig.KEY) private readonly config: ConfigType<typeof webhooksConfig>,
     @Inject(securityConfig.KEY) security: ConfigType<typeof securityConfig>,
   ) {
-    this.key = createHmac('sha256', security.secretKey).update('webhook-payload-links').digest();
+    this.keys = [security.secretKey, ...security.previousKeys].map((k) =>
+      createHmac('sha256', k).update('webhook-payload-links').digest(),
+    );
   }
 
   /**
@@ -37,13 +41,17 @@ export class PayloadLinks {
     const payload = compactJson(stored);
     if (Buffer.byteLength(payload, 'utf8') <= this.config.maxInlineBytes) return payload;
     const expiresAt = new Date(Date.now() + this.config.payloadUrlTtlMs);
-    const token = signPayloadToken(this.key, deliveryId, expiresAt);
+    const token = signPayloadToken(this.keys[0], deliveryId, expiresAt);
     const url = `${this.baseUrl()}/webhooks/payloads/${deliveryId}?token=${token}`;
     return referenceBody(payload, { url, expiresAt }).body;
   }
 
   check(deliveryId: string, token: string): 'ok' | 'expired' | 'invalid' {
-    return checkPayloadToken(this.key, deliveryId, token);
+    for (const key of this.keys) {
+      const result = checkPayloadToken(key, deliveryId, token);
+      if (result !== 'invalid') return result;
+    }
+    return 'invalid';
   }
 
   private baseUrl(): string {
