@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { ValidationFailedException } from '../common/http/validation.js';
-import { DeliveryService } from '../webhooks/targets/delivery.service.js';
+import { Checked, DeliveryService } from '../webhooks/targets/delivery.service.js';
 import { CreateTriggerDto, TestEventDto, WebhookActionDto } from './dto/trigger-requests.dto.js';
 import type { TestSendResultDto } from './dto/trigger.dto.js';
 import {
@@ -56,12 +56,12 @@ export class TriggerTestSendService {
   }
 
   private async sendDraft(
-    action: PlainAction,
+    action: Checked<PlainAction>,
     trigger: { id: string; name: string },
     event?: TestEventDto,
   ): Promise<TestSendResultDto> {
     const key = randomUUID();
-    const target = await this.deliveries.registerTarget(DRAFT_OWNER, key, action);
+    const target = await this.deliveries.saveTarget(DRAFT_OWNER, key, action);
     try {
       return await this.send(target.id, trigger, event);
     } finally {
