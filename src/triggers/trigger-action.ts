@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { ValidationFailedException } from '../common/http/validation.js';
-import { OutboundHttpService } from '../common/outbound/outbound-http.service.js';
 import { isSensitiveName, keepsStoredSecret, REDACTED } from '../common/security/redaction.js';
 import { SecretBoxService } from '../common/security/secret-box.js';
+import { Checked, DeliveryService } from '../webhooks/targets/delivery.service.js';
 import { WebhookActionDto } from './dto/trigger-requests.dto.js';
 import type { TriggerActionDto } from './dto/trigger.dto.js';
 
@@ -31,15 +31,16 @@ export interface PlainAction {
 export class TriggerActionSecrets {
   constructor(
     private readonly box: SecretBoxService,
-    private readonly outbound: OutboundHttpService,
+    private readonly deliveries: DeliveryService,
   ) {}
 
   /**
    * The action to use, in clear: the given one with placeholders resolved against the stored
-   * one (none for a new trigger: a placeholder is then an error). The URL is checked by the
-   * SSRF guard (a 422 naming `action.url`).
+   * one (none for a new trigger: a placeholder is then an error), checked for the delivery
+   * target: the URL by the SSRF guard (a 422 naming `action.url`). Call it before any
+   * transaction: the check resolves DNS.
    */
-  async resolve(given: WebhookActionDto, stored?: SealedAction): Promise<PlainAction> {
+  async resolve(given: WebhookActionDto, stored?: SealedAction): Promise<Checked<PlainAction>> {
     const secret =
       given.secret === undefined || keepsStoredSecret(given.secret)
         ? stored
@@ -56,8 +57,12 @@ export class TriggerActionSecrets {
         headers[name] = kept ? this.box.open(kept) : placeholderError(`action.headers.${name}`);
       }
     }
-    await this.outbound.assertUrlAllowed(given.url, 'action.url');
-    return { url: given.url, secret, headers };
+    return this.deliveries.checkTarget({ url: given.url, secret, headers }, 'action.');
+  }
+
+  /** The stored action in clear, checked again (the address policy or DNS may have changed). */
+  recheck(stored: SealedAction): Promise<Checked<PlainAction>> {
+    return this.deliveries.checkTarget(this.open(stored), 'action.');
   }
 
   seal(action: PlainAction): SealedAction {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { ValidationFailedException } from '../common/http/validation.js';
-import { DeliveryService } from '../webhooks/targets/delivery.service.js';
+import { Checked, DeliveryService } from '../webhooks/targets/delivery.service.js';
 import { CreateTriggerDto, TestEventDto, WebhookActionDto } from './dto/trigger-requests.dto.js';
 import type { TestSendResultDto } from './dto/trigger.dto.js';
 import {
@@ -10,6 +10,7 @@ import {
   triggerPayloadFields,
 } from './firing/trigger-payload.js';
 import { filterProblems } from './matching/trigger-filter.js';
+import { TriggerMetrics } from './metrics/trigger-metrics.js';
 import { PlainAction, TriggerActionSecrets } from './trigger-action.js';
 import { TriggersService } from './triggers.service.js';
 
@@ -27,6 +28,7 @@ export class TriggerTestSendService {
     private readonly triggers: TriggersService,
     private readonly secrets: TriggerActionSecrets,
     private readonly deliveries: DeliveryService,
+    private readonly metrics: TriggerMetrics,
   ) {}
 
   async testSaved(
@@ -35,7 +37,7 @@ export class TriggerTestSendService {
   ): Promise<TestSendResultDto> {
     const row = await this.triggers.find(id);
     const trigger = { id: row.id, name: row.name };
-    if (!body.action) return this.send(row.targetId, trigger, body.event);
+    if (!body.action) return this.send('saved', row.targetId, trigger, body.event);
     const stored = { url: row.actionUrl, secretSealed: row.secretSealed, headers: row.headers };
     return this.sendDraft(await this.secrets.resolve(body.action, stored), trigger, body.event);
   }
@@ -56,20 +58,21 @@ export class TriggerTestSendService {
   }
 
   private async sendDraft(
-    action: PlainAction,
+    action: Checked<PlainAction>,
     trigger: { id: string; name: string },
     event?: TestEventDto,
   ): Promise<TestSendResultDto> {
     const key = randomUUID();
-    const target = await this.deliveries.registerTarget(DRAFT_OWNER, key, action);
+    const target = await this.deliveries.saveTarget(DRAFT_OWNER, key, action);
     try {
-      return await this.send(target.id, trigger, event);
+      return await this.send('draft', target.id, trigger, event);
     } finally {
       await this.deliveries.removeTarget(DRAFT_OWNER, key);
     }
   }
 
   private async send(
+    kind: 'saved' | 'draft',
     targetId: string,
     trigger: { id: string; name: string },
     given: TestEventDto = {},
@@ -91,8 +94,10 @@ export class TriggerTestSendService {
       eventType: TRIGGER_EVENT_TYPE,
       fields: triggerPayloadFields(trigger, event),
     });
+    const ok = attempt.statusCode !== null && attempt.statusCode >= 200 && attempt.statusCode < 300;
+    this.metrics.testSends.inc({ kind, result: ok ? 'ok' : 'failed' });
     return {
-      ok: attempt.statusCode !== null && attempt.statusCode >= 200 && attempt.statusCode < 300,
+      ok,
       statusCode: attempt.statusCode,
       durationMs: attempt.durationMs,
       bodyExcerpt: attempt.responseBody,

@@ -4,6 +4,8 @@ import { FiringRepository } from './firing/firing.repository.js';
 import { FiringsService } from './firing/firings.service.js';
 import { TriggerCatalog } from './firing/trigger-catalog.js';
 import { TriggerMatchConsumer } from './firing/trigger-match.consumer.js';
+import { AfterCommit } from './metrics/after-commit.js';
+import { TriggerMetrics } from './metrics/trigger-metrics.js';
 import { SilenceRepository } from './silences/silence.repository.js';
 import { SilencesController } from './silences/silences.controller.js';
 import { SilencesService } from './silences/silences.service.js';
@@ -34,6 +36,8 @@ import { LogScanModule } from './log-scan/log-scan.module.js';
     FiringsService,
     SilenceRepository,
     SilencesService,
+    TriggerMetrics,
+    AfterCommit,
   ],
 })
 export class TriggersModule {}

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { decodeCursor, paginate } from '../common/http/pagination.js';
 import { ValidationFailedException } from '../common/http/validation.js';
-import { DeliveryService } from '../webhooks/targets/delivery.service.js';
+import { Checked, DeliveryService } from '../webhooks/targets/delivery.service.js';
 import {
   CreateTriggerDto,
   ListTriggersQueryDto,
@@ -20,7 +20,10 @@ import { TriggersException } from './triggers.exception.js';
 /** The owner name of triggers' delivery targets (and the origin of their deliveries). */
 export const TRIGGERS_OWNER = 'event-triggers';
 
-/** Trigger CRUD: validated, the action's target registered in the same transaction as the row. */
+/**
+ * Trigger CRUD: validated, the action's URL checked before the transaction, its target saved
+ * in the same transaction as the row.
+ */
 @Injectable()
 export class TriggersService {
   constructor(
@@ -74,7 +77,7 @@ export class TriggersService {
     };
     const action = dto.action
       ? await this.secrets.resolve(dto.action, stored)
-      : this.secrets.open(stored);
+      : await this.secrets.recheck(stored);
     return this.toDto(await this.save(next, action, 'update'));
   }
 
@@ -119,16 +122,19 @@ export class TriggersService {
     return row;
   }
 
-  /** The row and its delivery target together, or neither (a taken name is a 409). */
+  /**
+   * The row and its delivery target together, or neither (a taken name is a 409). The action
+   * was checked (DNS) before: the transaction only writes rows.
+   */
   private async save(
     t: Omit<TriggerWrite, 'actionUrl' | 'secretSealed' | 'headers' | 'targetId'>,
-    action: PlainAction,
+    action: Checked<PlainAction>,
     mode: 'insert' | 'update',
   ): Promise<TriggerRow> {
     const sealed = this.secrets.seal(action);
     try {
       return await this.dataSource.transaction(async (m) => {
-        const target = await this.deliveries.registerTarget(TRIGGERS_OWNER, t.id, action, m);
+        const target = await this.deliveries.saveTarget(TRIGGERS_OWNER, t.id, action, m);
         const write: TriggerWrite = {
           ...t,
           actionUrl: sealed.url,

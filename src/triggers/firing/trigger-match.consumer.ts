@@ -5,6 +5,8 @@ import { HUB_EVENTS } from '../../events/event-map.js';
 import type { HubEvent } from '../../events/event.types.js';
 import { DeliveryService } from '../../webhooks/targets/delivery.service.js';
 import { compileSilence, silencing } from '../silences/silence-matcher.js';
+import { AfterCommit } from '../metrics/after-commit.js';
+import { emptyTally, MatchTally, TriggerMetrics } from '../metrics/trigger-metrics.js';
 import { SilenceRepository } from '../silences/silence.repository.js';
 import { TRIGGERS_OWNER } from '../triggers.service.js';
 import { FiringInsert, FiringRepository } from './firing.repository.js';
@@ -29,20 +31,36 @@ export class TriggerMatchConsumer implements EventHandler {
     private readonly firings: FiringRepository,
     private readonly silences: SilenceRepository,
     private readonly deliveries: DeliveryService,
+    private readonly metrics: TriggerMetrics,
+    private readonly afterCommit: AfterCommit,
   ) {}
 
   async handle(events: HubEvent[], m: EntityManager): Promise<void> {
+    const tally = emptyTally();
+    await this.evaluate(events, m, tally);
+    // Last, once every write succeeded: a batch the bus rolls back and replays counts once.
+    this.afterCommit.run(m, () => this.metrics.recordBatch(tally));
+  }
+
+  private async evaluate(events: HubEvent[], m: EntityManager, tally: MatchTally): Promise<void> {
     const set = await this.catalog.current(m);
-    if (set.size === 0) return;
+    if (set.size === 0) {
+      tally.evaluated = events.length;
+      return;
+    }
     const matched: { event: HubEvent; trigger: CompiledTrigger; group: string }[] = [];
     for (const event of events) {
       if (set.causedByTrigger(event)) {
-        await this.noteExhausted(event, m);
+        if (await this.noteExhausted(event, m)) tally.deliveryFailures++;
         continue;
       }
+      tally.evaluated++;
+      const started = performance.now();
       for (const trigger of set.matching(event))
         matched.push({ event, trigger, group: groupKey(trigger.groupBy, event) });
+      this.metrics.matchSeconds.observe((performance.now() - started) / 1000);
     }
+    tally.matches = matched.length;
     if (matched.length === 0) return;
 
     const oldest = new Date(Math.min(...matched.map((x) => new Date(x.event.createdAt).getTime())));
@@ -92,6 +110,7 @@ export class TriggerMatchConsumer implements EventHandler {
       }
     }
     await this.deliver(toFire, rows, m);
+    for (const row of rows) tally.firings[row.outcome]++;
     await this.firings.insertMany(m, rows);
     await this.firings.setLastFired(m, [...fired.values()]);
   }
@@ -125,14 +144,15 @@ export class TriggerMatchConsumer implements EventHandler {
   }
 
   /** A trigger's delivery failed for good: its firing shows it (history, stats). */
-  private async noteExhausted(event: HubEvent, m: EntityManager): Promise<void> {
-    if (event.type !== HUB_EVENTS.webhookDeliveryExhausted) return;
+  private async noteExhausted(event: HubEvent, m: EntityManager): Promise<boolean> {
+    if (event.type !== HUB_EVENTS.webhookDeliveryExhausted) return false;
     const { deliveryId, lastError } = event.data as { deliveryId?: unknown; lastError?: unknown };
-    if (typeof deliveryId === 'string')
-      await this.firings.markDeliveryFailed(
-        m,
-        deliveryId,
-        typeof lastError === 'string' ? lastError : null,
-      );
+    if (typeof deliveryId !== 'string') return false;
+    await this.firings.markDeliveryFailed(
+      m,
+      deliveryId,
+      typeof lastError === 'string' ? lastError : null,
+    );
+    return true;
   }
 }

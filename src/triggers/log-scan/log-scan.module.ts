@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { TEXT_BODIES } from '../../common/http/body-parsers.js';
+import { LogScanMetrics } from './log-scan-metrics.js';
 import { LogIngestService } from './ingest/log-ingest.service.js';
 import { LogScanStateRepository } from './ingest/log-scan-state.repository.js';
 import { LogsController } from './ingest/logs.controller.js';
@@ -35,6 +36,7 @@ TEXT_BODIES.push({
     LogScanStateRepository,
     LogStatsRepository,
     LogStatsService,
+    LogScanMetrics,
   ],
 })
 export class LogScanModule {}

@@ -28,6 +28,10 @@ export interface TargetSpec {
   enabled?: boolean;
 }
 
+declare const checkedBrand: unique symbol;
+/** A spec that passed `checkTarget` (validated, URL resolved and allowed): saving it needs no DNS. */
+export type Checked<T extends TargetSpec> = T & { readonly [checkedBrand]: true };
+
 export interface Target {
   id: string;
   owner: string;
@@ -57,8 +61,9 @@ export interface TargetMessage {
 
 /**
  * The delivery pipeline for other modules, in two steps that match a rule's life:
- * `registerTarget` when the rule is saved (URL checked by the SSRF guard, secret and headers
- * sealed; keyed by owner and the rule, never shared by URL), and `enqueue` when it fires
+ * `checkTarget` before the rule's save transaction (URL checked by the SSRF guard) and
+ * `saveTarget` inside it (secret and headers sealed; keyed by owner and the rule, never
+ * shared by URL), and `enqueue` when it fires
  * (rows only, no network call, so it is safe inside a bus consumer's transaction). The same
  * signing, retries, attempt log and disabling as API endpoints; a target is hidden from the
  * endpoints API and its owner reads its own history here.
@@ -75,23 +80,39 @@ export class DeliveryService {
   ) {}
 
   /**
-   * Creates or replaces the target `(owner, targetKey)`. Resolves the URL (DNS) first: call it
-   * when a rule is saved, before opening a transaction if you pass `manager`.
+   * Validates the spec and resolves its URL through the SSRF guard (DNS: it can take
+   * seconds). Call it before opening the transaction that saves the rule, then `saveTarget`
+   * inside it: a transaction held open across a DNS lookup pins a pooled connection and holds
+   * back every bus consumer's watermark. `fieldPrefix` names the fields as the caller's
+   * request does (`action.` gives `action.url`).
    */
-  async registerTarget(
-    owner: string,
-    targetKey: string,
-    spec: TargetSpec,
-    manager?: EntityManager,
-  ): Promise<Target> {
+  async checkTarget<T extends TargetSpec>(spec: T, fieldPrefix = ''): Promise<Checked<T>> {
     if (!isValidSecret(spec.secret))
       throw new ValidationFailedException([
-        { field: 'secret', message: 'must be whsec_ followed by base64 of 24 to 64 bytes' },
+        {
+          field: `${fieldPrefix}secret`,
+          message: 'must be whsec_ followed by base64 of 24 to 64 bytes',
+        },
       ]);
     const headersError = spec.headers && headersProblem(spec.headers);
     if (headersError)
-      throw new ValidationFailedException([{ field: 'headers', message: headersError }]);
-    await this.outbound.assertUrlAllowed(spec.url);
+      throw new ValidationFailedException([
+        { field: `${fieldPrefix}headers`, message: headersError },
+      ]);
+    await this.outbound.assertUrlAllowed(spec.url, `${fieldPrefix}url`);
+    return spec as Checked<T>;
+  }
+
+  /**
+   * Creates or replaces the target `(owner, targetKey)` from a checked spec: rows only, no
+   * network, so it belongs inside the rule's own transaction (`manager`).
+   */
+  async saveTarget(
+    owner: string,
+    targetKey: string,
+    spec: Checked<TargetSpec>,
+    manager?: EntityManager,
+  ): Promise<Target> {
     const row = await this.targets.upsert(manager ?? this.dataSource.manager, {
       owner,
       targetKey,
@@ -107,6 +128,19 @@ export class DeliveryService {
       enabled: spec.enabled ?? true,
     });
     return toTarget(row);
+  }
+
+  /**
+   * `checkTarget` then `saveTarget`, for callers without a transaction of their own. With
+   * `manager`, call it before that transaction's other work is pending, or better, split it.
+   */
+  async registerTarget(
+    owner: string,
+    targetKey: string,
+    spec: TargetSpec,
+    manager?: EntityManager,
+  ): Promise<Target> {
+    return this.saveTarget(owner, targetKey, await this.checkTarget(spec), manager);
   }
 
   /**

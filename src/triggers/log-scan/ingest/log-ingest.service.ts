@@ -6,6 +6,7 @@ import { logScanConfig } from '../../../config/log-scan.config.js';
 import { EventBus } from '../../../events/event-bus.js';
 import type { HubEventMap } from '../../../events/event-map.js';
 import type { NewEvent } from '../../../events/event.types.js';
+import { LogScanMetrics } from '../log-scan-metrics.js';
 import { RuleCatalog } from '../scan/rule-catalog.js';
 import { RuleHit, scanLines } from '../scan/scanner.js';
 import type { IngestResultDto } from './dto/ingest-result.dto.js';
@@ -19,7 +20,8 @@ const EVENTS_PER_INSERT = 2000;
 /**
  * Scans a batch of lines against the source's effective rules and, in one transaction,
  * admits the hits (cooldowns, token bucket), appends their events to the bus and counts
- * everything. The answer comes after the commit: an accepted line's events are durable.
+ * everything. The answer (and the metrics) come after the commit: an accepted line's events
+ * are durable, and a rolled-back request counts nothing.
  */
 @Injectable()
 export class LogIngestService {
@@ -29,6 +31,7 @@ export class LogIngestService {
     private readonly catalog: RuleCatalog,
     private readonly state: LogScanStateRepository,
     private readonly bus: EventBus,
+    private readonly metrics: LogScanMetrics,
   ) {}
 
   async ingest(batch: LogBatch): Promise<IngestResultDto> {
@@ -42,7 +45,7 @@ export class LogIngestService {
       return decided;
     });
     const count = (v: HitVerdict) => verdicts.filter((x) => x === v).length;
-    return {
+    const result = {
       source: batch.source,
       accepted: batch.lines.length,
       truncated: batch.lines.flatMap((l, i) => (l.truncated ? [i] : [])),
@@ -50,6 +53,16 @@ export class LogIngestService {
       published: count('published'),
       dropped: { cooldown: count('cooldown'), rateLimit: count('rate_limit') },
     };
+    this.metrics.record({
+      lines: result.accepted,
+      truncated,
+      matchedLines: new Set(hits.map((h) => h.line)).size,
+      hits: result.hits,
+      published: result.published,
+      droppedCooldown: result.dropped.cooldown,
+      droppedRateLimit: result.dropped.rateLimit,
+    });
+    return result;
   }
 
   private async admit(manager: EntityManager, source: string, hits: RuleHit[]) {
