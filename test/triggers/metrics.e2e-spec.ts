@@ -10,19 +10,19 @@ import { createTrigger, FAST_WEBHOOKS, publish, uniqueName } from './helpers.js'
 const ENV = { ...FAST_WEBHOOKS, LOGSCAN_SOURCE_RATE: '1', LOGSCAN_SOURCE_BURST: '2' };
 
 const NAMES: [string, 'counter' | 'histogram' | 'gauge'][] = [
-  ['hub_trigger_events_evaluated_total', 'counter'],
-  ['hub_trigger_matches_total', 'counter'],
-  ['hub_trigger_firings_total', 'counter'],
-  ['hub_trigger_delivery_failures_total', 'counter'],
-  ['hub_trigger_match_seconds', 'histogram'],
-  ['hub_trigger_test_sends_total', 'counter'],
-  ['hub_log_scan_lines_total', 'counter'],
-  ['hub_log_scan_lines_truncated_total', 'counter'],
-  ['hub_log_scan_lines_matched_total', 'counter'],
-  ['hub_log_scan_hits_total', 'counter'],
-  ['hub_log_scan_events_total', 'counter'],
-  ['hub_log_scan_drops_total', 'counter'],
-  ['hub_log_scan_failing_rules', 'gauge'],
+  ['trigger_events_evaluated_total', 'counter'],
+  ['trigger_matches_total', 'counter'],
+  ['trigger_firings_total', 'counter'],
+  ['trigger_delivery_failures_total', 'counter'],
+  ['trigger_match_seconds', 'histogram'],
+  ['trigger_test_sends_total', 'counter'],
+  ['log_scan_lines_total', 'counter'],
+  ['log_scan_lines_truncated_total', 'counter'],
+  ['log_scan_lines_matched_total', 'counter'],
+  ['log_scan_hits_total', 'counter'],
+  ['log_scan_events_total', 'counter'],
+  ['log_scan_drops_total', 'counter'],
+  ['log_scan_failing_rules', 'gauge'],
 ];
 
 interface Scrape {
@@ -83,8 +83,8 @@ describe('/metrics: triggers and log scan', () => {
       expect(text).toContain(`\n# TYPE ${name} ${type}\n`);
     }
     // Outcomes and reasons exist at zero before anything happened, so rates are 0, not absent.
-    expect(text).toMatch(/^hub_trigger_firings_total\{outcome="suppressed"\} \d+$/m);
-    expect(text).toMatch(/^hub_log_scan_drops_total\{reason="rate_limit"\} \d+$/m);
+    expect(text).toMatch(/^trigger_firings_total\{outcome="suppressed"\} \d+$/m);
+    expect(text).toMatch(/^log_scan_drops_total\{reason="rate_limit"\} \d+$/m);
   });
 
   it('counts lines in, truncated, matched, hits, events and drops by reason', async () => {
@@ -116,24 +116,24 @@ describe('/metrics: triggers and log scan', () => {
     const after = await scrape(t);
     expect(
       moved(before, after, [
-        'hub_log_scan_lines_total',
-        'hub_log_scan_lines_truncated_total',
-        'hub_log_scan_lines_matched_total',
-        'hub_log_scan_hits_total',
-        'hub_log_scan_events_total',
-        'hub_log_scan_drops_total{reason="cooldown"}',
-        'hub_log_scan_drops_total{reason="rate_limit"}',
+        'log_scan_lines_total',
+        'log_scan_lines_truncated_total',
+        'log_scan_lines_matched_total',
+        'log_scan_hits_total',
+        'log_scan_events_total',
+        'log_scan_drops_total{reason="cooldown"}',
+        'log_scan_drops_total{reason="rate_limit"}',
       ]),
     ).toEqual({
-      hub_log_scan_lines_total: 5,
-      hub_log_scan_lines_truncated_total: 1,
-      hub_log_scan_lines_matched_total: 3,
-      hub_log_scan_hits_total: 4,
-      hub_log_scan_events_total: 2,
-      'hub_log_scan_drops_total{reason="cooldown"}': 1,
-      'hub_log_scan_drops_total{reason="rate_limit"}': 1,
+      log_scan_lines_total: 5,
+      log_scan_lines_truncated_total: 1,
+      log_scan_lines_matched_total: 3,
+      log_scan_hits_total: 4,
+      log_scan_events_total: 2,
+      'log_scan_drops_total{reason="cooldown"}': 1,
+      'log_scan_drops_total{reason="rate_limit"}': 1,
     });
-    expect(after.value('hub_log_scan_failing_rules')).toBe(0);
+    expect(after.value('log_scan_failing_rules')).toBe(0);
   });
 
   it('counts evaluated events, matches, firings by outcome, exhausted deliveries and test sends', async () => {
@@ -182,35 +182,35 @@ describe('/metrics: triggers and log scan', () => {
       { type: 'disk.full', source: `${source}-other` },
     ]);
     const samples = [
-      'hub_trigger_events_evaluated_total',
-      'hub_trigger_match_seconds_count',
-      'hub_trigger_matches_total',
-      'hub_trigger_firings_total{outcome="fired"}',
-      'hub_trigger_firings_total{outcome="suppressed"}',
-      'hub_trigger_firings_total{outcome="silenced"}',
-      'hub_trigger_firings_total{outcome="undeliverable"}',
-      'hub_trigger_delivery_failures_total',
+      'trigger_events_evaluated_total',
+      'trigger_match_seconds_count',
+      'trigger_matches_total',
+      'trigger_firings_total{outcome="fired"}',
+      'trigger_firings_total{outcome="suppressed"}',
+      'trigger_firings_total{outcome="silenced"}',
+      'trigger_firings_total{outcome="undeliverable"}',
+      'trigger_delivery_failures_total',
     ];
     // The failing receiver's delivery is exhausted after 3 fast retries; its event is counted
     // as a failure, never evaluated (loops are impossible by construction).
     await waitFor(
       async () =>
-        (await scrape(t)).value('hub_trigger_delivery_failures_total') >
-        before.value('hub_trigger_delivery_failures_total'),
+        (await scrape(t)).value('trigger_delivery_failures_total') >
+        before.value('trigger_delivery_failures_total'),
       15_000,
       'the failing delivery to be exhausted',
     );
     await consumerCaughtUp();
     expect(moved(before, await scrape(t), samples)).toEqual({
-      hub_trigger_events_evaluated_total: 3,
-      hub_trigger_match_seconds_count: 3,
+      trigger_events_evaluated_total: 3,
+      trigger_match_seconds_count: 3,
       // every: 2, repeat interval: 2, silenced: 2, first only: 1
-      hub_trigger_matches_total: 7,
-      'hub_trigger_firings_total{outcome="fired"}': 4,
-      'hub_trigger_firings_total{outcome="suppressed"}': 1,
-      'hub_trigger_firings_total{outcome="silenced"}': 2,
-      'hub_trigger_firings_total{outcome="undeliverable"}': 0,
-      hub_trigger_delivery_failures_total: 1,
+      trigger_matches_total: 7,
+      'trigger_firings_total{outcome="fired"}': 4,
+      'trigger_firings_total{outcome="suppressed"}': 1,
+      'trigger_firings_total{outcome="silenced"}': 2,
+      'trigger_firings_total{outcome="undeliverable"}': 0,
+      trigger_delivery_failures_total: 1,
     });
 
     const sends = await scrape(t);
@@ -224,14 +224,14 @@ describe('/metrics: triggers and log scan', () => {
     expect(draft.body.ok).toBe(false);
     expect(
       moved(sends, await scrape(t), [
-        'hub_trigger_test_sends_total{kind="saved",result="ok"}',
-        'hub_trigger_test_sends_total{kind="draft",result="failed"}',
-        'hub_trigger_test_sends_total{kind="draft",result="ok"}',
+        'trigger_test_sends_total{kind="saved",result="ok"}',
+        'trigger_test_sends_total{kind="draft",result="failed"}',
+        'trigger_test_sends_total{kind="draft",result="ok"}',
       ]),
     ).toEqual({
-      'hub_trigger_test_sends_total{kind="saved",result="ok"}': 1,
-      'hub_trigger_test_sends_total{kind="draft",result="failed"}': 1,
-      'hub_trigger_test_sends_total{kind="draft",result="ok"}': 0,
+      'trigger_test_sends_total{kind="saved",result="ok"}': 1,
+      'trigger_test_sends_total{kind="draft",result="failed"}': 1,
+      'trigger_test_sends_total{kind="draft",result="ok"}': 0,
     });
   });
   it('runs staged counting only after the outermost commit, and never after a rollback', async () => {

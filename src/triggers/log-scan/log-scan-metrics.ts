@@ -38,39 +38,39 @@ export class LogScanMetrics {
   ) {
     const registers = [metrics.registry];
     this.lines = new Counter({
-      name: 'hub_log_scan_lines_total',
+      name: 'log_scan_lines_total',
       help: 'Log lines accepted by POST /logs and scanned',
       registers,
     });
     this.truncated = new Counter({
-      name: 'hub_log_scan_lines_truncated_total',
+      name: 'log_scan_lines_truncated_total',
       help: 'Accepted log lines cut to 16 KiB (at a UTF-8 boundary) before scanning',
       registers,
     });
     this.matchedLines = new Counter({
-      name: 'hub_log_scan_lines_matched_total',
+      name: 'log_scan_lines_matched_total',
       help: 'Log lines that matched at least one rule',
       registers,
     });
     this.hits = new Counter({
-      name: 'hub_log_scan_hits_total',
+      name: 'log_scan_hits_total',
       help: 'Rule hits (a line matching two rules counts 2); each is published or dropped',
       registers,
     });
     this.events = new Counter({
-      name: 'hub_log_scan_events_total',
+      name: 'log_scan_events_total',
       help: 'Events published on the bus for rule hits',
       registers,
     });
     this.drops = new Counter({
-      name: 'hub_log_scan_drops_total',
+      name: 'log_scan_drops_total',
       help: "Rule hits dropped by reason (cooldown: the rule's per-source cooldown; rate_limit: the source's token bucket)",
       labelNames: ['reason'],
       registers,
     });
     for (const reason of ['cooldown', 'rate_limit']) this.drops.inc({ reason }, 0);
     new Gauge({
-      name: 'hub_log_scan_failing_rules',
+      name: 'log_scan_failing_rules',
       help: 'Saved rules the regex engine refuses to compile (skipped by the scan; listed by GET /logs/stats)',
       registers,
       async collect() {

@@ -36,34 +36,34 @@ export class TriggerMetrics {
   constructor(metrics: MetricsService) {
     const registers = [metrics.registry];
     this.eventsEvaluated = new Counter({
-      name: 'hub_trigger_events_evaluated_total',
+      name: 'trigger_events_evaluated_total',
       help: 'Bus events evaluated against the enabled triggers (committed batches only)',
       registers,
     });
     this.matches = new Counter({
-      name: 'hub_trigger_matches_total',
+      name: 'trigger_matches_total',
       help: 'Event and trigger pairs that matched (one event matching two triggers counts 2)',
       registers,
     });
     this.firings = new Counter({
-      name: 'hub_trigger_firings_total',
+      name: 'trigger_firings_total',
       help: 'Trigger matches by outcome (fired, suppressed by the repeat interval, silenced, undeliverable: target disabled)',
       labelNames: ['outcome'],
       registers,
     });
     this.deliveryFailures = new Counter({
-      name: 'hub_trigger_delivery_failures_total',
+      name: 'trigger_delivery_failures_total',
       help: 'Fired deliveries that used every retry without success (webhook.delivery.exhausted)',
       registers,
     });
     this.matchSeconds = new Histogram({
-      name: 'hub_trigger_match_seconds',
+      name: 'trigger_match_seconds',
       help: 'CPU time to match one event against every enabled trigger (replayed batches included)',
       buckets: [0.000005, 0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.005, 0.025],
       registers,
     });
     this.testSends = new Counter({
-      name: 'hub_trigger_test_sends_total',
+      name: 'trigger_test_sends_total',
       help: 'Test sends by kind (saved: the stored action; draft: an action in the request) and result (ok: a 2xx answer, failed)',
       labelNames: ['kind', 'result'],
       registers,
