@@ -8,6 +8,7 @@ export enum CalendarErrorCode {
   CalendarNotFound = 'calendar-calendar-not-found',
   CalendarTaken = 'calendar-calendar-taken',
   Disconnecting = 'calendar-disconnecting',
+  AccountMoved = 'calendar-account-moved',
 }
 
 export class CalendarException extends AppException {
@@ -30,6 +31,17 @@ export class CalendarException extends AppException {
       409,
       'your calendar account is being disconnected: the hub is still removing its objects from the server with the old credentials; connect again once that has finished (usually within seconds)',
     );
+  }
+  /**
+   * A PUT that would point an account with bindings at another calendar home (server or
+   * user): the bindings' calendars live under the old one, and its runs would send the new
+   * credentials there.
+   */
+  static accountMoved(oldHome: string, newHome: string, bindings: number) {
+    const message = `moves your account from ${oldHome} to ${newHome}, but ${bindings} binding(s) sync calendars under the old one; delete them (or DELETE /calendar/account) first, then connect the new one`;
+    return new CalendarException(CalendarErrorCode.AccountMoved, 409, `serverUrl ${message}`, {
+      errors: [{ field: 'serverUrl', message }],
+    });
   }
   static bindingNotFound(id: string) {
     return new CalendarException(CalendarErrorCode.BindingNotFound, 404, `no binding ${id}`);

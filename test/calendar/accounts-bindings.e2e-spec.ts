@@ -120,6 +120,46 @@ describe.each(CALDAV_SERVERS)('calendar accounts and bindings against %s', (kind
     }
   });
 
+  it('refuses to move an account with bindings to another server (409, nothing changed); without bindings it moves', async () => {
+    const other = await startCalDavServer(kind);
+    try {
+      const c = await connect(t, server);
+      const binding = await bindNew(t, c, { scopeKind: 'all_visible', enabled: false });
+      const [before] = await db(t).query(
+        `SELECT password_sealed, home_set_url FROM calendar_accounts WHERE user_id = $1`,
+        [c.user],
+      );
+      const move = { serverUrl: other.url, username: other.username, password: other.password };
+      const res = await request(t.url).put('/calendar/account').set(c.auth).send(move).expect(409);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+      expect(res.body.type).toMatch(/calendar-account-moved$/);
+      expect(res.body.errors[0].field).toBe('serverUrl');
+      const [after] = await db(t).query(
+        `SELECT password_sealed, home_set_url FROM calendar_accounts WHERE user_id = $1`,
+        [c.user],
+      );
+      expect(after).toEqual(before);
+      // The same server again (a new password would be fine too) is not a move.
+      await request(t.url)
+        .put('/calendar/account')
+        .set(c.auth)
+        .send({ serverUrl: server.url, username: server.username, password: server.password })
+        .expect(200);
+      await request(t.url)
+        .delete(`/calendar/bindings/${binding.id}?keepRemote=true`)
+        .set(c.auth)
+        .expect(204);
+      const moved = await request(t.url)
+        .put('/calendar/account')
+        .set(c.auth)
+        .send({ ...move, autoBind: false })
+        .expect(200);
+      expect(moved.body.homeSetUrl).toBe(new URL(other.homePath, other.url).href);
+    } finally {
+      await other.stop();
+    }
+  });
+
   it('lists calendars with VEVENT support and sync-token, and tests the account', async () => {
     const c = await connect(t, server);
     const made = await bindNew(t, c, { scopeKind: 'all_visible', displayName: 'Listed' });

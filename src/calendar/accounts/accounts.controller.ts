@@ -36,7 +36,7 @@ export class AccountsController {
   @ApiOperation({
     summary: 'Connect (or change) your CalDAV account',
     description:
-      'Checks the URL with the SSRF guard, then discovers your principal and calendar home (via /.well-known/caldav). The password is sealed at rest and never shown again (reads show [redacted]; a PUT that sends [redacted] or omits it keeps the stored one). With no binding yet and autoBind not false, binds your first calendar (creating one if there is none) to everything you can see.',
+      'Checks the URL with the SSRF guard, then discovers your principal and calendar home (via /.well-known/caldav). The password is sealed at rest and never shown again (reads show [redacted]; a PUT that sends [redacted] or omits it keeps the stored one). Changing the password or the URL spelling of the same server is fine; moving to another calendar home (server or user) needs your bindings deleted first (409). With no binding yet and autoBind not false, binds your first calendar (creating one if there is none) to everything you can see.',
   })
   @ApiOkResponse({ type: AccountDto, description: 'Connected; the account as stored' })
   @ApiBadRequestResponse({ type: ProblemDto, description: 'A field is missing or malformed' })
@@ -48,7 +48,7 @@ export class AccountsController {
   @ApiConflictResponse({
     type: ProblemDto,
     description:
-      'The account is being disconnected: the hub is still removing its objects from the server; try again shortly',
+      'The account is being disconnected (the hub is still removing its objects from the server; try again shortly), or the PUT would move an account that has bindings to another calendar home (another server or user): delete those bindings first, since their calendars live under the old one',
   })
   put(@Body() dto: PutAccountDto, @CurrentPrincipal() p: Principal): Promise<AccountDto> {
     return this.accounts.put(p.id, dto);

@@ -58,6 +58,12 @@ export class AccountsService {
         homeSetUrl: found.homeSetUrl,
       });
       if (!saved) throw CalendarException.disconnecting();
+      // Under the account's row lock (a binding insert takes it too), so none slips in.
+      const oldHome = existing?.homeSetUrl ?? existing?.serverUrl;
+      if (oldHome && oldHome !== found.homeSetUrl) {
+        const bound = await this.bindings.count(m, userId);
+        if (bound > 0) throw CalendarException.accountMoved(oldHome, found.homeSetUrl, bound);
+      }
       // Re-checked under the row lock of the account write: two PUTs at once bind once.
       if (firstCalendar && (await this.bindings.count(m, userId)) === 0) {
         autoBoundBindingId = await this.bindings.insert(m, {
