@@ -6,7 +6,8 @@ import { FAST_INTEGRATIONS } from './helpers.js';
 
 /**
  * SECRET_KEY rotation across restarts on one database: a changed key makes values unreadable
- * (shown, never a 500), SECRET_KEY_PREVIOUS opens them again, and the re-seal job moves every
+ * (shown, never a 500; a webhook delivery is not sent and its attempt says why),
+ * SECRET_KEY_PREVIOUS opens them again, and the re-seal job moves every
  * sealed value (webhook secrets and headers, integration configs) to the new key.
  */
 describe('Secret key rotation', () => {
@@ -51,10 +52,12 @@ describe('Secret key rotation', () => {
         .set(auth)
         .send({
           url: 'http://127.0.0.1:9/hook',
-          headers: { Authorization: 'Bearer header-secret' },
+          eventTypes: ['rotation.*'],
+          headers: { Authorization: 'Bearer header-secret', 'x-tenant': 'acme' },
         })
         .expect(201)
     ).body;
+    expect(endpoint).toMatchObject({ configError: null, headers: { 'x-tenant': 'acme' } });
     const secret = (
       await request(app.url).get(`/webhooks/endpoints/${endpoint.id}/secret`).set(auth).expect(200)
     ).body.secret;
@@ -74,6 +77,44 @@ describe('Secret key rotation', () => {
         configError: expect.stringContaining('not configured'),
       }),
     ]);
+    // One such endpoint never fails a whole list: it is listed with configError.
+    const endpoints = (await request(app.url).get('/webhooks/endpoints').set(auth).expect(200)).body
+      .data;
+    expect(endpoints).toEqual([
+      expect.objectContaining({
+        id: endpoint.id,
+        headers: { Authorization: '[redacted]', 'x-tenant': '[redacted]' },
+        configError: expect.stringContaining('SECRET_KEY_PREVIOUS'),
+      }),
+    ]);
+    // A delivery to it is not sent; its attempt says why, and the retry schedule goes on.
+    await request(app.url)
+      .post('/events')
+      .set(auth)
+      .send({ type: 'rotation.check', source: 'test', data: {} })
+      .expect(202);
+    const attempt = await waitFor(
+      async () => {
+        const page = (
+          await request(app.url)
+            .get(`/webhooks/deliveries?endpointId=${endpoint.id}`)
+            .set(auth)
+            .expect(200)
+        ).body.data;
+        if (page.length === 0) return undefined;
+        const detail = (
+          await request(app.url).get(`/webhooks/deliveries/${page[0].id}`).set(auth).expect(200)
+        ).body;
+        return detail.attempts[0] ? { detail, first: detail.attempts[0] } : undefined;
+      },
+      15000,
+      'the first attempt',
+    );
+    expect(attempt.first).toMatchObject({
+      statusCode: null,
+      error: expect.stringMatching(/^not sent: .*SECRET_KEY_PREVIOUS/),
+    });
+    expect(attempt.detail.status).toBe('pending');
     const ready = await request(app.url).get('/health/ready').expect(200);
     expect(ready.body.info.secrets.unreadable).toBeGreaterThanOrEqual(3);
     const unknown = (await request(app.url).get('/admin/secrets/status').set(auth).expect(200))
@@ -109,6 +150,9 @@ describe('Secret key rotation', () => {
           .expect(200)
       ).body.secret,
     ).toBe(secret);
+    expect(
+      (await request(app.url).get(`/webhooks/endpoints/${endpoint.id}`).set(auth).expect(200)).body,
+    ).toMatchObject({ configError: null, headers: { 'x-tenant': 'acme' } });
     const opened = (
       await request(app.url).get(`/integrations/${integration.id}`).set(auth).expect(200)
     ).body;

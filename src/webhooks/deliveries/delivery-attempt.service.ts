@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { OutboundHttpService } from '../../common/outbound/outbound-http.service.js';
 import { storableRecord, storableText } from '../../common/http/storable-text.js';
-import { SecretBoxService } from '../../common/security/secret-box.js';
+import { SecretBoxService, SecretUnreadableError } from '../../common/security/secret-box.js';
 import { webhooksConfig } from '../../config/webhooks.config.js';
 import { EventBus } from '../../events/event-bus.js';
 import { HUB_EVENTS } from '../../events/event-map.js';
@@ -75,19 +75,6 @@ export class DeliveryAttemptService {
     const startedAt = new Date();
     const timestamp = Math.floor(startedAt.getTime() / 1000);
     const now = Date.now();
-    const secrets = d.secrets
-      .filter((s) => !s.expiresAt || Date.parse(s.expiresAt) > now)
-      .map((s) => this.openSecret(s.sealed));
-    const body = this.links.bodyFor(d.id, d.payload);
-    const headers: Record<string, string> = {
-      ...this.openHeaders(d.headers),
-      'content-type': 'application/json',
-      'user-agent': USER_AGENT,
-      'webhook-id': webhookId,
-      'webhook-timestamp': String(timestamp),
-      ...signatureHeader(d.signature, secrets, webhookId, timestamp, body),
-    };
-
     const record: AttemptRecord = {
       deliveryId: d.id,
       endpointId: d.endpointId,
@@ -99,6 +86,30 @@ export class DeliveryAttemptService {
       responseBody: null,
       error: null,
       instanceId: INSTANCE_ID,
+    };
+    let secrets: string[];
+    let staticHeaders: Record<string, string>;
+    try {
+      secrets = d.secrets
+        .filter((s) => !s.expiresAt || Date.parse(s.expiresAt) > now)
+        .map((s) => this.openSecret(s.sealed));
+      staticHeaders = this.openHeaders(d.headers);
+    } catch (err) {
+      // SECRET_KEY changed against this endpoint's sealed values: nothing is sent, and the
+      // attempt says why; the retry schedule goes on, so the old key in SECRET_KEY_PREVIOUS
+      // lets the next attempt through.
+      if (!(err instanceof SecretUnreadableError)) throw err;
+      record.error = storableText(`not sent: ${err.message}`);
+      return { record };
+    }
+    const body = this.links.bodyFor(d.id, d.payload);
+    const headers: Record<string, string> = {
+      ...staticHeaders,
+      'content-type': 'application/json',
+      'user-agent': USER_AGENT,
+      'webhook-id': webhookId,
+      'webhook-timestamp': String(timestamp),
+      ...signatureHeader(d.signature, secrets, webhookId, timestamp, body),
     };
     let retryAfterMs: number | undefined;
     const t0 = performance.now();

@@ -1,5 +1,5 @@
 import { isSensitiveName, REDACTED } from '../../common/security/redaction.js';
-import type { SecretBox } from '../../common/security/secret-box.js';
+import { type SecretBox, SecretUnreadableError } from '../../common/security/secret-box.js';
 import { ValidationFailedException } from '../../common/http/validation.js';
 
 /** Shown instead of a sensitive header's value; sent back in a PATCH, it keeps the stored value. */
@@ -48,12 +48,42 @@ export function openHeaderValue(box: Pick<SecretBox, 'open'>, value: string): st
   return isSealedValue(value) ? box.open(value) : value;
 }
 
-/** What the API shows: sensitive values redacted, the others in clear. */
+/**
+ * What the API shows: sensitive values redacted, the others in clear. A value no configured
+ * key opens (SECRET_KEY changed) shows as redacted too, and the endpoint's `configError` says
+ * why, so one such endpoint never makes a whole list fail.
+ */
 export function displayHeaders(box: SecretBox, stored: Record<string, string>) {
   return Object.fromEntries(
-    Object.entries(stored).map(([name, value]) => [
-      name,
-      isSensitiveHeader(name) ? REDACTED : openHeaderValue(box, value),
-    ]),
+    Object.entries(stored).map(([name, value]) => {
+      if (isSensitiveHeader(name)) return [name, REDACTED];
+      try {
+        return [name, openHeaderValue(box, value)];
+      } catch (err) {
+        if (err instanceof SecretUnreadableError) return [name, REDACTED];
+        throw err;
+      }
+    }),
   );
+}
+
+/**
+ * Why deliveries to an endpoint cannot be signed or sent as configured: its signing secrets or
+ * header values were sealed with a key that is not configured. Null when everything opens.
+ */
+export function endpointConfigError(
+  box: Pick<SecretBox, 'open'>,
+  sealedSecrets: string[],
+  headers: Record<string, string>,
+): string | null {
+  const sealed = [...sealedSecrets, ...Object.values(headers).filter(isSealedValue)];
+  for (const value of sealed) {
+    try {
+      box.open(value);
+    } catch (err) {
+      if (err instanceof SecretUnreadableError) return err.message;
+      throw err;
+    }
+  }
+  return null;
 }

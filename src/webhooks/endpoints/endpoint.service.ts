@@ -19,7 +19,12 @@ import { EndpointDto, EndpointPageDto, EndpointSecretDto } from './dto/endpoint.
 import { ListEndpointsQueryDto, RotateSecretDto } from './dto/endpoint-requests.dto.js';
 import { UpdateEndpointDto } from './dto/update-endpoint.dto.js';
 import { EndpointEntity, StoredSecret } from './endpoint.entity.js';
-import { displayHeaders, isSealedValue, sealHeaders } from './endpoint-headers.js';
+import {
+  displayHeaders,
+  endpointConfigError,
+  isSealedValue,
+  sealHeaders,
+} from './endpoint-headers.js';
 import { compileEventTypes } from '../../events/event-type-filter.js';
 
 const DEFAULT_GRACE_SECONDS = 24 * 3600;
@@ -137,7 +142,15 @@ export class EndpointService implements OnApplicationBootstrap {
   }
 
   private toDto(e: EndpointEntity): EndpointDto {
-    return EndpointDto.from(e, displayHeaders(this.box, e.headers));
+    const now = Date.now();
+    const signing = e.secrets
+      .filter((s) => !s.expiresAt || Date.parse(s.expiresAt) > now)
+      .map((s) => s.sealed);
+    return EndpointDto.from(
+      e,
+      displayHeaders(this.box, e.headers),
+      endpointConfigError(this.box, signing, e.headers),
+    );
   }
 
   async remove(id: string): Promise<void> {

@@ -37,11 +37,23 @@ export class EndpointDto {
     description: 'Start of the current failure streak',
   })
   failingSince: Date | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    example: null,
+    description:
+      'Why deliveries cannot be signed or sent as configured: a signing secret or header value was sealed with a key that is not configured (SECRET_KEY changed; put the old key in SECRET_KEY_PREVIOUS). Null when everything opens',
+  })
+  configError: string | null;
   @ApiProperty() createdAt: Date;
   @ApiProperty() updatedAt: Date;
 
   /** `headers`: the stored ones as shown (see displayHeaders). */
-  static from(e: EndpointEntity, headers: Record<string, string>): EndpointDto {
+  static from(
+    e: EndpointEntity,
+    headers: Record<string, string>,
+    configError: string | null,
+  ): EndpointDto {
     return {
       id: e.id,
       url: e.url,
@@ -55,6 +67,7 @@ export class EndpointDto {
       rateLimitPerSecond: e.rateLimitPerSecond,
       metadata: e.metadata,
       failingSince: e.failingSince,
+      configError,
       createdAt: e.createdAt,
       updatedAt: e.updatedAt,
     };
