@@ -337,7 +337,10 @@ describe('triggers firing: matching, signed deliveries, repeat interval, silence
         const c = consumers.body.find((x: { name: string }) => x.name === 'event-triggers.match');
         return c && BigInt(c.cursorEventId) >= BigInt(exhausted.body.data[0].id);
       },
-      10000,
+      // Consumers read below the oldest open transaction's snapshot, and that horizon is
+      // cluster-wide: on the test server shared by parallel suites, another suite's open
+      // transaction can hold it back for a while (this waited 10 s once in a full run).
+      30000,
       'the trigger consumer past the exhausted events',
     );
     expect((await firingsOf(t, id)).map((f) => f.eventId).sort()).toEqual([...originals].sort());
