@@ -51,6 +51,7 @@ describe('POST /logs: ingest', () => {
     expect(res.body).toEqual({
       source: 'backup',
       accepted: 3,
+      unscanned: 0,
       truncated: [],
       hits: 1,
       published: 1,

@@ -1,4 +1,11 @@
-import { compileLinearRegex, InvalidPatternError, patternProblem } from './linear-regex.js';
+import { RE2JS } from 're2js';
+import {
+  compileLinearRegex,
+  DFA_MAX_MEM,
+  InvalidPatternError,
+  limitDfaMemory,
+  patternProblem,
+} from './linear-regex.js';
 
 describe('compileLinearRegex', () => {
   it('searches by default and anchors when asked (Alertmanager matchers are anchored)', () => {
@@ -43,6 +50,35 @@ describe('compileLinearRegex', () => {
     expect(patternProblem('x'.repeat(2_001))).toMatch(/longer than/);
     expect(patternProblem('((a{100}){100}){100}')).not.toBeNull();
     expect(patternProblem('ok')).toBeNull();
+  });
+
+  // The issue's measured cases: each blocked matching for seconds per MiB of hostile text.
+  it.each([
+    ['[ab]*a[ab]{1000}[c-z]', { anchored: true }],
+    ['[ab]*a[ab]{99}[ab]{99}[ab]{99}[c-z]', {}],
+    ['error.{0,1000}timeout', {}],
+  ])('refuses %s as too costly to match, naming the limit', (pattern, options) => {
+    expect(patternProblem(pattern, options)).toMatch(/too costly.*limit is 250/);
+  });
+
+  it.each([
+    ['\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}'],
+    ['(?P<ip>(?:25[0-5]|2[0-4]\\d|1?\\d?\\d)(?:\\.(?:25[0-5]|2[0-4]\\d|1?\\d?\\d)){3})'],
+    ['error.{0,100}timeout'],
+    ['(?i)error.{0,100}timeout'],
+    ['[A-Z]{2,10}-\\d+'],
+    ['OOMKilled.*container (?P<container>\\S+)'],
+    ['^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(?:\\.\\d+)?Z (?P<level>ERROR|WARN) '],
+  ])('keeps the realistic pattern %s', (pattern) => {
+    expect(patternProblem(pattern)).toBeNull();
+    expect(patternProblem(pattern, { anchored: true })).toBeNull();
+  });
+
+  it('gives each pattern a small DFA memory budget (hostile text falls back to the NFA sooner)', () => {
+    const re = RE2JS.compile('[ab]*a[ab]{240}[c-z]');
+    limitDfaMemory(re);
+    expect((re.re2().lazyDFA as unknown as { maxMem: number }).maxMem).toBe(DFA_MAX_MEM);
+    expect(re.test(`bb${'a'.repeat(241)}c`)).toBe(true);
   });
 
   it('caches compiled patterns per options', () => {

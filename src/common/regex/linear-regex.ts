@@ -3,11 +3,17 @@ import { RE2JS, RE2JSException } from 're2js';
 /**
  * Regular expressions that operators save (trigger matchers, log-scan rules) run on RE2
  * semantics through `re2js`, a pure-JavaScript port of RE2/J: matching time is linear in the
- * input whatever the pattern, so no saved pattern can hang the process (`(a+)+$` against
- * 50,000 `a`s takes milliseconds). Chosen over `re2-wasm` (about ten times slower per match
- * here: every call copies the string into wasm memory) and the native `re2` (an install script
- * that compiles C++ during `npm ci`). RE2 has no backreferences or lookarounds; such a pattern
- * is refused with the reason, as is one whose compiled program is unreasonably large.
+ * input whatever the pattern (`(a+)+$` against 50,000 `a`s takes milliseconds, no
+ * backtracking). Chosen over `re2-wasm` (about ten times slower per match here: every call
+ * copies the string into wasm memory) and the native `re2` (an install script that compiles
+ * C++ during `npm ci`). RE2 has no backreferences or lookarounds; such a pattern is refused
+ * with the reason.
+ *
+ * Linear is not cheap: the work per character grows with the compiled program, since the NFA
+ * may keep one thread per instruction alive (`[ab]*a[ab]{1000}[c-z]` costs about 10 µs per
+ * character of `abab...` text, 19 s for two 1 MB values). So a program over
+ * {@link MAX_PROGRAM_SIZE} instructions is refused too; callers also cap the text a pattern
+ * reads and yield the event loop between matches (docs/log-scan.md, docs/triggers.md).
  */
 
 /** `anchored`: the whole text must match (Alertmanager's matchers); `search`: any part may. */
@@ -45,8 +51,13 @@ export class InvalidPatternError extends Error {
 
 /** Longest pattern accepted; operators paste patterns, not documents. */
 export const MAX_PATTERN_LENGTH = 2_000;
-/** RE2's rough cost measure; `(x{1000}){1000}` style patterns exceed it. */
-const MAX_PROGRAM_SIZE = 20_000;
+/**
+ * Instructions in the compiled program (RE2's cost measure, counted after counted repetitions
+ * are expanded: `.{0,100}` is about 200). Realistic patterns stay well under it
+ * (`error.{0,100}timeout` 214, an IPv4 address 25, `[A-Z]{2,10}-\d+` 23); the worst pattern at
+ * the limit costs about 0.25 s per 16 KiB of hostile text (docs/log-scan.md#regex-cost).
+ */
+export const MAX_PROGRAM_SIZE = 250;
 const CACHE_LIMIT = 5_000;
 const cache = new Map<string, LinearRegex>();
 
@@ -91,9 +102,16 @@ function compile(pattern: string, options: Required<LinearRegexOptions>): Linear
     if (error instanceof RE2JSException) throw new InvalidPatternError(pattern, describe(error));
     throw error;
   }
-  if (re.programSize() > MAX_PROGRAM_SIZE) {
-    throw new InvalidPatternError(pattern, 'pattern is too large (RE2 program size over 20000)');
+  const size = re.programSize();
+  if (size > MAX_PROGRAM_SIZE) {
+    throw new InvalidPatternError(
+      pattern,
+      `pattern is too costly to match: it compiles to ${size} instructions and the limit is ` +
+        `${MAX_PROGRAM_SIZE} (a counted repetition is expanded, so x{0,100} counts about 200: ` +
+        'use smaller {m,n} bounds, or * and +)',
+    );
   }
+  limitDfaMemory(re);
   const names = Object.keys(re.namedGroups());
   return {
     pattern,
@@ -111,6 +129,29 @@ function compile(pattern: string, options: Required<LinearRegexOptions>): Linear
       return { match: found[0], index: found.index, captures };
     },
   };
+}
+
+/** Memory of one pattern's lazy DFA (RE2's `max_mem`; re2js's default is 8 MiB). */
+export const DFA_MAX_MEM = 256 * 1024;
+
+/**
+ * Gives the pattern's lazy DFA a smaller memory budget. On text that defeats the DFA (a
+ * state per position, `[ab]*a[ab]{240}` on `abab...`) re2js rebuilds its state cache until it
+ * sees no progress and only then falls back to the NFA: with 8 MiB that waste took 0.3 s of a
+ * 16 KiB line, with 256 KiB 0.08 s, and ordinary patterns never need more (their DFAs have a
+ * few dozen states). re2js takes no such option at compile time, so its DFA is replaced
+ * before first use, through `RE2.lazyDFA` (declared in its typings); if a later re2js changes
+ * that shape, the default stays (linear-regex.spec.ts notices).
+ */
+export function limitDfaMemory(re: RE2JS): void {
+  const engine = re.re2() as unknown as {
+    prog?: unknown;
+    lazyDFA?: { maxMem?: number } | null;
+    dfa?: { constructor: new (prog: unknown, maxMem: number) => { maxMem?: number } };
+  };
+  if (engine.lazyDFA !== null || engine.prog === undefined) return;
+  const Dfa = engine.dfa?.constructor;
+  if (typeof Dfa === 'function') engine.lazyDFA = new Dfa(engine.prog, DFA_MAX_MEM);
 }
 
 function describe(error: RE2JSException): string {

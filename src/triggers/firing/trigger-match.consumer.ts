@@ -1,3 +1,4 @@
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { EventConsumer, EventHandler } from '../../events/consumers/event-consumer.decorator.js';
@@ -16,6 +17,10 @@ import { CompiledTrigger, groupKey } from './trigger-set.js';
 
 /** DeliveryService's refusal of a disabled target (its documented error code). */
 const TARGET_DISABLED = 'webhook-target-disabled';
+/** Longest matching holds the event loop before it yields, between two events. */
+const MATCH_SLICE_MS = 20;
+/** Matching one event for longer than this is counted (`trigger_slow_matches_total`). */
+export const SLOW_MATCH_MS = 100;
 
 /**
  * Evaluates every enabled trigger against each event and writes firing rows and delivery
@@ -49,7 +54,14 @@ export class TriggerMatchConsumer implements EventHandler {
       return;
     }
     const matched: { event: HubEvent; trigger: CompiledTrigger; group: string }[] = [];
+    let sliceStart = performance.now();
     for (const event of events) {
+      // Regexes read at most 16 KiB of a value and are size-limited, but a batch of 500 events
+      // against many regex triggers can still add up: other requests get the loop between events.
+      if (performance.now() - sliceStart >= MATCH_SLICE_MS) {
+        await yieldToLoop();
+        sliceStart = performance.now();
+      }
       if (set.causedByTrigger(event)) {
         if (await this.noteExhausted(event, m)) tally.deliveryFailures++;
         continue;
@@ -58,7 +70,9 @@ export class TriggerMatchConsumer implements EventHandler {
       const started = performance.now();
       for (const trigger of set.matching(event))
         matched.push({ event, trigger, group: groupKey(trigger.groupBy, event) });
-      this.metrics.matchSeconds.observe((performance.now() - started) / 1000);
+      const took = performance.now() - started;
+      this.metrics.matchSeconds.observe(took / 1000);
+      if (took > SLOW_MATCH_MS) tally.slowMatches++;
     }
     tally.matches = matched.length;
     if (matched.length === 0) return;

@@ -8,6 +8,7 @@ import { RuleCatalog } from './scan/rule-catalog.js';
 /** What one accepted `POST /logs` did, counted once its transaction has committed. */
 export interface IngestTally {
   lines: number;
+  unscanned: number;
   truncated: number;
   matchedLines: number;
   hits: number;
@@ -25,6 +26,8 @@ export interface IngestTally {
 @Injectable()
 export class LogScanMetrics {
   readonly lines: Counter;
+  readonly unscanned: Counter;
+  readonly overBudget: Counter;
   readonly truncated: Counter;
   readonly matchedLines: Counter;
   readonly hits: Counter;
@@ -39,7 +42,17 @@ export class LogScanMetrics {
     const registers = [metrics.registry];
     this.lines = new Counter({
       name: 'log_scan_lines_total',
-      help: 'Log lines accepted by POST /logs and scanned',
+      help: 'Log lines accepted by POST /logs (scanned unless counted in log_scan_lines_unscanned_total)',
+      registers,
+    });
+    this.unscanned = new Counter({
+      name: 'log_scan_lines_unscanned_total',
+      help: 'Accepted log lines not scanned (or not against every rule) because their batch used its scanning time (LOGSCAN_SCAN_BUDGET_MS)',
+      registers,
+    });
+    this.overBudget = new Counter({
+      name: 'log_scan_batches_over_budget_total',
+      help: 'POST /logs batches whose scan stopped at the scanning time budget (LOGSCAN_SCAN_BUDGET_MS)',
       registers,
     });
     this.truncated = new Counter({
@@ -85,6 +98,8 @@ export class LogScanMetrics {
 
   record(t: IngestTally): void {
     this.lines.inc(t.lines);
+    this.unscanned.inc(t.unscanned);
+    if (t.unscanned > 0) this.overBudget.inc();
     this.truncated.inc(t.truncated);
     this.matchedLines.inc(t.matchedLines);
     this.hits.inc(t.hits);

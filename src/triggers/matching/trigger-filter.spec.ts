@@ -1,6 +1,13 @@
 import type { Severity } from '../../events/event.types.js';
 import type { MatchableEvent } from './labels.js';
-import { compileFilter, filterProblems, Matcher, TriggerFilter } from './trigger-filter.js';
+import {
+  compileFilter,
+  filterProblems,
+  matchText,
+  Matcher,
+  MAX_MATCH_TEXT,
+  TriggerFilter,
+} from './trigger-filter.js';
 
 const event = (over: Partial<MatchableEvent> = {}): MatchableEvent => ({
   type: 'backup.failed',
@@ -125,12 +132,36 @@ describe('trigger filters', () => {
     expect(filterProblems(spec([m('data.a.b-c_d', '=~', 'x+')], { severity: 'info' }))).toEqual([]);
   });
 
+  it('reads at most the first 16 KiB of a value, never half a surrogate pair', () => {
+    const long = 'x'.repeat(MAX_MATCH_TEXT) + 'needle';
+    expect(matches(spec([], { messageRegex: 'needle' }), event({ data: { message: long } }))).toBe(
+      false,
+    );
+    expect(matchText(long)).toHaveLength(MAX_MATCH_TEXT);
+    expect(matchText('x'.repeat(MAX_MATCH_TEXT - 1) + '\u{1F600}')).toHaveLength(
+      MAX_MATCH_TEXT - 1,
+    );
+  });
+
+  it('refuses the costly patterns at save, naming the field', () => {
+    expect(
+      filterProblems(
+        spec([m('data.message', '=~', '[ab]*a[ab]{1000}[c-z]')], {
+          messageRegex: 'error.{0,1000}timeout',
+        }),
+      ),
+    ).toEqual([
+      { field: 'matchers[0].value', message: expect.stringMatching(/too costly.*limit is 250/) },
+      { field: 'filter.messageRegex', message: expect.stringMatching(/too costly/) },
+    ]);
+  });
+
   it('does not refuse a regex-looking value on = or !=', () => {
     expect(filterProblems(spec([m('source', '=', '(a')]))).toEqual([]);
   });
 
   it('stays linear on patterns that make backtracking engines hang', () => {
-    const input = 'a'.repeat(50_000) + '!';
+    const input = 'a'.repeat(16_000) + '!';
     const started = performance.now();
     expect(
       matches(spec([m('data.message', '=~', '(a+)+$')]), event({ data: { message: input } })),

@@ -1,5 +1,7 @@
+import { Logger } from '@nestjs/common';
 import {
   compileLinearRegex,
+  InvalidPatternError,
   LinearRegex,
   LinearRegexOptions,
   patternProblem,
@@ -42,6 +44,15 @@ export interface TriggerFilter {
 }
 
 export type EventPredicate = (event: MatchableEvent) => boolean;
+
+/**
+ * The most of a value a regex reads: the first 16 KiB (UTF-16 code units, never half a
+ * surrogate pair), as much as a log line keeps. A regex pass costs up to about 15 µs per
+ * character at the pattern size limit, so an unbounded value (a 1 MB `data.message`) would
+ * hold the trigger consumer for seconds per event.
+ */
+export const MAX_MATCH_TEXT = 16 * 1024;
+const logger = new Logger('TriggerFilter');
 
 /**
  * Every field error of a filter (label grammar, regexes RE2 refuses, unknown severities), so
@@ -95,7 +106,7 @@ export function compileFilter(spec: TriggerFilter): EventPredicate {
   if (f.messageRegex !== undefined) {
     const test = memoTest(f.messageRegex, {});
     const message = labelGetter('data.message');
-    regex.push((e) => test(message(e)));
+    regex.push(test ? (e) => test(message(e)) : never);
   }
   const all = [...cheap, ...regex];
   if (all.length === 0) return () => true;
@@ -105,6 +116,8 @@ export function compileFilter(spec: TriggerFilter): EventPredicate {
     return true;
   };
 }
+
+const never: EventPredicate = () => false;
 
 function isRegexOp(op: MatchOp): boolean {
   return op === '=~' || op === '!~';
@@ -120,11 +133,11 @@ function matcherPredicate(m: Matcher): EventPredicate {
       return (e) => read(e) !== value;
     case '=~': {
       const test = memoTest(value, { anchored: true });
-      return (e) => test(read(e));
+      return test ? (e) => test(read(e)) : never;
     }
     case '!~': {
       const test = memoTest(value, { anchored: true });
-      return (e) => !test(read(e));
+      return test ? (e) => !test(read(e)) : never;
     }
   }
 }
@@ -136,15 +149,30 @@ const memoized = new WeakMap<LinearRegex, (text: string) => boolean>();
  * copy them) test the same label of the same event one after another, so each distinct
  * pattern runs once per event however many triggers use it.
  */
-function memoTest(pattern: string, options: LinearRegexOptions): (text: string) => boolean {
-  const re = compileLinearRegex(pattern, options);
+function memoTest(
+  pattern: string,
+  options: LinearRegexOptions,
+): ((text: string) => boolean) | null {
+  let re: LinearRegex;
+  try {
+    re = compileLinearRegex(pattern, options);
+  } catch (error) {
+    // Saved before a limit was added (or by an older engine): the matcher never holds (`=~`
+    // and `!~` alike), so its trigger cannot fire and its silence cannot mute, instead of the
+    // consumer failing on every batch.
+    if (!(error instanceof InvalidPatternError)) throw error;
+    logger.warn(
+      `saved regex ${JSON.stringify(pattern)} is refused now, never matches: ${error.reason}`,
+    );
+    return null;
+  }
   let test = memoized.get(re);
   if (!test) {
     let lastText: string | undefined;
     let lastResult = false;
     test = (text) => {
       if (text !== lastText) {
-        lastResult = re.test(text);
+        lastResult = re.test(matchText(text));
         lastText = text;
       }
       return lastResult;
@@ -152,6 +180,13 @@ function memoTest(pattern: string, options: LinearRegexOptions): (text: string) 
     memoized.set(re, test);
   }
   return test;
+}
+
+/** The part of a value a regex reads (see {@link MAX_MATCH_TEXT}). */
+export function matchText(text: string): string {
+  if (text.length <= MAX_MATCH_TEXT) return text;
+  const high = text.charCodeAt(MAX_MATCH_TEXT - 1);
+  return text.slice(0, high >= 0xd800 && high <= 0xdbff ? MAX_MATCH_TEXT - 1 : MAX_MATCH_TEXT);
 }
 
 function inList(label: 'severity' | 'source', entries: string[]): EventPredicate {

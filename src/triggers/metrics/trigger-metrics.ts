@@ -7,6 +7,8 @@ import { FIRING_OUTCOMES, FiringOutcome } from '../dto/trigger.dto.js';
 export interface MatchTally {
   evaluated: number;
   matches: number;
+  /** Events whose matching took over SLOW_MATCH_MS. */
+  slowMatches: number;
   firings: Record<FiringOutcome, number>;
   deliveryFailures: number;
 }
@@ -14,6 +16,7 @@ export interface MatchTally {
 export const emptyTally = (): MatchTally => ({
   evaluated: 0,
   matches: 0,
+  slowMatches: 0,
   firings: { fired: 0, suppressed: 0, silenced: 0, undeliverable: 0 },
   deliveryFailures: 0,
 });
@@ -31,6 +34,7 @@ export class TriggerMetrics {
   readonly firings: Counter<'outcome'>;
   readonly deliveryFailures: Counter;
   readonly matchSeconds: Histogram;
+  readonly slowMatches: Counter;
   readonly testSends: Counter<'kind' | 'result'>;
 
   constructor(metrics: MetricsService) {
@@ -59,7 +63,15 @@ export class TriggerMetrics {
     this.matchSeconds = new Histogram({
       name: 'trigger_match_seconds',
       help: 'CPU time to match one event against every enabled trigger (replayed batches included)',
-      buckets: [0.000005, 0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.005, 0.025],
+      buckets: [
+        0.000005, 0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.005, 0.025, 0.1,
+        0.5, 2.5,
+      ],
+      registers,
+    });
+    this.slowMatches = new Counter({
+      name: 'trigger_slow_matches_total',
+      help: 'Events whose matching against every enabled trigger took over 100 ms (costly regexes on long values; committed batches only)',
       registers,
     });
     this.testSends = new Counter({
@@ -76,6 +88,7 @@ export class TriggerMetrics {
   recordBatch(t: MatchTally): void {
     this.eventsEvaluated.inc(t.evaluated);
     this.matches.inc(t.matches);
+    this.slowMatches.inc(t.slowMatches);
     for (const outcome of FIRING_OUTCOMES)
       if (t.firings[outcome] > 0) this.firings.inc({ outcome }, t.firings[outcome]);
     this.deliveryFailures.inc(t.deliveryFailures);

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
@@ -16,6 +16,8 @@ import { admitHits, HitVerdict } from './storm-guard.js';
 
 /** Events per INSERT: 7 parameters each stays well under PostgreSQL's 65,535. */
 const EVENTS_PER_INSERT = 2000;
+/** Longest the scan holds the event loop before it yields (see `scanLines`). */
+const SCAN_SLICE_MS = 20;
 
 /**
  * Scans a batch of lines against the source's effective rules and, in one transaction,
@@ -25,6 +27,8 @@ const EVENTS_PER_INSERT = 2000;
  */
 @Injectable()
 export class LogIngestService {
+  private readonly logger = new Logger(LogIngestService.name);
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(logScanConfig.KEY) private readonly config: ConfigType<typeof logScanConfig>,
@@ -36,7 +40,14 @@ export class LogIngestService {
 
   async ingest(batch: LogBatch): Promise<IngestResultDto> {
     const rules = (await this.catalog.load(this.dataSource.manager)).forSource(batch.source);
-    const hits = scanLines(batch.lines, rules);
+    const { hits, unscanned } = await scanLines(batch.lines, rules, {
+      sliceMs: SCAN_SLICE_MS,
+      batchMs: this.config.scanBudgetMs,
+    });
+    if (unscanned > 0)
+      this.logger.warn(
+        `POST /logs from source ${JSON.stringify(batch.source)}: scanning time (${this.config.scanBudgetMs} ms) used up, ${unscanned} of ${batch.lines.length} lines not scanned`,
+      );
     const truncated = batch.lines.filter((l) => l.truncated).length;
     const verdicts = await this.dataSource.transaction(async (manager) => {
       const decided = hits.length ? await this.admit(manager, batch.source, hits) : [];
@@ -48,6 +59,7 @@ export class LogIngestService {
     const result = {
       source: batch.source,
       accepted: batch.lines.length,
+      unscanned,
       truncated: batch.lines.flatMap((l, i) => (l.truncated ? [i] : [])),
       hits: hits.length,
       published: count('published'),
@@ -55,6 +67,7 @@ export class LogIngestService {
     };
     this.metrics.record({
       lines: result.accepted,
+      unscanned,
       truncated,
       matchedLines: new Set(hits.map((h) => h.line)).size,
       hits: result.hits,

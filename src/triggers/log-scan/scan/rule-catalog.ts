@@ -9,9 +9,9 @@ import {
 import type { LogStream } from '../rules/log-rule.entity.js';
 import { LogRuleRepository, StoredRule } from '../rules/log-rule.repository.js';
 import { effectiveRules } from './effective-rules.js';
-import { foldedLiteral, requiredLiteral } from './required-literal.js';
+import { LinePrefilter, linePrefilter } from './required-literal.js';
 
-/** A rule ready to scan: its regex compiled and its prefilter literal found. */
+/** A rule ready to scan: its regex compiled and its literal prefilter found. */
 export interface CompiledRule {
   id: string;
   name: string;
@@ -20,10 +20,8 @@ export interface CompiledRule {
   cooldownMs: number;
   stream: LogStream | null;
   regex: LinearRegex;
-  /** Every match contains it; null when none could be proven. */
-  literal: string | null;
-  /** The literal is lowercase, to look for in the folded line (a `(?i)` rule). */
-  folded: boolean;
+  /** What every matching line contains; null when nothing could be proven. */
+  prefilter: LinePrefilter | null;
 }
 
 export interface FailingRule {
@@ -45,7 +43,6 @@ export class RuleSet {
   ) {
     for (const rule of rules) {
       try {
-        const folded = foldedLiteral(rule.pattern);
         this.compiled.set(rule.id, {
           id: rule.id,
           name: rule.name,
@@ -54,8 +51,7 @@ export class RuleSet {
           cooldownMs: rule.cooldownMs,
           stream: rule.stream,
           regex: compileLinearRegex(rule.pattern),
-          literal: folded ?? requiredLiteral(rule.pattern),
-          folded: folded !== null,
+          prefilter: linePrefilter(rule.pattern),
         });
       } catch (error) {
         // Saved patterns were checked, but an engine upgrade (or a row written by hand) can

@@ -8,7 +8,13 @@ export class DropCountsDto {
 
 export class IngestResultDto {
   @ApiProperty({ example: 'backup' }) source: string;
-  @ApiProperty({ example: 120, description: 'Lines accepted and scanned' }) accepted: number;
+  @ApiProperty({ example: 120, description: 'Lines accepted' }) accepted: number;
+  @ApiProperty({
+    example: 0,
+    description:
+      'Accepted lines not scanned (or not against every rule): the batch used its scanning time (LOGSCAN_SCAN_BUDGET_MS). The last ones of the batch; 0 normally',
+  })
+  unscanned: number;
   @ApiProperty({
     type: [Number],
     example: [17],
