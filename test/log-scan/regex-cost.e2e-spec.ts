@@ -92,12 +92,14 @@ describe('log-scan regexes: cost budget and prefilter', () => {
     done = true;
     await poll;
 
+    expect(Math.max(...answers)).toBeLessThan(1_000);
+    // The scan lasts at least its 2 s budget: polls (each up to a few hundred ms on a loaded
+    // machine, then 100 ms apart) were answered during it, not only before and after.
+    expect(answers.length).toBeGreaterThanOrEqual(3);
     expect(res.status).toBe(202);
     // The default budget is 2 s of scanning; 60 such lines need far more.
     expect(res.body.unscanned).toBeGreaterThan(0);
     expect(res.body.unscanned).toBeLessThan(60);
-    expect(answers.length).toBeGreaterThanOrEqual(5);
-    expect(Math.max(...answers)).toBeLessThan(1_000);
     expect((await metric(t, 'log_scan_lines_unscanned_total')) - unscannedBefore).toBe(
       res.body.unscanned,
     );

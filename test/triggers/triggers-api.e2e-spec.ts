@@ -139,6 +139,13 @@ describe('triggers API: CRUD, validation, secrets and test sends', () => {
         'matchers[1].value',
       ],
       [{ matchers: [{ label: 'source', op: '=~', value: 'a{1001}' }] }, 400, 'matchers[0].value'],
+      // Valid RE2, but too costly per character (19 s for two 1 MB values before the limit).
+      [
+        { matchers: [{ label: 'data.message', op: '=~', value: '[ab]*a[ab]{1000}[c-z]' }] },
+        400,
+        'matchers[0].value',
+      ],
+      [{ filter: { messageRegex: 'error.{0,1000}timeout' } }, 400, 'filter.messageRegex'],
       [{ filter: { messageRegex: '\\1(a)' } }, 400, 'filter.messageRegex'],
       [{ filter: { severity: 'error, loud' } }, 400, 'filter.severity'],
       [{ filter: { severityAtLeast: 'high' } }, 400, 'filter.severityAtLeast'],
