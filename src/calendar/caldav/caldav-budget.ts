@@ -22,11 +22,18 @@ export type OverBudgetKind =
   'answer_objects' | 'object_bytes' | 'object_components' | 'deadline' | 'memory';
 
 export class OverBudgetError extends Error {
+  override readonly name = 'OverBudgetError';
+
   constructor(
     readonly kind: OverBudgetKind,
     message: string,
   ) {
     super(message);
+  }
+
+  /** The kind travels back from a worker thread as the error's `code`. */
+  get code(): OverBudgetKind {
+    return this.kind;
   }
 }
 

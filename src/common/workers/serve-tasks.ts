@@ -10,8 +10,13 @@ export function serveTasks(handlers: Record<string, (input: never) => unknown>):
       if (!handler) throw new Error(`unknown task ${msg.task}`);
       port.postMessage({ id: msg.id, ok: true, value: await handler(msg.input) });
     } catch (err) {
-      const e = err instanceof Error ? err : new Error(String(err));
-      port.postMessage({ id: msg.id, ok: false, error: { message: e.message, name: e.name } });
+      const e = (err instanceof Error ? err : new Error(String(err))) as Error & { code?: unknown };
+      const code = typeof e.code === 'string' ? e.code : undefined;
+      port.postMessage({
+        id: msg.id,
+        ok: false,
+        error: { message: e.message, name: e.name, code },
+      });
     }
   });
 }

@@ -10,11 +10,12 @@ export class WorkerBudgetError extends Error {
   }
 }
 
-/** An error the task itself threw in the worker (its message and name, not its class). */
+/** An error the task itself threw in the worker: its message, name and string `code`. */
 export class WorkerTaskError extends Error {
   constructor(
     message: string,
     readonly remoteName: string,
+    readonly code?: string,
   ) {
     super(message);
   }
@@ -31,6 +32,12 @@ export interface WorkerPoolOptions {
   maxHeapMb: number;
   /** An idle worker is terminated after this long, so its heap goes back to the system. */
   idleMs: number;
+}
+
+interface RemoteError {
+  message: string;
+  name: string;
+  code?: string;
 }
 
 interface Task {
@@ -109,16 +116,19 @@ export class WorkerPool {
     worker.unref();
     const slot: Slot = { worker, current: null, idle: null };
     this.slots.add(slot);
-    worker.on('message', (msg: { id: number; ok: boolean; value?: unknown; error?: Error }) => {
-      const cur = slot.current;
-      if (!cur || cur.id !== msg.id) return;
-      clearTimeout(cur.timer);
-      slot.current = null;
-      if (msg.ok) cur.resolve(msg.value);
-      else cur.reject(new WorkerTaskError(msg.error!.message, msg.error!.name));
-      this.park(slot);
-      this.dispatch();
-    });
+    worker.on(
+      'message',
+      (msg: { id: number; ok: boolean; value?: unknown; error?: RemoteError }) => {
+        const cur = slot.current;
+        if (!cur || cur.id !== msg.id) return;
+        clearTimeout(cur.timer);
+        slot.current = null;
+        if (msg.ok) cur.resolve(msg.value);
+        else cur.reject(new WorkerTaskError(msg.error!.message, msg.error!.name, msg.error!.code));
+        this.park(slot);
+        this.dispatch();
+      },
+    );
     worker.on('error', (err: Error & { code?: string }) => {
       const outOfMemory = err.code === 'ERR_WORKER_OUT_OF_MEMORY';
       const task = slot.current?.task ?? 'worker';
