@@ -12,6 +12,7 @@ import { AdminBindingsController } from './bindings/admin-bindings.controller.js
 import { BindingRepository } from './bindings/binding.repository.js';
 import { BindingsController } from './bindings/bindings.controller.js';
 import { BindingsService } from './bindings/bindings.service.js';
+import { ParseWorkers } from './caldav/off-loop.js';
 import { BindingSyncService } from './sync/binding-sync.service.js';
 import { CalendarMetrics } from './sync/calendar-metrics.js';
 import { CalendarCleanupJob } from './sync/cleanup.job.js';
@@ -42,6 +43,7 @@ import { TargetRepository } from './sync/target.repository.js';
     CalendarSyncJob,
     CalendarCleanupJob,
     CalendarMetrics,
+    ParseWorkers,
     SyncLogRepository,
     SyncScheduler,
     TargetRepository,

@@ -3,7 +3,9 @@ import type {
   OutboundHttpService,
 } from '../../common/outbound/outbound-http.service.js';
 import { OutboundRequestError } from '../../common/outbound/outbound.exception.js';
-import { parseMultistatus, type Multistatus } from './multistatus.js';
+import { OverBudgetError } from './caldav-budget.js';
+import type { Multistatus } from './multistatus.js';
+import { parseMultistatusOffLoop } from './off-loop.js';
 
 export interface DavCredentials {
   username: string;
@@ -77,7 +79,13 @@ export class CalDavClient {
     if (res.status !== 207) throw unexpected(method, url, res);
     if (res.truncated)
       throw new CalDavError(`${method} ${url}: answer larger than ${MAX_BODY} bytes`, 207);
-    return parseMultistatus(res.body);
+    try {
+      return await parseMultistatusOffLoop(res.body);
+    } catch (err) {
+      if (err instanceof OverBudgetError)
+        throw new OverBudgetError(err.kind, `${method} ${url}: ${err.message}`);
+      throw err;
+    }
   }
 
   put(url: string, ics: string, condition: { ifMatch?: string; ifNoneMatch?: boolean }) {

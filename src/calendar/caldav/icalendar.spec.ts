@@ -1,4 +1,5 @@
 import type { Appointment } from '../appointments/appointment.js';
+import { OverBudgetError } from './caldav-budget.js';
 import { buildIcs, contentHash, parseIcs } from './icalendar.js';
 
 const base: Appointment = {
@@ -77,5 +78,118 @@ describe('buildIcs / parseIcs', () => {
   it('hashes what is sent, so only a real change is pushed', () => {
     expect(contentHash(base)).toBe(contentHash({ ...base, visibleTo: ['dana', 'eve'] }));
     expect(contentHash(base)).not.toBe(contentHash({ ...base, location: 'Ward 4' }));
+  });
+});
+
+/** A one-event object whose DTSTART/DTEND use `tzid`, with the given VTIMEZONE text. */
+function remoteObject(tzid: string, vtimezone: string, start = '20260715T100000'): string {
+  return [
+    'BEGIN:VCALENDAR',
+    'VERSION:2.0',
+    'PRODID:-//hostile//EN',
+    vtimezone,
+    'BEGIN:VEVENT',
+    'UID:u1@hub',
+    'DTSTAMP:20260101T000000Z',
+    `DTSTART;TZID=${tzid}:${start}`,
+    `DTEND;TZID=${tzid}:${start.slice(0, 9)}11${start.slice(11)}`,
+    'SUMMARY:Edited',
+    'END:VEVENT',
+    'END:VCALENDAR',
+    '',
+  ].join('\r\n');
+}
+
+/** The time-zone bomb: an observance repeating every minute since 1601. */
+const minutelyZone = (tzid: string) =>
+  [
+    'BEGIN:VTIMEZONE',
+    `TZID:${tzid}`,
+    'BEGIN:STANDARD',
+    'DTSTART:16010101T000000',
+    'RRULE:FREQ=MINUTELY',
+    'TZOFFSETFROM:+0100',
+    'TZOFFSETTO:+0100',
+    'END:STANDARD',
+    'END:VTIMEZONE',
+  ].join('\r\n');
+
+describe('parseIcs on remote time zones', () => {
+  it('never expands a remote VTIMEZONE rule (MINUTELY since 1601), and reads the IANA zone instead', () => {
+    const started = performance.now();
+    const event = parseIcs(remoteObject('Europe/Berlin', minutelyZone('Europe/Berlin')))!;
+    expect(performance.now() - started).toBeLessThan(500);
+    expect(event.start).toBe('2026-07-15T08:00:00.000Z'); // CEST, from the tz database
+    expect(event.timezone).toBe('Europe/Berlin');
+  });
+
+  it('a bomb under a TZID that names no IANA zone costs nothing and uses its standard offset', () => {
+    const started = performance.now();
+    const event = parseIcs(remoteObject('Hostile Zone', minutelyZone('Hostile Zone')))!;
+    expect(performance.now() - started).toBeLessThan(500);
+    expect(event.start).toBe('2026-07-15T09:00:00.000Z');
+  });
+
+  it('drops the remote VTIMEZONE on write-back, keeping the unknown properties', () => {
+    const remote = remoteObject('Europe/Berlin', minutelyZone('Europe/Berlin')).replace(
+      'SUMMARY:Edited',
+      'SUMMARY:Edited\r\nX-KEEP:me',
+    );
+    const started = performance.now();
+    const ics = buildIcs(base, { uid: 'u1@hub', sequence: 2, remoteIcs: remote });
+    expect(performance.now() - started).toBeLessThan(500);
+    expect(ics).toContain('X-KEEP:me');
+    expect(ics).not.toContain('MINUTELY');
+    expect(ics.match(/BEGIN:VTIMEZONE/g)).toHaveLength(1);
+  });
+
+  it.each([
+    ['/mozilla.org/20050126_1/America/New_York', '', '2026-07-15T14:00:00.000Z'],
+    [
+      'Custom',
+      'BEGIN:VTIMEZONE\r\nTZID:Custom\r\nX-LIC-LOCATION:Asia/Tokyo\r\nEND:VTIMEZONE',
+      '2026-07-15T01:00:00.000Z',
+    ],
+    [
+      'W. Europe Standard Time',
+      minutelyZone('W. Europe Standard Time'),
+      '2026-07-15T09:00:00.000Z',
+    ],
+    ['Nowhere', '', '2026-07-15T10:00:00.000Z'],
+  ])('resolves TZID %s without expanding rules', (tzid, vtimezone, start) => {
+    expect(parseIcs(remoteObject(tzid, vtimezone))!.start).toBe(start);
+  });
+
+  it.each([
+    ['20261025T023000', '2026-10-25T00:30:00.000Z'], // fall-back overlap: the first one
+    ['20260329T023000', '2026-03-29T01:30:00.000Z'], // spring-forward gap: offset before it
+    ['20260115T100000', '2026-01-15T09:00:00.000Z'],
+  ])('converts %s in Europe/Berlin as RFC 5545 section 3.3.5 says', (wall, instant) => {
+    expect(parseIcs(remoteObject('Europe/Berlin', '', wall))!.start).toBe(instant);
+  });
+});
+
+describe('object budget', () => {
+  it('refuses an object with more components than the budget before parsing it', () => {
+    const events = Array.from(
+      { length: 2000 },
+      (_, i) => `BEGIN:VEVENT\r\nUID:${i}\r\nEND:VEVENT\r\n`,
+    ).join('');
+    const ics = `BEGIN:VCALENDAR\r\nVERSION:2.0\r\n${events}END:VCALENDAR\r\n`;
+    expect(() => parseIcs(ics)).toThrow(OverBudgetError);
+    expect(() => buildIcs(base, { uid: 'u', sequence: 1, remoteIcs: ics })).toThrow(/components/);
+  });
+
+  it('refuses an object over the byte budget', () => {
+    const ics = remoteObject('UTC', '').replace('SUMMARY:Edited', `SUMMARY:${'x'.repeat(1100000)}`);
+    const err = (() => {
+      try {
+        parseIcs(ics);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(OverBudgetError);
+    expect((err as OverBudgetError).kind).toBe('object_bytes');
   });
 });

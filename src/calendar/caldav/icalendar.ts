@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import ICAL from 'ical.js';
 import type { CalendarRemoteChange } from '../../events/event-map.js';
 import type { Appointment } from '../appointments/appointment.js';
-import { vtimezoneFor, vtimezoneText } from './vtimezone.js';
+import { assertObjectBudget } from './caldav-budget.js';
+import { fixedOffset, ianaZone, vtimezoneFor, vtimezoneText, zonedInstant } from './vtimezone.js';
 
 const PRODID = '-//Integration Hub//Calendar//EN';
 /** Properties the hub writes; everything else on a remote VEVENT is kept on write-back. */
@@ -54,7 +55,6 @@ export function buildIcs(a: Appointment, opts: BuildOptions): string {
   event.addPropertyWithValue('last-modified', ICAL.Time.fromJSDate(now, true));
   event.addPropertyWithValue('sequence', opts.sequence);
   event.addPropertyWithValue('summary', a.title);
-  calendar.removeAllSubcomponents('vtimezone');
   if (a.startDate) {
     // All-day: DATE values, DTEND exclusive (RFC 5545 section 3.6.1).
     event.addPropertyWithValue('dtstart', ICAL.Time.fromDateString(a.startDate));
@@ -90,8 +90,11 @@ export function buildIcs(a: Appointment, opts: BuildOptions): string {
 
 function baseComponents(remoteIcs: string | null | undefined) {
   if (remoteIcs) {
+    assertObjectBudget(remoteIcs);
     try {
       const calendar = new ICAL.Component(ICAL.parse(remoteIcs));
+      // The hub writes its own VTIMEZONE (vtimezone.ts); a remote one is never kept or used.
+      calendar.removeAllSubcomponents('vtimezone');
       const event = calendar.getFirstSubcomponent('vevent');
       if (event) return { calendar, event };
     } catch {
@@ -134,19 +137,25 @@ function nextDay(date: string): string {
 /** What a remote VEVENT says, for `calendar.remote_changed` and the tests. */
 export type RemoteEvent = CalendarRemoteChange['remote'];
 
+/**
+ * The first VEVENT of a remote object. Over-budget input throws OverBudgetError. TZID times
+ * are converted with the IANA zone the TZID names (vtimezone.ts); the object's own VTIMEZONEs
+ * are removed before any time is read, so ical.js never expands a server's zone rules.
+ */
 export function parseIcs(ics: string): RemoteEvent | null {
+  assertObjectBudget(ics);
   let calendar: InstanceType<typeof ICAL.Component>;
   try {
     calendar = new ICAL.Component(ICAL.parse(ics));
   } catch {
     return null;
   }
-  // Register the object's own VTIMEZONEs so TZID times convert to the right instant.
-  const zones = new Map<string, InstanceType<typeof ICAL.Timezone>>();
+  const remoteZones = new Map<string, InstanceType<typeof ICAL.Component>>();
   for (const vtz of calendar.getAllSubcomponents('vtimezone')) {
-    const tz = new ICAL.Timezone(vtz);
-    zones.set(tz.tzid, tz);
+    const tzid = vtz.getFirstPropertyValue('tzid');
+    if (typeof tzid === 'string') remoteZones.set(tzid, vtz);
   }
+  calendar.removeAllSubcomponents('vtimezone');
   const vevent = calendar.getFirstSubcomponent('vevent');
   if (!vevent) return null;
   const time = (name: string) => {
@@ -155,9 +164,7 @@ export function parseIcs(ics: string): RemoteEvent | null {
     const t = prop.getFirstValue() as InstanceType<typeof ICAL.Time>;
     if (t.isDate) return { value: t.toString().slice(0, 10), allDay: true, tzid: null };
     const tzid = (prop.getParameter('tzid') as string | undefined) ?? null;
-    const zone = tzid ? zones.get(tzid) : undefined;
-    if (zone) t.zone = zone;
-    return { value: t.toJSDate().toISOString(), allDay: false, tzid };
+    return { value: instantOf(t, tzid, remoteZones).toISOString(), allDay: false, tzid };
   };
   const start = time('dtstart');
   const end = time('dtend');
@@ -178,4 +185,21 @@ export function parseIcs(ics: string): RemoteEvent | null {
     rrule: str('rrule'),
     sequence: seq === null ? null : Number(seq),
   };
+}
+
+/**
+ * A DATE-TIME as an instant: UTC and floating times as ical.js reads them; a TZID time in the
+ * IANA zone it names, else at the remote zone's fixed standard offset, else as UTC.
+ */
+function instantOf(
+  t: InstanceType<typeof ICAL.Time>,
+  tzid: string | null,
+  remoteZones: Map<string, InstanceType<typeof ICAL.Component>>,
+): Date {
+  if (!tzid || t.zone === ICAL.Timezone.utcTimezone) return t.toJSDate();
+  const remote = remoteZones.get(tzid);
+  const zone = ianaZone(tzid, remote);
+  if (zone) return zonedInstant(t, zone);
+  const wall = Date.UTC(t.year, t.month - 1, t.day, t.hour, t.minute, t.second);
+  return new Date(wall - (fixedOffset(remote) ?? 0) * 1000);
 }

@@ -1,3 +1,4 @@
+import { OverBudgetError } from './caldav-budget.js';
 import { hasResourceType, hrefIn, parseMultistatus, supportedComponents } from './multistatus.js';
 
 // Radicale puts DAV: in the default namespace; Xandikos prefixes everything (ns0:, ns1:).
@@ -36,5 +37,21 @@ describe('parseMultistatus', () => {
 
   it('refuses a document that is not a multistatus', () => {
     expect(() => parseMultistatus('<html><body>login</body></html>')).toThrow(/multistatus/);
+  });
+
+  it('refuses an answer listing more objects than the budget', () => {
+    const response =
+      '<d:response><d:href>/c/x.ics</d:href><d:status>HTTP/1.1 404 Not Found</d:status></d:response>';
+    const xml = `<d:multistatus xmlns:d="DAV:">${response.repeat(20_001)}</d:multistatus>`;
+    expect(() => parseMultistatus(xml)).toThrow(
+      new OverBudgetError(
+        'answer_objects',
+        'the answer lists 20001 objects, over the budget of 20000',
+      ),
+    );
+    expect(
+      parseMultistatus(`<d:multistatus xmlns:d="DAV:">${response.repeat(20_000)}</d:multistatus>`)
+        .responses,
+    ).toHaveLength(20_000);
   });
 });

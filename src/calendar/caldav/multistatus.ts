@@ -1,4 +1,5 @@
 import { XMLParser } from 'fast-xml-parser';
+import { CALDAV_BUDGET, OverBudgetError } from './caldav-budget.js';
 
 /** One `<response>` of a 207 Multi-Status (RFC 4918 section 13). */
 export interface DavResponse {
@@ -37,7 +38,13 @@ export function parseMultistatus(xml: string): Multistatus {
   const root = doc.multistatus;
   if (!root || typeof root !== 'object') throw new Error('not a DAV multistatus document');
   const responses: DavResponse[] = [];
-  for (const r of (root.response as Record<string, unknown>[] | undefined) ?? []) {
+  const listed = (root.response as Record<string, unknown>[] | undefined) ?? [];
+  if (listed.length > CALDAV_BUDGET.maxResponses)
+    throw new OverBudgetError(
+      'answer_objects',
+      `the answer lists ${listed.length} objects, over the budget of ${CALDAV_BUDGET.maxResponses}`,
+    );
+  for (const r of listed) {
     const hrefs = (r.href as unknown[] | undefined) ?? [];
     const status = parseStatus(r.status);
     const props: Record<string, unknown> = {};

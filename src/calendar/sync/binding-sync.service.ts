@@ -10,7 +10,9 @@ import type { Appointment } from '../appointments/appointment.js';
 import { AppointmentRepository } from '../appointments/appointment.repository.js';
 import { BindingRepository, type BindingRow } from '../bindings/binding.repository.js';
 import { CalDavClient, CalDavError } from '../caldav/caldav-client.js';
-import { buildIcs, contentHash, parseIcs } from '../caldav/icalendar.js';
+import { OverBudgetError } from '../caldav/caldav-budget.js';
+import { contentHash } from '../caldav/icalendar.js';
+import { buildIcsOffLoop, parseIcsOffLoop } from '../caldav/off-loop.js';
 import { CalendarMetrics } from './calendar-metrics.js';
 import { ObjectWriter } from './object-writer.js';
 import { fetchObjects, listChanges, type RemoteListing } from './pull.js';
@@ -116,6 +118,7 @@ export class BindingSyncService {
         transient = err.status === null || err.status >= 500 || err.status === 429;
         retryAfterMs = err.retryAfterMs;
       }
+      this.countOverBudget(err);
       stats.errors++;
       stats.firstError ??= error;
       token = undefined;
@@ -156,8 +159,9 @@ export class BindingSyncService {
         changed.push(href);
     }
     if (changed.length > 0) {
-      const { found, missing } = await fetchObjects(client, binding.calendarUrl, changed);
+      const { found, missing, rejected } = await fetchObjects(client, binding.calendarUrl, changed);
       for (const href of missing) deleted.push(byHref.get(href)!);
+      for (const [href, err] of rejected) await this.refused(byHref.get(href)!, err, stats);
       for (const [href, obj] of found)
         await this.remoteChanged(binding, byHref.get(href)!, obj, stats);
     }
@@ -180,9 +184,27 @@ export class BindingSyncService {
       t.status = 'remote_changed';
       await this.report(binding, t, HUB_EVENTS.calendarRemoteChanged, {
         href: t.href!,
-        remote: parseIcs(obj.ics) ?? emptyRemote(),
+        remote: (await parseIcsOffLoop(obj.ics)) ?? emptyRemote(),
       });
     }
+  }
+
+  /**
+   * An object over the budget is an object error: recorded on its target and in the run's
+   * log, and left as the server has it (its ETag is not taken, so the next run looks again).
+   */
+  private async refused(t: Target, err: OverBudgetError, stats: SyncStats): Promise<void> {
+    this.countOverBudget(err);
+    stats.errors++;
+    const message = `${t.href}: ${err.message}`;
+    stats.firstError ??= message;
+    t.status = 'error';
+    t.lastError = message.slice(0, 1000);
+    await this.targets.save(this.db.manager, t);
+  }
+
+  private countOverBudget(err: unknown): void {
+    if (err instanceof OverBudgetError) this.metrics.overBudget.inc({ kind: err.kind });
   }
 
   private async remoteDeleted(binding: BindingRow, t: Target, stats: SyncStats): Promise<void> {
@@ -261,6 +283,7 @@ export class BindingSyncService {
         (err.status === null || err.status >= 500 || err.status === 429)
       )
         throw err;
+      this.countOverBudget(err);
       stats.errors++;
       const message = `${appointmentId}: ${err instanceof Error ? err.message : String(err)}`;
       stats.firstError ??= message;
@@ -336,7 +359,11 @@ export class BindingSyncService {
     const href = `${new URL(binding.calendarUrl).pathname}${randomUUID()}.ics`;
     // A re-created object is a new revision of the same UID (RFC 5546 section 2.1.4).
     if (recreate) t.sequence++;
-    const ics = buildIcs(a, { uid: t.uid, sequence: t.sequence, remoteIcs: t.remoteIcs });
+    const ics = await buildIcsOffLoop(a, {
+      uid: t.uid,
+      sequence: t.sequence,
+      remoteIcs: t.remoteIcs,
+    });
     const res = await writer.create(decodeURI(href), ics);
     if (res.kind !== 'ok') throw new CalDavError(`PUT ${href} (create) answered ${res.kind}`, 412);
     t.href = decodeURI(href);
@@ -353,8 +380,8 @@ export class BindingSyncService {
     stats: SyncStats,
   ) {
     const build = () =>
-      buildIcs(a, { uid: t.uid, sequence: t.sequence + 1, remoteIcs: t.remoteIcs });
-    let res = await writer.update(t.href!, build(), t.etag);
+      buildIcsOffLoop(a, { uid: t.uid, sequence: t.sequence + 1, remoteIcs: t.remoteIcs });
+    let res = await writer.update(t.href!, await build(), t.etag);
     if (res.kind === 'precondition') {
       // Changed on the server since we last saw it.
       const current = await writer.get(t.href!);
@@ -367,7 +394,7 @@ export class BindingSyncService {
         stats.remoteChanges++;
         t.remoteIcs = current.ics;
         t.etag = current.etag;
-        res = await writer.update(t.href!, build(), current.etag);
+        res = await writer.update(t.href!, await build(), current.etag);
       }
     }
     if (res.kind === 'gone') {

@@ -9,6 +9,7 @@ export class CalendarMetrics {
   readonly runs: Counter<'outcome'>;
   readonly objects: Counter<'op'>;
   readonly runDuration: Histogram;
+  readonly overBudget: Counter<'kind'>;
 
   constructor(metrics: MetricsService) {
     const registers = [metrics.registry];
@@ -22,6 +23,12 @@ export class CalendarMetrics {
       name: 'calendar_sync_objects_total',
       help: 'Calendar objects by what a run did (created, updated, deleted, remote_changes, errors)',
       labelNames: ['op'],
+      registers,
+    });
+    this.overBudget = new Counter({
+      name: 'calendar_input_over_budget_total',
+      help: 'CalDAV answers and objects refused for exceeding a budget (answer_objects, object_bytes, object_components, deadline, memory)',
+      labelNames: ['kind'],
       registers,
     });
     this.runDuration = new Histogram({

@@ -1,3 +1,4 @@
+import { assertObjectBudget, OverBudgetError } from '../caldav/caldav-budget.js';
 import { CalDavClient, CalDavError } from '../caldav/caldav-client.js';
 import { DavBodies } from '../caldav/dav-bodies.js';
 import { hasResourceType, textOf } from '../caldav/multistatus.js';
@@ -77,15 +78,21 @@ const MULTIGET_CHUNK = 100;
 
 /**
  * `calendar-multiget` in chunks of 100 (RFC 4791 section 7.9). A per-href 404 is a deletion;
- * an href we did not ask for is ignored (a server must not make us write another object).
+ * an href we did not ask for is ignored (a server must not make us write another object); an
+ * object over the budget (caldav-budget.ts) is `rejected` with the reason.
  */
 export async function fetchObjects(
   client: CalDavClient,
   calendarUrl: string,
   hrefs: string[],
-): Promise<{ found: Map<string, FetchedObject>; missing: Set<string> }> {
+): Promise<{
+  found: Map<string, FetchedObject>;
+  missing: Set<string>;
+  rejected: Map<string, OverBudgetError>;
+}> {
   const found = new Map<string, FetchedObject>();
   const missing = new Set<string>();
+  const rejected = new Map<string, OverBudgetError>();
   for (let i = 0; i < hrefs.length; i += MULTIGET_CHUNK) {
     const chunk = hrefs.slice(i, i + MULTIGET_CHUNK);
     const asked = new Set(chunk);
@@ -93,11 +100,23 @@ export async function fetchObjects(
     for (const r of ms.responses) {
       if (!asked.has(r.href)) continue;
       const data = textOf(r.props['calendar-data']);
+      const refused = data ? overBudget(data) : null;
       if (r.status === 404 || !data) missing.add(r.href);
+      else if (refused) rejected.set(r.href, refused);
       else found.set(r.href, { etag: textOf(r.props.getetag) || null, ics: data });
     }
   }
-  return { found, missing };
+  return { found, missing, rejected };
+}
+
+function overBudget(ics: string): OverBudgetError | null {
+  try {
+    assertObjectBudget(ics);
+    return null;
+  } catch (err) {
+    if (err instanceof OverBudgetError) return err;
+    throw err;
+  }
 }
 
 function sameCollection(href: string, path: string): boolean {
