@@ -9,7 +9,10 @@ import type { Connector } from './kinds/connector.js';
  * made storable as PostgreSQL text. The repositories apply storableText again, so a text
  * that skipped this still cannot fail an insert.
  */
-export function peerTextFilter(connector: Connector<object>, config: object): (text: string) => string {
+export function peerTextFilter(
+  connector: Connector<object>,
+  config: object,
+): (text: string) => string {
   const secrets = connector.secretFields.map((f) =>
     String((config as Record<string, unknown>)[f] ?? ''),
   );

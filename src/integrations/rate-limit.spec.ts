@@ -10,7 +10,7 @@ describe('rateLimitWaitMs', () => {
     expect(rateLimitWaitMs(429, headers, now)).toBe(42_000);
   });
 
-  it("waits the Retry-After of a secondary limit, and a minute when GitHub names no time", () => {
+  it('waits the Retry-After of a secondary limit, and a minute when GitHub names no time', () => {
     expect(rateLimitWaitMs(403, { 'retry-after': '7' }, now)).toBe(7000);
     expect(rateLimitWaitMs(403, { 'x-ratelimit-remaining': '0' }, now)).toBe(60_000);
   });

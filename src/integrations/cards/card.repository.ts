@@ -127,7 +127,11 @@ export class CardRepository {
       `UPDATE integration_cards SET ${[...assignments, 'last_synced_at = now()'].join(', ')}
         WHERE integration_id = $1 AND card_id = $2`,
       // Keys, ids and errors come from the peer: storable whatever it sent.
-      [integrationId, cardId, ...entries.map(([, v]) => (typeof v === 'string' ? storableText(v) : v))],
+      [
+        integrationId,
+        cardId,
+        ...entries.map(([, v]) => (typeof v === 'string' ? storableText(v) : v)),
+      ],
     );
   }
 

@@ -160,9 +160,7 @@ export class GitHubConnector implements Connector<GitHubConfig> {
         query: { per_page: '100' },
         expect: GITHUB.comments,
       });
-      const found = (list.body as GitHubComment[]).find((x) =>
-        x.body?.includes(marker),
-      );
+      const found = (list.body as GitHubComment[]).find((x) => x.body?.includes(marker));
       if (found) return s.commentPosted(message.messageId, String(found.id));
     }
     await s.commentAttempted(message.messageId);

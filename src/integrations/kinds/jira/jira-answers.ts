@@ -23,9 +23,7 @@ export const JIRA = {
     'GET /issue/{key}/transitions',
     objectWith(
       {
-        transitions: listOf(
-          objectWith({ id: ID, name: { type: 'string' }, to: STATUS }, ['id']),
-        ),
+        transitions: listOf(objectWith({ id: ID, name: { type: 'string' }, to: STATUS }, ['id'])),
       },
       ['transitions'],
     ),

@@ -81,8 +81,7 @@ export class JiraConnector implements Connector<JiraConfig> {
   async sync(config: JiraConfig, s: SyncSession): Promise<JobOutcome | void> {
     const card = s.card;
     const hash = fieldsHash(card.title, card.description);
-    if (!card.remoteKey && (await this.create(config, s)) === 'created')
-      await s.fieldsSynced(hash);
+    if (!card.remoteKey && (await this.create(config, s)) === 'created') await s.fieldsSynced(hash);
     const key = card.remoteKey!;
     if (card.syncedFieldsHash !== hash) {
       await s.call('update', {
