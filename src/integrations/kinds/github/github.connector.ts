@@ -182,7 +182,8 @@ export class GitHubConnector implements Connector<GitHubConfig> {
       await call({ method: 'GET', path: '/user', expect: GITHUB.user });
     } catch (err) {
       if (!(err instanceof RemoteFailure)) throw err;
-      const auth = err.status === 401 || err.status === 403;
+      // A rate-limited 403 is not a refused token.
+      const auth = (err.status === 401 || err.status === 403) && !err.retryable;
       return [
         {
           field: auth ? 'config.token' : 'config.baseUrl',
