@@ -19,11 +19,23 @@ export class IntegrationsEnv {
   @Min(100)
   @Max(120000)
   INTEGRATION_TIMEOUT_MS: number = 15000;
+
+  /**
+   * How long a new issue may take to appear in the peer's lookup (Jira's search is
+   * eventually consistent). After a create whose answer was lost, no second create happens
+   * until this long after the call timed out.
+   */
+  @ToInt()
+  @IsInt()
+  @Min(0)
+  @Max(600000)
+  INTEGRATION_SEARCH_LAG_MS: number = 60000;
 }
 
 export interface IntegrationsConfig {
   retrySchedule: number[];
   timeoutMs: number;
+  searchLagMs: number;
 }
 
 export const integrationsConfig = registerAs('integrations', (): IntegrationsConfig => {
@@ -34,5 +46,6 @@ export const integrationsConfig = registerAs('integrations', (): IntegrationsCon
       MAX_INTEGRATION_RETRIES,
     ),
     timeoutMs: env.INTEGRATION_TIMEOUT_MS,
+    searchLagMs: env.INTEGRATION_SEARCH_LAG_MS,
   };
 });

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { flattenValidationErrors } from '../common/http/validation.js';
-import { REDACTED } from '../common/security/redaction.js';
+import { keepsStoredSecret, REDACTED } from '../common/security/redaction.js';
 import { SecretBoxService } from '../common/security/secret-box.js';
 import type { IntegrationEntity } from './integration.entity.js';
 import { IntegrationsException } from './integrations.exception.js';
@@ -66,14 +66,33 @@ export class IntegrationConfigService {
     return out;
   }
 
-  /** A PATCH's config over the stored one; secret fields sent as the placeholder keep theirs. */
+  /**
+   * A PATCH's config over the stored one; secret fields sent as the placeholder (or left
+   * out) keep theirs, unless the base URL moves to another origin (scheme, host, port): a
+   * stored secret goes only to the origin it was given for, so the new one needs it again.
+   */
   merge(
     kind: string,
     stored: Record<string, unknown> | null,
     patch: Record<string, unknown>,
   ): unknown {
-    const secrets = this.connector(kind).secretFields as readonly string[];
+    const connector = this.connector(kind);
+    const secrets = connector.secretFields as readonly string[];
     const merged: Record<string, unknown> = { ...(stored ?? {}), ...patch };
+    const from = stored && originOf(connector, stored);
+    const to = originOf(connector, merged);
+    if (from && to && from !== to) {
+      const missing = secrets.filter(
+        (f) => typeof patch[f] !== 'string' || keepsStoredSecret(patch[f] as string),
+      );
+      if (missing.length)
+        throw IntegrationsException.invalidConfig(
+          missing.map((f) => ({
+            field: `config.${f}`,
+            message: `baseUrl moves from ${from} to ${to}: send the secret itself, the stored one stays with ${from}`,
+          })),
+        );
+    }
     for (const field of secrets)
       if (patch[field] === REDACTED) {
         if (!stored)
@@ -86,5 +105,14 @@ export class IntegrationConfigService {
         merged[field] = stored[field];
       }
     return merged;
+  }
+}
+
+/** The origin the connector would send credentials to, or null when the URL does not parse. */
+function originOf(connector: Connector<object>, config: Record<string, unknown>): string | null {
+  try {
+    return new URL(connector.baseUrl(connector.withDefaults(config))).origin;
+  } catch {
+    return null;
   }
 }

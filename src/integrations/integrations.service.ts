@@ -8,6 +8,7 @@ import { UpdateIntegrationDto } from './dto/update-integration.dto.js';
 import { IntegrationConfigService } from './integration-config.js';
 import { IntegrationEntity } from './integration.entity.js';
 import { IntegrationsException } from './integrations.exception.js';
+import { peerTextFilter } from './peer-text.js';
 import { RemoteCaller } from './remote-caller.js';
 
 /** Admin CRUD of integrations and their connection test. */
@@ -90,7 +91,12 @@ export class IntegrationsService {
         req,
       ),
     );
-    return { ok: checks.every((c) => c.ok), checks };
+    // Messages quote the peer (a display name, status names): filtered like stored text.
+    const clean = peerTextFilter(connector, config);
+    return {
+      ok: checks.every((c) => c.ok),
+      checks: checks.map((c) => ({ ...c, message: clean(c.message) })),
+    };
   }
 
   private async checkedConfig(kind: string, raw: unknown): Promise<Record<string, unknown>> {

@@ -2,12 +2,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { OutboundRequestError } from '../common/outbound/outbound.exception.js';
 import { OutboundHttpService } from '../common/outbound/outbound-http.service.js';
-import { parseRetryAfter } from '../common/retry/retry-schedule.js';
-import { maskCredentials, redactSecrets } from '../common/security/redaction.js';
 import { integrationsConfig } from '../config/integrations.config.js';
 import type { Connector, Operation, RemoteRequest, RemoteResponse } from './kinds/connector.js';
 import { RemoteFailure } from './kinds/connector.js';
 import { LogRepository } from './logs/log.repository.js';
+import { peerTextFilter } from './peer-text.js';
+import { rateLimitWaitMs } from './rate-limit.js';
 
 export interface CallContext {
   integrationId: string;
@@ -19,8 +19,10 @@ export interface CallContext {
 
 /**
  * One remote call through the SSRF-guarded client, logged as one row: status, duration and
- * the remote's error summary with every secret of the config masked. Non-2xx answers and
- * network failures throw RemoteFailure (with Retry-After on 429 and 503).
+ * the remote's error summary through peerTextFilter (secrets masked in every encoding,
+ * storable). Non-2xx answers, network failures and 2xx answers the connector cannot use
+ * (cut at the size cap, or not of the shape it `expect`s) throw RemoteFailure, with the
+ * wait a 429, 503 or rate-limited 403 asks for.
  */
 @Injectable()
 export class RemoteCaller {
@@ -37,12 +39,8 @@ export class RemoteCaller {
     operation: Operation,
     req: RemoteRequest,
   ): Promise<RemoteResponse> {
-    const secrets = connector.secretFields.map((f) =>
-      String((config as Record<string, unknown>)[f] ?? ''),
-    );
     const headers = connector.headers(config);
-    const clean = (text: string) =>
-      maskCredentials(redactSecrets(text, [...secrets, ...Object.values(headers)]));
+    const clean = peerTextFilter(connector, config);
     const query = req.query ? `?${new URLSearchParams(req.query).toString()}` : '';
     const started = performance.now();
     let status: number | null = null;
@@ -57,15 +55,25 @@ export class RemoteCaller {
         timeoutMs: this.config.timeoutMs,
       });
       status = res.status;
-      const body = parseJson(res.body);
-      if (res.status >= 200 && res.status < 300) return { status: res.status, body };
-      const summary = clean(connector.summarizeError(body) || res.body.slice(0, 300));
+      // A body cut at the cap is not the peer's answer: never read fields out of half of it.
+      const body = res.truncated ? undefined : parseJson(res.body);
+      if (res.status >= 200 && res.status < 300) {
+        const problem = res.truncated
+          ? `the answer was cut at ${res.body.length} bytes`
+          : req.expect?.problem(body);
+        if (problem === undefined) return { status: res.status, body };
+        // The peer may have done the work: the caller treats this as a lost answer.
+        error = clean(
+          `HTTP ${res.status} without a usable answer (${req.expect?.name ?? 'body'}: ${problem})`,
+        );
+        throw new RemoteFailure(error, res.status, undefined, true);
+      }
+      const summary = clean(
+        (res.truncated ? '' : connector.summarizeError(body)) || res.body.slice(0, 300),
+      );
       error = `HTTP ${res.status}${summary ? `: ${summary}` : ''}`;
-      const waitMs =
-        res.status === 429 || res.status === 503
-          ? parseRetryAfter(res.headers['retry-after'])
-          : undefined;
-      throw new RemoteFailure(error, res.status, waitMs);
+      const waitMs = rateLimitWaitMs(res.status, res.headers);
+      throw new RemoteFailure(error, res.status, waitMs, waitMs !== undefined);
     } catch (err) {
       if (err instanceof RemoteFailure) throw err;
       if (!(err instanceof OutboundRequestError)) throw err;

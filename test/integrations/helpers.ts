@@ -7,6 +7,8 @@ export const FAST_INTEGRATIONS = {
   OUTBOUND_ALLOW_PRIVATE: 'true',
   INTEGRATION_RETRY_SCHEDULE: '100ms,100ms,100ms',
   INTEGRATION_TIMEOUT_MS: '1000',
+  // The fakes' search has no lag unless a test sets one.
+  INTEGRATION_SEARCH_LAG_MS: '0',
   JOBS_POLL_MS: '50',
   EVENT_CONSUMER_POLL_MS: '100',
 };

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import type { CardState, PendingMessage } from '../kinds/connector.js';
+import { storableText } from '../../common/http/storable-text.js';
 
 /** The fields a card event carries; undefined leaves the stored value as it is. */
 export interface CardFields {
@@ -125,7 +126,12 @@ export class CardRepository {
     await this.db.query(
       `UPDATE integration_cards SET ${[...assignments, 'last_synced_at = now()'].join(', ')}
         WHERE integration_id = $1 AND card_id = $2`,
-      [integrationId, cardId, ...entries.map(([, v]) => v)],
+      // Keys, ids and errors come from the peer: storable whatever it sent.
+      [
+        integrationId,
+        cardId,
+        ...entries.map(([, v]) => (typeof v === 'string' ? storableText(v) : v)),
+      ],
     );
   }
 
@@ -139,7 +145,7 @@ export class CardRepository {
   async commentPosted(integrationId: string, messageId: string, remoteId: string): Promise<void> {
     await this.db.query(
       `UPDATE integration_messages SET remote_comment_id = $3 WHERE integration_id = $1 AND message_id = $2`,
-      [integrationId, messageId, remoteId || 'unknown'],
+      [integrationId, messageId, storableText(remoteId) || 'unknown'],
     );
   }
 

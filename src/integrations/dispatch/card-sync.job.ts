@@ -10,6 +10,7 @@ import { IntegrationConfigService } from '../integration-config.js';
 import { IntegrationEntity } from '../integration.entity.js';
 import { RemoteFailure, SyncSession } from '../kinds/connector.js';
 import { LogRepository } from '../logs/log.repository.js';
+import { peerTextFilter } from '../peer-text.js';
 import { RemoteCaller } from '../remote-caller.js';
 import { CARD_SYNC_QUEUE, CardSyncPayload } from './card-sync.queue.js';
 
@@ -54,6 +55,7 @@ export class CardSyncJob implements JobRunner<CardSyncPayload> {
       card,
       await this.cards.pendingMessages(integrationId, cardId),
       job.signal,
+      peerTextFilter(connector, config),
       (op, req) =>
         this.remote.call(
           connector,
@@ -88,6 +90,7 @@ export class CardSyncJob implements JobRunner<CardSyncPayload> {
     card: CardRow,
     messages: SyncSession['messages'],
     signal: AbortSignal,
+    clean: (text: string) => string,
     call: SyncSession['call'],
   ): SyncSession {
     const set = async (values: Parameters<CardRepository['progress']>[2]) => {
@@ -97,12 +100,15 @@ export class CardSyncJob implements JobRunner<CardSyncPayload> {
     return {
       card,
       messages,
+      lookupSettleMs: this.settings.timeoutMs + this.settings.searchLagMs,
       call: (op, req) => {
         // Shutdown or the job's timeout: stop between calls, the next run resumes.
         if (signal.aborted) throw new RemoteFailure('sync interrupted (shutdown or timeout)', null);
         return call(op, req);
       },
-      operationError: async (operation, message) => {
+      operationError: async (operation, text) => {
+        // The message quotes the peer (its transition and status names).
+        const message = clean(text);
         await this.logs.add({
           integrationId,
           eventType: card.lastEventType,
@@ -115,6 +121,7 @@ export class CardSyncJob implements JobRunner<CardSyncPayload> {
         await set({ lastError: message });
       },
       createAttempted: () => set({ createAttemptedAt: new Date() }),
+      createRefused: () => set({ createAttemptedAt: null }),
       linked: (remoteKey, remoteId) => set({ remoteKey, remoteId }),
       fieldsSynced: (hash) => set({ syncedFieldsHash: hash }),
       columnSynced: (column) => set({ syncedColumn: column }),

@@ -1,4 +1,5 @@
 import type { JobOutcome } from '../../jobs/job-outcome.js';
+import type { AnswerShape } from './answer-shape.js';
 
 /** What a remote call is for: the operation column of the integration log. */
 export type Operation = 'create' | 'lookup' | 'update' | 'transition' | 'comment' | 'link' | 'test';
@@ -35,6 +36,8 @@ export interface RemoteRequest {
   path: string;
   query?: Record<string, string>;
   body?: unknown;
+  /** The shape of the 2xx answer the connector reads; one that does not fit is a lost answer. */
+  expect?: AnswerShape;
 }
 
 export interface RemoteResponse {
@@ -44,19 +47,37 @@ export interface RemoteResponse {
 
 /**
  * A failed remote call: `status` null for network errors and timeouts. The job turns it into
- * an outcome (retry for null, 408, 429 and 5xx, waiting for Retry-After; fail otherwise).
+ * an outcome: retry for null, 408, 429, 5xx, a rate limit (GitHub's 403 with a reset or
+ * Retry-After) and an unusable 2xx answer, waiting for `retryAfterMs`; fail otherwise.
  */
 export class RemoteFailure extends Error {
   constructor(
     message: string,
     public readonly status: number | null,
     public readonly retryAfterMs?: number,
+    /** Overrides the rule by status: a rate-limited 403, a 2xx whose answer was unusable. */
+    private readonly retryableAnyway = false,
   ) {
     super(message);
   }
 
   get retryable(): boolean {
-    return this.status === null || this.status === 408 || this.status === 429 || this.status >= 500;
+    return (
+      this.retryableAnyway ||
+      this.status === null ||
+      this.status === 408 ||
+      this.status === 429 ||
+      this.status >= 500
+    );
+  }
+
+  /**
+   * Whether the peer may have done the work although we have no usable answer (no answer,
+   * a 2xx we cannot read, a 5xx from a gateway): a create must then be looked up, not
+   * repeated. A 4xx is a refusal: nothing was made.
+   */
+  get outcomeUnknown(): boolean {
+    return this.status === null || this.status < 400 || this.status >= 500;
   }
 }
 
@@ -64,11 +85,19 @@ export class RemoteFailure extends Error {
 export interface SyncSession {
   readonly card: CardState;
   readonly messages: PendingMessage[];
+  /**
+   * How long after a create attempt a lookup may still miss the issue it made: the call
+   * timeout (the peer may finish the create until then) plus the peer's search lag
+   * (INTEGRATION_SEARCH_LAG_MS). Until then an empty lookup does not prove there is none.
+   */
+  readonly lookupSettleMs: number;
   /** Sends one request; a non-2xx answer or a network error throws RemoteFailure. */
   call(operation: Operation, request: RemoteRequest): Promise<RemoteResponse>;
   /** Logs a fault that no retry can fix (an unmapped column) on the card and in the log. */
   operationError(operation: Operation, message: string): Promise<void>;
   createAttempted(): Promise<void>;
+  /** The create was refused (a 4xx): nothing was made, so the next run need not look. */
+  createRefused(): Promise<void>;
   linked(remoteKey: string, remoteId: string): Promise<void>;
   fieldsSynced(hash: string): Promise<void>;
   columnSynced(column: string): Promise<void>;

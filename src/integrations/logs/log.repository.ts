@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { storableText } from '../../common/http/storable-text.js';
 import type { Operation } from '../kinds/connector.js';
 
 export interface LogEntry {
@@ -44,7 +45,8 @@ export class LogRepository {
         e.operation,
         e.httpStatus,
         e.durationMs,
-        e.error?.slice(0, 2000) ?? null,
+        // Peer text: one NUL would fail the insert and lose the row.
+        e.error === null ? null : storableText(e.error.slice(0, 2000)),
       ],
     );
   }

@@ -17,8 +17,17 @@ export interface FakeFault {
   path: RegExp;
   /** How many matching requests get the fault (default 1). */
   times?: number;
-  /** A reply instead of the real one, or `lose-response`: do the work, then drop the socket. */
-  reply: { status: number; headers?: Record<string, string>; body?: unknown } | 'lose-response';
+  /**
+   * A reply instead of the real one (`raw`: a body sent as is, not as JSON), or one of these
+   * after doing the work: `lose-response` drops the socket; `lateMs` answers that much
+   * later (after the client gave up); `mangle` answers the real status with a body the
+   * client cannot use: not JSON, `{}`, 2 MiB of JSON, or an endless stream.
+   */
+  reply:
+    | { status: number; headers?: Record<string, string>; body?: unknown; raw?: string }
+    | 'lose-response'
+    | { lateMs: number }
+    | { mangle: 'invalid-json' | 'empty-object' | 'oversize' | 'endless' };
 }
 
 /** What a fake's router answers: status and JSON body (undefined: no body). */
@@ -90,17 +99,15 @@ export abstract class FakeServer {
     const fault = this.faults.find(
       (f) => (!f.method || f.method === method) && f.path.test(url.pathname) && (f.times ?? 1) > 0,
     );
-    if (fault) {
-      fault.times = (fault.times ?? 1) - 1;
-      if (fault.reply !== 'lose-response') {
-        record(fault.reply.status);
-        return send(
-          res,
-          fault.reply.status,
-          fault.reply.body ?? this.faultBody(fault.reply.status),
-          fault.reply.headers,
-        );
-      }
+    const reply = fault?.reply;
+    if (fault) fault.times = (fault.times ?? 1) - 1;
+    if (typeof reply === 'object' && 'status' in reply) {
+      record(reply.status);
+      if (reply.raw !== undefined)
+        return void res
+          .writeHead(reply.status, { 'content-type': 'text/plain', ...reply.headers })
+          .end(reply.raw);
+      return send(res, reply.status, reply.body ?? this.faultBody(reply.status), reply.headers);
     }
     let routed: FakeAnswer;
     try {
@@ -111,7 +118,11 @@ export abstract class FakeServer {
     }
     const [status, answer] = routed;
     record(status);
-    if (fault?.reply === 'lose-response') return void res.socket?.destroy();
+    if (reply === 'lose-response') return void res.socket?.destroy();
+    if (typeof reply === 'object' && 'lateMs' in reply)
+      await new Promise((r) => setTimeout(r, reply.lateMs));
+    if (typeof reply === 'object' && 'mangle' in reply) return mangled(res, status, reply.mangle);
+    if (res.destroyed) return;
     send(res, status, answer);
   }
 }
@@ -126,4 +137,26 @@ function send(
   res
     .writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers })
     .end(JSON.stringify(body));
+}
+
+/** A real status with a body the client cannot use (see FakeFault.mangle). */
+function mangled(
+  res: ServerResponse,
+  status: number,
+  how: 'invalid-json' | 'empty-object' | 'oversize' | 'endless',
+): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+  if (how === 'invalid-json') return void res.end('{"id": "10001", "key": ');
+  if (how === 'empty-object') return void res.end('{}');
+  if (how === 'oversize')
+    return void res.end(JSON.stringify({ id: 1, pad: 'x'.repeat(2 * 1024 * 1024) }));
+  // Endless: chunks until the client hangs up.
+  const chunk = Buffer.alloc(64 * 1024, 0x20);
+  const pump = () => {
+    while (!res.destroyed && res.write(chunk));
+    if (!res.destroyed) res.once('drain', pump);
+  };
+  res.write('{"pad": "');
+  res.on('close', () => res.removeAllListeners('drain'));
+  pump();
 }

@@ -9,13 +9,15 @@ import type {
 } from '../connector.js';
 import { RemoteFailure } from '../connector.js';
 import { cardLabel, fieldsHash } from '../card-marks.js';
+import { createOnce } from '../create-once.js';
+import { GITHUB } from './github-answers.js';
 import { GitHubConfig } from './github-config.js';
 
 const API_ROOT = 'https://api.github.com';
 
 interface GitHubComment {
   id: number;
-  body?: string;
+  body?: string | null;
 }
 
 /**
@@ -77,8 +79,11 @@ export class GitHubConnector implements Connector<GitHubConfig> {
     ].slice(0, 100);
     const body = issueBody(card.description, card.url);
     const hash = fieldsHash(card.title, body, ...labels);
-    if (!card.remoteKey)
-      await this.createOnce(s, repo, { title: title(card.title), body, labels }, hash);
+    if (
+      !card.remoteKey &&
+      (await this.create(s, repo, { title: title(card.title), body, labels })) === 'created'
+    )
+      await s.fieldsSynced(hash);
     const number = card.remoteId!;
     if (card.syncedFieldsHash !== hash) {
       await s.call('update', {
@@ -110,26 +115,35 @@ export class GitHubConnector implements Connector<GitHubConfig> {
     for (const message of s.messages) await this.commentOnce(s, repo, number, message);
   }
 
-  private async createOnce(
-    s: SyncSession,
-    repo: string,
-    issue: Record<string, unknown>,
-    hash: string,
-  ): Promise<void> {
-    if (s.card.createAttemptedAt) {
-      const found = await s.call('lookup', {
-        method: 'GET',
-        path: `${repo}/issues`,
-        query: { labels: cardLabel(s.card.cardId), state: 'all', per_page: '1' },
-      });
-      const hit = (found.body as { number: number }[] | undefined)?.[0];
-      if (hit) return s.linked(`#${hit.number}`, String(hit.number));
-    }
-    await s.createAttempted();
-    const res = await s.call('create', { method: 'POST', path: `${repo}/issues`, body: issue });
-    const created = res.body as { number: number };
-    await s.linked(`#${created.number}`, String(created.number));
-    await s.fieldsSynced(hash);
+  /**
+   * The issue by the card's label, through createOnce. The lookup lists the repository's
+   * issues (not the search API, which lags); GitHub does not promise that list is current
+   * either, so createOnce's settle window applies to it too.
+   */
+  private create(s: SyncSession, repo: string, issue: Record<string, unknown>) {
+    return createOnce(
+      s,
+      async () => {
+        const found = await s.call('lookup', {
+          method: 'GET',
+          path: `${repo}/issues`,
+          query: { labels: cardLabel(s.card.cardId), state: 'all', per_page: '1' },
+          expect: GITHUB.issues,
+        });
+        const hit = (found.body as { number: number }[])[0];
+        return hit && { key: `#${hit.number}`, id: String(hit.number) };
+      },
+      async () => {
+        const res = await s.call('create', {
+          method: 'POST',
+          path: `${repo}/issues`,
+          body: issue,
+          expect: GITHUB.created,
+        });
+        const { number } = res.body as { number: number };
+        return { key: `#${number}`, id: String(number) };
+      },
+    );
   }
 
   private async commentOnce(
@@ -144,10 +158,9 @@ export class GitHubConnector implements Connector<GitHubConfig> {
         method: 'GET',
         path: `${repo}/issues/${number}/comments`,
         query: { per_page: '100' },
+        expect: GITHUB.comments,
       });
-      const found = (list.body as GitHubComment[] | undefined)?.find((x) =>
-        x.body?.includes(marker),
-      );
+      const found = (list.body as GitHubComment[]).find((x) => x.body?.includes(marker));
       if (found) return s.commentPosted(message.messageId, String(found.id));
     }
     await s.commentAttempted(message.messageId);
@@ -156,8 +169,9 @@ export class GitHubConnector implements Connector<GitHubConfig> {
       method: 'POST',
       path: `${repo}/issues/${number}/comments`,
       body: { body: `${text}\n\n${marker}` },
+      expect: GITHUB.createdComment,
     });
-    await s.commentPosted(message.messageId, String((res.body as { id?: unknown })?.id ?? ''));
+    await s.commentPosted(message.messageId, String((res.body as { id: unknown }).id));
   }
 
   async test(
@@ -165,10 +179,11 @@ export class GitHubConnector implements Connector<GitHubConfig> {
     call: (r: RemoteRequest) => Promise<RemoteResponse>,
   ): Promise<TestCheck[]> {
     try {
-      await call({ method: 'GET', path: '/user' });
+      await call({ method: 'GET', path: '/user', expect: GITHUB.user });
     } catch (err) {
       if (!(err instanceof RemoteFailure)) throw err;
-      const auth = err.status === 401 || err.status === 403;
+      // A rate-limited 403 is not a refused token.
+      const auth = (err.status === 401 || err.status === 403) && !err.retryable;
       return [
         {
           field: auth ? 'config.token' : 'config.baseUrl',
@@ -179,8 +194,12 @@ export class GitHubConnector implements Connector<GitHubConfig> {
     }
     const checks: TestCheck[] = [{ field: 'config.token', ok: true, message: 'token accepted' }];
     try {
-      const repo = await call({ method: 'GET', path: `/repos/${c.owner}/${c.repo}` });
-      const issues = (repo.body as { has_issues?: boolean })?.has_issues !== false;
+      const repo = await call({
+        method: 'GET',
+        path: `/repos/${c.owner}/${c.repo}`,
+        expect: GITHUB.repo,
+      });
+      const issues = (repo.body as { has_issues?: boolean }).has_issues !== false;
       checks.push({
         field: 'config.repo',
         ok: issues,

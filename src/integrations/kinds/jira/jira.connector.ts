@@ -9,7 +9,9 @@ import type {
 } from '../connector.js';
 import { cardLabel, fieldsHash } from '../card-marks.js';
 import { RemoteFailure } from '../connector.js';
+import { createOnce } from '../create-once.js';
 import { toAdf } from './adf.js';
+import { JIRA } from './jira-answers.js';
 import { JiraConfig } from './jira-config.js';
 
 const API = '/rest/api/3';
@@ -32,7 +34,8 @@ interface JiraTransition {
 
 /**
  * Jira Cloud, REST v3. A card becomes an issue carrying a label derived from the card, so a
- * create whose answer was lost is found again instead of made twice; edits update summary
+ * create whose answer was lost is found again instead of made twice (createOnce waits out
+ * the search lag before it would create again); edits update summary
  * and description; a move picks the transition whose target status is the mapped one;
  * messages become comments; the card's url becomes a remote link with a stable globalId.
  */
@@ -78,7 +81,7 @@ export class JiraConnector implements Connector<JiraConfig> {
   async sync(config: JiraConfig, s: SyncSession): Promise<JobOutcome | void> {
     const card = s.card;
     const hash = fieldsHash(card.title, card.description);
-    if (!card.remoteKey) await this.createOnce(config, s, hash);
+    if (!card.remoteKey && (await this.create(config, s)) === 'created') await s.fieldsSynced(hash);
     const key = card.remoteKey!;
     if (card.syncedFieldsHash !== hash) {
       await s.call('update', {
@@ -122,8 +125,9 @@ export class JiraConnector implements Connector<JiraConfig> {
         method: 'GET',
         path: `${API}/issue/${enc(key)}/comment`,
         query: { expand: 'properties', maxResults: '5000' },
+        expect: JIRA.comments,
       });
-      const comments = (list.body as { comments?: JiraComment[] })?.comments ?? [];
+      const comments = (list.body as { comments: JiraComment[] }).comments;
       const found = comments.find((c) =>
         c.properties?.some(
           (p) => p.key === COMMENT_PROPERTY && p.value?.messageId === message.messageId,
@@ -139,46 +143,49 @@ export class JiraConnector implements Connector<JiraConfig> {
         body,
         properties: [{ key: COMMENT_PROPERTY, value: { messageId: message.messageId } }],
       },
+      expect: JIRA.createdComment,
     });
-    await s.commentPosted(message.messageId, String((res.body as { id?: unknown })?.id ?? ''));
+    await s.commentPosted(message.messageId, String((res.body as { id: unknown }).id));
   }
 
-  /** Looks the card's label up first when an earlier create may have succeeded unseen. */
-  private async createOnce(config: JiraConfig, s: SyncSession, hash: string): Promise<void> {
+  /** The issue by the card's label, through createOnce (at most one create per card). */
+  private create(config: JiraConfig, s: SyncSession) {
     const label = cardLabel(s.card.cardId);
-    if (s.card.createAttemptedAt) {
-      const found = await s.call('lookup', {
-        method: 'GET',
-        path: `${API}/search/jql`,
-        query: {
-          jql: `project = "${config.projectKey}" AND labels = "${label}"`,
-          fields: 'summary',
-          maxResults: '1',
-        },
-      });
-      const issue = (found.body as { issues?: { id: string; key: string }[] })?.issues?.[0];
-      if (issue) {
-        await s.linked(issue.key, String(issue.id));
-        return;
-      }
-    }
-    await s.createAttempted();
-    const res = await s.call('create', {
-      method: 'POST',
-      path: `${API}/issue`,
-      body: {
-        fields: {
-          project: { key: config.projectKey },
-          issuetype: { name: config.issueType ?? 'Task' },
-          summary: summary(s.card.title),
-          description: toAdf(s.card.description),
-          labels: [label],
-        },
+    return createOnce(
+      s,
+      async () => {
+        const found = await s.call('lookup', {
+          method: 'GET',
+          path: `${API}/search/jql`,
+          query: {
+            jql: `project = "${config.projectKey}" AND labels = "${label}"`,
+            fields: 'summary',
+            maxResults: '1',
+          },
+          expect: JIRA.search,
+        });
+        const issue = (found.body as { issues: { id: string | number; key: string }[] }).issues[0];
+        return issue && { key: issue.key, id: String(issue.id) };
       },
-    });
-    const created = res.body as { id: string; key: string };
-    await s.linked(created.key, String(created.id));
-    await s.fieldsSynced(hash);
+      async () => {
+        const res = await s.call('create', {
+          method: 'POST',
+          path: `${API}/issue`,
+          body: {
+            fields: {
+              project: { key: config.projectKey },
+              issuetype: { name: config.issueType ?? 'Task' },
+              summary: summary(s.card.title),
+              description: toAdf(s.card.description),
+              labels: [label],
+            },
+          },
+          expect: JIRA.created,
+        });
+        const created = res.body as { id: string | number; key: string };
+        return { key: created.key, id: String(created.id) };
+      },
+    );
   }
 
   private async transition(
@@ -196,14 +203,16 @@ export class JiraConnector implements Connector<JiraConfig> {
       method: 'GET',
       path: `${API}/issue/${enc(key)}`,
       query: { fields: 'status' },
+      expect: JIRA.issueStatus,
     });
-    const current = (issue.body as { fields?: { status?: JiraStatus } })?.fields?.status;
+    const current = (issue.body as { fields?: { status?: JiraStatus } }).fields?.status;
     if (current && isStatus(current, target)) return s.columnSynced(column);
     const list = await s.call('transition', {
       method: 'GET',
       path: `${API}/issue/${enc(key)}/transitions`,
+      expect: JIRA.transitions,
     });
-    const transitions = (list.body as { transitions?: JiraTransition[] })?.transitions ?? [];
+    const transitions = (list.body as { transitions: JiraTransition[] }).transitions;
     // The target status decides; a transition's own name is only the seed's fallback.
     const pick =
       transitions.find((t) => t.to && isStatus(t.to, target)) ??
@@ -236,7 +245,7 @@ export class JiraConnector implements Connector<JiraConfig> {
         throw err;
       }
     };
-    const me = await attempt({ method: 'GET', path: `${API}/myself` });
+    const me = await attempt({ method: 'GET', path: `${API}/myself`, expect: JIRA.myself });
     if (me instanceof RemoteFailure) {
       const field = me.status === 401 || me.status === 403 ? 'config.apiToken' : 'config.baseUrl';
       const message =
@@ -248,11 +257,12 @@ export class JiraConnector implements Connector<JiraConfig> {
     checks.push({
       field: 'config.apiToken',
       ok: true,
-      message: `authenticated as ${(me.body as { displayName?: string })?.displayName ?? config.email}`,
+      message: `authenticated as ${(me.body as { displayName?: string }).displayName ?? config.email}`,
     });
     const project = await attempt({
       method: 'GET',
       path: `${API}/project/${enc(config.projectKey)}`,
+      expect: JIRA.project,
     });
     if (project instanceof RemoteFailure) {
       checks.push({
@@ -270,6 +280,7 @@ export class JiraConnector implements Connector<JiraConfig> {
     const statuses = await attempt({
       method: 'GET',
       path: `${API}/project/${enc(config.projectKey)}/statuses`,
+      expect: JIRA.statuses,
     });
     if (statuses instanceof RemoteFailure) {
       checks.push({
@@ -279,7 +290,7 @@ export class JiraConnector implements Connector<JiraConfig> {
       });
       return checks;
     }
-    const types = (statuses.body as { name: string; statuses: JiraStatus[] }[]) ?? [];
+    const types = statuses.body as { name: string; statuses: JiraStatus[] }[];
     const issueType = config.issueType ?? 'Task';
     const type = types.find((t) => t.name.toLowerCase() === issueType.toLowerCase());
     checks.push(

@@ -32,6 +32,9 @@ export class FakeGitHub extends FakeServer {
   readonly owner: string;
   readonly repo: string;
   readonly issues = new Map<number, FakeGitHubIssue>();
+  /** How long a new issue stays out of the issues list (a lagging replica or index). */
+  listLagMs = 0;
+  private readonly createdAt = new Map<number, number>();
   private nextId = 1000;
 
   private constructor(
@@ -86,7 +89,10 @@ export class FakeGitHub extends FakeServer {
       const wanted = (url.searchParams.get('labels') ?? '').split(',').filter(Boolean);
       const state = url.searchParams.get('state') ?? 'open';
       const hits = this.issueList().filter(
-        (i) => wanted.every((l) => i.labels.includes(l)) && (state === 'all' || i.state === state),
+        (i) =>
+          wanted.every((l) => i.labels.includes(l)) &&
+          (state === 'all' || i.state === state) &&
+          Date.now() - (this.createdAt.get(i.number) ?? 0) >= this.listLagMs,
       );
       return [200, hits.map((i) => this.view(i))];
     }
@@ -104,6 +110,7 @@ export class FakeGitHub extends FakeServer {
         comments: [],
       };
       this.issues.set(issue.number, issue);
+      this.createdAt.set(issue.number, Date.now());
       return [201, this.view(issue)];
     }
     if ((m = rest.match(/^\/issues\/(\d+)(\/comments)?$/))) {

@@ -66,6 +66,12 @@ export class FakeJira extends FakeServer {
   readonly projectKey: string;
   readonly issueTypes: string[];
   readonly issues = new Map<string, FakeJiraIssue>();
+  /**
+   * How long a new issue stays out of /search/jql, as Jira Cloud's eventually consistent
+   * search index does (seconds to minutes); issues ids in `reconcileIssues` show at once.
+   */
+  searchLagMs = 0;
+  private readonly createdAt = new Map<string, number>();
   private nextId = 10000;
 
   private constructor(
@@ -181,8 +187,12 @@ export class FakeJira extends FakeServer {
     const label = jql.match(/labels\s*=\s*"([^"]+)"/)?.[1];
     const project = jql.match(/project\s*=\s*"([^"]+)"/)?.[1];
     if (!label) return [400, jiraError(`Error in the JQL Query: ${jql}`)];
+    const reconciled = (url.searchParams.get('reconcileIssues') ?? '').split(',');
+    const indexed = (i: FakeJiraIssue) =>
+      Date.now() - (this.createdAt.get(i.key) ?? 0) >= this.searchLagMs ||
+      reconciled.includes(i.id);
     const issues = [...this.issues.values()].filter(
-      (i) => i.labels.includes(label) && (!project || i.projectKey === project),
+      (i) => i.labels.includes(label) && (!project || i.projectKey === project) && indexed(i),
     );
     return [200, { issues: issues.map((i) => ({ id: i.id, key: i.key })), isLast: true }];
   }
@@ -193,6 +203,7 @@ export class FakeJira extends FakeServer {
     if (Object.keys(errors).length) return [400, { errorMessages: [], errors }];
     const id = String(this.nextId++);
     const key = `${this.projectKey}-${this.issues.size + 1}`;
+    this.createdAt.set(key, Date.now());
     this.issues.set(key, {
       id,
       key,
