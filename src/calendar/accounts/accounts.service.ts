@@ -3,7 +3,12 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { CalDavError, type CalDavClient } from '../caldav/caldav-client.js';
 import { DavBodies } from '../caldav/dav-bodies.js';
-import { discover, listCalendars, type DiscoveredCalendar } from '../caldav/discovery.js';
+import {
+  calendarPath,
+  discover,
+  listCalendars,
+  type DiscoveredCalendar,
+} from '../caldav/discovery.js';
 import { BindingRepository } from '../bindings/binding.repository.js';
 import { CalendarException } from '../calendar.exception.js';
 import { keepsStoredSecret, REDACTED } from '../../common/security/redaction.js';
@@ -32,8 +37,19 @@ export class AccountsService {
       throw CalendarException.disconnecting();
     const keepPassword = dto.password === undefined || keepsStoredSecret(dto.password);
     if (keepPassword && !existing) throw CalendarException.invalid('password', 'is required');
+    // The stored password belongs to the origin it was given for: before anything is sent to
+    // another one, the user says so by giving the password again.
+    if (keepPassword && new URL(existing!.serverUrl).origin !== url.origin)
+      throw CalendarException.invalid(
+        'password',
+        `is required again: serverUrl moves the account from ${new URL(existing!.serverUrl).origin} to ${url.origin}, and the stored password is only ever sent to the origin it was given for`,
+      );
     const sealed = keepPassword ? existing!.passwordSealed : this.sessions.seal(dto.password!);
-    const client = this.sessions.forAccount({ username: dto.username, passwordSealed: sealed });
+    const client = this.sessions.forAccount({
+      serverUrl: url.href,
+      username: dto.username,
+      passwordSealed: sealed,
+    });
     const found = await this.discoverOrExplain(client, url.href);
     let calendars: DiscoveredCalendar[] | null = null;
     const autoBind = dto.autoBind !== false;
@@ -162,7 +178,7 @@ export class AccountsService {
       throw new CalDavError(`MKCALENDAR ${url.href} answered ${res.status}`, res.status);
     return {
       url: url.href,
-      href: decodeURI(url.pathname),
+      href: calendarPath(client, url),
       displayName: name,
       supportsEvents: true,
       supportsSyncToken: true,
