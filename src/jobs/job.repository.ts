@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { storableText } from '../common/http/storable-text.js';
 import type { JobAttemptDto, JobDto, JobStatus, QueueStatsDto } from './dto/job.dto.js';
+import { clampDelayMs, clampRunAt } from './job-delay.js';
 
 /** NOTIFY channel that wakes job workers on every instance; the payload is the queue. */
 export const JOBS_CHANNEL = 'hub_jobs';
@@ -80,7 +82,7 @@ export class JobRepository {
           job.key ?? null,
           job.dedupeKey ?? null,
           JSON.stringify(job.payload),
-          job.runAt ?? null,
+          job.runAt ? clampRunAt(job.runAt) : null,
           job.correlationId ?? null,
         ],
       );
@@ -140,14 +142,16 @@ export class JobRepository {
 
   /**
    * Applies a worker's outcome only while it still holds the lease; the attempt row is written
-   * either way (`applied` false when a newer owner had taken the job over).
+   * either way (`applied` false when a newer owner had taken the job over). The delay and run
+   * time are clamped and the texts (which may quote a peer) made storable here, so no
+   * handler's outcome can make this statement fail and strand the job as `running`.
    */
   async settle(m: EntityManager, s: Settlement): Promise<boolean> {
     const [row]: { applied: boolean }[] = await m.query(
       `WITH settled AS (
          UPDATE jobs SET status = $3,
            run_at = CASE WHEN $3 = 'pending'
-             THEN COALESCE($4::timestamptz, now() + COALESCE($5::int, 0) * interval '1 millisecond')
+             THEN COALESCE($4::timestamptz, now() + COALESCE($5::bigint, 0) * interval '1 millisecond')
              ELSE run_at END,
            failures = $6, last_error = $7, last_summary = $8,
            lease_owner = NULL, lease_id = NULL, lease_expires_at = NULL, updated_at = now(),
@@ -162,17 +166,17 @@ export class JobRepository {
         s.id,
         s.leaseId,
         s.status,
-        s.runAt ?? null,
-        s.delayMs === undefined ? null : Math.round(s.delayMs),
+        s.runAt ? clampRunAt(s.runAt) : null,
+        s.delayMs === undefined ? null : clampDelayMs(s.delayMs),
         s.failures,
-        s.lastError,
-        s.lastSummary,
+        storableText(s.lastError),
+        storableText(s.lastSummary),
         s.attempt.number,
         s.attempt.startedAt,
         Math.round(s.attempt.durationMs),
         s.attempt.outcome,
-        s.attempt.summary,
-        s.attempt.error,
+        storableText(s.attempt.summary),
+        storableText(s.attempt.error),
         s.attempt.instance,
       ],
     );

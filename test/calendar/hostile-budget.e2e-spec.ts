@@ -2,7 +2,7 @@ import { SignJWT } from 'jose';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Client } from 'pg';
 import request from 'supertest';
-import { startHostileCalDav, type HostileCalDav } from '../support/caldav/hostile-caldav.js';
+import { startHostileCalDav, type HostileCalDav } from '../support/caldav/hostile-store-caldav.js';
 import { spawnApp, type ChildApp } from '../support/child-app.js';
 import { createSuiteDatabase } from '../support/test-database.js';
 import { waitFor } from '../support/test-app.js';

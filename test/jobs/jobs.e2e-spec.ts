@@ -3,6 +3,7 @@ import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../../src/app.module.js';
+import { MAX_JOB_DELAY_MS } from '../../src/jobs/job-delay.js';
 import { JobHandler } from '../../src/jobs/job-handler.decorator.js';
 import { JobsService } from '../../src/jobs/jobs.service.js';
 import { bearer, TestApp, waitFor } from '../support/test-app.js';
@@ -114,6 +115,20 @@ describe('Jobs: enqueue, outcomes, leases and the operator API', () => {
       'succeeded',
     ]);
     expect(body.attempts[0].error).toBe('busy, Bearer [redacted]');
+  });
+
+  it('clamps a retry delay beyond 30 days instead of failing the settle', async () => {
+    const asked = Date.now();
+    const id = await enqueue({ do: 'retry-after', ms: 1e14, times: 1 });
+    await waitFor(
+      async () => (await jobRow(t, id))?.status === 'pending' && runsOf(id).length === 1,
+      10000,
+      'the retry to settle',
+    );
+    const row = await jobRow(t, id);
+    const delay = new Date(row.run_at).getTime() - asked;
+    expect(delay).toBeGreaterThan(29 * 86_400_000);
+    expect(delay).toBeLessThanOrEqual(MAX_JOB_DELAY_MS + 60_000);
   });
 
   it('fails after the retry schedule with the last error, and an operator retry runs it again', async () => {

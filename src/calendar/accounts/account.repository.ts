@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { storableText } from '../../common/http/storable-text.js';
 import type { EntityManager } from 'typeorm';
 
 export interface AccountRow {
@@ -88,7 +89,15 @@ export class AccountRepository {
          home_set_url = EXCLUDED.home_set_url, updated_at = now()
        WHERE calendar_accounts.disconnected_at IS NULL
        RETURNING (xmax = 0) AS created`,
-      [a.userId, a.serverUrl, a.username, a.passwordSealed, a.principalUrl, a.homeSetUrl],
+      [
+        a.userId,
+        a.serverUrl,
+        a.username,
+        a.passwordSealed,
+        // Discovered from the server (parsed URLs, so escaped already): storable either way.
+        storableText(a.principalUrl),
+        storableText(a.homeSetUrl),
+      ],
     );
     return row ?? null;
   }

@@ -36,14 +36,18 @@ export class AccountsController {
   @ApiOperation({
     summary: 'Connect (or change) your CalDAV account',
     description:
-      'Checks the URL with the SSRF guard, then discovers your principal and calendar home (via /.well-known/caldav). The password is sealed at rest and never shown again (reads show [redacted]; a PUT that sends [redacted] or omits it keeps the stored one). Changing the password or the URL spelling of the same server is fine; moving to another calendar home (server or user) needs your bindings deleted first (409). With no binding yet and autoBind not false, binds your first calendar (creating one if there is none) to everything you can see.',
+      'Checks the URL with the SSRF guard, then discovers your principal and calendar home (via /.well-known/caldav). The password is sealed at rest and never shown again (reads show [redacted]; a PUT that sends [redacted] or omits it keeps the stored one). Credentials go only to the origin (scheme, host, port) of serverUrl: a principal, home set, calendar or well-known redirect on another origin is refused (422 naming it), and moving serverUrl to another origin needs the password again (400 naming password). Changing the password or the URL spelling of the same server is fine; moving to another calendar home (server or user) needs your bindings deleted first (409). With no binding yet and autoBind not false, binds your first calendar (creating one if there is none) to everything you can see.',
   })
   @ApiOkResponse({ type: AccountDto, description: 'Connected; the account as stored' })
-  @ApiBadRequestResponse({ type: ProblemDto, description: 'A field is missing or malformed' })
+  @ApiBadRequestResponse({
+    type: ProblemDto,
+    description:
+      'A field is missing or malformed, or serverUrl moves to another origin without the password',
+  })
   @ApiUnprocessableEntityResponse({
     type: ProblemDto,
     description:
-      'URL refused by the SSRF guard, or discovery failed (the field named is the one to fix)',
+      'URL refused by the SSRF guard, or discovery failed: the server refused, answered something unreadable (quoted, redacted) or named a URL on another origin (the field named is the one to fix)',
   })
   @ApiConflictResponse({
     type: ProblemDto,
@@ -115,7 +119,8 @@ export class AccountsController {
   @ApiNotFoundResponse({ type: ProblemDto, description: 'No account connected yet' })
   @ApiUnprocessableEntityResponse({
     type: ProblemDto,
-    description: 'The server refused or failed the listing',
+    description:
+      'The server refused or failed the listing, answered something unreadable, or listed a calendar on another origin or with a malformed %-escape',
   })
   calendars(@CurrentPrincipal() p: Principal): Promise<CalendarListDto> {
     return this.accounts.calendars(p.id);

@@ -1,9 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { OverBudgetError } from '../caldav/caldav-budget.js';
 import { CalDavError, type CalDavClient } from '../caldav/caldav-client.js';
 import { DavBodies } from '../caldav/dav-bodies.js';
-import { discover, listCalendars, type DiscoveredCalendar } from '../caldav/discovery.js';
+import {
+  calendarPath,
+  discover,
+  listCalendars,
+  type DiscoveredCalendar,
+} from '../caldav/discovery.js';
 import { BindingRepository } from '../bindings/binding.repository.js';
 import { CalendarException } from '../calendar.exception.js';
 import { keepsStoredSecret, REDACTED } from '../../common/security/redaction.js';
@@ -32,8 +38,19 @@ export class AccountsService {
       throw CalendarException.disconnecting();
     const keepPassword = dto.password === undefined || keepsStoredSecret(dto.password);
     if (keepPassword && !existing) throw CalendarException.invalid('password', 'is required');
+    // The stored password belongs to the origin it was given for: before anything is sent to
+    // another one, the user says so by giving the password again.
+    if (keepPassword && new URL(existing!.serverUrl).origin !== url.origin)
+      throw CalendarException.invalid(
+        'password',
+        `is required again: serverUrl moves the account from ${new URL(existing!.serverUrl).origin} to ${url.origin}, and the stored password is only ever sent to the origin it was given for`,
+      );
     const sealed = keepPassword ? existing!.passwordSealed : this.sessions.seal(dto.password!);
-    const client = this.sessions.forAccount({ username: dto.username, passwordSealed: sealed });
+    const client = this.sessions.forAccount({
+      serverUrl: url.href,
+      username: dto.username,
+      passwordSealed: sealed,
+    });
     const found = await this.discoverOrExplain(client, url.href);
     let calendars: DiscoveredCalendar[] | null = null;
     const autoBind = dto.autoBind !== false;
@@ -162,7 +179,7 @@ export class AccountsService {
       throw new CalDavError(`MKCALENDAR ${url.href} answered ${res.status}`, res.status);
     return {
       url: url.href,
-      href: decodeURI(url.pathname),
+      href: calendarPath(client, url),
       displayName: name,
       supportsEvents: true,
       supportsSyncToken: true,
@@ -184,6 +201,9 @@ export class AccountsService {
     try {
       return await work();
     } catch (err) {
+      // An answer over the parse budget is as unusable as an unreadable one.
+      if (err instanceof OverBudgetError)
+        throw CalendarException.serverRefused('serverUrl', err.message);
       if (!(err instanceof CalDavError)) throw err;
       const field = err.status === 401 || err.status === 403 ? 'password' : 'serverUrl';
       throw CalendarException.serverRefused(field, err.message);

@@ -6,7 +6,10 @@ import { calendarConfig } from '../../config/calendar.config.js';
 import { CalDavClient } from '../caldav/caldav-client.js';
 import type { AccountRow } from './account.repository.js';
 
-/** A CalDAV client for an account: opens the sealed password only for the call. */
+/**
+ * A CalDAV client for an account: opens the sealed password only for the call, and binds the
+ * client to the origin of the account's server URL (it sends nothing anywhere else).
+ */
 @Injectable()
 export class CalDavSessions {
   constructor(
@@ -15,12 +18,13 @@ export class CalDavSessions {
     @Inject(calendarConfig.KEY) private readonly config: ConfigType<typeof calendarConfig>,
   ) {}
 
-  forAccount(a: Pick<AccountRow, 'username' | 'passwordSealed'>): CalDavClient {
-    return this.client(a.username, this.box.open(a.passwordSealed));
-  }
-
-  client(username: string, password: string): CalDavClient {
-    return new CalDavClient(this.http, { username, password }, this.config.httpTimeoutMs);
+  forAccount(a: Pick<AccountRow, 'serverUrl' | 'username' | 'passwordSealed'>): CalDavClient {
+    return new CalDavClient(
+      this.http,
+      { username: a.username, password: this.box.open(a.passwordSealed) },
+      this.config.httpTimeoutMs,
+      a.serverUrl,
+    );
   }
 
   seal(password: string): string {

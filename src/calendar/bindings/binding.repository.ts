@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { storableText } from '../../common/http/storable-text.js';
 import type { EntityManager } from 'typeorm';
 import type { ScopeKind } from '../appointments/scope.js';
 
@@ -128,7 +129,7 @@ export class BindingRepository {
       [
         b.userId,
         b.calendarUrl,
-        b.displayName,
+        storableText(b.displayName),
         b.scopeKind,
         b.scopeId,
         b.includePersonal,
@@ -166,7 +167,8 @@ export class BindingRepository {
     await m.query(
       `UPDATE calendar_bindings SET last_sync_at = $2, last_sync_error = $3,
          sync_token = CASE WHEN $4::boolean THEN $5 ELSE sync_token END WHERE id = $1`,
-      [id, at, error, syncToken !== undefined, syncToken ?? null],
+      // Both quote the server: stored as storable text (NUL and lone surrogates replaced).
+      [id, at, storableText(error), syncToken !== undefined, storableText(syncToken ?? null)],
     );
   }
 }

@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { AccountRepository } from '../accounts/account.repository.js';
 import { AccountsService } from '../accounts/accounts.service.js';
 import { isHierarchyKind, type ScopeKind } from '../appointments/scope.js';
-import { listCalendars } from '../caldav/discovery.js';
+import { decodedPath, listCalendars } from '../caldav/discovery.js';
 import { CalendarException } from '../calendar.exception.js';
 import {
   BindingDto,
@@ -159,7 +159,7 @@ export class BindingsService {
     return {
       id: b.id,
       userId: b.userId,
-      calendarPath: decodeURI(new URL(b.calendarUrl).pathname),
+      calendarPath: shownPath(new URL(b.calendarUrl).pathname),
       calendarUrl: b.calendarUrl,
       displayName: b.displayName,
       scopeKind: b.scopeKind,
@@ -196,7 +196,12 @@ function samePath(a: string, b: string): boolean {
     } catch {
       // a path already
     }
-    return decodeURI(path).replace(/\/*$/, '/');
+    return shownPath(path).replace(/\/*$/, '/');
   };
   return norm(a) === norm(b);
+}
+
+/** A path decoded for showing and comparing; as written when a %-escape is malformed. */
+function shownPath(path: string): string {
+  return decodedPath(path) ?? path;
 }

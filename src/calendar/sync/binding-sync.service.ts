@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { storableText } from '../../common/http/storable-text.js';
 import { EventBus } from '../../events/event-bus.js';
 import { HUB_EVENTS, type HubEventMap } from '../../events/event-map.js';
 import { AccountRepository } from '../accounts/account.repository.js';
@@ -9,9 +10,9 @@ import { CalDavSessions } from '../accounts/caldav-sessions.js';
 import type { Appointment } from '../appointments/appointment.js';
 import { AppointmentRepository } from '../appointments/appointment.repository.js';
 import { BindingRepository, type BindingRow } from '../bindings/binding.repository.js';
-import { CalDavClient, CalDavError } from '../caldav/caldav-client.js';
+import { CalDavClient, CalDavError, serverUnavailable } from '../caldav/caldav-client.js';
 import { OverBudgetError } from '../caldav/caldav-budget.js';
-import { contentHash } from '../caldav/icalendar.js';
+import { contentHash, type RemoteEvent } from '../caldav/icalendar.js';
 import { buildIcsOffLoop, parseIcsOffLoop } from '../caldav/off-loop.js';
 import { CalendarMetrics } from './calendar-metrics.js';
 import { ObjectWriter } from './object-writer.js';
@@ -114,9 +115,9 @@ export class BindingSyncService {
         return null;
       }
       error = err instanceof Error ? err.message : String(err);
-      if (err instanceof CalDavError) {
-        transient = err.status === null || err.status >= 500 || err.status === 429;
-        retryAfterMs = err.retryAfterMs;
+      if (serverUnavailable(err)) {
+        transient = true;
+        retryAfterMs = (err as CalDavError).retryAfterMs;
       }
       this.countOverBudget(err);
       stats.errors++;
@@ -184,7 +185,7 @@ export class BindingSyncService {
       t.status = 'remote_changed';
       await this.report(binding, t, HUB_EVENTS.calendarRemoteChanged, {
         href: t.href!,
-        remote: (await parseIcsOffLoop(obj.ics)) ?? emptyRemote(),
+        remote: storableRemote((await parseIcsOffLoop(obj.ics)) ?? emptyRemote()),
       });
     }
   }
@@ -278,11 +279,7 @@ export class BindingSyncService {
     } catch (err) {
       if (err instanceof BindingGone) throw err;
       // The server itself is unavailable: stop the run rather than fail every object.
-      if (
-        err instanceof CalDavError &&
-        (err.status === null || err.status >= 500 || err.status === 429)
-      )
-        throw err;
+      if (serverUnavailable(err)) throw err;
       this.countOverBudget(err);
       stats.errors++;
       const message = `${appointmentId}: ${err instanceof Error ? err.message : String(err)}`;
@@ -434,6 +431,13 @@ export class BindingSyncService {
 }
 
 export { MassDeleteStop };
+
+/** The event log stores JSON in PostgreSQL: the server's text is made storable first. */
+function storableRemote(remote: RemoteEvent): RemoteEvent {
+  return Object.fromEntries(
+    Object.entries(remote).map(([k, v]) => [k, typeof v === 'string' ? storableText(v) : v]),
+  ) as RemoteEvent;
+}
 
 function emptyRemote() {
   return {

@@ -5,7 +5,7 @@ import { JobHandler, type Job, type JobRunner } from '../../jobs/job-handler.dec
 import { done, fail, type JobOutcome, retry } from '../../jobs/job-outcome.js';
 import { AccountRepository } from '../accounts/account.repository.js';
 import { CalDavSessions } from '../accounts/caldav-sessions.js';
-import { CalDavError } from '../caldav/caldav-client.js';
+import { CalDavError, serverUnavailable } from '../caldav/caldav-client.js';
 import { ObjectWriter } from './object-writer.js';
 import { CLEANUP_QUEUE } from './sync-scheduler.js';
 
@@ -66,13 +66,7 @@ export class CalendarCleanupJob implements JobRunner<CleanupPayload> {
         else deleted++;
       }
     } catch (err) {
-      if (
-        err instanceof CalDavError &&
-        err.status !== null &&
-        err.status < 500 &&
-        err.status !== 429
-      )
-        return fail(err.message);
+      if (err instanceof CalDavError && !serverUnavailable(err)) return fail(err.message);
       return retry(
         (err as Error).message,
         err instanceof CalDavError ? err.retryAfterMs : undefined,

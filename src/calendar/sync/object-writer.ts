@@ -1,5 +1,5 @@
 import type { OutboundFullResponse } from '../../common/outbound/outbound-http.service.js';
-import { CalDavClient, unexpected } from '../caldav/caldav-client.js';
+import { CalDavClient } from '../caldav/caldav-client.js';
 import { DavBodies } from '../caldav/dav-bodies.js';
 import { textOf } from '../caldav/multistatus.js';
 
@@ -42,14 +42,14 @@ export class ObjectWriter {
     if (res.status === 404 || res.status === 410) return { kind: 'gone' };
     if (res.status === 412) return { kind: 'precondition' };
     if (res.status >= 200 && res.status < 300) return { kind: 'ok', etag: null };
-    throw unexpected('DELETE', this.url(href), res);
+    throw this.client.unexpected('DELETE', this.url(href), res);
   }
 
   /** The current object, or null when it is gone. */
   async get(href: string): Promise<{ etag: string | null; ics: string } | null> {
     const res = await this.client.send('GET', this.url(href));
     if (res.status === 404 || res.status === 410) return null;
-    if (res.status !== 200) throw unexpected('GET', this.url(href), res);
+    if (res.status !== 200) throw this.client.unexpected('GET', this.url(href), res);
     return { etag: res.headers.etag ?? null, ics: res.body };
   }
 
@@ -63,7 +63,7 @@ export class ObjectWriter {
     // Radicale answers 201 to an update, Xandikos 204: any 2xx is success, except a 207,
     // which is how Xandikos refuses a second object with the same UID (a 412 inside).
     if (res.status < 200 || res.status >= 300 || res.status === 207)
-      throw unexpected(method, this.url(href), res);
+      throw this.client.unexpected(method, this.url(href), res);
     // Both servers rewrite what they store, so keep the ETag they give, or read it back.
     return { kind: 'ok', etag: res.headers.etag ?? (await this.readEtag(href)) };
   }

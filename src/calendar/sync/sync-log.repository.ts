@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { storableText } from '../../common/http/storable-text.js';
 import type { EntityManager } from 'typeorm';
 
 export interface SyncStats {
@@ -30,7 +31,10 @@ export const emptyStats = (): SyncStats => ({
   fullResync: false,
 });
 
-/** One row per binding run; rows outlive their binding (binding_id is then null). */
+/**
+ * One row per binding run; rows outlive their binding (binding_id is then null). The error
+ * text quotes the server, so it is made storable here, where no caller can forget it.
+ */
 @Injectable()
 export class SyncLogRepository {
   async insert(
@@ -56,7 +60,7 @@ export class SyncLogRepository {
         s.unchanged,
         s.remoteChanges,
         s.errors,
-        s.firstError?.slice(0, 2000) ?? null,
+        storableText(s.firstError?.slice(0, 2000) ?? null),
         s.fullResync,
       ],
     );

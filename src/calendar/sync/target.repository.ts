@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { storableText } from '../../common/http/storable-text.js';
 import type { EntityManager } from 'typeorm';
 
 export type TargetStatus = 'synced' | 'remote_changed' | 'remote_deleted' | 'error';
@@ -31,6 +32,7 @@ export class TargetRepository {
     );
   }
 
+  /** href, ETag, the object and the error come from the server: stored as storable text. */
   async save(m: EntityManager, t: Target): Promise<void> {
     await m.query(
       `INSERT INTO calendar_targets (binding_id, appointment_id, uid, href, etag, sequence, content_hash,
@@ -44,13 +46,13 @@ export class TargetRepository {
         t.bindingId,
         t.appointmentId,
         t.uid,
-        t.href,
-        t.etag,
+        storableText(t.href),
+        storableText(t.etag),
         t.sequence,
         t.contentHash,
-        t.remoteIcs,
+        storableText(t.remoteIcs),
         t.status,
-        t.lastError,
+        storableText(t.lastError),
       ],
     );
   }

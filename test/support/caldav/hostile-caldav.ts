@@ -1,142 +1,144 @@
-import { once } from 'node:events';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export interface StoredObject {
-  etag: string;
-  ics: string;
+/** One request as the hostile server saw it. */
+export interface SeenRequest {
+  method: string;
+  path: string;
+  depth: string | undefined;
+  authorization: string | undefined;
+  body: string;
+}
+
+export interface Answer {
+  status: number;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+/** Answers a request, or undefined for the default (a minimal CalDAV account). */
+export type Route = (req: SeenRequest) => Answer | undefined;
+
+export interface HostileCalDav {
+  /** `http://127.0.0.1:<port>/`: what a user types as server URL. */
+  url: string;
+  origin: string;
+  requests: SeenRequest[];
+  /** How many requests carried an Authorization header. */
+  authorized(): number;
+  /** Replaced per test; undefined answers fall back to the minimal account. */
+  route: Route;
+  stop(): Promise<void>;
+}
+
+export const PRINCIPAL_PATH = '/alice/';
+export const HOME_PATH = '/alice/calendars/';
+export const CALENDAR_PATH = '/alice/calendars/work/';
+
+const NS = 'xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"';
+
+/** A 207 whose responses are given as `<d:response>` inner XML. */
+export function multistatus(responses: string[], extra = ''): Answer {
+  return {
+    status: 207,
+    headers: { 'content-type': 'application/xml; charset=utf-8' },
+    body: `<?xml version="1.0" encoding="utf-8"?><d:multistatus ${NS}>${responses
+      .map((r) => `<d:response>${r}</d:response>`)
+      .join('')}${extra}</d:multistatus>`,
+  };
+}
+
+/** One response with 200 properties. */
+export function propResponse(href: string, props: string): string {
+  return `<d:href>${href}</d:href><d:propstat><d:prop>${props}</d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat>`;
+}
+
+export const principalAnswer = (href: string) =>
+  multistatus([
+    propResponse(
+      '/',
+      `<d:current-user-principal><d:href>${href}</d:href></d:current-user-principal>`,
+    ),
+  ]);
+
+export const homeSetAnswer = (href: string) =>
+  multistatus([
+    propResponse(
+      PRINCIPAL_PATH,
+      `<c:calendar-home-set><d:href>${href}</d:href></c:calendar-home-set>`,
+    ),
+  ]);
+
+/** A calendar entry of a home listing. */
+export function calendarEntry(href: string, displayName = 'Work', syncToken = 'tok-1'): string {
+  return propResponse(
+    href,
+    `<d:resourcetype><d:collection/><c:calendar/></d:resourcetype><d:displayname>${displayName}</d:displayname><c:supported-calendar-component-set><c:comp name="VEVENT"/></c:supported-calendar-component-set><d:sync-token>${syncToken}</d:sync-token>`,
+  );
+}
+
+export const homeListing = (calendars: string[]) =>
+  multistatus([
+    propResponse(HOME_PATH, '<d:resourcetype><d:collection/></d:resourcetype>'),
+    ...calendars,
+  ]);
+
+/**
+ * The minimal CalDAV account the hub needs for discovery and an empty sync run: principal
+ * `/alice/`, home `/alice/calendars/`, one empty calendar `work/`. Any other request is a 404.
+ */
+function minimalAccount(req: SeenRequest): Answer {
+  if (req.method === 'PROPFIND' && req.path === '/.well-known/caldav') return { status: 404 };
+  if (req.method === 'PROPFIND' && req.body.includes('current-user-principal'))
+    return principalAnswer(PRINCIPAL_PATH);
+  if (req.method === 'PROPFIND' && req.body.includes('calendar-home-set'))
+    return homeSetAnswer(HOME_PATH);
+  if (req.method === 'PROPFIND' && req.path === HOME_PATH)
+    return homeListing([calendarEntry(CALENDAR_PATH)]);
+  if (req.path === CALENDAR_PATH && (req.method === 'PROPFIND' || req.method === 'REPORT'))
+    return req.depth === '0'
+      ? multistatus([calendarEntry(CALENDAR_PATH)])
+      : multistatus([], '<d:sync-token>tok-1</d:sync-token>');
+  return { status: 404 };
 }
 
 /**
- * A minimal CalDAV server on 127.0.0.1 that the test controls completely: one principal
- * (`/p/`), a home (`/home/`) listing the calendars `/home/<name>/` it was given, objects kept
- * in memory. Sync tokens are refused (403), so every run lists the whole calendar, and
- * `listing` replaces a calendar's Depth: 1 listing with any text (a hostile answer).
+ * A CalDAV server under the test's control on a free 127.0.0.1 port: it records every request
+ * (with its Authorization header, to count credentials that reached it) and answers through
+ * `route`, falling back to a minimal account.
  */
-export interface HostileCalDav {
-  url: string;
-  objects: Map<string, StoredObject>;
-  /** Calendar path -> the raw 207 body its Depth: 1 PROPFIND answers instead of the listing. */
-  listing: Map<string, () => string>;
-  /** Replaces an object as another client would (a new ETag). */
-  edit(path: string, ics: string): void;
-  close(): Promise<void>;
-}
-
-const MS =
-  '<?xml version="1.0" encoding="utf-8"?><d:multistatus xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">';
-const OK = '<d:status>HTTP/1.1 200 OK</d:status>';
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-const response = (href: string, prop: string) =>
-  `<d:response><d:href>${esc(href)}</d:href><d:propstat><d:prop>${prop}</d:prop>${OK}</d:propstat></d:response>`;
-const calendarProps =
-  '<d:resourcetype><d:collection/><c:calendar/></d:resourcetype><c:supported-calendar-component-set><c:comp name="VEVENT"/></c:supported-calendar-component-set><d:sync-token>tok-1</d:sync-token>';
-
-export async function startHostileCalDav(calendars: string[]): Promise<HostileCalDav> {
-  const objects = new Map<string, StoredObject>();
-  const listing = new Map<string, () => string>();
-  let version = 0;
-  const etag = () => `"v${++version}"`;
-
-  const handle = (req: IncomingMessage, body: string, res: ServerResponse) => {
-    const path = decodeURI(new URL(req.url!, 'http://x').pathname);
-    const send = (status: number, text = '', headers: Record<string, string> = {}) => {
-      res.writeHead(status, { 'content-type': 'application/xml; charset=utf-8', ...headers });
-      res.end(text);
-    };
-    const calendar = calendars.map((c) => `/home/${c}/`).find((c) => path === c);
-    switch (req.method) {
-      case 'PROPFIND':
-        if (path.startsWith('/.well-known/')) return send(404);
-        if (body.includes('current-user-principal'))
-          return send(
-            207,
-            `${MS}${response(path, '<d:current-user-principal><d:href>/p/</d:href></d:current-user-principal>')}</d:multistatus>`,
-          );
-        if (body.includes('calendar-home-set'))
-          return send(
-            207,
-            `${MS}${response(path, '<c:calendar-home-set><d:href>/home/</d:href></c:calendar-home-set>')}</d:multistatus>`,
-          );
-        if (path === '/home/')
-          return send(
-            207,
-            `${MS}${response('/home/', '<d:resourcetype><d:collection/></d:resourcetype>')}${calendars.map((c) => response(`/home/${c}/`, calendarProps)).join('')}</d:multistatus>`,
-          );
-        if (calendar && req.headers.depth === '0')
-          return send(207, `${MS}${response(calendar, calendarProps)}</d:multistatus>`);
-        if (calendar) {
-          const hostile = listing.get(calendar);
-          if (hostile) return send(207, hostile());
-          const own = [...objects].filter(([p]) => p.startsWith(calendar));
-          return send(
-            207,
-            `${MS}${response(calendar, calendarProps)}${own.map(([p, o]) => response(p, `<d:getetag>${esc(o.etag)}</d:getetag><d:resourcetype/>`)).join('')}</d:multistatus>`,
-          );
-        }
-        if (objects.has(path))
-          return send(
-            207,
-            `${MS}${response(path, `<d:getetag>${esc(objects.get(path)!.etag)}</d:getetag>`)}</d:multistatus>`,
-          );
-        return send(404);
-      case 'REPORT': {
-        if (body.includes('sync-collection'))
-          return send(403, '<d:error xmlns:d="DAV:"><d:valid-sync-token/></d:error>');
-        const hrefs = [...body.matchAll(/<d:href>([^<]+)<\/d:href>/g)].map((m) => decodeURI(m[1]));
-        return send(
-          207,
-          `${MS}${hrefs
-            .map((h) => {
-              const o = objects.get(h);
-              return o
-                ? response(
-                    h,
-                    `<d:getetag>${esc(o.etag)}</d:getetag><c:calendar-data>${esc(o.ics)}</c:calendar-data>`,
-                  )
-                : `<d:response><d:href>${esc(h)}</d:href><d:status>HTTP/1.1 404 Not Found</d:status></d:response>`;
-            })
-            .join('')}</d:multistatus>`,
-        );
-      }
-      case 'PUT': {
-        const existing = objects.get(path);
-        if (req.headers['if-none-match'] === '*' && existing) return send(412);
-        if (req.headers['if-match'] && req.headers['if-match'] !== existing?.etag) return send(412);
-        const tag = etag();
-        objects.set(path, { etag: tag, ics: body });
-        return send(existing ? 204 : 201, '', { etag: tag });
-      }
-      case 'GET': {
-        const o = objects.get(path);
-        return o ? send(200, o.ics, { etag: o.etag, 'content-type': 'text/calendar' }) : send(404);
-      }
-      case 'DELETE':
-        return send(objects.delete(path) ? 204 : 404);
-      default:
-        return send(405);
-    }
-  };
-
-  const server = createServer((req, res) => {
+export async function startHostileCalDav(route: Route = () => undefined): Promise<HostileCalDav> {
+  const requests: SeenRequest[] = [];
+  const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => handle(req, Buffer.concat(chunks).toString('utf8'), res));
+    req.on('end', () => {
+      const seen: SeenRequest = {
+        method: req.method ?? '',
+        path: req.url ?? '',
+        depth: req.headers.depth as string | undefined,
+        authorization: req.headers.authorization,
+        body: Buffer.concat(chunks).toString('utf8'),
+      };
+      requests.push(seen);
+      const answer = hostile.route(seen) ?? minimalAccount(seen);
+      res.writeHead(answer.status, answer.headers ?? {});
+      res.end(answer.body ?? '');
+    });
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  return {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  const hostile: HostileCalDav = {
     url: `http://127.0.0.1:${port}/`,
-    objects,
-    listing,
-    edit(path, ics) {
-      objects.set(path, { etag: etag(), ics });
-    },
-    close: () =>
+    origin: `http://127.0.0.1:${port}`,
+    requests,
+    authorized: () => requests.filter((r) => r.authorization !== undefined).length,
+    route,
+    stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
       }),
   };
+  return hostile;
 }
