@@ -4,8 +4,9 @@ import { parseRetryAfter } from '../common/retry/retry-schedule.js';
  * How long a peer asks us to wait, or undefined when the answer is no rate limit. 429 and
  * 503 with Retry-After (RFC 9110 §10.2.3); GitHub's limits answer 403 or 429: the primary
  * one with `x-ratelimit-remaining: 0` and `x-ratelimit-reset` (epoch seconds), a secondary
- * one with `retry-after` (docs.github.com, "Rate limits for the REST API"). Every wait goes
- * (a minute when the reset is missing) goes through parseRetryAfter, so it is capped at one day like every other Retry-After.
+ * one with `retry-after` (docs.github.com, "Rate limits for the REST API"); a minute when the
+ * reset is missing. Every wait goes through parseRetryAfter, so it is capped at one day like
+ * every other Retry-After.
  */
 export function rateLimitWaitMs(
   status: number,

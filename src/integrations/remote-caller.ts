@@ -73,7 +73,8 @@ export class RemoteCaller {
       );
       error = `HTTP ${res.status}${summary ? `: ${summary}` : ''}`;
       const waitMs = rateLimitWaitMs(res.status, res.headers);
-      throw new RemoteFailure(error, res.status, waitMs, waitMs !== undefined);
+      if (waitMs !== undefined) throw RemoteFailure.wait(error, res.status, waitMs);
+      throw new RemoteFailure(error, res.status);
     } catch (err) {
       if (err instanceof RemoteFailure) throw err;
       if (!(err instanceof OutboundRequestError)) throw err;

@@ -83,6 +83,25 @@ describe('GitHub against a hostile peer', () => {
     expect(tries[1].at - tries[0].at).toBeGreaterThanOrEqual(950);
   });
 
+  it('spends no retry on a rate limit: more limits in a row than the schedule has steps still sync', async () => {
+    // The schedule has three steps; five secondary limits in a row would fail the card if
+    // each one spent a retry.
+    gh.fault({
+      method: 'POST',
+      path: /\/issues$/,
+      times: 5,
+      reply: {
+        status: 403,
+        headers: { 'retry-after': '0' },
+        body: { message: 'You have exceeded a secondary rate limit.' },
+      },
+    });
+    const from = gh.requests.length;
+    await publishCards(t, [{ type: 'card.created', card: 'rate-3', data: cardData('Patient') }]);
+    await waitForLink(t, integrationId, 'rate-3');
+    expect(creates(from).map((r) => r.status)).toEqual([403, 403, 403, 403, 403, 201]);
+  });
+
   it.each(['invalid-json', 'empty-object', 'oversize', 'endless'] as const)(
     'treats a 201 with an unusable body (%s) as a lost answer and links the real issue',
     async (mangle) => {

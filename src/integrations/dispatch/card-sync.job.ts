@@ -4,7 +4,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { integrationsConfig, MAX_INTEGRATION_RETRIES } from '../../config/integrations.config.js';
 import { Job, JobHandler, JobRunner } from '../../jobs/job-handler.decorator.js';
-import { done, fail, JobOutcome, retry } from '../../jobs/job-outcome.js';
+import { done, fail, JobOutcome, reschedule, retry } from '../../jobs/index.js';
 import { CardRepository, CardRow } from '../cards/card.repository.js';
 import { IntegrationConfigService } from '../integration-config.js';
 import { IntegrationEntity } from '../integration.entity.js';
@@ -79,6 +79,16 @@ export class CardSyncJob implements JobRunner<CardSyncPayload> {
       if (!(err instanceof RemoteFailure)) throw err;
       await this.cards.progress(integrationId, cardId, { lastError: err.message });
       if (!err.retryable) return fail(err.message);
+      // A rate limit or a lag is no failure: waiting for it spends no retry, so a peer that
+      // keeps asking cannot fail the card. The first step of the schedule is the floor, so
+      // a peer answering "wait 0 s" forever gets one call per step, not a tight loop.
+      if (err.isWait)
+        return reschedule(
+          new Date(
+            Date.now() + Math.max(err.retryAfterMs ?? 0, this.settings.retrySchedule[0] ?? 1000),
+          ),
+          err.message,
+        );
       const delay = this.settings.retrySchedule[job.attempt - 1];
       if (delay === undefined) return fail(`${err.message} (retries used up)`);
       return retry(err.message, Math.max(delay, err.retryAfterMs ?? 0));

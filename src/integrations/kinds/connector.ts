@@ -57,8 +57,18 @@ export class RemoteFailure extends Error {
     public readonly retryAfterMs?: number,
     /** Overrides the rule by status: a rate-limited 403, a 2xx whose answer was unusable. */
     private readonly retryableAnyway = false,
+    /**
+     * Not a failed attempt but a wait: the peer's rate limit, or its search lag after a lost
+     * create answer. The job waits `retryAfterMs` without spending a retry on it.
+     */
+    public readonly isWait = false,
   ) {
     super(message);
+  }
+
+  /** A wait the peer asked for (rate limit, Retry-After) or its lag imposes. */
+  static wait(message: string, status: number | null, waitMs: number): RemoteFailure {
+    return new RemoteFailure(message, status, waitMs, true, true);
   }
 
   get retryable(): boolean {

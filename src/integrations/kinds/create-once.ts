@@ -28,7 +28,7 @@ export async function createOnce(
     }
     const waitMs = attemptedAt.getTime() + s.lookupSettleMs - Date.now();
     if (waitMs > 0)
-      throw new RemoteFailure(
+      throw RemoteFailure.wait(
         `the issue of an earlier create attempt is not found yet (search may lag); looking again in ${Math.ceil(waitMs / 1000)} s before creating it`,
         null,
         waitMs,
