@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { ValidationFailedException } from '../common/http/validation.js';
+import { assertCredentialsStay } from '../common/security/credential-origin.js';
 import { isSensitiveName, keepsStoredSecret, REDACTED } from '../common/security/redaction.js';
 import { SecretBoxService } from '../common/security/secret-box.js';
 import { Checked, DeliveryService } from '../webhooks/targets/delivery.service.js';
@@ -49,6 +50,15 @@ export class TriggerActionSecrets {
             ? `whsec_${randomBytes(32).toString('base64')}`
             : placeholderError('action.secret')
         : given.secret;
+    if (stored) {
+      const kept = Object.entries(given.headers ?? {}).filter(([, v]) => v === REDACTED);
+      assertCredentialsStay(
+        stored.url,
+        given.url,
+        kept.map(([n]) => n),
+        'action.headers.',
+      );
+    }
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(given.headers ?? {})) {
       if (value !== REDACTED) headers[name] = value;

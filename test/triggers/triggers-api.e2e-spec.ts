@@ -199,6 +199,45 @@ describe('triggers API: CRUD, validation, secrets and test sends', () => {
     );
   });
 
+  it('keeps no credential header when the action URL moves to another origin', async () => {
+    const { id } = await createTrigger(t, {
+      action: action({ headers: { authorization: 'Bearer real-token', 'x-team': 'ops' } }),
+    });
+    const read = (await request(t.url).get(`/triggers/${id}`).set(admin).expect(200)).body;
+    // Another port is another origin: the stored token would reach a server nobody vetted.
+    const elsewhere = new URL(receiver.url);
+    elsewhere.port = String(Number(elsewhere.port) + 1);
+    const moved = await request(t.url)
+      .patch(`/triggers/${id}`)
+      .set(admin)
+      .send({ action: { ...read.action, url: elsewhere.href } })
+      .expect(400);
+    expect(moved.body.errors).toEqual([
+      expect.objectContaining({ field: 'action.headers.authorization' }),
+    ]);
+    expect((await request(t.url).get(`/triggers/${id}`).set(admin)).body.action.url).toBe(
+      read.action.url,
+    );
+    // The same origin keeps it; a moved URL with the value given again is fine.
+    const samePath = new URL('/other-path', receiver.url).href;
+    await request(t.url)
+      .patch(`/triggers/${id}`)
+      .set(admin)
+      .send({ action: { ...read.action, url: samePath } })
+      .expect(200);
+    await request(t.url)
+      .patch(`/triggers/${id}`)
+      .set(admin)
+      .send({
+        action: {
+          ...read.action,
+          url: elsewhere.href,
+          headers: { authorization: 'Bearer for-the-new-host', 'x-team': 'ops' },
+        },
+      })
+      .expect(200);
+  });
+
   it('keeps the secret and redacted headers through a PATCH that echoes [redacted]', async () => {
     const secret = secretOf(9);
     const { id } = await createTrigger(t, {

@@ -35,6 +35,40 @@ describe('Static endpoint headers: sealed at rest, credentials shown redacted', 
     return receiver.requests.find((r) => JSON.parse(r.body).type === type)!.headers;
   }
 
+  it('keeps no credential header when the URL moves to another origin', async () => {
+    const created = await request(t.url)
+      .post('/webhooks/endpoints')
+      .set(bearer(t.adminToken))
+      .send({
+        url: receiver.url,
+        eventTypes: ['hdr.moved'],
+        headers: { Authorization: 'Bearer s3cret-moving', 'x-tenant': 'acme' },
+      })
+      .expect(201);
+    const id = created.body.id as string;
+    const elsewhere = new URL(receiver.url);
+    elsewhere.port = String(Number(elsewhere.port) + 1);
+    const patch = (body: object) =>
+      request(t.url).patch(`/webhooks/endpoints/${id}`).set(bearer(t.adminToken)).send(body);
+    // Left out, or echoed as [redacted]: the stored token would go to the new origin.
+    for (const body of [
+      { url: elsewhere.href },
+      { url: elsewhere.href, headers: { Authorization: '[redacted]', 'x-tenant': 'acme' } },
+    ]) {
+      const res = await patch(body).expect(400);
+      expect(res.body.errors).toEqual([
+        expect.objectContaining({ field: 'headers.Authorization' }),
+      ]);
+    }
+    const stored = (await request(t.url).get(`/webhooks/endpoints/${id}`).set(bearer(t.adminToken)))
+      .body;
+    expect(stored.url).toBe(receiver.url);
+    // Same origin keeps it; another origin with the value given again, or without it, is fine.
+    await patch({ url: new URL('/moved-path', receiver.url).href }).expect(200);
+    await patch({ url: elsewhere.href, headers: { Authorization: 'Bearer new-host' } }).expect(200);
+    await patch({ url: receiver.url, headers: { 'x-tenant': 'acme' } }).expect(200);
+  });
+
   it('seals every value, redacts credentials in answers, and sends them in clear', async () => {
     const res = await request(t.url)
       .post('/webhooks/endpoints')

@@ -23,8 +23,10 @@ import {
   displayHeaders,
   endpointConfigError,
   isSealedValue,
+  REDACTED,
   sealHeaders,
 } from './endpoint-headers.js';
+import { assertCredentialsStay } from '../../common/security/credential-origin.js';
 import { compileEventTypes } from '../../events/event-type-filter.js';
 
 const DEFAULT_GRACE_SECONDS = 24 * 3600;
@@ -87,6 +89,15 @@ export class EndpointService implements OnApplicationBootstrap {
   async update(id: string, dto: UpdateEndpointDto): Promise<EndpointDto> {
     const e = await this.find(id);
     if (dto.url !== undefined && dto.url !== e.url) {
+      // Header values kept from the store (left out, or sent back as [redacted]).
+      const kept = Object.keys(e.headers).filter(
+        (name) =>
+          dto.headers === undefined ||
+          Object.entries(dto.headers).some(
+            ([n, v]) => n.toLowerCase() === name.toLowerCase() && v === REDACTED,
+          ),
+      );
+      assertCredentialsStay(e.url, dto.url, kept, 'headers.');
       await this.outbound.assertUrlAllowed(dto.url);
       e.url = dto.url;
     }
