@@ -1,10 +1,10 @@
 // A Jest reporter that records how long each test file took (wall clock, from Jest's own
 // perfStats) in test-results/suite-times.json, slowest first, so a slow suite is visible at
 // every stop: `node test/support/slowest-suites.mjs` prints the ten slowest (.ci/run does).
-const fs = require('node:fs');
-const path = require('node:path');
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 
-class SuiteTimesReporter {
+export default class SuiteTimesReporter {
   constructor(globalConfig, options = {}) {
     this.rootDir = globalConfig.rootDir;
     this.file = path.resolve(this.rootDir, options.outputFile ?? 'test-results/suite-times.json');
@@ -24,5 +24,3 @@ class SuiteTimesReporter {
     fs.writeFileSync(this.file, `${JSON.stringify({ wallSeconds, suites }, null, 2)}\n`);
   }
 }
-
-module.exports = SuiteTimesReporter;
