@@ -1,7 +1,8 @@
 // Nest 12 ships as native ES modules, so Jest runs in its ESM mode
 // (node --experimental-vm-modules, see package.json) and ts-jest emits ESM.
 // Two projects: unit specs next to the code; e2e suites in test/ against one embedded
-// PostgreSQL per run (globalSetup) with a database per suite cloned from a migrated template.
+// PostgreSQL cluster per worker (globalSetup) with a database per suite cloned from a migrated
+// template.
 const shared = {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
@@ -11,6 +12,11 @@ const shared = {
 };
 module.exports = {
   testTimeout: 60000,
+  // Jest's default on 2 cores is one worker. The e2e suites mostly wait (polls, timers, HTTP);
+  // each worker has its own PostgreSQL cluster. Measured: docs/testing.md.
+  maxWorkers: 2,
+  // Each file's time in test-results/suite-times.json (node test/support/slowest-suites.mjs).
+  reporters: ['default', '<rootDir>/test/support/suite-times-reporter.mjs'],
   projects: [
     { ...shared, displayName: 'unit', rootDir: __dirname, testMatch: ['<rootDir>/src/**/*.spec.ts'] },
     {

@@ -21,6 +21,8 @@ export interface EmbeddedPostgresOptions {
   /** Default: the port of the last start when it is free, else any free port. */
   port?: number;
   log?: (line: string) => void;
+  /** Extra server settings for this start (`-c name=value`), e.g. `fsync: 'off'` for a throwaway test cluster. */
+  settings?: Record<string, string>;
 }
 
 export interface EmbeddedPostgres {
@@ -75,7 +77,10 @@ export async function startEmbeddedPostgres(
       '-l',
       path.join(dataDir, 'server.log'),
       '-o',
-      `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c max_connections=300 -c fsync=on`,
+      [
+        `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c max_connections=300`,
+        ...Object.entries({ fsync: 'on', ...opts.settings }).map(([k, v]) => `-c ${k}=${v}`),
+      ].join(' '),
     ]);
     log(`PostgreSQL started on 127.0.0.1:${port}`);
   } else {

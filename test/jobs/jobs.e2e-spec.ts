@@ -6,7 +6,7 @@ import { AppModule } from '../../src/app.module.js';
 import { MAX_JOB_DELAY_MS } from '../../src/jobs/job-delay.js';
 import { JobHandler } from '../../src/jobs/job-handler.decorator.js';
 import { JobsService } from '../../src/jobs/jobs.service.js';
-import { bearer, TestApp, waitFor } from '../support/test-app.js';
+import { bearer, TestApp, waitFor, waitForIdle } from '../support/test-app.js';
 import {
   gates,
   jobRow,
@@ -148,7 +148,8 @@ describe('Jobs: enqueue, outcomes, leases and the operator API', () => {
   it('does not retry fail()', async () => {
     const id = await enqueue({ do: 'fail' });
     await settled(id, 'failed');
-    await new Promise((r) => setTimeout(r, 400));
+    // A retry would be a job due within the 100 ms schedule: the backlog would show it.
+    await waitForIdle(t);
     expect(runsOf(id)).toHaveLength(1);
     expect((await jobRow(t, id)).last_error).toBe('HTTP 400 from peer');
   });

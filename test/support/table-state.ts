@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { waitForIdle } from '../../src/testing/wait-for-idle.js';
 
 /**
  * Row count and a content hash of every table in a suite's database, to prove a refused
@@ -34,19 +35,15 @@ export async function tableState(databaseUrl: string): Promise<TableState> {
   }
 }
 
-/** The state once background work (consumers reacting to fixtures) has stopped moving it. */
+/**
+ * The state once background work (consumers reacting to fixtures, the jobs and deliveries
+ * they start) is done: waits on the hub's backlog (the testing kit's `waitForIdle`), not on
+ * the clock.
+ */
 export async function settledTableState(
   databaseUrl: string,
   timeoutMs = 20000,
 ): Promise<TableState> {
-  const deadline = Date.now() + timeoutMs;
-  let previous = await tableState(databaseUrl);
-  for (;;) {
-    await new Promise((r) => setTimeout(r, 1200));
-    const next = await tableState(databaseUrl);
-    if (JSON.stringify(next) === JSON.stringify(previous)) return next;
-    if (Date.now() > deadline)
-      throw new Error('tables kept changing: background work never settled');
-    previous = next;
-  }
+  await waitForIdle({ databaseUrl }, { timeoutMs });
+  return tableState(databaseUrl);
 }

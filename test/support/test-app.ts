@@ -50,3 +50,4 @@ export function bearer(token: string): { Authorization: string } {
 }
 
 export { waitFor } from '../../src/testing/wait-for.js';
+export { waitForIdle } from '../../src/testing/wait-for-idle.js';

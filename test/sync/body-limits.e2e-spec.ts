@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { bearer, startTestApp, TestApp } from '../support/test-app.js';
-import { SYNC_TEST_ENV, userToken } from './helpers.js';
+import { pull, SYNC_TEST_ENV, userToken, WireChange } from './helpers.js';
 
 const MiB = 1024 * 1024;
 
@@ -40,6 +40,21 @@ describe('Sync body limits', () => {
       .set('content-type', 'application/json')
       .send(body);
     expect(res.status).toBe(200);
+    // Stored, not only accepted: every change comes back whole on a pull.
+    const pulled: WireChange[] = [];
+    let since: string | undefined;
+    for (let page = 0; page < 10; page++) {
+      const answer = await pull(t, alice, 'limits', {
+        collection: 'cards',
+        ...(since && { since }),
+      });
+      pulled.push(...answer.changes);
+      since = answer.syncedUntil;
+      if (!answer.hasMore) break;
+    }
+    const big = pulled.filter((c) => c.id.startsWith('big-'));
+    expect(new Set(big.map((c) => c.id))).toEqual(new Set(changes.map((c) => c.id)));
+    for (const c of big) expect(c.data).toMatchObject({ title: 'x'.repeat(1500) });
   });
 
   it('refuses a body over 1 MiB on every other sync route with 413 problem+json', async () => {

@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { WebhooksException } from '../../src/webhooks/webhooks.exception.js';
 import { DeliveryService } from '../../src/webhooks/targets/delivery.service.js';
 import { ReceiverPool } from '../support/receiver.js';
-import { bearer, startTestApp, TestApp, waitFor } from '../support/test-app.js';
+import { bearer, startTestApp, TestApp, waitFor, waitForIdle } from '../support/test-app.js';
 import { FAST_WEBHOOKS } from './helpers.js';
 
 const secretOf = (byte: number) => `whsec_${Buffer.alloc(32, byte).toString('base64')}`;
@@ -128,7 +128,7 @@ describe('DeliveryService: targets other modules register and enqueue to', () =>
     ).rejects.toThrow('the rule’s own write failed');
     await sut.enqueue(target.id, { eventType: 'tx.committed', data: {} });
     await waitFor(() => r.requests.length >= 1, 10000, 'the committed delivery');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await waitForIdle(t); // a delivery of the rolled-back enqueue would be due or sent by now
     expect(r.requests.map((q) => JSON.parse(q.body).type)).toEqual(['tx.committed']);
     expect((await sut.listDeliveries('tests', { targetKey: 'rule-tx' })).data).toHaveLength(1);
   });

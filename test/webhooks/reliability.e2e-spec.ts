@@ -3,7 +3,7 @@ import pg from 'pg';
 import { Receiver } from '../support/receiver.js';
 import { ChildApp, spawnApp } from '../support/child-app.js';
 import { createSuiteDatabase } from '../support/test-database.js';
-import { waitFor } from '../support/test-app.js';
+import { waitFor, waitForIdle } from '../support/test-app.js';
 
 const ADMIN_TOKEN = 'reliability-admin-token-0123456789';
 const ENV = {
@@ -112,7 +112,8 @@ describe('Webhook reliability with real processes', () => {
       await publishNumbered(a.url, 500, 'scale.test');
       await publishNumbered(b.url, 500, 'scale.test');
       await waitFor(() => receiver.requests.length >= 5000, 60000, '5,000 deliveries');
-      await new Promise((r) => setTimeout(r, 500));
+      // Nothing in flight or due any more: a late duplicate would have arrived by now.
+      await waitForIdle({ databaseUrl }, { timeoutMs: 60000 });
       expect(new Set(receiver.ids()).size).toBe(5000);
 
       const client = new pg.Client({ connectionString: databaseUrl });
