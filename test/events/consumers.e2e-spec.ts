@@ -73,14 +73,15 @@ describe('Event bus consumers', () => {
           }
         }),
       );
-      await waitFor(
-        () => RecordingConsumer.seen.length >= published.length,
-        30000,
-        'all events consumed',
-      );
-      await sleep(300); // would reveal duplicates that arrive late
-      expect(RecordingConsumer.seen).toHaveLength(published.length);
-      expect(new Set(RecordingConsumer.seen)).toEqual(new Set(published));
+      // The consumer reads in commit order: once an event published after all of them is
+      // seen, every batch before it is in, late duplicates included.
+      const [sentinel] = await bus.publish({ type: 'race.sentinel', source: 't', data: {} });
+      await waitFor(() => RecordingConsumer.seen.includes(sentinel), 30000, 'all events consumed');
+      // Only this test's events: the other test of this block may have run first.
+      const mine = new Set(published);
+      const seen = RecordingConsumer.seen.filter((id) => mine.has(id));
+      expect(seen).toHaveLength(published.length);
+      expect(new Set(seen)).toEqual(mine);
     });
 
     it('reports the consumer with zero lag in GET /events/consumers', async () => {
@@ -394,8 +395,17 @@ describe('Event bus consumers', () => {
             .expect(202);
           ids.push(...res.body.ids);
         }
-        await waitFor(() => RecordingConsumer.seen.length >= ids.length, 20000, 'all events');
-        await sleep(300);
+        // Published after all of them: once it is seen, every earlier batch (and any late
+        // duplicate) is in.
+        const sentinel = (
+          await request(a.url)
+            .post('/events')
+            .set(bearer(a.adminToken))
+            .send({ type: 'multi.sentinel', source: 't', data: {} })
+            .expect(202)
+        ).body.ids[0] as string;
+        await waitFor(() => RecordingConsumer.seen.includes(sentinel), 20000, 'all events');
+        RecordingConsumer.seen = RecordingConsumer.seen.filter((id) => id !== sentinel);
         expect(RecordingConsumer.seen.sort()).toEqual([...ids].sort());
         expect(RecordingConsumer.maxInFlight).toBe(1);
       } finally {

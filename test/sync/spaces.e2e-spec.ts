@@ -617,14 +617,32 @@ describe('Sync spaces and privacy', () => {
 
     it('answers 410 reset to cursors older than the horizon and keeps newer cursors working', async () => {
       await push(c, token, 'compact', { clientId: 'd', changes: [insert('a', { n: 1 })] });
-      const afterA = (await cPull({ collection: 'cards' }).expect(200)).body.syncedUntil;
+      const afterA = (
+        await waitFor(
+          async () => {
+            const res = await cPull({ collection: 'cards' }).expect(200);
+            return ids(res.body.changes).includes('a') ? res : undefined;
+          },
+          10000,
+          'the pull to reach a',
+        )
+      ).body.syncedUntil;
       await push(c, token, 'compact', { clientId: 'd', changes: [insert('b', { n: 2 })] });
 
       await c.app
         .get(DataSource)
         .query(`UPDATE sync_changes SET created_at = now() - interval '40 days'`);
       await push(c, token, 'compact', { clientId: 'd', changes: [insert('c', { n: 3 })] });
-      const sinceA = await cPull({ collection: 'cards', since: afterA }).expect(200);
+      // A pull reads below the oldest open transaction (a background one of this app may
+      // still be open when the push commits), so `c` shows up at the latest a moment later.
+      const sinceA = await waitFor(
+        async () => {
+          const res = await cPull({ collection: 'cards', since: afterA }).expect(200);
+          return ids(res.body.changes).includes('c') ? res : undefined;
+        },
+        10000,
+        'the pull to reach c',
+      );
       expect(ids(sinceA.body.changes)).toEqual(['b', 'c']);
       const afterC = sinceA.body.syncedUntil;
       await c.app.get(SyncCompactionJob).compact();
