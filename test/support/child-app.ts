@@ -44,7 +44,11 @@ export function spawnApp(
   let err = '';
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  // 'close', not 'exit': 'exit' may come before the last bytes of stdout are read, and a
+  // test that reads the final log line after it would miss them.
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('close', (code) => resolve(code)),
+  );
   const ready = new Promise<string>((resolve, reject) => {
     const check = () => {
       const match = /listening on (http:\/\/\S+) \(Swagger UI: \S+\/docs\)/.exec(out);
