@@ -199,6 +199,98 @@ describe.each(CALDAV_SERVERS)('calendar sync loop against %s', (kind) => {
     expect(after.event.sequence).toBe(1);
   });
 
+  it('hub_wins: after an edit on the server raised SEQUENCE to 1, the write-back carries 2', async () => {
+    const { c, binding } = await boundUser();
+    const id = `seq-hw-${c.user}`;
+    const o = await publishedObject(
+      t,
+      server,
+      binding.calendarPath,
+      id,
+      appointment(c.user, { title: 'Budget review' }),
+    );
+    expect(o.event.sequence).toBe(0);
+    const edit = await server.dav(
+      'PUT',
+      o.href,
+      editedRemotely(o.ics, 'Moved by phone').replace(/^SEQUENCE:.*$/m, 'SEQUENCE:1'),
+      { 'content-type': 'text/calendar' },
+    );
+    expect(edit.status).toBeLessThan(300);
+    expect(await syncNow(t, c, binding.id)).toMatchObject({ remoteChanges: 1, updated: 1 });
+    const [back] = await serverObjects(server, binding.calendarPath);
+    expect(back.event).toMatchObject({ title: 'Budget review', sequence: 2 });
+    // The hub remembers it: its next change goes on from there.
+    await publish(t, 'updated', id, appointment(c.user, { title: 'Budget review (2)' }));
+    const [next] = await waitForObjects(
+      server,
+      binding.calendarPath,
+      (x) => x[0]?.event.title === 'Budget review (2)',
+      'the next change',
+    );
+    expect(next.event.sequence).toBe(3);
+  });
+
+  it("report: after an edit on the server raised SEQUENCE to 4, the hub's next write carries 5", async () => {
+    const { c, binding } = await boundUser({ scopeKind: 'all_visible', conflictPolicy: 'report' });
+    const id = `seq-rp-${c.user}`;
+    const o = await publishedObject(
+      t,
+      server,
+      binding.calendarPath,
+      id,
+      appointment(c.user, { title: 'Site visit' }),
+    );
+    const edit = await server.dav(
+      'PUT',
+      o.href,
+      editedRemotely(o.ics, 'Site visit (phone)').replace(/^SEQUENCE:.*$/m, 'SEQUENCE:4'),
+      { 'content-type': 'text/calendar' },
+    );
+    expect(edit.status).toBeLessThan(300);
+    expect(await syncNow(t, c, binding.id)).toMatchObject({ remoteChanges: 1, updated: 0 });
+    await publish(t, 'updated', id, appointment(c.user, { title: 'Site visit (rescheduled)' }));
+    const [next] = await waitForObjects(
+      server,
+      binding.calendarPath,
+      (x) => x[0]?.event.title === 'Site visit (rescheduled)',
+      "the hub's next write",
+    );
+    expect(next.event.sequence).toBe(5);
+    expect(next.ics).toContain('X-PHONE-COLOR:purple');
+  });
+
+  it('report: an object the server raised to SEQUENCE 6 and then deleted is re-created with 7', async () => {
+    const { c, binding } = await boundUser({ scopeKind: 'all_visible', conflictPolicy: 'report' });
+    const id = `seq-rd-${c.user}`;
+    const o = await publishedObject(
+      t,
+      server,
+      binding.calendarPath,
+      id,
+      appointment(c.user, { title: 'Inspection' }),
+    );
+    const edit = await server.dav(
+      'PUT',
+      o.href,
+      editedRemotely(o.ics, 'Inspection (phone)').replace(/^SEQUENCE:.*$/m, 'SEQUENCE:6'),
+      { 'content-type': 'text/calendar' },
+    );
+    expect(edit.status).toBeLessThan(300);
+    expect(await syncNow(t, c, binding.id)).toMatchObject({ remoteChanges: 1 });
+    const [edited] = await serverObjects(server, binding.calendarPath);
+    expect((await server.dav('DELETE', edited.href)).status).toBeLessThan(300);
+    expect(await syncNow(t, c, binding.id)).toMatchObject({ remoteChanges: 1, created: 0 });
+    await publish(t, 'updated', id, appointment(c.user, { title: 'Inspection (again)' }));
+    const [recreated] = await waitForObjects(
+      server,
+      binding.calendarPath,
+      (x) => x[0]?.event.title === 'Inspection (again)',
+      'the re-created object',
+    );
+    expect(recreated.event.sequence).toBe(7);
+  });
+
   it('report: a remote edit is kept and published as calendar.remote_changed', async () => {
     const { c, binding } = await boundUser({ scopeKind: 'all_visible', conflictPolicy: 'report' });
     const id = `rp-${c.user}`;
