@@ -65,7 +65,7 @@ async function barePutLoop(server: CalDavServer, calendarPath: string): Promise<
   for (let i = 0; i < N; i++) {
     const parsed = parseAppointment(`bare-${i}`, appointmentData(i));
     if (!parsed.ok) throw new Error(parsed.error);
-    const ics = buildIcs(parsed.value, { uid: `bare-${i}@bench`, sequence: 0 });
+    const { ics } = buildIcs(parsed.value, { uid: `bare-${i}@bench`, sequence: 0 });
     const status = await new Promise<number>((resolve, reject) => {
       const req = httpRequest(
         new URL(`${calendarPath}bare-${i}.ics`, server.url),

@@ -199,6 +199,73 @@ describe.each(CALDAV_SERVERS)('calendar sync loop against %s', (kind) => {
     expect(after.event.sequence).toBe(1);
   });
 
+  /**
+   * A bound user's appointment on the server, edited there as an organizer's client would
+   * (new SUMMARY, SEQUENCE raised to `sequence`), and the run that pulled the edit.
+   */
+  async function raisedOnServer(policy: 'hub_wins' | 'report', title: string, sequence: number) {
+    const { c, binding } = await boundUser({ scopeKind: 'all_visible', conflictPolicy: policy });
+    const id = `seq-${c.user}`;
+    const o = await publishedObject(
+      t,
+      server,
+      binding.calendarPath,
+      id,
+      appointment(c.user, { title }),
+    );
+    expect(o.event.sequence).toBe(0);
+    const edited = editedRemotely(o.ics, `${title} (phone)`);
+    const edit = await server.dav(
+      'PUT',
+      o.href,
+      edited.replace(/^SEQUENCE:.*$/m, `SEQUENCE:${sequence}`),
+      { 'content-type': 'text/calendar' },
+    );
+    expect(edit.status).toBeLessThan(300);
+    const run = await syncNow(t, c, binding.id);
+    expect(run).toMatchObject({ remoteChanges: 1, updated: policy === 'hub_wins' ? 1 : 0 });
+    return { c, binding, id };
+  }
+
+  /** The hub's write of a new title, as the server holds it. */
+  async function hubWrites(
+    scene: { c: Connected; binding: { calendarPath: string }; id: string },
+    title: string,
+  ) {
+    await publish(t, 'updated', scene.id, appointment(scene.c.user, { title }));
+    const [o] = await waitForObjects(
+      server,
+      scene.binding.calendarPath,
+      (x) => x[0]?.event.title === title,
+      `the write of ${title}`,
+    );
+    return o;
+  }
+
+  it('hub_wins: after an edit on the server raised SEQUENCE to 1, the write-back carries 2', async () => {
+    const scene = await raisedOnServer('hub_wins', 'Budget review', 1);
+    const [back] = await serverObjects(server, scene.binding.calendarPath);
+    expect(back.event).toMatchObject({ title: 'Budget review', sequence: 2 });
+    // The hub remembers it: its next change goes on from there.
+    expect((await hubWrites(scene, 'Budget review (2)')).event.sequence).toBe(3);
+  });
+
+  it("report: after an edit on the server raised SEQUENCE to 4, the hub's next write carries 5", async () => {
+    const scene = await raisedOnServer('report', 'Site visit', 4);
+    const next = await hubWrites(scene, 'Site visit (rescheduled)');
+    expect(next.event.sequence).toBe(5);
+    expect(next.ics).toContain('X-PHONE-COLOR:purple');
+  });
+
+  it('report: an object the server raised to SEQUENCE 6 and then deleted is re-created with 7', async () => {
+    const scene = await raisedOnServer('report', 'Inspection', 6);
+    const [edited] = await serverObjects(server, scene.binding.calendarPath);
+    expect((await server.dav('DELETE', edited.href)).status).toBeLessThan(300);
+    const run = await syncNow(t, scene.c, scene.binding.id);
+    expect(run).toMatchObject({ remoteChanges: 1, created: 0 });
+    expect((await hubWrites(scene, 'Inspection (again)')).event.sequence).toBe(7);
+  });
+
   it('report: a remote edit is kept and published as calendar.remote_changed', async () => {
     const { c, binding } = await boundUser({ scopeKind: 'all_visible', conflictPolicy: 'report' });
     const id = `rp-${c.user}`;

@@ -21,7 +21,7 @@ const base: Appointment = {
 
 describe('buildIcs / parseIcs', () => {
   it('writes TZID times with a matching VTIMEZONE that read back at the same instants across DST', () => {
-    const ics = buildIcs(base, {
+    const { ics } = buildIcs(base, {
       uid: 'u1@hub',
       sequence: 3,
       now: new Date('2026-01-01T00:00:00Z'),
@@ -48,10 +48,13 @@ describe('buildIcs / parseIcs', () => {
   });
 
   it('writes UTC without a zone, and all-day as DATE with the next day as exclusive end', () => {
-    const utc = buildIcs({ ...base, timezone: null, rrule: null }, { uid: 'u2', sequence: 0 });
+    const { ics: utc } = buildIcs(
+      { ...base, timezone: null, rrule: null },
+      { uid: 'u2', sequence: 0 },
+    );
     expect(utc).toContain('DTSTART:20260329T003000Z');
     expect(utc).not.toContain('VTIMEZONE');
-    const day = buildIcs(
+    const { ics: day } = buildIcs(
       { ...base, startsAt: null, endsAt: null, startDate: '2026-12-31', timezone: null },
       { uid: 'u3', sequence: 0 },
     );
@@ -60,11 +63,11 @@ describe('buildIcs / parseIcs', () => {
   });
 
   it('keeps properties and alarms of the remote object it does not own', () => {
-    const remote = buildIcs(base, { uid: 'u1@hub', sequence: 1 }).replace(
+    const remote = buildIcs(base, { uid: 'u1@hub', sequence: 1 }).ics.replace(
       'END:VEVENT',
       'X-PHONE-COLOR:purple\r\nBEGIN:VALARM\r\nACTION:DISPLAY\r\nTRIGGER:-PT15M\r\nDESCRIPTION:soon\r\nEND:VALARM\r\nEND:VEVENT',
     );
-    const ics = buildIcs(
+    const { ics } = buildIcs(
       { ...base, title: 'Renamed' },
       { uid: 'u1@hub', sequence: 2, remoteIcs: remote },
     );
@@ -73,6 +76,33 @@ describe('buildIcs / parseIcs', () => {
     expect(ics).toContain('SUMMARY:Renamed');
     expect(ics.match(/SUMMARY:/g)).toHaveLength(1);
     expect(ics.match(/BEGIN:VTIMEZONE/g)).toHaveLength(1);
+  });
+
+  it('numbers a write-back above the SEQUENCE an edit on the server reached', () => {
+    const ours = buildIcs(base, { uid: 'u1@hub', sequence: 0 });
+    expect(ours.sequence).toBe(0);
+    const edited = ours.ics.replace('SEQUENCE:0', 'SEQUENCE:7');
+    const back = buildIcs(base, { uid: 'u1@hub', sequence: 1, remoteIcs: edited });
+    expect(back.sequence).toBe(8);
+    expect(back.ics).toContain('SEQUENCE:8');
+    expect(back.ics.match(/SEQUENCE:/g)).toHaveLength(1);
+    // The hub's own count wins when it is already above the server's.
+    expect(buildIcs(base, { uid: 'u1@hub', sequence: 9, remoteIcs: edited }).sequence).toBe(9);
+  });
+
+  it.each([
+    ['99999999999', 2_147_483_647],
+    ['2147483647', 2_147_483_647],
+    ['-4', 5],
+    ['many', 5],
+  ])('keeps a hostile SEQUENCE:%s in range', (value, written) => {
+    const remote = buildIcs(base, { uid: 'u1@hub', sequence: 0 }).ics.replace(
+      'SEQUENCE:0',
+      `SEQUENCE:${value}`,
+    );
+    const back = buildIcs(base, { uid: 'u1@hub', sequence: 5, remoteIcs: remote });
+    expect(back.sequence).toBe(written);
+    expect(back.ics).toContain(`SEQUENCE:${written}`);
   });
 
   it('hashes what is sent, so only a real change is pushed', () => {
@@ -136,7 +166,7 @@ describe('parseIcs on remote time zones', () => {
       'SUMMARY:Edited\r\nX-KEEP:me',
     );
     const started = performance.now();
-    const ics = buildIcs(base, { uid: 'u1@hub', sequence: 2, remoteIcs: remote });
+    const { ics } = buildIcs(base, { uid: 'u1@hub', sequence: 2, remoteIcs: remote });
     expect(performance.now() - started).toBeLessThan(500);
     expect(ics).toContain('X-KEEP:me');
     expect(ics).not.toContain('MINUTELY');

@@ -23,6 +23,7 @@ const MANAGED = [
 
 export interface BuildOptions {
   uid: string;
+  /** The hub's SEQUENCE for this write; a kept remote VEVENT's higher one wins (buildIcs). */
   sequence: number;
   now?: Date;
   /** The object as the server last returned it: its unknown properties are kept. */
@@ -45,15 +46,43 @@ export function contentHash(a: Appointment): string {
   return createHash('sha256').update(JSON.stringify(payload)).digest('base64url');
 }
 
+/** The largest SEQUENCE: an RFC 5545 INTEGER (and the int4 column that remembers it). */
+export const MAX_SEQUENCE = 2_147_483_647;
+
+/**
+ * A SEQUENCE read from a server, as a revision number the hub can count from: null when it
+ * is missing, negative or not a number, at most {@link MAX_SEQUENCE} (a server could send
+ * SEQUENCE:99999999999, and the hub must still be able to store and answer it).
+ */
+export function seenSequence(value: unknown): number | null {
+  const n = typeof value === 'number' ? value : Number(value ?? NaN);
+  if (!Number.isFinite(n) || n < 0) return null;
+  return Math.min(MAX_SEQUENCE, Math.trunc(n));
+}
+
+export interface BuiltIcs {
+  ics: string;
+  /** The SEQUENCE written: the caller remembers it as the highest seen. */
+  sequence: number;
+}
+
 /** The appointment as an iCalendar object (RFC 5545) with one VEVENT. */
-export function buildIcs(a: Appointment, opts: BuildOptions): string {
+export function buildIcs(a: Appointment, opts: BuildOptions): BuiltIcs {
   const now = opts.now ?? new Date();
   const { calendar, event } = baseComponents(opts.remoteIcs);
+  // RFC 5545 section 3.8.7.4: the organizer's new revision is numbered above every one
+  // attendees have seen. An edit on the server may have raised the kept object's SEQUENCE
+  // past the hub's count (a phone moving the event to 1 while the hub is at 0): go above it.
+  const remote = seenSequence(event.getFirstPropertyValue('sequence'));
+  const sequence = Math.min(
+    MAX_SEQUENCE,
+    Math.max(opts.sequence, remote === null ? 0 : remote + 1),
+  );
   for (const name of MANAGED) event.removeAllProperties(name);
   event.addPropertyWithValue('uid', opts.uid);
   event.addPropertyWithValue('dtstamp', ICAL.Time.fromJSDate(now, true));
   event.addPropertyWithValue('last-modified', ICAL.Time.fromJSDate(now, true));
-  event.addPropertyWithValue('sequence', opts.sequence);
+  event.addPropertyWithValue('sequence', sequence);
   event.addPropertyWithValue('summary', a.title);
   if (a.startDate) {
     // All-day: DATE values, DTEND exclusive (RFC 5545 section 3.6.1).
@@ -85,7 +114,7 @@ export function buildIcs(a: Appointment, opts: BuildOptions): string {
   // VTIMEZONE must precede the VEVENT for some clients; re-add the event last.
   calendar.removeSubcomponent(event);
   calendar.addSubcomponent(event);
-  return calendar.toString() + '\r\n';
+  return { ics: calendar.toString() + '\r\n', sequence };
 }
 
 function baseComponents(remoteIcs: string | null | undefined) {

@@ -7,7 +7,13 @@ import {
 } from '../../common/workers/worker-pool.js';
 import type { Appointment } from '../appointments/appointment.js';
 import { CALDAV_BUDGET, OverBudgetError, type OverBudgetKind } from './caldav-budget.js';
-import { buildIcs, parseIcs, type BuildOptions, type RemoteEvent } from './icalendar.js';
+import {
+  buildIcs,
+  parseIcs,
+  type BuildOptions,
+  type BuiltIcs,
+  type RemoteEvent,
+} from './icalendar.js';
 import { parseMultistatus, type Multistatus } from './multistatus.js';
 
 /**
@@ -53,7 +59,10 @@ export function parseIcsOffLoop(ics: string): Promise<RemoteEvent | null> {
 }
 
 /** buildIcs, in the worker when the remote object it keeps properties of is large. */
-export function buildIcsOffLoop(appointment: Appointment, options: BuildOptions): Promise<string> {
+export function buildIcsOffLoop(
+  appointment: Appointment,
+  options: BuildOptions,
+): Promise<BuiltIcs> {
   return offLoop('buildIcs', { appointment, options }, options.remoteIcs?.length ?? 0, () =>
     buildIcs(appointment, options),
   );

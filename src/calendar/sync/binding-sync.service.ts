@@ -12,7 +12,7 @@ import { AppointmentRepository } from '../appointments/appointment.repository.js
 import { BindingRepository, type BindingRow } from '../bindings/binding.repository.js';
 import { CalDavClient, CalDavError, serverUnavailable } from '../caldav/caldav-client.js';
 import { OverBudgetError } from '../caldav/caldav-budget.js';
-import { contentHash, type RemoteEvent } from '../caldav/icalendar.js';
+import { contentHash, type RemoteEvent, seenSequence } from '../caldav/icalendar.js';
 import { buildIcsOffLoop, parseIcsOffLoop } from '../caldav/off-loop.js';
 import { CalendarMetrics } from './calendar-metrics.js';
 import { ObjectWriter } from './object-writer.js';
@@ -180,12 +180,17 @@ export class BindingSyncService {
     t.remoteIcs = obj.ics;
     t.etag = obj.etag;
     if (binding.conflictPolicy === 'hub_wins') {
-      t.contentHash = null; // forces the write-back below, keeping the unknown properties
+      // Forces the write-back below, keeping the unknown properties; buildIcs numbers it above
+      // the SEQUENCE of this kept version.
+      t.contentHash = null;
     } else {
       t.status = 'remote_changed';
+      const remote = (await parseIcsOffLoop(obj.ics)) ?? emptyRemote();
+      // Remembered even if the object is later deleted there: a re-creation goes above it.
+      t.sequence = Math.max(t.sequence, seenSequence(remote.sequence) ?? 0);
       await this.report(binding, t, HUB_EVENTS.calendarRemoteChanged, {
         href: t.href!,
-        remote: storableRemote((await parseIcsOffLoop(obj.ics)) ?? emptyRemote()),
+        remote: storableRemote(remote),
       });
     }
   }
@@ -355,14 +360,14 @@ export class BindingSyncService {
   ) {
     const href = `${new URL(binding.calendarUrl).pathname}${randomUUID()}.ics`;
     // A re-created object is a new revision of the same UID (RFC 5546 section 2.1.4).
-    if (recreate) t.sequence++;
-    const ics = await buildIcsOffLoop(a, {
+    const built = await buildIcsOffLoop(a, {
       uid: t.uid,
-      sequence: t.sequence,
+      sequence: recreate ? t.sequence + 1 : t.sequence,
       remoteIcs: t.remoteIcs,
     });
-    const res = await writer.create(decodeURI(href), ics);
+    const res = await writer.create(decodeURI(href), built.ics);
     if (res.kind !== 'ok') throw new CalDavError(`PUT ${href} (create) answered ${res.kind}`, 412);
+    t.sequence = built.sequence;
     t.href = decodeURI(href);
     t.etag = res.etag;
     t.remoteIcs = null;
@@ -376,9 +381,12 @@ export class BindingSyncService {
     t: Target,
     stats: SyncStats,
   ) {
+    // t.sequence is the highest SEQUENCE sent or seen; buildIcs also goes above the kept
+    // remote version's, and says which it wrote.
     const build = () =>
       buildIcsOffLoop(a, { uid: t.uid, sequence: t.sequence + 1, remoteIcs: t.remoteIcs });
-    let res = await writer.update(t.href!, await build(), t.etag);
+    let built = await build();
+    let res = await writer.update(t.href!, built.ics, t.etag);
     if (res.kind === 'precondition') {
       // Changed on the server since we last saw it.
       const current = await writer.get(t.href!);
@@ -391,7 +399,8 @@ export class BindingSyncService {
         stats.remoteChanges++;
         t.remoteIcs = current.ics;
         t.etag = current.etag;
-        res = await writer.update(t.href!, await build(), current.etag);
+        built = await build();
+        res = await writer.update(t.href!, built.ics, current.etag);
       }
     }
     if (res.kind === 'gone') {
@@ -403,7 +412,7 @@ export class BindingSyncService {
       return;
     }
     if (res.kind !== 'ok') throw new CalDavError(`PUT ${t.href} answered 412 twice`, 412);
-    t.sequence++;
+    t.sequence = built.sequence;
     t.etag = res.etag;
     stats.updated++;
   }

@@ -13,6 +13,7 @@ export interface Target {
   /** The object's path on the server (ours to choose at create, never derived from the UID). */
   href: string | null;
   etag: string | null;
+  /** The highest SEQUENCE the hub wrote or read for this object; its next write goes above. */
   sequence: number;
   contentHash: string | null;
   /** The object as the server last returned it (kept to preserve properties we do not own). */

@@ -5,6 +5,7 @@ import {
   InvalidPatternError,
   limitDfaMemory,
   patternProblem,
+  REGEX_CACHE_MAX,
 } from './linear-regex.js';
 
 describe('compileLinearRegex', () => {
@@ -84,5 +85,17 @@ describe('compileLinearRegex', () => {
   it('caches compiled patterns per options', () => {
     expect(compileLinearRegex('x+')).toBe(compileLinearRegex('x+'));
     expect(compileLinearRegex('x+', { anchored: true })).not.toBe(compileLinearRegex('x+'));
+  });
+
+  it('keeps a hot pattern through a flood of others, and stays at its size', () => {
+    const hot = compileLinearRegex('hot-(?P<n>[0-9]+)');
+    const first = compileLinearRegex('flood-0');
+    for (let i = 1; i <= REGEX_CACHE_MAX + 1_000; i++) {
+      compileLinearRegex(`flood-${i}`);
+      if (i % 500 === 0) expect(compileLinearRegex('hot-(?P<n>[0-9]+)')).toBe(hot);
+    }
+    expect(compileLinearRegex('hot-(?P<n>[0-9]+)')).toBe(hot);
+    // The size is bounded: the coldest pattern went out and is compiled afresh.
+    expect(compileLinearRegex('flood-0')).not.toBe(first);
   });
 });

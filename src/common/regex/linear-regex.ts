@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { RE2JS, RE2JSException } from 're2js';
 
 /**
@@ -58,8 +59,13 @@ export const MAX_PATTERN_LENGTH = 2_000;
  * the limit costs about 0.25 s per 16 KiB of hostile text (docs/log-scan.md#regex-cost).
  */
 export const MAX_PROGRAM_SIZE = 250;
-const CACHE_LIMIT = 5_000;
-const cache = new Map<string, LinearRegex>();
+/**
+ * Compiled patterns kept, least recently used first out: the patterns of saved rules are used
+ * on every match and stay, while a flood of one-off patterns (validation of what operators
+ * type) passes through without evicting them.
+ */
+export const REGEX_CACHE_MAX = 5_000;
+const cache = new LRUCache<string, LinearRegex>({ max: REGEX_CACHE_MAX });
 
 /**
  * Compiles (or returns the cached) linear-time regex. Throws {@link InvalidPatternError} for
@@ -74,7 +80,6 @@ export function compileLinearRegex(pattern: string, options: LinearRegexOptions 
   const cached = cache.get(cacheKey);
   if (cached) return cached;
   const compiled = compile(pattern, resolved);
-  if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
   cache.set(cacheKey, compiled);
   return compiled;
 }

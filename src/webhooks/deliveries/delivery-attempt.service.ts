@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { OutboundHttpService } from '../../common/outbound/outbound-http.service.js';
 import { storableRecord, storableText } from '../../common/http/storable-text.js';
+import { OpenedSecrets } from '../../common/security/opened-secrets.js';
 import { SecretBoxService, SecretUnreadableError } from '../../common/security/secret-box.js';
 import { webhooksConfig } from '../../config/webhooks.config.js';
 import { EventBus } from '../../events/event-bus.js';
@@ -45,19 +46,22 @@ export const INSTANCE_ID = `${hostname()}-${process.pid}-${randomBytes(3).toStri
 @Injectable()
 export class DeliveryAttemptService {
   private readonly logger = new Logger('WebhookDelivery');
-  private readonly secretCache = new Map<string, string>();
+  /** Decrypting per attempt is measurable at thousands of deliveries/s. */
+  private readonly secrets: OpenedSecrets;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly repo: DeliveryRepository,
     private readonly outbound: OutboundHttpService,
-    private readonly box: SecretBoxService,
+    box: SecretBoxService,
     private readonly bus: EventBus,
     private readonly metrics: WebhookMetrics,
     private readonly successes: SuccessBatcher,
     private readonly links: PayloadLinks,
     @Inject(webhooksConfig.KEY) private readonly config: ConfigType<typeof webhooksConfig>,
-  ) {}
+  ) {
+    this.secrets = new OpenedSecrets(box);
+  }
 
   /** `retry: false` for test sends: one attempt, then succeeded or failed. */
   async attempt(
@@ -92,7 +96,7 @@ export class DeliveryAttemptService {
     try {
       secrets = d.secrets
         .filter((s) => !s.expiresAt || Date.parse(s.expiresAt) > now)
-        .map((s) => this.openSecret(s.sealed));
+        .map((s) => this.secrets.open(s.sealed));
       staticHeaders = this.openHeaders(d.headers);
     } catch (err) {
       // SECRET_KEY changed against this endpoint's sealed values: nothing is sent, and the
@@ -201,19 +205,8 @@ export class DeliveryAttemptService {
   private openHeaders(stored: Record<string, string>): Record<string, string> {
     const out: Record<string, string> = {};
     for (const [name, value] of Object.entries(stored))
-      out[name] = isSealedValue(value) ? this.openSecret(value) : value;
+      out[name] = isSealedValue(value) ? this.secrets.open(value) : value;
     return out;
-  }
-
-  /** Decrypting per attempt is measurable at thousands of deliveries/s; sealed values never change. */
-  private openSecret(sealed: string): string {
-    let plain = this.secretCache.get(sealed);
-    if (plain === undefined) {
-      if (this.secretCache.size >= 10_000) this.secretCache.clear();
-      plain = this.box.open(sealed);
-      this.secretCache.set(sealed, plain);
-    }
-    return plain;
   }
 
   private record(outcome: 'succeeded' | 'retrying' | 'failed', a: AttemptRecord): void {

@@ -7,6 +7,7 @@ import { webhooksConfig } from '../../config/webhooks.config.js';
 import { isDatabaseUnavailable } from '../../database/connectivity-error.js';
 import { JobWorkersService, type LeasedQueue, type RunControl } from '../../jobs/index.js';
 import { DeliveryAttemptService, INSTANCE_ID } from './delivery-attempt.service.js';
+import { EndpointTokenBuckets } from './endpoint-token-buckets.js';
 import { ClaimedDelivery, DELIVERIES_CHANNEL, DeliveryRepository } from './delivery.repository.js';
 
 /**
@@ -24,7 +25,7 @@ import { ClaimedDelivery, DELIVERIES_CHANNEL, DeliveryRepository } from './deliv
 @Injectable()
 export class DeliveryQueue implements LeasedQueue<ClaimedDelivery>, OnModuleInit {
   private readonly logger = new Logger('WebhookDeliveryQueue');
-  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  private readonly buckets = new EndpointTokenBuckets();
   readonly name = 'deliveries';
   readonly claimContext: BackgroundContext = { context: 'webhook-claim' };
 
@@ -72,7 +73,7 @@ export class DeliveryQueue implements LeasedQueue<ClaimedDelivery>, OnModuleInit
   }
 
   async run(d: ClaimedDelivery, control: RunControl): Promise<void> {
-    const waitMs = this.takeToken(d.endpointId, d.rateLimitPerSecond);
+    const waitMs = this.buckets.take(d.endpointId, d.rateLimitPerSecond);
     if (waitMs > 0) {
       await this.repo.release(this.dataSource.manager, d, INSTANCE_ID, waitMs);
       return;
@@ -96,20 +97,5 @@ export class DeliveryQueue implements LeasedQueue<ClaimedDelivery>, OnModuleInit
       `delivery ${d.id} not settled, database unavailable (${(err as Error).message}); its lease will expire and it will be retried`,
     );
     return true;
-  }
-
-  /** Token bucket per endpoint (per instance): 0 when a request may go now, else ms to wait. */
-  private takeToken(endpointId: string, perSecond: number | null): number {
-    if (!perSecond) return 0;
-    const now = Date.now();
-    const bucket = this.buckets.get(endpointId) ?? { tokens: perSecond, at: now };
-    bucket.tokens = Math.min(perSecond, bucket.tokens + ((now - bucket.at) / 1000) * perSecond);
-    bucket.at = now;
-    this.buckets.set(endpointId, bucket);
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
-      return 0;
-    }
-    return Math.ceil(((1 - bucket.tokens) / perSecond) * 1000);
   }
 }

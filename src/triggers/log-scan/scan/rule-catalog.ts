@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 import { EntityManager } from 'typeorm';
 import type { Severity } from '../../../events/event.types.js';
 import {
@@ -33,7 +34,9 @@ export interface FailingRule {
 
 /** Every rule at one version, compiled, with the effective set per source memoised. */
 export class RuleSet {
-  private readonly bySource = new Map<string, CompiledRule[]>();
+  // Bounded: sources are client input. Least recently used goes first, so the sources that
+  // send keep their memo when a flood of new names passes through.
+  private readonly bySource = new LRUCache<string, CompiledRule[]>({ max: 10_000 });
   private readonly compiled = new Map<string, CompiledRule>();
   readonly failing: FailingRule[] = [];
 
@@ -73,8 +76,6 @@ export class RuleSet {
       rules = effectiveRules(this.rules, source)
         .map((r) => this.compiled.get(r.id))
         .filter((r): r is CompiledRule => r !== undefined);
-      // Bounded: sources are client input; a flood of names must not grow this forever.
-      if (this.bySource.size >= 10_000) this.bySource.clear();
       this.bySource.set(source, rules);
     }
     return rules;
