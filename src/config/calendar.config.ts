@@ -1,7 +1,7 @@
 import { registerAs } from '@nestjs/config';
 import { IsInt, IsString, Max, Min } from 'class-validator';
-import { parseDuration } from './duration.js';
-import { IsDuration } from './is-duration.js';
+import { parseDuration, parseDurationList } from './duration.js';
+import { IsDuration, IsDurationList } from './is-duration.js';
 import { ToInt, validateEnv } from './validate-env.js';
 
 export class CalendarEnv {
@@ -16,11 +16,25 @@ export class CalendarEnv {
   @Min(100)
   @Max(300_000)
   CALENDAR_HTTP_TIMEOUT_MS: number = 30_000;
+
+  /** Time limit of one binding's sync run; past it the run is aborted and retried. */
+  @ToInt()
+  @IsInt()
+  @Min(1000)
+  @Max(3_600_000)
+  CALENDAR_SYNC_TIMEOUT_MS: number = 600_000;
+
+  /** Delays before retries 1, 2, ... of a run the server answered as unavailable (or timed out). */
+  @IsString()
+  @IsDurationList()
+  CALENDAR_SYNC_RETRY_SCHEDULE: string = '1s,30s,2m,10m';
 }
 
 export interface CalendarConfig {
   syncIntervalMs: number;
   httpTimeoutMs: number;
+  syncTimeoutMs: number;
+  syncRetrySchedule: number[];
 }
 
 export const calendarConfig = registerAs('calendar', (): CalendarConfig => {
@@ -28,5 +42,7 @@ export const calendarConfig = registerAs('calendar', (): CalendarConfig => {
   return {
     syncIntervalMs: parseDuration(env.CALENDAR_SYNC_INTERVAL)!,
     httpTimeoutMs: env.CALENDAR_HTTP_TIMEOUT_MS,
+    syncTimeoutMs: env.CALENDAR_SYNC_TIMEOUT_MS,
+    syncRetrySchedule: parseDurationList(env.CALENDAR_SYNC_RETRY_SCHEDULE)!,
   };
 });

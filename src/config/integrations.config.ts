@@ -4,7 +4,7 @@ import { parseDurationList } from './duration.js';
 import { IsDurationList } from './is-duration.js';
 import { ToInt, validateEnv } from './validate-env.js';
 
-/** At most this many retries per card sync (the job layer's schedule is sized to it). */
+/** At most this many retries per card sync (INTEGRATION_RETRY_SCHEDULE is cut there). */
 export const MAX_INTEGRATION_RETRIES = 20;
 
 export class IntegrationsEnv {

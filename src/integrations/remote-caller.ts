@@ -15,6 +15,8 @@ export interface CallContext {
   cardId: string | null;
   /** Set to skip the log (connection tests of unsaved configs). */
   noLog?: boolean;
+  /** The job's signal: its timeout or a shutdown abandons the call and closes its socket. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -53,6 +55,7 @@ export class RemoteCaller {
           req.body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
         body: req.body === undefined ? undefined : JSON.stringify(req.body),
         timeoutMs: this.config.timeoutMs,
+        signal: ctx.signal,
       });
       status = res.status;
       // A body cut at the cap is not the peer's answer: never read fields out of half of it.

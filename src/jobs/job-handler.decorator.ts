@@ -3,16 +3,32 @@ import type { JobOutcome } from './job-outcome.js';
 
 export const JOB_HANDLER_KEY = 'hub:job-handler';
 
+/** A handler option read from configuration at start-up (`integrations.retrySchedule`). */
+export interface FromConfig {
+  config: string;
+}
+
+/**
+ * Reads the option from the typed configuration (`registerAs` name and key), so the operator
+ * sets it in the environment and the handler does not fake its own: `retry:
+ * fromConfig('integrations.retrySchedule')` is INTEGRATION_RETRY_SCHEDULE.
+ */
+export const fromConfig = (path: string): FromConfig => ({ config: path });
+
 export interface JobHandlerOptions {
   /** Durable name of the queue (`calendar.sync`, `webhooks.retention`). */
   queue: string;
   /**
-   * Delays before retries 1, 2, ... as milliseconds or a duration list (`'5s,1m,10m'`);
-   * default JOBS_RETRY_SCHEDULE. After the last one a retried job fails.
+   * Delays before retries 1, 2, ... as milliseconds, a duration list (`'5s,1m,10m'`) or a
+   * setting (`fromConfig(...)`); default JOBS_RETRY_SCHEDULE. After the last one a retried
+   * job fails.
    */
-  retry?: readonly number[] | string;
-  /** The run's AbortSignal fires after this long and the attempt counts as a retry. */
-  timeoutMs?: number;
+  retry?: readonly number[] | string | FromConfig;
+  /**
+   * The run's AbortSignal fires after this long and the attempt counts as a retry; a number
+   * or a setting (`fromConfig(...)`). Default JOBS_TIMEOUT_MS.
+   */
+  timeoutMs?: number | FromConfig;
   /** Jobs of this queue running at once on one instance. Default 4. */
   maxInFlight?: number;
   /** 1: jobs with the same key never overlap and run in the order they were enqueued. */
@@ -34,7 +50,11 @@ export interface Job<P = Record<string, unknown>> {
   attempt: number;
   correlationId: string | null;
   createdAt: Date;
-  /** Fires at the handler's timeout and when the instance shuts down: stop and return. */
+  /**
+   * Fires at the handler's timeout and when the instance shuts down: pass it to every call
+   * that waits (`outbound.request({ ..., signal })`) and return. Until the handler returns,
+   * the job stays leased and its key blocked.
+   */
   signal: AbortSignal;
 }
 

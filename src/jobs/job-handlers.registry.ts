@@ -1,10 +1,15 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import type { ConfigType } from '@nestjs/config';
+import { ConfigService, type ConfigType } from '@nestjs/config';
 import { DiscoveryService, Reflector } from '@nestjs/core';
 import { parseDuration, parseDurationList } from '../config/duration.js';
 import { jobsConfig } from '../config/jobs.config.js';
 import { QUEUE_PATTERN } from './dto/job.dto.js';
-import { JOB_HANDLER_KEY, JobHandlerOptions, JobRunner } from './job-handler.decorator.js';
+import {
+  FromConfig,
+  JOB_HANDLER_KEY,
+  JobHandlerOptions,
+  JobRunner,
+} from './job-handler.decorator.js';
 import { JobsException } from './jobs.exception.js';
 import { SELFTEST_OPTIONS, SelftestJob } from './selftest.job.js';
 
@@ -36,6 +41,7 @@ export class JobHandlersRegistry implements OnModuleInit {
     private readonly reflector: Reflector,
     private readonly selftest: SelftestJob,
     @Inject(jobsConfig.KEY) private readonly config: ConfigType<typeof jobsConfig>,
+    private readonly settings: ConfigService,
   ) {}
 
   onModuleInit(): void {
@@ -64,17 +70,30 @@ export class JobHandlersRegistry implements OnModuleInit {
       refuse(`queue name must match ${QUEUE_PATTERN}`);
     if (typeof runner?.run !== 'function') refuse('the provider has no run(job) method');
     if (this.handlers.has(queue)) refuse('two handlers claim this queue');
+    const setting = (from: FromConfig): unknown => {
+      const value: unknown = this.settings.get(from.config);
+      if (value === undefined) refuse(`no configuration value ${from.config}`);
+      return value;
+    };
+    const retry = isFromConfig(options.retry) ? setting(options.retry) : options.retry;
     const retrySchedule =
-      options.retry === undefined
+      retry === undefined
         ? this.config.retrySchedule
-        : typeof options.retry === 'string'
-          ? parseDurationList(options.retry)
-          : options.retry;
-    if (!retrySchedule || retrySchedule.some((n) => !Number.isFinite(n) || n < 0))
+        : typeof retry === 'string'
+          ? parseDurationList(retry)
+          : (retry as readonly number[]);
+    if (
+      !Array.isArray(retrySchedule) ||
+      retrySchedule.some((n) => typeof n !== 'number' || !Number.isFinite(n) || n < 0)
+    )
       refuse('retry must be a list of non-negative delays');
     const everyMs = options.every === undefined ? undefined : parseDuration(options.every);
     if (options.every !== undefined && !everyMs) refuse('every must be a duration such as 1h');
-    const timeoutMs = options.timeoutMs ?? this.config.timeoutMs;
+    const timeoutMs = (
+      isFromConfig(options.timeoutMs)
+        ? setting(options.timeoutMs)
+        : (options.timeoutMs ?? this.config.timeoutMs)
+    ) as number;
     const maxInFlight = options.maxInFlight ?? 4;
     if (!Number.isInteger(timeoutMs) || timeoutMs < 1)
       refuse('timeoutMs must be a positive integer');
@@ -104,4 +123,8 @@ export class JobHandlersRegistry implements OnModuleInit {
     if (!handler) throw JobsException.unknownQueue(queue);
     return handler;
   }
+}
+
+function isFromConfig(value: unknown): value is FromConfig {
+  return typeof value === 'object' && value !== null && 'config' in value;
 }

@@ -9,6 +9,7 @@ import { JobRepository } from './job.repository.js';
 export class JobMetrics {
   readonly attempts: Counter<'queue' | 'outcome'>;
   readonly duration: Histogram<'queue' | 'outcome'>;
+  readonly abortIgnored: Counter<'queue'>;
 
   constructor(
     metrics: MetricsService,
@@ -27,6 +28,12 @@ export class JobMetrics {
       help: 'Duration of job attempts',
       labelNames: ['queue', 'outcome'],
       buckets: [0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+      registers,
+    });
+    this.abortIgnored = new Counter({
+      name: 'jobs_abort_ignored_total',
+      help: 'Runs still going after their signal fired (timeout or shutdown) plus a grace: the handler ignores job.signal; its job stays leased and its key blocked until it returns',
+      labelNames: ['queue'],
       registers,
     });
     // Both gauges read one stats query per scrape.

@@ -25,19 +25,33 @@ interface Run {
   job: ClaimedJob;
   startedAt: Date;
   controller: AbortController;
+  /** Settles when the handler has returned or thrown. */
+  returned: Promise<void>;
+  /** Shutdown left the job to its lease: stop renewing it. */
+  abandoned: boolean;
 }
 
 class Timeout extends Error {}
 class ShuttingDown extends Error {}
+
+/** How long a handler has to return once its signal fired before it counts as ignoring it. */
+const ABORT_GRACE_MAX_MS = 1000;
 
 /**
  * One @JobHandler's queue on the `jobs` table, run by the worker engine (LeasedWorker): at
  * most maxInFlight at once on this instance. The handler runs outside any transaction: the
  * lease (lease_id) is what makes the job this worker's, and settle writes only while the
  * lease is still ours.
+ *
+ * A job is settled only once its handler has returned, so one key never runs twice: at the
+ * timeout the signal fires; a handler that ignores it is counted and logged, and its job
+ * stays `running` (its lease renewed, its key blocked on every instance) until it returns.
  */
 export class JobQueue implements LeasedQueue<ClaimedJob> {
   private readonly logger: Logger;
+  /** Runs whose handler has not returned yet, by job id. */
+  private readonly live = new Map<string, Run>();
+  private readonly graceMs: number;
   readonly name: string;
   readonly maxInFlight: number;
   readonly claimContext: BackgroundContext;
@@ -50,20 +64,31 @@ export class JobQueue implements LeasedQueue<ClaimedJob> {
     this.name = `${handler.queue} jobs`;
     this.maxInFlight = handler.maxInFlight;
     this.claimContext = { context: 'job-claim', queue: handler.queue };
+    this.graceMs = Math.min(ABORT_GRACE_MAX_MS, Math.floor(deps.leaseMarginMs / 4));
   }
 
   get queue(): string {
     return this.handler.queue;
   }
 
+  private get leaseMs(): number {
+    return this.handler.timeoutMs + this.deps.leaseMarginMs;
+  }
+
   claim(limit: number): Promise<ClaimedJob[]> {
+    // A handler still running here keeps its job and key, even if its lease was lost.
+    const runs = [...this.live.values()];
     return this.deps.repo.claim(
       this.deps.dataSource.manager,
       this.queue,
       limit,
       this.handler.perKey,
-      this.handler.timeoutMs + this.deps.leaseMarginMs,
+      this.leaseMs,
       JOBS_INSTANCE_ID,
+      {
+        ids: runs.map((r) => r.job.id),
+        keys: runs.flatMap((r) => (r.job.key === null ? [] : [r.job.key])),
+      },
     );
   }
 
@@ -72,7 +97,13 @@ export class JobQueue implements LeasedQueue<ClaimedJob> {
   }
 
   async run(job: ClaimedJob, control: RunControl): Promise<void> {
-    const run: Run = { job, startedAt: new Date(), controller: new AbortController() };
+    const run: Run = {
+      job,
+      startedAt: new Date(),
+      controller: new AbortController(),
+      returned: Promise.resolve(),
+      abandoned: false,
+    };
     const onShutdown = () => run.controller.abort(new ShuttingDown());
     control.signal.addEventListener('abort', onShutdown, { once: true });
     try {
@@ -90,7 +121,10 @@ export class JobQueue implements LeasedQueue<ClaimedJob> {
     }
   }
 
-  /** The handler's outcome; a throw or the timeout is a retry. */
+  /**
+   * The handler's outcome; a throw or the timeout is a retry. Returns only once the handler
+   * has returned: a timed-out handler is aborted and waited for, never raced.
+   */
   private async execute(run: Run): Promise<JobOutcome> {
     const { job, controller } = run;
     const { timeoutMs } = this.handler;
@@ -105,28 +139,88 @@ export class JobQueue implements LeasedQueue<ClaimedJob> {
       createdAt: job.createdAt,
       signal: controller.signal,
     };
-    // A handler that ignores the signal cannot hold its lease past the timeout: the attempt
-    // is settled as a retry when the signal fires, whatever the handler does after.
-    const aborted = new Promise<never>((_, reject) =>
-      controller.signal.addEventListener('abort', () => reject(controller.signal.reason), {
-        once: true,
-      }),
+    const outcome = Promise.resolve()
+      .then(() => this.handler.runner.run(view))
+      .then(
+        (result) => (result === undefined ? done() : checkOutcome(result)),
+        (err: unknown) => this.thrown(job, err),
+      );
+    run.returned = outcome.then(() => this.live.delete(job.id)).then(() => undefined);
+    this.live.set(job.id, run);
+    const aborted = new Promise<typeof ABORTED>((resolve) =>
+      controller.signal.addEventListener('abort', () => resolve(ABORTED), { once: true }),
     );
-    aborted.catch(() => undefined);
     try {
-      const result = await Promise.race([
-        Promise.resolve().then(() => this.handler.runner.run(view)),
-        aborted,
-      ]);
-      return result === undefined ? done() : checkOutcome(result);
-    } catch (err) {
-      if (err instanceof Timeout) return retry(`timed out after ${timeoutMs} ms`);
-      if (err instanceof ShuttingDown) return retry('instance shut down');
-      const message = err instanceof Error ? err.message : String(err);
-      this.logger.warn(`${job.queue} job ${job.id} threw: ${message}`);
-      return retry(message || 'handler threw');
+      const first = await Promise.race([outcome, aborted]);
+      if (first !== ABORTED) return first;
     } finally {
       clearTimeout(timer);
+    }
+    const reason: unknown = controller.signal.reason;
+    const lateMs = await this.awaitReturn(run, reason instanceof Timeout ? 'timeout' : 'shutdown');
+    if (!(reason instanceof Timeout)) return retry('instance shut down');
+    return retry(
+      lateMs === 0
+        ? `timed out after ${timeoutMs} ms`
+        : `timed out after ${timeoutMs} ms; the handler ignored its signal and returned ${lateMs} ms later`,
+    );
+  }
+
+  private thrown(job: ClaimedJob, err: unknown): JobOutcome {
+    const message = err instanceof Error ? err.message : String(err);
+    this.logger.warn(`${job.queue} job ${job.id} threw: ${message}`);
+    return retry(message || 'handler threw');
+  }
+
+  /**
+   * Waits for an aborted handler to return. One that is still running after the grace
+   * ignores its signal: counted, logged, and its lease renewed (so no instance claims its job
+   * or key) until it returns. Returns how long past the grace it took (0 within it).
+   */
+  private async awaitReturn(run: Run, why: 'timeout' | 'shutdown'): Promise<number> {
+    const { job } = run;
+    let timer: NodeJS.Timeout | undefined;
+    const inGrace = await Promise.race([
+      run.returned.then(() => true),
+      new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), this.graceMs))),
+    ]);
+    clearTimeout(timer);
+    if (inGrace) return 0;
+    const since = Date.now();
+    this.deps.metrics.abortIgnored.inc({ queue: this.queue });
+    this.logger.warn(
+      `${job.queue} job ${job.id}${job.key === null ? '' : ` (key ${job.key})`} is still running ${this.graceMs} ms after its ${why} signal: the handler ignores job.signal; the job stays leased and its key blocked until it returns`,
+    );
+    const renewal = setInterval(
+      () => void this.renew(run),
+      Math.max(50, Math.floor(this.deps.leaseMarginMs / 3)),
+    );
+    void this.renew(run);
+    try {
+      await run.returned;
+    } finally {
+      clearInterval(renewal);
+    }
+    return this.graceMs + Date.now() - since;
+  }
+
+  private async renew(run: Run): Promise<void> {
+    if (run.abandoned || !this.live.has(run.job.id)) return;
+    try {
+      const held = await this.deps.repo.renewLease(
+        this.deps.dataSource.manager,
+        run.job.id,
+        run.job.leaseId,
+        this.leaseMs,
+      );
+      if (!held && !run.abandoned) {
+        run.abandoned = true;
+        this.logger.warn(
+          `${run.job.queue} job ${run.job.id}: lease lost while its handler still runs; other instances may run its key (this one will not until the handler returns)`,
+        );
+      }
+    } catch (err) {
+      this.logger.warn(`renewing the lease of job ${run.job.id} failed: ${(err as Error).message}`);
     }
   }
 
@@ -215,8 +309,28 @@ export class JobQueue implements LeasedQueue<ClaimedJob> {
     this.deps.metrics.duration.observe({ queue: this.queue, outcome }, durationMs / 1000);
   }
 
-  /** Shutdown gave up waiting: back to pending, due now, attempt outcome `released`. */
+  /**
+   * Shutdown gave up waiting: back to pending, due now, attempt outcome `released`. A handler
+   * that does not return within the grace after its signal keeps the job: it is left to its
+   * lease (renewal stops), so no instance runs it beside the handler while this one lives.
+   */
   async release(job: ClaimedJob, startedAt: Date): Promise<void> {
+    const run = this.live.get(job.id);
+    if (run) {
+      let timer: NodeJS.Timeout | undefined;
+      const returned = await Promise.race([
+        run.returned.then(() => true),
+        new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), this.graceMs))),
+      ]);
+      clearTimeout(timer);
+      if (!returned) {
+        run.abandoned = true;
+        this.logger.warn(
+          `${job.queue} job ${job.id} not given back: its handler ignores its signal; another instance takes it when its lease expires`,
+        );
+        return;
+      }
+    }
     const durationMs = Date.now() - startedAt.getTime();
     await this.deps.repo.settle(this.deps.dataSource.manager, {
       id: job.id,
@@ -239,6 +353,8 @@ export class JobQueue implements LeasedQueue<ClaimedJob> {
     this.record('released', durationMs);
   }
 }
+
+const ABORTED = Symbol('aborted');
 
 const KINDS = new Set(['done', 'retry', 'fail', 'reschedule']);
 

@@ -108,6 +108,8 @@ export class JobRepository {
    * Claims up to `limit` due jobs of `queue` under a fresh lease. SKIP LOCKED lets any number
    * of workers claim side by side. With `perKey`, a job is claimable only when no job of its
    * key is running and none enqueued before it is pending (waiting for a retry included).
+   * `busy`: jobs and keys whose handler is still running on this instance (it may have lost
+   * its lease): never claimed here until it returns.
    */
   async claim(
     m: EntityManager,
@@ -116,15 +118,17 @@ export class JobRepository {
     perKey: boolean,
     leaseMs: number,
     owner: string,
+    busy: { ids: string[]; keys: string[] } = { ids: [], keys: [] },
   ): Promise<ClaimedJob[]> {
     const [rows]: [ClaimedJob[], number] = await m.query(
       `WITH due AS (
          SELECT j.id FROM jobs j
          WHERE j.queue = $1 AND j.status = 'pending' AND j.run_at <= now()
-           AND (NOT $3::boolean OR j.key IS NULL OR NOT EXISTS (
+           AND NOT (j.id = ANY($6::uuid[]))
+           AND (NOT $3::boolean OR j.key IS NULL OR (NOT (j.key = ANY($7::text[])) AND NOT EXISTS (
              SELECT 1 FROM jobs e
              WHERE e.queue = j.queue AND e.key = j.key AND e.id <> j.id
-               AND (e.status = 'running' OR (e.status = 'pending' AND e.seq < j.seq))))
+               AND (e.status = 'running' OR (e.status = 'pending' AND e.seq < j.seq)))))
          ORDER BY j.run_at, j.seq
          LIMIT $2
          FOR UPDATE SKIP LOCKED
@@ -135,9 +139,27 @@ export class JobRepository {
        FROM due WHERE j.id = due.id
        RETURNING j.id, j.queue, j.key, j.payload, j.attempt, j.failures,
          j.correlation_id AS "correlationId", j.created_at AS "createdAt", j.lease_id AS "leaseId"`,
-      [queue, limit, perKey, leaseMs, owner],
+      [queue, limit, perKey, leaseMs, owner, busy.ids, busy.keys],
     );
     return rows;
+  }
+
+  /**
+   * Keeps a running job's lease for at least `leaseMs` more while its handler, past its
+   * timeout, has not returned. False when the lease is no longer ours.
+   */
+  async renewLease(
+    m: EntityManager,
+    id: string,
+    leaseId: string,
+    leaseMs: number,
+  ): Promise<boolean> {
+    const [, n]: [unknown, number] = await m.query(
+      `UPDATE jobs SET lease_expires_at = GREATEST(lease_expires_at, now() + $3::int * interval '1 millisecond')
+       WHERE id = $1 AND lease_id = $2 AND status = 'running'`,
+      [id, leaseId, leaseMs],
+    );
+    return n > 0;
   }
 
   /**

@@ -1,6 +1,15 @@
 import { JobsService } from '../../src/jobs/jobs.service.js';
 import { TestApp, waitFor } from '../support/test-app.js';
-import { OrderedJob, runs, ScriptJob, sql, startJobsApp } from './helpers.js';
+import {
+  jobRow,
+  OrderedJob,
+  runs,
+  ScriptJob,
+  serialRunsOf,
+  sql,
+  startJobsApp,
+  StubbornJob,
+} from './helpers.js';
 
 /** Two app instances on one database, as two replicas behind a load balancer. */
 describe('Jobs across instances', () => {
@@ -12,6 +21,7 @@ describe('Jobs across instances', () => {
     b = await startJobsApp({ databaseUrl: a.databaseUrl });
     b.app.get(ScriptJob).instance = 'b';
     b.app.get(OrderedJob).instance = 'b';
+    b.app.get(StubbornJob).instance = 'b';
   });
   afterAll(async () => {
     await b?.close();
@@ -80,6 +90,35 @@ describe('Jobs across instances', () => {
       mine.some((o) => o !== r && o.startedAt < r.endedAt! && r.startedAt < o.endedAt!),
     );
     expect(overlapping).toBe(true);
+  });
+
+  it('never runs a key on two instances at once: a handler ignoring its signal past its lease keeps the key', async () => {
+    // 5x its 1 s timeout, past its 4 s lease (timeout + JOBS_LEASE_MARGIN_MS): the instance
+    // running it must keep the lease while it runs, or the other one reclaims the job.
+    const key = `stubborn-${Date.now()}`;
+    const first = await a.app
+      .get(JobsService)
+      .enqueue('test.stubborn', { n: 1, ignoreMs: 5000 }, { key });
+    const second = await b.app.get(JobsService).enqueue('test.stubborn', { n: 2 }, { key });
+    await waitFor(
+      async () =>
+        (await jobRow(a, first))?.status === 'succeeded' &&
+        (await jobRow(a, second))?.status === 'succeeded',
+      30000,
+      'both jobs of the key to succeed',
+    );
+    const ofKey = serialRunsOf(key);
+    expect(ofKey.map((r) => [r.n, r.attempt])).toEqual([
+      [1, 1],
+      [1, 2],
+      [2, 1],
+    ]);
+    const outcomes = await sql<{ outcome: string }>(
+      a,
+      `SELECT outcome FROM job_attempts WHERE job_id = $1 ORDER BY id`,
+      [first],
+    );
+    expect(outcomes.map((o) => o.outcome)).toEqual(['retried', 'succeeded']);
   });
 
   it('fires a schedule at most once per period across both instances', async () => {

@@ -108,11 +108,55 @@ export class OrderedJob implements JobRunner<{ n: number }> {
   }
 }
 
+/**
+ * `test.stubborn`: perKey, a 1 s timeout. A first attempt with `ignoreMs` keeps running that
+ * long whatever its signal says (a handler that ignores job.signal); later attempts return
+ * at once.
+ */
+@Injectable()
+@JobHandler({
+  queue: 'test.stubborn',
+  perKey: 1,
+  maxInFlight: 4,
+  timeoutMs: 1000,
+  retry: [100, 100],
+})
+export class StubbornJob implements JobRunner<{ n: number; ignoreMs?: number }> {
+  instance = 'a';
+
+  async run(job: Job<{ n: number; ignoreMs?: number }>): Promise<JobOutcome> {
+    const rec: RunRecord = {
+      jobId: job.id,
+      key: job.key,
+      n: job.payload.n,
+      attempt: job.attempt,
+      instance: this.instance,
+      startedAt: Date.now(),
+    };
+    runs.push(rec);
+    if (job.attempt === 1 && job.payload.ignoreMs)
+      await new Promise((r) => setTimeout(r, job.payload.ignoreMs));
+    rec.endedAt = Date.now();
+    return done();
+  }
+}
+
+/** Runs of one key in start order; throws unless each started after the one before ended. */
+export function serialRunsOf(key: string): RunRecord[] {
+  const ofKey = runs.filter((r) => r.key === key).sort((x, y) => x.startedAt - y.startedAt);
+  for (let i = 1; i < ofKey.length; i++)
+    if (ofKey[i].startedAt < (ofKey[i - 1].endedAt ?? Infinity))
+      throw new Error(
+        `key ${key}: run ${JSON.stringify(ofKey[i])} started while ${JSON.stringify(ofKey[i - 1])} was running`,
+      );
+  return ofKey;
+}
+
 export function startJobsApp(options: Parameters<typeof startTestApp>[0] = {}): Promise<TestApp> {
   return startTestApp({
     ...options,
     env: { ...JOBS_TEST_ENV, ...options.env },
-    providers: options.providers ?? [ScriptJob, OrderedJob],
+    providers: options.providers ?? [ScriptJob, OrderedJob, StubbornJob],
   });
 }
 

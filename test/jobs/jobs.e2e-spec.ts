@@ -14,6 +14,7 @@ import {
   runs,
   Script,
   ScriptJob,
+  serialRunsOf,
   sql,
   startJobsApp,
 } from './helpers.js';
@@ -176,6 +177,38 @@ describe('Jobs: enqueue, outcomes, leases and the operator API', () => {
       expect(a.durationMs).toBeGreaterThanOrEqual(750);
     }
     expect(runsOf(id).every((r) => r.endedAt! - r.startedAt < 2000)).toBe(true);
+  });
+
+  it('never runs a key twice: a handler that ignores its signal for 3x its timeout keeps its job and key until it returns', async () => {
+    const key = `stubborn-${Date.now()}`;
+    const first = await jobs.enqueue('test.stubborn', { n: 1, ignoreMs: 3000 }, { key });
+    const second = await jobs.enqueue('test.stubborn', { n: 2 }, { key });
+    await waitFor(
+      async () =>
+        (await jobRow(t, first))?.status === 'succeeded' &&
+        (await jobRow(t, second))?.status === 'succeeded',
+      20000,
+      'both jobs of the key to succeed',
+    );
+    const ofKey = serialRunsOf(key);
+    expect(ofKey.map((r) => [r.n, r.attempt])).toEqual([
+      [1, 1],
+      [1, 2],
+      [2, 1],
+    ]);
+    expect(ofKey[0].endedAt! - ofKey[0].startedAt).toBeGreaterThanOrEqual(2900);
+    const attempts = await sql<{ outcome: string; error: string | null; duration_ms: number }>(
+      t,
+      `SELECT outcome, error, duration_ms FROM job_attempts WHERE job_id = $1 ORDER BY id`,
+      [first],
+    );
+    expect(attempts.map((a) => a.outcome)).toEqual(['retried', 'succeeded']);
+    expect(attempts[0].error).toMatch(
+      /^timed out after 1000 ms; the handler ignored its signal and returned \d+ ms later$/,
+    );
+    expect(attempts[0].duration_ms).toBeGreaterThanOrEqual(2900);
+    const metrics = await request(t.url).get('/metrics').set(admin()).expect(200);
+    expect(metrics.text).toMatch(/jobs_abort_ignored_total\{queue="test.stubborn"\} [1-9]/);
   });
 
   it('lets a worker whose lease was taken over record its attempt but not change the job', async () => {

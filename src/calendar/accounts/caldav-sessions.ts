@@ -18,12 +18,17 @@ export class CalDavSessions {
     @Inject(calendarConfig.KEY) private readonly config: ConfigType<typeof calendarConfig>,
   ) {}
 
-  forAccount(a: Pick<AccountRow, 'serverUrl' | 'username' | 'passwordSealed'>): CalDavClient {
+  /** `signal`: a job's, so its timeout or a shutdown closes every socket the client opened. */
+  forAccount(
+    a: Pick<AccountRow, 'serverUrl' | 'username' | 'passwordSealed'>,
+    signal?: AbortSignal,
+  ): CalDavClient {
     return new CalDavClient(
       this.http,
       { username: a.username, password: this.box.open(a.passwordSealed) },
       this.config.httpTimeoutMs,
       a.serverUrl,
+      signal,
     );
   }
 

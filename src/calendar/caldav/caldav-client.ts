@@ -3,6 +3,7 @@ import type {
   OutboundFullResponse,
   OutboundHttpService,
 } from '../../common/outbound/outbound-http.service.js';
+import { classifyHttpFailure } from '../../common/outbound/http-failure.js';
 import { OutboundRequestError } from '../../common/outbound/outbound.exception.js';
 import { parseRetryAfter } from '../../common/retry/retry-schedule.js';
 import { maskCredentials, redactSecrets } from '../../common/security/redaction.js';
@@ -40,12 +41,15 @@ export class RefusedUrlError extends CalDavError {
   }
 }
 
-/** The server is down or busy (network, 5xx, 429): worth retrying soon. */
+/**
+ * The server is down or busy (classifyHttpFailure: no answer, 408, 429, 5xx): worth retrying
+ * soon. A refused URL has no status either, but the server will name it again: not transient.
+ */
 export function serverUnavailable(err: unknown): boolean {
   return (
     err instanceof CalDavError &&
     !(err instanceof RefusedUrlError) &&
-    (err.status === null || err.status >= 500 || err.status === 429)
+    classifyHttpFailure(err.status) === 'transient'
   );
 }
 
@@ -75,6 +79,8 @@ export class CalDavClient {
     credentials: DavCredentials,
     private readonly timeoutMs: number,
     accountUrl: string,
+    /** The job's signal: its timeout or a shutdown abandons the request and closes its socket. */
+    private readonly signal?: AbortSignal,
   ) {
     const pair = Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64');
     this.auth = `Basic ${pair}`;
@@ -158,6 +164,7 @@ export class CalDavClient {
         body,
         timeoutMs: Math.max(1, deadline - Date.now()),
         maxBodyBytes: MAX_BODY,
+        signal: this.signal,
       });
     } catch (err) {
       if (err instanceof OutboundRequestError)

@@ -65,8 +65,15 @@ export class BindingSyncService {
     private readonly metrics: CalendarMetrics,
   ) {}
 
-  /** Null when the binding is gone or disabled (nothing to do). */
-  async run(bindingId: string, confirmDeletes: boolean): Promise<RunResult | null> {
+  /**
+   * Null when the binding is gone or disabled (nothing to do). `signal` (the job's) reaches
+   * every CalDAV request of the run: at the job's timeout the run stops and its socket closes.
+   */
+  async run(
+    bindingId: string,
+    confirmDeletes: boolean,
+    signal?: AbortSignal,
+  ): Promise<RunResult | null> {
     const m = this.db.manager;
     const binding = await this.bindings.get(m, bindingId);
     if (!binding || !binding.enabled) return null;
@@ -79,7 +86,7 @@ export class BindingSyncService {
     let retryAfterMs: number | undefined;
     let token: string | null | undefined;
     try {
-      const client = this.sessions.forAccount(account);
+      const client = this.sessions.forAccount(account, signal);
       const writer = new ObjectWriter(client, binding.calendarUrl);
       // The server's answer takes longest; our two reads run meanwhile. Reading the scope
       // before the pull is safe: the pull changes targets, not appointments, and an appointment

@@ -54,7 +54,7 @@ export class CalendarCleanupJob implements JobRunner<CleanupPayload> {
   private async removeObjects(job: Job<ObjectsCleanup>): Promise<JobOutcome> {
     const account = await this.accounts.getForCleanup(this.db.manager, job.payload.userId);
     if (!account) return done('account gone');
-    const client = this.sessions.forAccount(account);
+    const client = this.sessions.forAccount(account, job.signal);
     const writer = new ObjectWriter(client, job.payload.calendarUrl);
     let deleted = 0;
     let kept = 0;

@@ -1,5 +1,5 @@
 import { assertObjectBudget, OverBudgetError } from '../caldav/caldav-budget.js';
-import { CalDavClient, CalDavError } from '../caldav/caldav-client.js';
+import { CalDavClient, CalDavError, serverUnavailable } from '../caldav/caldav-client.js';
 import { DavBodies } from '../caldav/dav-bodies.js';
 import { hasResourceType, textOf } from '../caldav/multistatus.js';
 
@@ -40,11 +40,12 @@ export async function listChanges(
       }
       return { changed, deleted, complete: false, token: ms.syncToken };
     } catch (err) {
+      // Not a token question: the server is unavailable (but Xandikos answers an unknown
+      // token with a 500, so a 500 falls back), or the credentials are wrong.
       if (
         !(err instanceof CalDavError) ||
+        (serverUnavailable(err) && err.status !== 500) ||
         err.status === null ||
-        err.status === 429 ||
-        err.status === 503 ||
         err.status === 401
       )
         throw err;

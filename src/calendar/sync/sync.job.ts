@@ -1,12 +1,18 @@
 import { Injectable } from '@nestjs/common';
-import { JobHandler, type Job, type JobRunner } from '../../jobs/job-handler.decorator.js';
+import {
+  fromConfig,
+  JobHandler,
+  type Job,
+  type JobRunner,
+} from '../../jobs/job-handler.decorator.js';
 import { done, type JobOutcome, retry } from '../../jobs/job-outcome.js';
 import { BindingSyncService } from './binding-sync.service.js';
 import { SYNC_QUEUE, type SyncPayload } from './sync-scheduler.js';
 
 /**
  * `calendar.sync`: one run of one binding. Keyed by binding id with `perKey: 1`, so a binding
- * is never synced twice at once (across instances too). A server that is down or busy is
+ * is never synced twice at once (across instances too): a run past its timeout is aborted
+ * (job.signal reaches every CalDAV socket) and the next one starts only once it returned. A server that is down or busy is
  * retried (honouring Retry-After); other failures are in the sync log and the next run starts
  * afresh.
  */
@@ -15,8 +21,8 @@ import { SYNC_QUEUE, type SyncPayload } from './sync-scheduler.js';
   queue: SYNC_QUEUE,
   perKey: 1,
   maxInFlight: 4,
-  timeoutMs: 10 * 60_000,
-  retry: '1s,30s,2m,10m',
+  timeoutMs: fromConfig('calendar.syncTimeoutMs'),
+  retry: fromConfig('calendar.syncRetrySchedule'),
 })
 export class CalendarSyncJob implements JobRunner<SyncPayload> {
   constructor(private readonly sync: BindingSyncService) {}
@@ -25,6 +31,7 @@ export class CalendarSyncJob implements JobRunner<SyncPayload> {
     const result = await this.sync.run(
       String(job.payload.bindingId),
       job.payload.confirmDeletes === true,
+      job.signal,
     );
     if (!result) return done('binding gone or disabled');
     const s = result.stats;

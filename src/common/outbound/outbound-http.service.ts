@@ -20,6 +20,7 @@ import type {
 
 export type { OutboundFullResponse, OutboundPost, OutboundRequest, OutboundResponse };
 
+const ABORTED = 'aborted by the caller (job timeout or shutdown)';
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 /** Credentials that must not follow a redirect to another origin (RFC 9110 section 15.4). */
 const ORIGIN_BOUND_HEADERS = ['authorization', 'cookie', 'proxy-authorization'];
@@ -125,8 +126,13 @@ export class OutboundHttpService implements OnApplicationShutdown {
    */
   async request(req: OutboundRequest): Promise<OutboundFullResponse> {
     const started = performance.now();
+    if (req.signal?.aborted) throw new OutboundRequestError(ABORTED);
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), req.timeoutMs);
+    // Either the deadline or the caller's signal ends the request (and destroys its socket).
+    const signal = req.signal
+      ? AbortSignal.any([controller.signal, req.signal])
+      : controller.signal;
     let url = this.runtimeUrl(req.url);
     let method = req.method.toUpperCase();
     let { headers, body } = encodeBody(req.headers ?? {}, req.body);
@@ -141,7 +147,7 @@ export class OutboundHttpService implements OnApplicationShutdown {
           url,
           headers,
           body,
-          signal: controller.signal,
+          signal,
           maxBodyBytes: req.maxBodyBytes ?? 1024 * 1024,
         });
         const location = res.headers.location;
@@ -171,6 +177,7 @@ export class OutboundHttpService implements OnApplicationShutdown {
       }
     } catch (err) {
       if (err instanceof OutboundRequestError) throw err;
+      if (req.signal?.aborted) throw new OutboundRequestError(ABORTED);
       if (controller.signal.aborted)
         throw new OutboundRequestError(`timed out after ${req.timeoutMs} ms`);
       throw new OutboundRequestError(describeNetworkError(err));

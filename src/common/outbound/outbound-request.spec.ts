@@ -229,6 +229,27 @@ describe('OutboundHttpService.request (axios)', () => {
     expect(Date.now() - started).toBeLessThan(2000);
   });
 
+  it("stops at the caller's signal mid-body and closes the socket, long before its own deadline", async () => {
+    let socket: Socket | undefined;
+    const s = await serve((_req, res) => {
+      res.writeHead(200);
+      res.write('partial');
+      socket = res.socket!;
+    });
+    const controller = new AbortController();
+    const call = make(true).request({
+      method: 'GET',
+      url: s.base,
+      timeoutMs: 60_000,
+      signal: controller.signal,
+    });
+    while (!socket) await new Promise((r) => setTimeout(r, 10));
+    const closed = new Promise((resolve) => socket!.once('close', resolve));
+    controller.abort();
+    await expect(call).rejects.toThrow('aborted by the caller');
+    await closed;
+  });
+
   it('refuses a header it cannot send as a request error', async () => {
     const s = await serve((_req, res) => res.end());
     await expect(

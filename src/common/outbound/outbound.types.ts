@@ -30,6 +30,11 @@ export interface OutboundRequest {
   maxBodyBytes?: number;
   /** Redirect hops to follow (default 0), each re-checked by the SSRF guard. */
   followRedirects?: number;
+  /**
+   * The caller's cancellation (a job's `job.signal`): when it fires the request is abandoned
+   * and its socket closed, whatever phase it is in (connect, headers, body).
+   */
+  signal?: AbortSignal;
 }
 
 export interface OutboundFullResponse extends OutboundResponse {

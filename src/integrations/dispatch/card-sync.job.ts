@@ -2,9 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import { integrationsConfig, MAX_INTEGRATION_RETRIES } from '../../config/integrations.config.js';
+import { integrationsConfig } from '../../config/integrations.config.js';
 import { Job, JobHandler, JobRunner } from '../../jobs/job-handler.decorator.js';
-import { done, fail, JobOutcome, reschedule, retry } from '../../jobs/index.js';
+import { done, fail, fromConfig, JobOutcome, reschedule, retry } from '../../jobs/index.js';
 import { CardRepository, CardRow } from '../cards/card.repository.js';
 import { IntegrationConfigService } from '../integration-config.js';
 import { IntegrationEntity } from '../integration.entity.js';
@@ -18,14 +18,15 @@ import { CARD_SYNC_QUEUE, CardSyncPayload } from './card-sync.queue.js';
  * Syncs one card's latest projected state to its integration: whatever the events were, a
  * run does what is still missing (create, update, transition, link, comments), recording
  * each step as it succeeds, so a retry or a rerun after a crash repeats nothing that
- * finished. The retry schedule is INTEGRATION_RETRY_SCHEDULE (the job layer only counts).
+ * finished. The job layer retries on INTEGRATION_RETRY_SCHEDULE, a timeout included; a
+ * rate limit or a lag is a reschedule, not a retry.
  */
 @Injectable()
 @JobHandler({
   queue: CARD_SYNC_QUEUE,
   perKey: 1,
   maxInFlight: 8,
-  retry: new Array<number>(MAX_INTEGRATION_RETRIES + 1).fill(0),
+  retry: fromConfig('integrations.retrySchedule'),
 })
 export class CardSyncJob implements JobRunner<CardSyncPayload> {
   constructor(
@@ -64,6 +65,7 @@ export class CardSyncJob implements JobRunner<CardSyncPayload> {
             integrationId,
             cardId,
             eventType: op === 'comment' ? 'message.created' : card.lastEventType,
+            signal: job.signal,
           },
           op,
           req,
@@ -89,9 +91,7 @@ export class CardSyncJob implements JobRunner<CardSyncPayload> {
           ),
           err.message,
         );
-      const delay = this.settings.retrySchedule[job.attempt - 1];
-      if (delay === undefined) return fail(`${err.message} (retries used up)`);
-      return retry(err.message, Math.max(delay, err.retryAfterMs ?? 0));
+      return retry(err.message, err.retryAfterMs);
     }
   }
 

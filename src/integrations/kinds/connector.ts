@@ -1,3 +1,4 @@
+import { classifyHttpFailure } from '../../common/outbound/http-failure.js';
 import type { JobOutcome } from '../../jobs/job-outcome.js';
 import type { AnswerShape } from './answer-shape.js';
 
@@ -72,13 +73,7 @@ export class RemoteFailure extends Error {
   }
 
   get retryable(): boolean {
-    return (
-      this.retryableAnyway ||
-      this.status === null ||
-      this.status === 408 ||
-      this.status === 429 ||
-      this.status >= 500
-    );
+    return this.retryableAnyway || classifyHttpFailure(this.status) === 'transient';
   }
 
   /**

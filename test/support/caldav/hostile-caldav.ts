@@ -1,5 +1,5 @@
 import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 
 /** One request as the hostile server saw it. */
 export interface SeenRequest {
@@ -14,6 +14,8 @@ export interface Answer {
   status: number;
   headers?: Record<string, string>;
   body?: string;
+  /** Send the status, headers and body, then hang: the response never ends. */
+  stall?: boolean;
 }
 
 /** Answers a request, or undefined for the default (a minimal CalDAV account). */
@@ -28,6 +30,10 @@ export interface HostileCalDav {
   authorized(): number;
   /** Replaced per test; undefined answers fall back to the minimal account. */
   route: Route;
+  /** Answers that stalled so far. */
+  stalls(): number;
+  /** Sockets of stalled answers the client has not closed yet. */
+  stalledOpen(): number;
   stop(): Promise<void>;
 }
 
@@ -109,6 +115,8 @@ function minimalAccount(req: SeenRequest): Answer {
  */
 export async function startHostileCalDav(route: Route = () => undefined): Promise<HostileCalDav> {
   const requests: SeenRequest[] = [];
+  const stalled = new Set<Socket>();
+  let stalls = 0;
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -123,6 +131,14 @@ export async function startHostileCalDav(route: Route = () => undefined): Promis
       requests.push(seen);
       const answer = hostile.route(seen) ?? minimalAccount(seen);
       res.writeHead(answer.status, answer.headers ?? {});
+      if (answer.stall) {
+        stalls++;
+        const socket = req.socket;
+        stalled.add(socket);
+        socket.once('close', () => stalled.delete(socket));
+        res.write(answer.body ?? '');
+        return;
+      }
       res.end(answer.body ?? '');
     });
   });
@@ -134,6 +150,8 @@ export async function startHostileCalDav(route: Route = () => undefined): Promis
     requests,
     authorized: () => requests.filter((r) => r.authorization !== undefined).length,
     route,
+    stalls: () => stalls,
+    stalledOpen: () => stalled.size,
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
