@@ -13,6 +13,7 @@ import { DatabaseModule } from './database/database.module.js';
 import { EventsModule } from './events/events.module.js';
 import { IntegrationsModule } from './integrations/integrations.module.js';
 import { JobsModule } from './jobs/jobs.module.js';
+import { StorageModule } from './storage/storage.module.js';
 import { SyncModule } from './sync/sync.module.js';
 import { TriggersModule } from './triggers/triggers.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
@@ -37,6 +38,7 @@ import { WebhooksModule } from './webhooks/webhooks.module.js';
     TriggersModule,
     IntegrationsModule,
     CalendarModule,
+    StorageModule,
   ],
 })
 export class AppModule {}

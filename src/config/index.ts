@@ -7,6 +7,7 @@ import { IntegrationsEnv, integrationsConfig } from './integrations.config.js';
 import { JobsEnv, jobsConfig } from './jobs.config.js';
 import { LogScanEnv, logScanConfig } from './log-scan.config.js';
 import { missingSecurityVariables, SecurityEnv, securityConfig } from './security.config.js';
+import { StorageEnv, storageConfig } from './storage.config.js';
 import { SyncEnv, syncConfig } from './sync.config.js';
 import { WebhooksEnv, webhooksConfig } from './webhooks.config.js';
 import { ConfigError, validateEnv } from './validate-env.js';
@@ -24,6 +25,7 @@ export const configLoaders = [
   logScanConfig,
   integrationsConfig,
   calendarConfig,
+  storageConfig,
 ];
 
 /**
@@ -44,6 +46,7 @@ export function validateAllEnv(env: Record<string, string | undefined>): void {
     LogScanEnv,
     IntegrationsEnv,
     CalendarEnv,
+    StorageEnv,
   ] as const) {
     try {
       validateEnv(schema as new () => object, env);
@@ -69,6 +72,7 @@ export type { SyncConfig } from './sync.config.js';
 export type { LogScanConfig } from './log-scan.config.js';
 export type { IntegrationsConfig } from './integrations.config.js';
 export type { CalendarConfig } from './calendar.config.js';
+export type { StorageConfig } from './storage.config.js';
 
 /**
  * Runs every concern's loader once the environment is complete (after the embedded database

@@ -81,6 +81,7 @@ export class EventsService {
         lastError: r.lastError,
         lastErrorAt: r.lastErrorAt,
         updatedAt: r.updatedAt,
+        holdsLogSince: r.holdsLogSince,
       })),
     );
   }

@@ -8,5 +8,4 @@ export { JobsService } from './jobs.service.js';
 export { JobWorkersService, type QueueWakeUp } from './job-workers.service.js';
 export { fromConfig, JobHandler, type Job, type JobRunner } from './job-handler.decorator.js';
 export { done, fail, reschedule, retry, JobOutcome } from './job-outcome.js';
-export { inBatches } from './in-batches.js';
 export type { LeasedQueue, RunControl } from './engine/leased-queue.js';

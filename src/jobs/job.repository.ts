@@ -384,18 +384,4 @@ export class JobRepository {
     }));
   }
 
-  /** Deletes finished jobs (attempts cascade) and old attempts of long-lived jobs; one batch. */
-  async pruneBatch(m: EntityManager, days: number, batch: number): Promise<number> {
-    const [, jobs]: [unknown, number] = await m.query(
-      `DELETE FROM jobs WHERE id IN (
-         SELECT id FROM jobs WHERE finished_at < now() - make_interval(days => $1) LIMIT $2)`,
-      [days, batch],
-    );
-    const [, attempts]: [unknown, number] = await m.query(
-      `DELETE FROM job_attempts WHERE id IN (
-         SELECT id FROM job_attempts WHERE started_at < now() - make_interval(days => $1) LIMIT $2)`,
-      [days, batch],
-    );
-    return jobs + attempts;
-  }
 }

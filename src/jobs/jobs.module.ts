@@ -6,7 +6,6 @@ import { JobScheduler } from './job-scheduler.js';
 import { JobWorkersService } from './job-workers.service.js';
 import { JobRepository } from './job.repository.js';
 import { JobsAdminService } from './jobs-admin.service.js';
-import { JobsRetentionJob } from './jobs-retention.job.js';
 import { JobsController } from './jobs.controller.js';
 import { JobsService } from './jobs.service.js';
 import { SelftestJob } from './selftest.job.js';
@@ -29,7 +28,6 @@ import { SelftestJob } from './selftest.job.js';
     JobMetrics,
     JobWorkersService,
     JobScheduler,
-    JobsRetentionJob,
     SelftestJob,
   ],
   exports: [JobsService, JobWorkersService],

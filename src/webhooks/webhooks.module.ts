@@ -8,7 +8,6 @@ import { DeliveryRepository } from './deliveries/delivery.repository.js';
 import { DeliveryTargetRepository } from './targets/delivery-target.repository.js';
 import { DeliveryService } from './targets/delivery.service.js';
 import { FanOutConsumer } from './deliveries/fan-out.consumer.js';
-import { RetentionJob } from './deliveries/retention.job.js';
 import { SuccessBatcher } from './deliveries/success-batcher.js';
 import { WebhookMetrics } from './deliveries/webhook-metrics.js';
 import { PayloadLinks } from './payloads/payload-links.service.js';
@@ -35,7 +34,6 @@ import { EndpointsController } from './endpoints/endpoints.controller.js';
     DeliveryTargetRepository,
     DeliveryQueue,
     FanOutConsumer,
-    RetentionJob,
     WebhookMetrics,
     SuccessBatcher,
     PayloadLinks,

@@ -299,16 +299,15 @@ describe('Jobs: enqueue, outcomes, leases and the operator API', () => {
     }
   });
 
-  it('registers the hourly maintenance schedules and runs them as jobs', async () => {
+  it('registers the maintenance schedules and runs them as jobs', async () => {
     const schedules = await sql(
       t,
       `SELECT queue, key, every_ms::int AS every FROM job_schedules ORDER BY queue`,
     );
     expect(schedules).toEqual([
       { queue: 'events.idempotency-prune', key: 'default', every: 3_600_000 },
-      { queue: 'jobs.retention', key: 'default', every: 3_600_000 },
+      { queue: 'storage.maintenance', key: 'default', every: 600_000 },
       { queue: 'sync.compaction', key: 'default', every: 3_600_000 },
-      { queue: 'webhooks.retention', key: 'default', every: 3_600_000 },
     ]);
     // Due now: the scheduler turns each into one job.
     await sql(t, `UPDATE job_schedules SET next_run_at = now()`);
@@ -317,15 +316,15 @@ describe('Jobs: enqueue, outcomes, leases and the operator API', () => {
         (
           await sql(
             t,
-            `SELECT 1 FROM jobs WHERE queue IN ('events.idempotency-prune', 'jobs.retention', 'sync.compaction', 'webhooks.retention') AND status = 'succeeded'`,
+            `SELECT 1 FROM jobs WHERE queue IN ('events.idempotency-prune', 'storage.maintenance', 'sync.compaction') AND status = 'succeeded'`,
           )
-        ).length === 4,
+        ).length === 3,
       10000,
-      'four maintenance jobs to succeed',
+      'three maintenance jobs to succeed',
     );
     const [next] = await sql<{ later: boolean }>(
       t,
-      `SELECT bool_and(next_run_at > now() + interval '59 minutes') AS later FROM job_schedules`,
+      `SELECT bool_and(next_run_at > now() + make_interval(secs => every_ms / 1000 - 60)) AS later FROM job_schedules`,
     );
     expect(next.later).toBe(true);
   });

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { RetentionJob } from '../../src/webhooks/deliveries/retention.job.js';
+import { StorageMaintenanceJob } from '../../src/storage/maintenance.job.js';
 import { Receiver } from '../support/receiver.js';
 import { startTestApp, TestApp, waitFor } from '../support/test-app.js';
 import { createEndpoint, deliveriesOf, FAST_WEBHOOKS, publish } from './helpers.js';
@@ -80,7 +80,10 @@ describe('Webhook limits and retention', () => {
         `UPDATE webhook_attempts SET started_at = now() - interval '40 days' WHERE endpoint_id = $1`,
         [ep.id],
       );
-      expect(await t.app.get(RetentionJob).prune()).toBeGreaterThan(0);
+      const pruned = await t.app.get(StorageMaintenanceJob).prune();
+      const removed = (table: string) => pruned.find((p) => p.table === table)?.rowsRemoved;
+      expect(removed('webhook_deliveries')).toBeGreaterThan(0);
+      expect(removed('webhook_attempts')).toBeGreaterThan(0);
       const left = await db.query(`SELECT status FROM webhook_deliveries WHERE endpoint_id = $1`, [
         ep.id,
       ]);

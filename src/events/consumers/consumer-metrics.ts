@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Gauge, Histogram } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { MetricsService } from '../../common/metrics/metrics.service.js';
+import { ConsumerStateRepository } from './consumer-state.repository.js';
 
 /**
  * How long consumer batches keep their transaction open, and how old the oldest open
@@ -13,7 +14,11 @@ import { MetricsService } from '../../common/metrics/metrics.service.js';
 export class ConsumerMetrics {
   readonly batchSeconds: Histogram<'consumer'>;
 
-  constructor(metrics: MetricsService, @InjectDataSource() dataSource: DataSource) {
+  constructor(
+    metrics: MetricsService,
+    @InjectDataSource() dataSource: DataSource,
+    state: ConsumerStateRepository,
+  ) {
     this.batchSeconds = new Histogram({
       name: 'hub_event_consumer_batch_seconds',
       help: 'Time a consumer handler held its batch transaction open',
@@ -34,6 +39,21 @@ export class ConsumerMetrics {
           this.set(row?.age ?? 0);
         } catch {
           // Database away: the scrape still answers; readiness and the 503s tell that story.
+        }
+      },
+    });
+    new Gauge({
+      name: 'hub_event_log_held_by_consumer_seconds',
+      help: 'Age of the oldest event a consumer has not passed: storage maintenance keeps the bus log from there (0: caught up)',
+      labelNames: ['consumer'] as const,
+      registers: [metrics.registry],
+      async collect() {
+        try {
+          const rows = await state.heldSeconds(dataSource.manager);
+          this.reset();
+          for (const r of rows) this.set({ consumer: r.name }, Math.max(0, r.seconds));
+        } catch {
+          // Database away: as above.
         }
       },
     });

@@ -20,7 +20,16 @@ export interface ConsumerRow {
   lastError: string | null;
   lastErrorAt: Date | null;
   updatedAt: Date;
+  /** When the oldest event the consumer has not passed was logged (null: caught up). */
+  holdsLogSince: Date | null;
 }
+
+/**
+ * When the first event after consumer `c`'s cursor (log order, events_tx_id_idx) was logged:
+ * storage maintenance keeps every event from there on, whatever its retention.
+ */
+const HELD_SINCE = `SELECT e.created_at FROM events e
+  WHERE (e.tx, e.id) > (c.cursor_tx, c.cursor_event_id) ORDER BY e.tx, e.id LIMIT 1`;
 
 /** SQL over `event_consumers` (one row per consumer: cursor and retry state). */
 @Injectable()
@@ -138,8 +147,17 @@ export class ConsumerStateRepository {
     return manager.query(
       `SELECT name, cursor_tx::text AS "cursorTx", cursor_event_id::text AS "cursorEventId",
               processed_count::text AS "processedCount", failing_event_id::text AS "failingEventId", attempts,
-              retry_at AS "retryAt", last_error AS "lastError", last_error_at AS "lastErrorAt", updated_at AS "updatedAt"
-       FROM event_consumers ORDER BY name`,
+              retry_at AS "retryAt", last_error AS "lastError", last_error_at AS "lastErrorAt", updated_at AS "updatedAt",
+              (${HELD_SINCE}) AS "holdsLogSince"
+       FROM event_consumers c ORDER BY name`,
+    );
+  }
+
+  /** Per consumer, how many seconds back it holds the bus log (0: caught up). */
+  heldSeconds(manager: EntityManager): Promise<{ name: string; seconds: number }[]> {
+    return manager.query(
+      `SELECT name, COALESCE(EXTRACT(EPOCH FROM now() - (${HELD_SINCE})), 0)::float8 AS seconds
+       FROM event_consumers c`,
     );
   }
 

@@ -16,6 +16,15 @@ export class ConsumerDto {
   @ApiPropertyOptional({ example: null, nullable: true, type: String }) lastError: string | null;
   @ApiPropertyOptional({ nullable: true, type: Date }) lastErrorAt: Date | null;
   @ApiProperty() updatedAt: Date;
+  @ApiPropertyOptional({
+    nullable: true,
+    type: Date,
+    example: '2025-01-05T10:20:00.000Z',
+    description:
+      'When the oldest event this consumer has not passed was logged; null when caught up. ' +
+      'The bus log is kept from there on, whatever EVENTS_RETENTION says: a stopped consumer holds it.',
+  })
+  holdsLogSince: Date | null;
 }
 
 export class ConsumerFailureDto {

@@ -465,18 +465,4 @@ export class DeliveryRepository {
     return { depth: row.depth, oldestAgeSeconds: row.age ?? 0 };
   }
 
-  /** Deletes one batch of old succeeded deliveries and old attempts; returns rows removed. */
-  async pruneBatch(m: EntityManager, retentionDays: number, batch: number): Promise<number> {
-    const [, deliveries]: [unknown, number] = await m.query(
-      `DELETE FROM webhook_deliveries WHERE id IN (
-         SELECT id FROM webhook_deliveries WHERE status = 'succeeded' AND completed_at < now() - make_interval(days => $1) LIMIT $2)`,
-      [retentionDays, batch],
-    );
-    const [, attempts]: [unknown, number] = await m.query(
-      `DELETE FROM webhook_attempts WHERE id IN (
-         SELECT id FROM webhook_attempts WHERE started_at < now() - make_interval(days => $1) LIMIT $2)`,
-      [retentionDays, batch],
-    );
-    return deliveries + attempts;
-  }
 }

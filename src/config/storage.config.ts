@@ -1,0 +1,94 @@
+import { registerAs } from '@nestjs/config';
+import { IsInt, IsString, Max, Min } from 'class-validator';
+import { parseDuration } from './duration.js';
+import { IsDuration } from './is-duration.js';
+import { ConfigError, ToInt, validateEnv } from './validate-env.js';
+
+/**
+ * Retention of the tables that grow with traffic (the storage maintenance schedule prunes
+ * them; see docs/operations.md "Storage and retention"). Webhook, job and sync-log tables
+ * keep their own settings (WEBHOOK_RETENTION_DAYS, JOBS_RETENTION_DAYS, SYNC_LOG_RETENTION_DAYS).
+ */
+const MAX_BUDGET_MS = 30 * 60_000;
+
+export class StorageEnv {
+  /** The bus log; an event is also kept until every consumer has passed it. */
+  @IsString()
+  @IsDuration()
+  EVENTS_RETENTION: string = '7d';
+
+  /** Poison records of event consumers. */
+  @IsString()
+  @IsDuration()
+  EVENT_CONSUMER_FAILURES_RETENTION: string = '30d';
+
+  /** Trigger firing history, and group clocks past their trigger's repeat interval. */
+  @IsString()
+  @IsDuration()
+  TRIGGER_FIRINGS_RETENTION: string = '30d';
+
+  /** Log-scan per-source and per-rule stats, buckets and cooldowns of sources gone quiet. */
+  @IsString()
+  @IsDuration()
+  LOG_SCAN_STATS_RETENTION: string = '30d';
+
+  /** Jira/GitHub call log of the integrations. */
+  @IsString()
+  @IsDuration()
+  INTEGRATION_LOGS_RETENTION: string = '30d';
+
+  /** Comment messages of cards (keep at least EVENTS_RETENTION: they dedupe replays). */
+  @IsString()
+  @IsDuration()
+  INTEGRATION_MESSAGES_RETENTION: string = '30d';
+
+  /** One row per calendar binding run. */
+  @IsString()
+  @IsDuration()
+  CALENDAR_SYNC_LOG_RETENTION: string = '30d';
+
+  /** Rows one prune statement deletes (each batch is its own short transaction). */
+  @ToInt()
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  STORAGE_PRUNE_BATCH: number = 5000;
+
+  /** How long one maintenance run may prune before it leaves the rest to the next run. */
+  @IsString()
+  @IsDuration()
+  STORAGE_PRUNE_BUDGET: string = '2m';
+}
+
+export interface StorageConfig {
+  eventsRetentionMs: number;
+  consumerFailuresRetentionMs: number;
+  triggerFiringsRetentionMs: number;
+  logScanStatsRetentionMs: number;
+  integrationLogsRetentionMs: number;
+  integrationMessagesRetentionMs: number;
+  calendarSyncLogRetentionMs: number;
+  pruneBatch: number;
+  pruneBudgetMs: number;
+  /** The maintenance job's timeout: its budget plus room for the batch under way. */
+  jobTimeoutMs: number;
+}
+
+export const storageConfig = registerAs('storage', (): StorageConfig => {
+  const env = validateEnv(StorageEnv, process.env);
+  const budgetMs = parseDuration(env.STORAGE_PRUNE_BUDGET)!;
+  if (budgetMs < 1000 || budgetMs > MAX_BUDGET_MS)
+    throw new ConfigError(['STORAGE_PRUNE_BUDGET: must be between 1s and 30m']);
+  return {
+    eventsRetentionMs: parseDuration(env.EVENTS_RETENTION)!,
+    consumerFailuresRetentionMs: parseDuration(env.EVENT_CONSUMER_FAILURES_RETENTION)!,
+    triggerFiringsRetentionMs: parseDuration(env.TRIGGER_FIRINGS_RETENTION)!,
+    logScanStatsRetentionMs: parseDuration(env.LOG_SCAN_STATS_RETENTION)!,
+    integrationLogsRetentionMs: parseDuration(env.INTEGRATION_LOGS_RETENTION)!,
+    integrationMessagesRetentionMs: parseDuration(env.INTEGRATION_MESSAGES_RETENTION)!,
+    calendarSyncLogRetentionMs: parseDuration(env.CALENDAR_SYNC_LOG_RETENTION)!,
+    pruneBatch: env.STORAGE_PRUNE_BATCH,
+    pruneBudgetMs: budgetMs,
+    jobTimeoutMs: budgetMs + 120_000,
+  };
+});

@@ -1,0 +1,89 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { jobsConfig } from '../config/jobs.config.js';
+import { storageConfig } from '../config/storage.config.js';
+import { syncConfig } from '../config/sync.config.js';
+import { webhooksConfig } from '../config/webhooks.config.js';
+import { done, fromConfig, Job, JobHandler, JobOutcome, JobRunner } from '../jobs/index.js';
+import { RETENTION_TABLES, RetentionSettings } from './retention-tables.js';
+import { StorageRepository } from './storage.repository.js';
+
+export interface PruneResult {
+  table: string;
+  rowsRemoved: number;
+  caughtUp: boolean;
+}
+
+/**
+ * The one storage maintenance schedule (a job schedule: once per period across all
+ * instances, perKey so two runs never overlap). It prunes every table of RETENTION_TABLES
+ * that no other schedule prunes, one bounded batch per table in turn (so a large backlog in
+ * one table does not starve the others), until every table is caught up or the run's time
+ * budget (STORAGE_PRUNE_BUDGET) is spent; the next run goes on from there.
+ */
+@Injectable()
+@JobHandler({
+  queue: 'storage.maintenance',
+  every: '10m',
+  perKey: 1,
+  maxInFlight: 1,
+  timeoutMs: fromConfig('storage.jobTimeoutMs'),
+})
+export class StorageMaintenanceJob implements JobRunner {
+  private readonly logger = new Logger(StorageMaintenanceJob.name);
+  private readonly settings: RetentionSettings;
+
+  constructor(
+    private readonly repo: StorageRepository,
+    @Inject(storageConfig.KEY) private readonly config: ConfigType<typeof storageConfig>,
+    @Inject(webhooksConfig.KEY) webhooks: ConfigType<typeof webhooksConfig>,
+    @Inject(jobsConfig.KEY) jobs: ConfigType<typeof jobsConfig>,
+    @Inject(syncConfig.KEY) sync: ConfigType<typeof syncConfig>,
+  ) {
+    this.settings = { storage: config, webhooks, jobs, sync };
+  }
+
+  async run(job: Job): Promise<JobOutcome> {
+    const results = await this.prune(job.signal);
+    const removed = results.reduce((n, r) => n + r.rowsRemoved, 0);
+    const behind = results.filter((r) => !r.caughtUp).map((r) => r.table);
+    return done(
+      `pruned ${removed} rows${behind.length ? `; budget spent, behind: ${behind.join(', ')}` : ''}`,
+    );
+  }
+
+  /** One maintenance pass; records each table's result in storage_prunes. */
+  async prune(signal?: AbortSignal): Promise<PruneResult[]> {
+    const batch = this.config.pruneBatch;
+    const deadline = Date.now() + this.config.pruneBudgetMs;
+    const state = RETENTION_TABLES.filter((t) => !t.prunedBy).map((t) => ({
+      t,
+      retentionMs: t.retentionMs(this.settings),
+      removed: 0,
+      caughtUp: false,
+      ms: 0,
+    }));
+    let active = state;
+    while (active.length > 0 && Date.now() < deadline && !signal?.aborted) {
+      for (const s of active) {
+        if (Date.now() >= deadline || signal?.aborted) break;
+        const started = performance.now();
+        const n = await this.repo.pruneBatch(s.t, s.retentionMs, batch);
+        s.ms += performance.now() - started;
+        s.removed += n;
+        if (n < batch) s.caughtUp = true;
+      }
+      active = active.filter((s) => !s.caughtUp);
+    }
+    for (const s of state) {
+      await this.repo.recordPrune({
+        table: s.t.table,
+        rowsRemoved: s.removed,
+        durationMs: Math.round(s.ms),
+        caughtUp: s.caughtUp,
+      });
+      if (s.removed) this.logger.log(`pruned ${s.removed} rows of ${s.t.table}`);
+    }
+    return state.map((s) => ({ table: s.t.table, rowsRemoved: s.removed, caughtUp: s.caughtUp }));
+  }
+}

@@ -1,0 +1,197 @@
+import type { JobsConfig, StorageConfig, SyncConfig, WebhooksConfig } from '../config/index.js';
+
+const DAY_MS = 86_400_000;
+
+/** The settings a retention is read from. */
+export interface RetentionSettings {
+  storage: StorageConfig;
+  webhooks: WebhooksConfig;
+  jobs: JobsConfig;
+  sync: SyncConfig;
+}
+
+/**
+ * One table that grows with traffic. The storage maintenance schedule deletes rows whose
+ * `timeColumn` is older than the retention and that meet `where`, in bounded batches.
+ */
+export interface RetentionTable {
+  table: string;
+  /** Rows older than the retention by this column are removed (and give the oldest row age). */
+  timeColumn: string;
+  /** The environment variable of its retention. */
+  setting: string;
+  retentionMs(s: RetentionSettings): number;
+  /** The rows the retention applies to (alias `t`), also for the oldest row age. */
+  scope?: string;
+  /** An extra condition for removal (alias `t`); a row failing it is kept. */
+  where?: string;
+  /**
+   * A key that grows with the time column (an identity id): the table is pruned from its
+   * head in key order, which costs a primary-key range scan and stops at the first row kept
+   * (so no scan past the old rows). Without it, an index on the time column finds the rows.
+   */
+  orderKey?: string;
+  /** Pruned by another schedule with rules of its own: listed here for the storage view. */
+  prunedBy?: string;
+}
+
+/**
+ * Every table that grows with traffic, in one place (test/storage/registry.e2e-spec.ts fails
+ * on a table that is neither here nor in EXEMPT_TABLES). Table and column names are constants
+ * written into SQL, never input.
+ */
+export const RETENTION_TABLES: readonly RetentionTable[] = [
+  {
+    table: 'events',
+    timeColumn: 'created_at',
+    setting: 'EVENTS_RETENTION',
+    retentionMs: (s) => s.storage.eventsRetentionMs,
+    orderKey: 'id',
+    // An event stays until every consumer's cursor has passed it: a stopped consumer holds it.
+    where: `NOT EXISTS (SELECT 1 FROM event_consumers c
+              WHERE (t.tx, t.id) > (c.cursor_tx, c.cursor_event_id))`,
+  },
+  {
+    table: 'event_consumer_failures',
+    timeColumn: 'created_at',
+    setting: 'EVENT_CONSUMER_FAILURES_RETENTION',
+    retentionMs: (s) => s.storage.consumerFailuresRetentionMs,
+    orderKey: 'id',
+  },
+  {
+    table: 'idempotency_keys',
+    timeColumn: 'created_at',
+    setting: 'Idempotency-Key window (24h)',
+    retentionMs: () => DAY_MS,
+    prunedBy: 'events.idempotency-prune',
+  },
+  {
+    table: 'webhook_deliveries',
+    timeColumn: 'completed_at',
+    setting: 'WEBHOOK_RETENTION_DAYS',
+    retentionMs: (s) => s.webhooks.retentionDays * DAY_MS,
+    // Pending and failed deliveries stay (failed ones for a manual retry).
+    scope: `t.status = 'succeeded'`,
+  },
+  {
+    table: 'webhook_attempts',
+    timeColumn: 'started_at',
+    setting: 'WEBHOOK_RETENTION_DAYS',
+    retentionMs: (s) => s.webhooks.retentionDays * DAY_MS,
+    orderKey: 'id',
+  },
+  {
+    table: 'jobs',
+    timeColumn: 'finished_at',
+    setting: 'JOBS_RETENTION_DAYS',
+    retentionMs: (s) => s.jobs.retentionDays * DAY_MS,
+  },
+  {
+    table: 'job_attempts',
+    timeColumn: 'started_at',
+    setting: 'JOBS_RETENTION_DAYS',
+    retentionMs: (s) => s.jobs.retentionDays * DAY_MS,
+    orderKey: 'id',
+  },
+  {
+    table: 'sync_changes',
+    timeColumn: 'created_at',
+    setting: 'SYNC_LOG_RETENTION_DAYS',
+    retentionMs: (s) => s.sync.logRetentionDays * DAY_MS,
+    prunedBy: 'sync.compaction',
+  },
+  {
+    table: 'sync_pushes',
+    timeColumn: 'created_at',
+    setting: 'SYNC_LOG_RETENTION_DAYS',
+    retentionMs: (s) => s.sync.logRetentionDays * DAY_MS,
+    prunedBy: 'sync.compaction',
+  },
+  {
+    table: 'event_trigger_firings',
+    timeColumn: 'created_at',
+    setting: 'TRIGGER_FIRINGS_RETENTION',
+    retentionMs: (s) => s.storage.triggerFiringsRetentionMs,
+    orderKey: 'seq',
+  },
+  {
+    table: 'event_trigger_groups',
+    timeColumn: 'last_fired_at',
+    setting: 'TRIGGER_FIRINGS_RETENTION',
+    retentionMs: (s) => s.storage.triggerFiringsRetentionMs,
+    // A group clock older than its trigger's repeat interval no longer suppresses anything.
+    where: `t.last_fired_at < now() - make_interval(secs => (SELECT r.repeat_interval_ms / 1000.0
+              FROM event_triggers r WHERE r.id = t.trigger_id))`,
+  },
+  {
+    table: 'log_scan_source_stats',
+    timeColumn: 'last_seen_at',
+    setting: 'LOG_SCAN_STATS_RETENTION',
+    retentionMs: (s) => s.storage.logScanStatsRetentionMs,
+  },
+  {
+    table: 'log_scan_rule_stats',
+    timeColumn: 'last_hit_at',
+    setting: 'LOG_SCAN_STATS_RETENTION',
+    retentionMs: (s) => s.storage.logScanStatsRetentionMs,
+  },
+  {
+    // A bucket not touched for this long has refilled; it is recreated full on the next line.
+    table: 'log_scan_buckets',
+    timeColumn: 'refilled_at',
+    setting: 'LOG_SCAN_STATS_RETENTION',
+    retentionMs: (s) => s.storage.logScanStatsRetentionMs,
+  },
+  {
+    table: 'log_scan_cooldowns',
+    timeColumn: 'until',
+    setting: 'LOG_SCAN_STATS_RETENTION',
+    retentionMs: (s) => s.storage.logScanStatsRetentionMs,
+  },
+  {
+    table: 'integration_logs',
+    timeColumn: 'created_at',
+    setting: 'INTEGRATION_LOGS_RETENTION',
+    retentionMs: (s) => s.storage.integrationLogsRetentionMs,
+    orderKey: 'id',
+  },
+  {
+    table: 'integration_messages',
+    timeColumn: 'created_at',
+    setting: 'INTEGRATION_MESSAGES_RETENTION',
+    retentionMs: (s) => s.storage.integrationMessagesRetentionMs,
+  },
+  {
+    table: 'calendar_sync_log',
+    timeColumn: 'started_at',
+    setting: 'CALENDAR_SYNC_LOG_RETENTION',
+    retentionMs: (s) => s.storage.calendarSyncLogRetentionMs,
+    orderKey: 'id',
+  },
+];
+
+/** Tables that do not grow with traffic (or whose rows are the data itself), each with why. */
+export const EXEMPT_TABLES: Readonly<Record<string, string>> = {
+  migrations: 'one row per migration',
+  api_keys: 'created by an admin; revoked keys are the audit trail',
+  event_consumers: 'one row per consumer',
+  webhook_endpoints: 'configuration, created by an operator or a rule',
+  job_schedules: 'one row per recurring task',
+  sync_spaces: 'user data',
+  sync_space_members: 'user data',
+  sync_records: 'user data (tombstones are part of the synced state)',
+  sync_event_ids: 'pruned with sync_pushes by sync.compaction',
+  sync_app_settings: 'one row per app',
+  sync_horizons: 'one row per app',
+  event_triggers: 'configuration',
+  event_trigger_silences: 'created by an operator',
+  log_scan_rules: 'configuration',
+  log_scan_rules_version: 'one row',
+  integrations: 'configuration',
+  integration_cards: 'one row per tracked card: the state of a remote issue, not a log',
+  calendar_appointments: 'user data',
+  calendar_accounts: 'one row per user',
+  calendar_bindings: 'configuration, per user',
+  calendar_targets: 'one row per appointment per binding: state, not a log',
+  storage_prunes: 'one row per registered table',
+};

@@ -1,0 +1,112 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import type { RetentionTable } from './retention-tables.js';
+
+export interface LastPrune {
+  table: string;
+  prunedAt: Date;
+  rowsRemoved: number;
+  durationMs: number;
+  caughtUp: boolean;
+  totalRemoved: number;
+}
+
+export interface TableSize {
+  table: string;
+  estimatedRows: number;
+  totalBytes: number;
+  oldestRowAgeSeconds: number | null;
+}
+
+/**
+ * The SQL of storage maintenance. Table and column names come from RETENTION_TABLES
+ * (constants), so they are written into the statement; values are parameters.
+ */
+@Injectable()
+export class StorageRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /**
+   * Deletes at most `batch` rows older than `retentionMs` in one statement (its own short
+   * transaction: no long lock, no table rewrite). Returns the rows removed; fewer than
+   * `batch` means the table is caught up.
+   */
+  async pruneBatch(t: RetentionTable, retentionMs: number, batch: number): Promise<number> {
+    const old = [`t.${t.timeColumn} < now() - make_interval(secs => $1::float8)`, t.scope, t.where]
+      .filter(Boolean)
+      .map((c) => `(${c})`)
+      .join(' AND ');
+    // With a key that grows with time: only the head of the table in key order is looked
+    // at, so a caught-up table costs one index probe of `batch` rows, never a full scan.
+    const sql = t.orderKey
+      ? `WITH head AS (SELECT t.${t.orderKey} AS k, (${old}) AS old FROM ${t.table} t ORDER BY t.${t.orderKey} LIMIT $2)
+         DELETE FROM ${t.table} WHERE ${t.orderKey} IN (SELECT k FROM head WHERE old)`
+      : `DELETE FROM ${t.table} WHERE ctid = ANY(ARRAY(SELECT t.ctid FROM ${t.table} t WHERE ${old} LIMIT $2))`;
+    const [, removed]: [unknown, number] = await this.dataSource.query(sql, [
+      retentionMs / 1000,
+      batch,
+    ]);
+    return removed;
+  }
+
+  async recordPrune(p: Omit<LastPrune, 'prunedAt' | 'totalRemoved'>): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO storage_prunes (table_name, pruned_at, rows_removed, duration_ms, caught_up, total_removed)
+       VALUES ($1, now(), $2, $3, $4, $2)
+       ON CONFLICT (table_name) DO UPDATE SET pruned_at = now(), rows_removed = EXCLUDED.rows_removed,
+         duration_ms = EXCLUDED.duration_ms, caught_up = EXCLUDED.caught_up,
+         total_removed = storage_prunes.total_removed + EXCLUDED.rows_removed`,
+      [p.table, p.rowsRemoved, p.durationMs, p.caughtUp],
+    );
+  }
+
+  async lastPrunes(): Promise<Map<string, LastPrune>> {
+    const rows: {
+      table: string;
+      prunedAt: Date;
+      rowsRemoved: string;
+      durationMs: number;
+      caughtUp: boolean;
+      totalRemoved: string;
+    }[] = await this.dataSource.query(
+      `SELECT table_name AS "table", pruned_at AS "prunedAt", rows_removed AS "rowsRemoved",
+              duration_ms AS "durationMs", caught_up AS "caughtUp", total_removed AS "totalRemoved"
+       FROM storage_prunes`,
+    );
+    return new Map(
+      rows.map((r) => [
+        r.table,
+        { ...r, rowsRemoved: Number(r.rowsRemoved), totalRemoved: Number(r.totalRemoved) },
+      ]),
+    );
+  }
+
+  /**
+   * Size from the catalog (the planner's row estimate, or the live-tuple count before the
+   * first ANALYZE) and the oldest row's age: by the key's head where the table has one,
+   * else min() of the time column (indexed, or a small table).
+   */
+  async size(t: RetentionTable): Promise<TableSize> {
+    const [row]: { rows: string; bytes: string; age: number | null }[] =
+      await this.dataSource.query(
+        `SELECT
+           (SELECT CASE WHEN c.reltuples >= 0 THEN c.reltuples::bigint ELSE s.n_live_tup END
+              FROM pg_class c LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid
+              WHERE c.oid = $1::regclass)::text AS rows,
+           pg_total_relation_size($1::regclass)::text AS bytes,
+           EXTRACT(EPOCH FROM now() - (${
+             t.orderKey
+               ? `SELECT t.${t.timeColumn} FROM ${t.table} t ORDER BY t.${t.orderKey} LIMIT 1`
+               : `SELECT min(t.${t.timeColumn}) FROM ${t.table} t${t.scope ? ` WHERE ${t.scope}` : ''}`
+           }))::float8 AS age`,
+        [t.table],
+      );
+    return {
+      table: t.table,
+      estimatedRows: Math.max(0, Number(row.rows)),
+      totalBytes: Number(row.bytes),
+      oldestRowAgeSeconds: row.age === null ? null : Math.max(0, row.age),
+    };
+  }
+}
