@@ -26,6 +26,7 @@ const ROUTES: Record<string, 'public' | 'admin' | 'admin+publisher' | 'any' | 'u
   'POST /admin/user-tokens': 'admin',
   'GET /admin/secrets/status': 'admin',
   'POST /admin/secrets/reseal': 'admin',
+  'GET /admin/storage': 'admin',
   'POST /events': 'admin+publisher',
   'GET /events': 'admin',
   'GET /events/consumers': 'admin',
