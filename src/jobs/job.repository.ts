@@ -383,5 +383,4 @@ export class JobRepository {
       oldestDueAgeSeconds: r.oldest === null ? 0 : Math.max(0, r.oldest),
     }));
   }
-
 }

@@ -464,5 +464,4 @@ export class DeliveryRepository {
     );
     return { depth: row.depth, oldestAgeSeconds: row.age ?? 0 };
   }
-
 }
