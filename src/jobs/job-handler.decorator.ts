@@ -16,7 +16,7 @@ export interface FromConfig {
 export const fromConfig = (path: string): FromConfig => ({ config: path });
 
 export interface JobHandlerOptions {
-  /** Durable name of the queue (`calendar.sync`, `webhooks.retention`). */
+  /** Durable name of the queue (`calendar.sync`, `storage.maintenance`). */
   queue: string;
   /**
    * Delays before retries 1, 2, ... as milliseconds, a duration list (`'5s,1m,10m'`) or a

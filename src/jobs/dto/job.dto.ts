@@ -5,11 +5,11 @@ import { PageQueryDto, NextCursorProperty } from '../../common/http/pagination.j
 export const JOB_STATUSES = ['pending', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
-/** Queue names: lowercase, dotted (`calendar.sync`, `webhooks.retention`). */
+/** Queue names: lowercase, dotted (`calendar.sync`, `storage.maintenance`). */
 export const QUEUE_PATTERN = /^[a-z][a-z0-9._-]{0,99}$/;
 
 export class ListJobsQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ description: 'Only jobs of this queue', example: 'webhooks.retention' })
+  @ApiPropertyOptional({ description: 'Only jobs of this queue', example: 'storage.maintenance' })
   @IsOptional()
   @IsString()
   @Matches(QUEUE_PATTERN, { message: 'must be a queue name such as calendar.sync' })
@@ -106,7 +106,7 @@ export class JobPageDto {
 }
 
 export class QueueStatsDto {
-  @ApiProperty({ example: 'webhooks.retention' }) queue: string;
+  @ApiProperty({ example: 'storage.maintenance' }) queue: string;
   @ApiProperty({ example: 3, description: 'Pending, due now or later' }) pending: number;
   @ApiProperty({ example: 1, description: 'Pending and due now' }) due: number;
   @ApiProperty({ example: 0 }) running: number;
