@@ -11,6 +11,7 @@ import { LogScan1764660000000 } from './1764660000000-LogScan.js';
 import { Integrations1764670000000 } from './1764670000000-Integrations.js';
 import { Calendar1764680000000 } from './1764680000000-Calendar.js';
 import { CalendarAccountDisconnect1764690000000 } from './1764690000000-CalendarAccountDisconnect.js';
+import { SyncLogIdentity1764705000000 } from './1764705000000-SyncLogIdentity.js';
 
 /**
  * Every migration, oldest first. An explicit list (not a glob) so the app, the CLI and the
@@ -31,4 +32,5 @@ export const migrations = [
   Integrations1764670000000,
   Calendar1764680000000,
   CalendarAccountDisconnect1764690000000,
+  SyncLogIdentity1764705000000,
 ];
