@@ -12,6 +12,7 @@ import { Integrations1764670000000 } from './1764670000000-Integrations.js';
 import { Calendar1764680000000 } from './1764680000000-Calendar.js';
 import { CalendarAccountDisconnect1764690000000 } from './1764690000000-CalendarAccountDisconnect.js';
 import { StoragePrunes1764705000000 } from './1764705000000-StoragePrunes.js';
+import { SyncLogIdentity1764706000000 } from './1764706000000-SyncLogIdentity.js';
 
 /**
  * Every migration, oldest first. An explicit list (not a glob) so the app, the CLI and the
@@ -33,4 +34,5 @@ export const migrations = [
   Calendar1764680000000,
   CalendarAccountDisconnect1764690000000,
   StoragePrunes1764705000000,
+  SyncLogIdentity1764706000000,
 ];

@@ -194,4 +194,5 @@ export const EXEMPT_TABLES: Readonly<Record<string, string>> = {
   calendar_bindings: 'configuration, per user',
   calendar_targets: 'one row per appointment per binding: state, not a log',
   storage_prunes: 'one row per registered table',
+  sync_log_identity: 'one row: which database and server the sync change log belongs to',
 };

@@ -6,6 +6,8 @@ export enum SyncErrorCode {
   SchemaVersionTooHigh = 'sync-schema-version-too-high',
   InvalidCursor = 'sync-invalid-cursor',
   CursorExpired = 'sync-cursor-expired',
+  CursorOfAnotherLog = 'sync-cursor-another-log',
+  CursorAhead = 'sync-cursor-ahead',
   NotSpaceMember = 'sync-not-space-member',
   NotRecordOwner = 'sync-not-record-owner',
   SpaceMove = 'sync-space-move',
@@ -51,6 +53,24 @@ export class SyncException extends AppException {
       SyncErrorCode.CursorExpired,
       410,
       'the change log was compacted past this cursor; load the snapshot and sync from its syncedUntil',
+      { reset: true },
+    );
+  }
+  /** 410 with `reset: true`: the cursor comes from another log (a restored or moved database). */
+  static cursorOfAnotherLog(field: string) {
+    return new SyncException(
+      SyncErrorCode.CursorOfAnotherLog,
+      410,
+      `${field} was issued by another change log (this database was restored or moved since); load the snapshot and sync from its syncedUntil`,
+      { reset: true },
+    );
+  }
+  /** 410 with `reset: true`: a position this log has not reached, so it never issued it. */
+  static cursorAhead(field: string) {
+    return new SyncException(
+      SyncErrorCode.CursorAhead,
+      410,
+      `${field} is ahead of the change log (not a cursor this log issued); load the snapshot and sync from its syncedUntil`,
       { reset: true },
     );
   }

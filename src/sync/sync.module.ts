@@ -7,6 +7,7 @@ import { SnapshotService } from './changes/snapshot.service.js';
 import { SyncController } from './changes/sync.controller.js';
 import { SyncReadService } from './changes/sync-read.service.js';
 import { SyncCompactionJob } from './log/compaction.job.js';
+import { SyncLogIdentity } from './log/log-identity.js';
 import { AppSettingsService } from './settings/app-settings.service.js';
 import { SpacesController } from './spaces/spaces.controller.js';
 import { SpacesService } from './spaces/spaces.service.js';
@@ -36,6 +37,7 @@ BODY_LIMITS.push({ method: 'POST', path: /^\/sync\/[^/]+\/?$/, limit: '10mb' });
     AppSettingsService,
     SyncStreamHub,
     SyncCompactionJob,
+    SyncLogIdentity,
     SyncMetrics,
   ],
 })

@@ -18,17 +18,53 @@ export interface LogRow {
   members?: string[] | null;
 }
 
-export interface LogPage {
-  rows: LogRow[];
-  hasMore: boolean;
-  /** Where the next read starts: the last row when more is waiting, else the watermark. */
-  next: Position;
+/** What a read needs to judge a client's cursor, taken in the statement of the read. */
+export interface LogHead {
+  /** The log's id (sync_log_identity): every cursor handed out carries it. */
+  log: string;
+  /** Whether cursors of the format before log ids belong to this log. */
+  legacy: boolean;
+  /** The watermark: no position handed out is past (xmin, 0). */
+  xmin: string;
   /**
    * The compaction horizon as seen by the same statement. Compaction commits a new horizon
    * before it deletes, so if this is not above the read's start, nothing the read should
    * have returned was deleted.
    */
   horizon: Position | null;
+}
+
+/** The columns of a LogHead for app `$1`, as a CTE `w`. */
+const HEAD = `WITH w AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin,
+    (SELECT h.tx FROM sync_horizons h WHERE h.app_id = $1) AS htx,
+    (SELECT h.seq FROM sync_horizons h WHERE h.app_id = $1) AS hseq,
+    (SELECT i.log_id FROM sync_log_identity i) AS log,
+    (SELECT i.legacy_cursors FROM sync_log_identity i) AS legacy)`;
+const HEAD_COLUMNS = `w.xmin::text AS xmin, w.htx::text AS htx, w.hseq::text AS hseq, w.log, w.legacy`;
+
+interface HeadColumns {
+  xmin: string;
+  htx: string | null;
+  hseq: string | null;
+  log: string;
+  legacy: boolean;
+}
+
+function toHead({ xmin, htx, hseq, log, legacy }: HeadColumns): LogHead {
+  return {
+    log,
+    legacy,
+    xmin,
+    horizon: htx !== null && hseq !== null ? { tx: htx, seq: hseq } : null,
+  };
+}
+
+export interface LogPage {
+  rows: LogRow[];
+  hasMore: boolean;
+  /** Where the next read starts: the last row when more is waiting, else the watermark. */
+  next: Position;
+  head: LogHead;
 }
 
 /**
@@ -101,16 +137,12 @@ const USER_ROWS = `
 @Injectable()
 export class ChangeLogRepository {
   async page(m: EntityManager, r: PageRequest): Promise<LogPage> {
-    const rows: (Omit<LogRow, 'members'> & {
-      xmin: string;
-      htx: string | null;
-      hseq: string | null;
-      members: string[] | null;
-    })[] = await m.query(
-      `WITH w AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin,
-                           (SELECT h.tx FROM sync_horizons h WHERE h.app_id = $1) AS htx,
-                           (SELECT h.seq FROM sync_horizons h WHERE h.app_id = $1) AS hseq)
-         SELECT w.xmin::text AS xmin, w.htx::text AS htx, w.hseq::text AS hseq, c.tx::text AS tx, c.seq::text AS seq, c.table_name AS "table",
+    const rows: (Omit<LogRow, 'members'> &
+      HeadColumns & {
+        members: string[] | null;
+      })[] = await m.query(
+      `${HEAD}
+         SELECT ${HEAD_COLUMNS}, c.tx::text AS tx, c.seq::text AS seq, c.table_name AS "table",
                 c.owner_id AS "ownerId", c.space_id AS "spaceId", c.client_id AS "clientId", c.body::text AS json,
                 CASE WHEN $10 AND c.space_id IS NOT NULL THEN
                   ARRAY(SELECT sm.user_id FROM sync_space_members sm WHERE sm.space_id = c.space_id)
@@ -130,12 +162,12 @@ export class ChangeLogRepository {
         r.userId === null,
       ],
     );
-    const { xmin, htx, hseq } = rows[0];
+    const head = toHead(rows[0]);
     const found = rows.filter((row) => row.tx !== null);
     const hasMore = found.length > r.limit;
     const page = found
       .slice(0, r.limit)
-      .map(({ xmin: _x, htx: _h, hseq: _s, members, ...row }) => ({
+      .map(({ xmin: _x, htx: _h, hseq: _s, log: _l, legacy: _g, members, ...row }) => ({
         ...row,
         ...(r.userId === null ? { members } : {}),
       }));
@@ -143,20 +175,17 @@ export class ChangeLogRepository {
     if (hasMore) next = { tx: page[page.length - 1].tx, seq: page[page.length - 1].seq };
     else {
       // Everything below the watermark (and up to upTo) has been read.
-      const watermark: Position = { tx: xmin, seq: '0' };
+      const watermark: Position = { tx: head.xmin, seq: '0' };
       next = r.upTo && comparePositions(r.upTo, watermark) < 0 ? r.upTo : watermark;
       if (comparePositions(next, r.after) < 0) next = r.after;
     }
-    const horizon = htx !== null && hseq !== null ? { tx: htx, seq: hseq } : null;
-    return { rows: page, hasMore, next, horizon };
+    return { rows: page, hasMore, next, head };
   }
 
-  async horizon(m: EntityManager, appId: string): Promise<Position | null> {
-    const [row]: Position[] = await m.query(
-      `SELECT tx::text AS tx, seq::text AS seq FROM sync_horizons WHERE app_id = $1`,
-      [appId],
-    );
-    return row ?? null;
+  /** The head alone: for a stream, which judges its cursor before it answers 200. */
+  async head(m: EntityManager, appId: string): Promise<LogHead> {
+    const [row]: HeadColumns[] = await m.query(`${HEAD} SELECT ${HEAD_COLUMNS} FROM w`, [appId]);
+    return toHead(row);
   }
 
   /** The user's spaces in this app, with the position at which each membership was added. */

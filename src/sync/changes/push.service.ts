@@ -53,6 +53,7 @@ export class PushService {
     const schemaVersion = dto.schemaVersion ?? 1;
     const stop = this.metrics.pushDuration.startTimer();
     try {
+      await this.reader.identity.ensureCurrent();
       const response = await this.dataSource.transaction((m) =>
         this.apply(m, appId, userId, clientId, schemaVersion, dto),
       );

@@ -3,10 +3,18 @@ import type { ConfigType } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { syncConfig } from '../../config/sync.config.js';
-import { comparePositions, decodeCursor, encodeCursor, ORIGIN, Position } from '../cursor.js';
+import {
+  ClientPosition,
+  comparePositions,
+  decodeCursor,
+  encodeCursor,
+  ORIGIN,
+  Position,
+} from '../cursor.js';
 import type { ResyncDto } from '../dto/responses.dto.js';
+import { SyncLogIdentity } from '../log/log-identity.js';
 import { SyncException } from '../sync.exception.js';
-import { ChangeLogRepository } from './change-log.repository.js';
+import { ChangeLogRepository, LogHead } from './change-log.repository.js';
 
 export const PAGE_LIMIT = 1000;
 
@@ -18,6 +26,26 @@ export interface ChangesPage {
   hasMore: boolean;
   /** The decoded syncedUntil, for callers that keep reading. */
   position: Position;
+  /** The log it belongs to. */
+  log: string;
+}
+
+/**
+ * Why a client's position cannot be read from, or nothing: a cursor of another log (a
+ * restored or moved database), one past the head (never issued here), or one below the
+ * compaction horizon. Each is a 410 reset. A position without `log` (no cursor sent) is the
+ * start of this log.
+ */
+export function refuseCursor(
+  field: string,
+  p: ClientPosition,
+  head: LogHead,
+): SyncException | undefined {
+  if (p.log !== undefined && (p.log === null ? !head.legacy : p.log !== head.log))
+    return SyncException.cursorOfAnotherLog(field);
+  if (comparePositions(p, { tx: head.xmin, seq: '0' }) > 0) return SyncException.cursorAhead(field);
+  if (head.horizon && comparePositions(p, head.horizon) < 0) return SyncException.cursorExpired();
+  return undefined;
 }
 
 /** Cursor checks and the user-visible reads shared by push, pull and stream backlogs. */
@@ -26,25 +54,28 @@ export class SyncReadService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly log: ChangeLogRepository,
+    readonly identity: SyncLogIdentity,
     @Inject(syncConfig.KEY) readonly config: ConfigType<typeof syncConfig>,
   ) {}
 
   /**
    * The position a client's `since` stands for (the start of the log when absent), or 400
-   * for anything we did not issue. Whether it is below the compaction horizon (410) is
-   * checked by the read itself, in the same statement.
+   * for anything we did not issue. Whether this log can serve it (410) is checked by the
+   * read itself, against the head taken in the same statement.
    */
-  resolveSince(appId: string, since: string | undefined, field = 'since'): Position {
+  resolveSince(appId: string, since: string | undefined, field = 'since'): ClientPosition {
     if (since === undefined || since === '') return ORIGIN;
     const decoded = decodeCursor(appId, since);
     if (typeof decoded === 'string') throw SyncException.invalidCursor(field, decoded);
     return decoded;
   }
 
-  /** For a stream, which must answer 410 before it sends its headers. */
-  async assertNotCompacted(appId: string, position: Position): Promise<void> {
-    const horizon = await this.log.horizon(this.dataSource.manager, appId);
-    if (horizon && comparePositions(position, horizon) < 0) throw SyncException.cursorExpired();
+  /** For a stream, which must answer 410 before it sends its headers; returns the log id. */
+  async assertReadable(appId: string, position: ClientPosition, field: string): Promise<string> {
+    const head = await this.log.head(this.dataSource.manager, appId);
+    const refusal = refuseCursor(field, position, head);
+    if (refusal) throw refusal;
+    return head.log;
   }
 
   async changesSince(
@@ -52,8 +83,10 @@ export class SyncReadService {
     appId: string,
     userId: string,
     tables: string[] | null,
-    after: Position,
+    after: ClientPosition,
     options: {
+      /** The field the cursor came in, for the 410's detail. */
+      field?: string;
       excludeClientId?: string;
       limit?: number;
       upTo?: Position;
@@ -70,17 +103,18 @@ export class SyncReadService {
       excludeClientId: options.excludeClientId,
       limit: options.limit ?? PAGE_LIMIT,
     });
-    if (page.horizon && comparePositions(after, page.horizon) < 0)
-      throw SyncException.cursorExpired();
+    const refusal = refuseCursor(options.field ?? 'since', after, page.head);
+    if (refusal) throw refusal;
     return {
       changes: page.rows.map((r) => r.json),
       resync: this.joinedSince(
         options.memberships ?? (await this.log.memberships(m, appId, userId)),
         after,
       ),
-      syncedUntil: encodeCursor(appId, page.next),
+      syncedUntil: encodeCursor(appId, page.head.log, page.next),
       hasMore: page.hasMore,
       position: page.next,
+      log: page.head.log,
     };
   }
 
@@ -107,6 +141,7 @@ export class SyncReadService {
   ): Promise<string> {
     const m = this.dataSource.manager;
     const after = this.resolveSince(appId, q.since);
+    await this.identity.ensureCurrent();
     const page = await this.changesSince(m, appId, userId, [q.collection], after, {
       excludeClientId: clientId,
       limit: q.limit ?? PAGE_LIMIT,

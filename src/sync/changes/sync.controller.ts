@@ -31,6 +31,7 @@ import { ProblemDto } from '../../common/http/problem.js';
 import { AppIdParam } from '../sync-params.js';
 import { AppIdPipe } from '../app-id.pipe.js';
 import { ClientIdHeader, MAX_CLIENT_ID_LENGTH } from '../client-id-header.js';
+import { EXAMPLE_CURSOR } from '../cursor.js';
 import { PushDto } from '../dto/push.dto.js';
 import { PullQueryDto, SnapshotQueryDto, StreamQueryDto } from '../dto/queries.dto.js';
 import { PullResponseDto, PushResponseDto, SnapshotResponseDto } from '../dto/responses.dto.js';
@@ -53,7 +54,8 @@ const clientIdHeader = ApiHeader({
 @ApiBadRequestResponse({ type: ProblemDto, description: 'Invalid input or cursor' })
 @ApiGoneResponse({
   type: ProblemDto,
-  description: 'Cursor below the compacted horizon: { reset: true }',
+  description:
+    'Cursor below the compacted horizon, ahead of the log, or from another log (a restored or moved database): { reset: true }, load the snapshot',
 })
 @Controller('sync')
 export class SyncController {
@@ -157,8 +159,7 @@ export class SyncController {
     description: 'An event stream (text/event-stream) that stays open',
     schema: {
       type: 'string',
-      example:
-        'event: changes\nid: MXxub3Rlc3w5MDQxMnwxMDQy\ndata: {"changes":[],"syncedUntil":"MXxub3Rlc3w5MDQxMnwxMDQy"}\n\n',
+      example: `event: changes\nid: ${EXAMPLE_CURSOR}\ndata: {"changes":[],"syncedUntil":"${EXAMPLE_CURSOR}"}\n\n`,
     },
   })
   @ApiTooManyRequestsResponse({
@@ -176,7 +177,8 @@ export class SyncController {
     // Errors (bad or expired cursor) are still answered as problem+json: nothing sent yet.
     const field = lastEventId ? 'Last-Event-ID' : 'since';
     const cursor = this.reader.resolveSince(appId, lastEventId || query.since, field);
-    await this.reader.assertNotCompacted(appId, cursor);
+    await this.reader.identity.ensureCurrent();
+    const log = await this.reader.assertReadable(appId, cursor, field);
     // Gone while we looked: its close event has already fired, so nothing would free a session.
     if (res.destroyed) return;
     this.hub.admit(appId, principal.id);
@@ -192,7 +194,8 @@ export class SyncController {
       principal.id,
       new Set(query.collections.split(',')),
       clientId || query.clientId,
-      cursor,
+      log,
+      { tx: cursor.tx, seq: cursor.seq },
       res,
       this.hub.limits,
     );

@@ -3,6 +3,7 @@ import { IsInt, IsOptional, IsString, Length, Min } from 'class-validator';
 import { FreeFormJson, jsonArray } from '../../common/http/free-form-json.js';
 import { MAX_CLIENT_ID_LENGTH } from '../client-id-header.js';
 import { ChangeDto } from './change.dto.js';
+import { EXAMPLE_CURSOR } from '../cursor.js';
 
 export class PushDto {
   @ApiPropertyOptional({
@@ -15,8 +16,9 @@ export class PushDto {
   clientId?: string;
 
   @ApiPropertyOptional({
-    example: 'MXxub3Rlc3w5MDQxMnwxMDQy',
-    description: 'Cursor (syncedUntil) from an earlier answer',
+    example: EXAMPLE_CURSOR,
+    description:
+      'Cursor (syncedUntil) from an earlier answer. The example only shows the shape: a cursor this server did not issue is answered 410 { reset: true }',
   })
   @IsOptional()
   @IsString()

@@ -3,6 +3,7 @@ import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, IsString, IsUUID, Length, Matches, Min } from 'class-validator';
 import { MAX_CLIENT_ID_LENGTH } from '../client-id-header.js';
 import { TABLE_PATTERN } from './change.dto.js';
+import { EXAMPLE_CURSOR } from '../cursor.js';
 
 /** limit: default and cap 1,000 (a bigger value is capped, as the protocol says). */
 const Limit = () =>
@@ -17,8 +18,9 @@ export class PullQueryDto {
   collection: string;
 
   @ApiPropertyOptional({
-    example: 'MXxub3Rlc3w5MDQxMnwxMDQy',
-    description: 'Cursor (syncedUntil) from an earlier answer',
+    example: EXAMPLE_CURSOR,
+    description:
+      'Cursor (syncedUntil) from an earlier answer. The example only shows the shape: a cursor this server did not issue is answered 410 { reset: true }',
   })
   @IsOptional()
   @IsString()

@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { EXAMPLE_CURSOR } from '../cursor.js';
 
 export class WireChangeDto {
   @ApiProperty({ example: '5b0c7a4e-1f2d-4c3b-8a9e-0d1c2b3a4f5e' }) eventId: string;
@@ -65,14 +66,14 @@ export class PushResponseDto {
   @ApiProperty({ type: [ConflictDto] }) conflicts: ConflictDto[];
   @ApiProperty({ type: [ClampDto] }) clamped: ClampDto[];
   @ApiProperty({ type: [ResyncDto] }) resync: ResyncDto[];
-  @ApiProperty({ example: 'MXxub3Rlc3w5MDQxMnwxMDQy' }) syncedUntil: string;
+  @ApiProperty({ example: EXAMPLE_CURSOR }) syncedUntil: string;
   @ApiProperty() hasMore: boolean;
 }
 
 export class PullResponseDto {
   @ApiProperty({ type: [WireChangeDto] }) changes: WireChangeDto[];
   @ApiProperty({ type: [ResyncDto] }) resync: ResyncDto[];
-  @ApiProperty({ example: 'MXxub3Rlc3w5MDQxMnwxMDQy' }) syncedUntil: string;
+  @ApiProperty({ example: EXAMPLE_CURSOR }) syncedUntil: string;
   @ApiProperty() hasMore: boolean;
 }
 
@@ -104,7 +105,7 @@ export class SnapshotResponseDto {
   })
   next: string | null;
   @ApiProperty({
-    example: 'MXxub3Rlc3w5MDQxMnwxMDQy',
+    example: EXAMPLE_CURSOR,
     description: 'Pull or stream from here once every page is loaded',
   })
   syncedUntil: string;

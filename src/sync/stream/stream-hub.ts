@@ -164,7 +164,7 @@ export class SyncStreamHub implements OnApplicationBootstrap, BeforeApplicationS
           session.appId,
           session.userId,
           [...session.tables],
-          session.cursor,
+          { ...session.cursor, log: session.log },
           { excludeClientId: session.clientId, upTo },
         );
         if (session.closed) return;
@@ -237,6 +237,7 @@ export class SyncStreamHub implements OnApplicationBootstrap, BeforeApplicationS
         tail.again = false;
         const from = tail.cursor;
         if (from === null) return;
+        await this.reader.identity.ensureCurrent();
         const page = await this.log.page(this.dataSource.manager, {
           appId: tail.appId,
           tables: null,
@@ -250,7 +251,7 @@ export class SyncStreamHub implements OnApplicationBootstrap, BeforeApplicationS
           tail.again = true;
           continue;
         }
-        this.dispatch(tail, page.rows, page.next);
+        this.dispatch(tail, page.rows, page.next, page.head.log);
         // Dropping slow clients in dispatch may have detached the last session, which reset
         // the cursor: a tail without sessions must keep none (the next one restarts it).
         if (tail.cursor === null) return;
@@ -267,12 +268,18 @@ export class SyncStreamHub implements OnApplicationBootstrap, BeforeApplicationS
     }
   }
 
-  private dispatch(tail: Tail, rows: LogRow[], next: Position): void {
+  private dispatch(tail: Tail, rows: LogRow[], next: Position, log: string): void {
     // Sessions that see the same rows share one serialised event (1,000 streams of one
     // space cost one string, not 1,000).
     const built = new Map<string, string>();
     for (const s of tail.sessions) {
       if (!s.attached) continue;
+      // The log was replaced under the stream (a restored or moved database): its positions
+      // mean nothing here. Ended, the client reconnects with Last-Event-ID and gets the 410.
+      if (s.log !== log) {
+        s.end();
+        continue;
+      }
       const visible: number[] = [];
       rows.forEach((r, i) => {
         if (
@@ -285,7 +292,7 @@ export class SyncStreamHub implements OnApplicationBootstrap, BeforeApplicationS
       });
       if (comparePositions(next, s.cursor) > 0) s.cursor = next;
       if (visible.length === 0) continue;
-      const syncedUntil = encodeCursor(tail.appId, s.cursor);
+      const syncedUntil = encodeCursor(tail.appId, log, s.cursor);
       const cacheKey = `${syncedUntil}|${visible.join(',')}`;
       let json = built.get(cacheKey);
       if (json === undefined) {

@@ -29,6 +29,8 @@ export class StreamSession {
     readonly userId: string,
     readonly tables: Set<string>,
     readonly clientId: string | undefined,
+    /** The change log the cursor belongs to: the stream ends if the log is replaced. */
+    readonly log: string,
     public cursor: Position,
     private readonly res: Response,
     private readonly limits: StreamLimits,

@@ -1,0 +1,54 @@
+import pg from 'pg';
+
+/**
+ * What `pg_dump --data-only` piped into `pg_restore` does to a migrated database: every row of
+ * every table with its stored values (xid8 columns included), and every sequence's position.
+ * The suites need it because the PostgreSQL client tools on the machine (Debian's, 15) refuse
+ * to dump the embedded server (18); the copy keeps what matters here: restored rows keep the
+ * xids of the server they were written on.
+ */
+export async function copyDatabaseRows(sourceUrl: string, targetUrl: string): Promise<void> {
+  const source = new pg.Client({ connectionString: sourceUrl });
+  const target = new pg.Client({ connectionString: targetUrl });
+  await source.connect();
+  await target.connect();
+  try {
+    const { rows: tables } = await source.query<{ name: string }>(
+      `SELECT quote_ident(table_name) AS name FROM information_schema.tables
+       WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name`,
+    );
+    await target.query('BEGIN');
+    // As pg_restore does for data: no foreign-key checks while tables fill in any order.
+    await target.query(`SET LOCAL session_replication_role = replica`);
+    for (const { name } of tables) {
+      const { rows } = await source.query<{ data: unknown[] | null }>(
+        `SELECT json_agg(t) AS data FROM ${name} t`,
+      );
+      await target.query(`DELETE FROM ${name}`);
+      if (rows[0].data)
+        await target.query(
+          `INSERT INTO ${name} OVERRIDING SYSTEM VALUE
+           SELECT * FROM json_populate_recordset(NULL::${name}, $1::json)`,
+          [JSON.stringify(rows[0].data)],
+        );
+    }
+    const { rows: sequences } = await source.query<{ name: string }>(
+      `SELECT quote_ident(sequence_name) AS name FROM information_schema.sequences
+       WHERE sequence_schema = 'public'`,
+    );
+    for (const { name } of sequences) {
+      const { rows } = await source.query<{ last: string; called: boolean }>(
+        `SELECT last_value::text AS last, is_called AS called FROM ${name}`,
+      );
+      await target.query(`SELECT setval($1::regclass, $2::bigint, $3)`, [
+        name,
+        rows[0].last,
+        rows[0].called,
+      ]);
+    }
+    await target.query('COMMIT');
+  } finally {
+    await source.end();
+    await target.end();
+  }
+}
