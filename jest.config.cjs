@@ -13,8 +13,9 @@ const shared = {
 module.exports = {
   testTimeout: 60000,
   // Jest's default on 2 cores is one worker. The e2e suites mostly wait (polls, timers, HTTP);
-  // each worker has its own PostgreSQL cluster. Measured: docs/testing.md.
-  maxWorkers: 2,
+  // each worker has its own PostgreSQL cluster. Quiet 2-core machine, whole suite: 2 workers
+  // 207 s, 3 workers 175 s, 4 workers 186 s (docs/testing.md).
+  maxWorkers: 3,
   // Each file's time in test-results/suite-times.json (node test/support/slowest-suites.mjs).
   reporters: ['default', '<rootDir>/test/support/suite-times-reporter.mjs'],
   projects: [
