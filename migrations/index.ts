@@ -13,6 +13,7 @@ import { Calendar1764680000000 } from './1764680000000-Calendar.js';
 import { CalendarAccountDisconnect1764690000000 } from './1764690000000-CalendarAccountDisconnect.js';
 import { StoragePrunes1764705000000 } from './1764705000000-StoragePrunes.js';
 import { SyncLogIdentity1764706000000 } from './1764706000000-SyncLogIdentity.js';
+import { EventLogIdentity1764707000000 } from './1764707000000-EventLogIdentity.js';
 
 /**
  * Every migration, oldest first. An explicit list (not a glob) so the app, the CLI and the
@@ -35,4 +36,5 @@ export const migrations = [
   CalendarAccountDisconnect1764690000000,
   StoragePrunes1764705000000,
   SyncLogIdentity1764706000000,
+  EventLogIdentity1764707000000,
 ];

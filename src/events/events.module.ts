@@ -4,6 +4,7 @@ import { ConsumerStateRepository } from './consumers/consumer-state.repository.j
 import { ConsumerMetrics } from './consumers/consumer-metrics.js';
 import { EventConsumersService } from './consumers/event-consumers.service.js';
 import { EventBus } from './event-bus.js';
+import { EventLogIdentity } from './event-log-identity.js';
 import { EventLogRepository } from './event-log.repository.js';
 import { EventsController } from './events.controller.js';
 import { EventsService } from './events.service.js';
@@ -21,6 +22,7 @@ import { IdempotencyService } from './idempotency.service.js';
   providers: [
     EventBus,
     EventLogRepository,
+    EventLogIdentity,
     ConsumerStateRepository,
     EventConsumersService,
     ConsumerMetrics,

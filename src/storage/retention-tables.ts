@@ -195,4 +195,5 @@ export const EXEMPT_TABLES: Readonly<Record<string, string>> = {
   calendar_targets: 'one row per appointment per binding: state, not a log',
   storage_prunes: 'one row per registered table',
   sync_log_identity: 'one row: which database and server the sync change log belongs to',
+  event_log_identity: 'one row: which database and server the event bus log belongs to',
 };

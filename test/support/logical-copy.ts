@@ -32,20 +32,15 @@ export async function copyDatabaseRows(sourceUrl: string, targetUrl: string): Pr
           [JSON.stringify(rows[0].data)],
         );
     }
-    const { rows: sequences } = await source.query<{ name: string }>(
-      `SELECT quote_ident(sequence_name) AS name FROM information_schema.sequences
-       WHERE sequence_schema = 'public'`,
+    // pg_sequences, not information_schema.sequences: the latter leaves out the sequences
+    // of identity columns (events.id, sync_changes.seq), which pg_dump does restore.
+    const { rows: sequences } = await source.query<{ name: string; last: string | null }>(
+      `SELECT format('%I.%I', schemaname, sequencename) AS name, last_value::text AS last
+       FROM pg_sequences WHERE schemaname = 'public'`,
     );
-    for (const { name } of sequences) {
-      const { rows } = await source.query<{ last: string; called: boolean }>(
-        `SELECT last_value::text AS last, is_called AS called FROM ${name}`,
-      );
-      await target.query(`SELECT setval($1::regclass, $2::bigint, $3)`, [
-        name,
-        rows[0].last,
-        rows[0].called,
-      ]);
-    }
+    for (const { name, last } of sequences)
+      if (last !== null)
+        await target.query(`SELECT setval($1::regclass, $2::bigint)`, [name, last]);
     await target.query('COMMIT');
   } finally {
     await source.end();

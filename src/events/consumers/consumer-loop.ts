@@ -4,6 +4,7 @@ import { inBackground } from '../../common/errors/background-context.js';
 import { FailureLog } from '../../common/logging/failure-log.js';
 import type { EventsConfig } from '../../config/index.js';
 import { ConsumerFilter, EventLogRepository, LogPosition } from '../event-log.repository.js';
+import type { EventLogIdentity } from '../event-log-identity.js';
 import { compileEventTypes } from '../event-type-filter.js';
 import type { ConsumerMetrics } from './consumer-metrics.js';
 import { ConsumerState, ConsumerStateRepository } from './consumer-state.repository.js';
@@ -36,6 +37,7 @@ export class ConsumerLoop {
     private readonly state: ConsumerStateRepository,
     private readonly config: EventsConfig,
     private readonly metrics?: ConsumerMetrics,
+    private readonly identity?: EventLogIdentity,
   ) {
     this.logger = new Logger(`Consumer:${options.name}`);
     const types = options.types.length ? compileEventTypes(options.types) : undefined;
@@ -90,7 +92,10 @@ export class ConsumerLoop {
     this.timer.unref();
   }
 
-  private step(): Promise<Step> {
+  private async step(): Promise<Step> {
+    // A database restored or moved under a running app is re-stamped before any cursor moves
+    // (a cached check, outside the batch's transaction, which would hold the cursor rows).
+    await this.identity?.ensureCurrent();
     return this.dataSource.transaction(async (m) => {
       // First statement, before this transaction has an xid of its own.
       const [{ watermark }]: { watermark: string }[] = await m.query(

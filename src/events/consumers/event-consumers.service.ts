@@ -13,6 +13,7 @@ import { DataSource } from 'typeorm';
 import { eventsConfig } from '../../config/events.config.js';
 import { PgListener } from '../../database/pg-listener.js';
 import { EVENTS_APPENDED, EVENTS_CHANNEL } from '../event-bus.js';
+import { EventLogIdentity } from '../event-log-identity.js';
 import { EventLogRepository } from '../event-log.repository.js';
 import { EVENT_TYPE_FILTER_PATTERN } from '../event-type-filter.js';
 import { ConsumerLoop } from './consumer-loop.js';
@@ -45,6 +46,7 @@ export class EventConsumersService implements OnApplicationBootstrap, BeforeAppl
     private readonly state: ConsumerStateRepository,
     private readonly listener: PgListener,
     private readonly metrics: ConsumerMetrics,
+    private readonly identity: EventLogIdentity,
     @Inject(eventsConfig.KEY) private readonly config: ConfigType<typeof eventsConfig>,
   ) {}
 
@@ -73,6 +75,7 @@ export class EventConsumersService implements OnApplicationBootstrap, BeforeAppl
       this.state,
       this.config,
       this.metrics,
+      this.identity,
     );
     this.loops.set(options.name, loop);
     if (this.started) await this.start(loop);
@@ -83,6 +86,8 @@ export class EventConsumersService implements OnApplicationBootstrap, BeforeAppl
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    // Before any cursor is read or created: a restored copy's positions are re-stamped first.
+    await this.identity.verify();
     for (const wrapper of this.discovery.getProviders()) {
       const type = wrapper.metatype;
       if (!type || !wrapper.instance) continue;
