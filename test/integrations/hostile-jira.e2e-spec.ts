@@ -72,6 +72,8 @@ describe('Jira against a hostile peer', () => {
 
     it('refuses a new origin with the placeholder or without the token, and sends it nothing', async () => {
       const { id } = await createIntegration(t, { enabled: false, config: jiraConfig(jira) });
+      // The other tests of this block may have sent the hostile host a token of their own.
+      const seenBefore = hostile.seen.length;
       for (const config of [
         { baseUrl: hostile.url, apiToken: '[redacted]' },
         { baseUrl: hostile.url },
@@ -89,7 +91,7 @@ describe('Jira against a hostile peer', () => {
       }
       // The integration still points at Jira: the test goes there, the hostile host sees nothing.
       expect((await testSaved(id)).body.ok).toBe(true);
-      expect(hostile.seen).toHaveLength(0);
+      expect(hostile.seen.slice(seenBefore)).toHaveLength(0);
     });
 
     it('keeps the stored token for a change within the same origin', async () => {

@@ -269,7 +269,18 @@ describe('Storage retention', () => {
       `INSERT INTO calendar_sync_log (user_id, started_at, duration_ms) VALUES ('u', ${OLD}, 1)`,
     );
     await t.app.get(StorageMaintenanceJob).prune();
-    const text = (await request(t.url).get('/metrics').set(admin()).expect(200)).text;
+    // Scrapes read a view cached for 5 s: an earlier test's scrape may still be served.
+    const scrape = async () => (await request(t.url).get('/metrics').set(admin()).expect(200)).text;
+    const text = await waitFor(
+      async () => {
+        const body = await scrape();
+        return /hub_table_pruned_rows_total\{table="calendar_sync_log"\} [1-9]/.test(body)
+          ? body
+          : undefined;
+      },
+      15_000,
+      'the prune on /metrics',
+    );
     for (const name of [
       'hub_table_rows',
       'hub_table_bytes',
