@@ -394,6 +394,8 @@ describe('Jobs: enqueue, outcomes, leases and the operator API', () => {
     });
 
     it('shows per-queue stats and Prometheus metrics', async () => {
+      // Its own failed job: the file's other tests may not have run yet.
+      await settled(await enqueue({ do: 'fail' }), 'failed');
       await enqueue({ do: 'done' }, { runAt: new Date(Date.now() + 60_000), key: 'stats' });
       const { body } = await request(t.url).get('/jobs/stats').set(admin()).expect(200);
       const script = body.queues.find((q: { queue: string }) => q.queue === 'test.script');
