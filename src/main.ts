@@ -61,6 +61,8 @@ async function bootstrap(): Promise<void> {
     await prepared.embedded?.stop();
     clearTimeout(force);
     logger.info({ signal }, 'stopped');
+    // pino writes asynchronously: flush, or the last lines can be lost on exit.
+    await new Promise<void>((resolve) => logger.flush(() => resolve()));
     process.exit(0);
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
