@@ -1,7 +1,8 @@
 import { registerAs } from '@nestjs/config';
-import { IsBoolean, IsInt, IsString, Max, Min } from 'class-validator';
+import { IsBoolean, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import { parseDurationList } from './duration.js';
-import { IsDurationList } from './is-duration.js';
+import { IsDuration, IsDurationList } from './is-duration.js';
+import { retentionMs } from './retention-setting.js';
 import { ToBoolean, ToInt, validateEnv } from './validate-env.js';
 
 export class JobsEnv {
@@ -31,12 +32,19 @@ export class JobsEnv {
   @Max(600000)
   JOBS_LEASE_MARGIN_MS: number = 30000;
 
-  /** Finished jobs (and their attempts) older than this are deleted. */
+  /** Finished jobs and attempt rows older than this are deleted (default 14d). */
+  @IsOptional()
+  @IsString()
+  @IsDuration()
+  JOBS_RETENTION?: string;
+
+  /** The whole-day form JOBS_RETENTION replaced; still read when set. */
+  @IsOptional()
   @ToInt()
   @IsInt()
   @Min(1)
   @Max(3650)
-  JOBS_RETENTION_DAYS: number = 14;
+  JOBS_RETENTION_DAYS?: number;
 
   /** Enables the diagnostic queue `jobs.selftest` (waits `payload.ms`, then succeeds). */
   @ToBoolean()
@@ -49,7 +57,7 @@ export interface JobsConfig {
   retrySchedule: number[];
   timeoutMs: number;
   leaseMarginMs: number;
-  retentionDays: number;
+  retentionMs: number;
   selftest: boolean;
 }
 
@@ -60,7 +68,7 @@ export const jobsConfig = registerAs('jobs', (): JobsConfig => {
     retrySchedule: parseDurationList(env.JOBS_RETRY_SCHEDULE)!,
     timeoutMs: env.JOBS_TIMEOUT_MS,
     leaseMarginMs: env.JOBS_LEASE_MARGIN_MS,
-    retentionDays: env.JOBS_RETENTION_DAYS,
+    retentionMs: retentionMs('JOBS_RETENTION', env.JOBS_RETENTION, env.JOBS_RETENTION_DAYS, '14d'),
     selftest: env.JOBS_SELFTEST,
   };
 });

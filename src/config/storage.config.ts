@@ -7,7 +7,7 @@ import { ConfigError, ToInt, validateEnv } from './validate-env.js';
 /**
  * Retention of the tables that grow with traffic (the storage maintenance schedule prunes
  * them; see docs/operations.md "Storage and retention"). Webhook, job and sync-log tables
- * keep their own settings (WEBHOOK_RETENTION_DAYS, JOBS_RETENTION_DAYS, SYNC_LOG_RETENTION_DAYS).
+ * keep their own settings (WEBHOOK_RETENTION, JOBS_RETENTION, SYNC_LOG_RETENTION).
  */
 const MAX_BUDGET_MS = 30 * 60_000;
 

@@ -1,7 +1,8 @@
 import { registerAs } from '@nestjs/config';
-import { IsInt, IsString, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import { parseDuration } from './duration.js';
 import { IsDuration } from './is-duration.js';
+import { retentionMs } from './retention-setting.js';
 import { ToInt, validateEnv } from './validate-env.js';
 
 export class SyncEnv {
@@ -17,11 +18,19 @@ export class SyncEnv {
   @IsDuration()
   SYNC_MAX_CLOCK_SKEW: string = '5m';
 
+  /** Change-log entries older than this are pruned; older cursors get 410 (default 30d). */
+  @IsOptional()
+  @IsString()
+  @IsDuration()
+  SYNC_LOG_RETENTION?: string;
+
+  /** The whole-day form SYNC_LOG_RETENTION replaced; still read when set. */
+  @IsOptional()
   @ToInt()
   @IsInt()
   @Min(1)
   @Max(3650)
-  SYNC_LOG_RETENTION_DAYS: number = 30;
+  SYNC_LOG_RETENTION_DAYS?: number;
 
   @ToInt()
   @IsInt()
@@ -54,7 +63,7 @@ export class SyncEnv {
 export interface SyncConfig {
   maxSchemaVersion: number;
   maxClockSkewMs: number;
-  logRetentionDays: number;
+  logRetentionMs: number;
   heartbeatMs: number;
   streamMaxBufferBytes: number;
   streamDropGraceMs: number;
@@ -66,7 +75,12 @@ export const syncConfig = registerAs('sync', (): SyncConfig => {
   return {
     maxSchemaVersion: env.SYNC_MAX_SCHEMA_VERSION,
     maxClockSkewMs: parseDuration(env.SYNC_MAX_CLOCK_SKEW)!,
-    logRetentionDays: env.SYNC_LOG_RETENTION_DAYS,
+    logRetentionMs: retentionMs(
+      'SYNC_LOG_RETENTION',
+      env.SYNC_LOG_RETENTION,
+      env.SYNC_LOG_RETENTION_DAYS,
+      '30d',
+    ),
     heartbeatMs: env.SYNC_HEARTBEAT_MS,
     streamMaxBufferBytes: env.SYNC_STREAM_MAX_BUFFER_BYTES,
     streamDropGraceMs: env.SYNC_STREAM_DROP_GRACE_MS,

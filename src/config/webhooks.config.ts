@@ -1,7 +1,8 @@
 import { registerAs } from '@nestjs/config';
-import { IsInt, IsString, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import { parseDuration, parseDurationList } from './duration.js';
 import { IsDuration, IsDurationList } from './is-duration.js';
+import { retentionMs } from './retention-setting.js';
 import { ToInt, validateEnv } from './validate-env.js';
 
 export class WebhooksEnv {
@@ -21,11 +22,19 @@ export class WebhooksEnv {
   @IsDuration()
   WEBHOOK_DISABLE_AFTER: string = '5d';
 
+  /** Succeeded deliveries and attempt rows older than this are pruned (default 30d). */
+  @IsOptional()
+  @IsString()
+  @IsDuration()
+  WEBHOOK_RETENTION?: string;
+
+  /** The whole-day form WEBHOOK_RETENTION replaced; still read when set. */
+  @IsOptional()
   @ToInt()
   @IsInt()
   @Min(1)
   @Max(3650)
-  WEBHOOK_RETENTION_DAYS: number = 30;
+  WEBHOOK_RETENTION_DAYS?: number;
 
   @ToInt()
   @IsInt()
@@ -66,7 +75,7 @@ export interface WebhooksConfig {
   retrySchedule: number[];
   timeoutMs: number;
   disableAfterMs: number;
-  retentionDays: number;
+  retentionMs: number;
   maxInFlight: number;
   maxInFlightPerEndpoint: number;
   pollMs: number;
@@ -80,7 +89,12 @@ export const webhooksConfig = registerAs('webhooks', (): WebhooksConfig => {
     retrySchedule: parseDurationList(env.WEBHOOK_RETRY_SCHEDULE)!,
     timeoutMs: env.WEBHOOK_TIMEOUT_MS,
     disableAfterMs: parseDuration(env.WEBHOOK_DISABLE_AFTER)!,
-    retentionDays: env.WEBHOOK_RETENTION_DAYS,
+    retentionMs: retentionMs(
+      'WEBHOOK_RETENTION',
+      env.WEBHOOK_RETENTION,
+      env.WEBHOOK_RETENTION_DAYS,
+      '30d',
+    ),
     maxInFlight: env.WEBHOOK_MAX_IN_FLIGHT,
     maxInFlightPerEndpoint: env.WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT,
     pollMs: env.WEBHOOK_POLL_MS,

@@ -261,7 +261,7 @@ describe('Storage retention', () => {
     expect(events.lastPrune).toMatchObject({ caughtUp: true });
     expect(events.lastPrune.totalRemoved).toBeGreaterThanOrEqual(0);
     const sync = res.body.tables.find((x: { table: string }) => x.table === 'sync_changes');
-    expect(sync).toMatchObject({ setting: 'SYNC_LOG_RETENTION_DAYS', prunedBy: 'sync.compaction' });
+    expect(sync).toMatchObject({ setting: 'SYNC_LOG_RETENTION', prunedBy: 'sync.compaction' });
   });
 
   it('exposes the storage view as gauges on /metrics', async () => {

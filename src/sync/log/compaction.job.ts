@@ -9,7 +9,7 @@ const BATCH = 5000;
 
 /**
  * Hourly (a job schedule, once across all instances; perKey keeps two runs from
- * overlapping): prunes change-log entries older than SYNC_LOG_RETENTION_DAYS, with the idempotency
+ * overlapping): prunes change-log entries older than SYNC_LOG_RETENTION, with the idempotency
  * records of pushes as old. Per app it first raises the horizon (the newest position being
  * pruned) and commits it, then deletes in batches: a reader whose cursor is below the
  * horizon gets 410 { reset: true } and never an incomplete delta.
@@ -40,18 +40,18 @@ export class SyncCompactionJob implements JobRunner {
     await runner.connect();
     let removed = 0;
     try {
-      const days = this.config.logRetentionDays;
+      const seconds = this.config.logRetentionMs / 1000;
       const apps: { app_id: string }[] = await runner.query(
-        `SELECT DISTINCT app_id FROM sync_changes WHERE created_at < now() - make_interval(days => $1)`,
-        [days],
+        `SELECT DISTINCT app_id FROM sync_changes WHERE created_at < now() - make_interval(secs => $1)`,
+        [seconds],
       );
       for (const { app_id: appId } of apps) {
         // Ordered by the qualified columns: the bare names are the text aliases ('9' > '10').
         const [top]: { tx: string; seq: string }[] = await runner.query(
           `SELECT c.tx::text AS tx, c.seq::text AS seq FROM sync_changes c
-           WHERE c.app_id = $1 AND c.created_at < now() - make_interval(days => $2)
+           WHERE c.app_id = $1 AND c.created_at < now() - make_interval(secs => $2)
            ORDER BY c.tx DESC, c.seq DESC LIMIT 1`,
-          [appId, days],
+          [appId, seconds],
         );
         if (!top) continue;
         await runner.query(
@@ -72,9 +72,9 @@ export class SyncCompactionJob implements JobRunner {
       }
       // Retries older than the log are not expected; their records go with it.
       await runner.query(
-        `WITH old AS (DELETE FROM sync_pushes WHERE created_at < now() - make_interval(days => $1) RETURNING id)
+        `WITH old AS (DELETE FROM sync_pushes WHERE created_at < now() - make_interval(secs => $1) RETURNING id)
          DELETE FROM sync_event_ids WHERE push_id IN (SELECT id FROM old)`,
-        [days],
+        [seconds],
       );
       if (removed) this.logger.log(`pruned ${removed} sync change-log rows`);
       return removed;
