@@ -1,4 +1,5 @@
 import { runLogScanBench } from './logscan.bench.js';
+import { runPartitioningBench } from './partitioning.bench.js';
 import { runIntegrationsBench } from './integrations.bench.js';
 import { runCalendarBench } from './calendar.bench.js';
 import { runSyncSlowClientsBench } from './sync-slow-clients.bench.js';
@@ -17,6 +18,7 @@ const scenarios: Record<string, () => Promise<void>> = {
   logscan: runLogScanBench,
   integrations: runIntegrationsBench,
   calendar: runCalendarBench,
+  partitioning: runPartitioningBench,
 };
 
 const name = process.argv[2] ?? 'webhooks';

@@ -54,6 +54,22 @@ export class StorageEnv {
   @Max(100_000)
   STORAGE_PRUNE_BATCH: number = 5000;
 
+  /**
+   * The time range of one partition of a partitioned log (events, webhook_attempts,
+   * job_attempts): retention drops whole partitions, so a row may outlive its retention by
+   * up to this much.
+   */
+  @IsString()
+  @IsDuration()
+  STORAGE_PARTITION_INTERVAL: string = '1d';
+
+  /** Partitions are created this many intervals ahead of now. */
+  @ToInt()
+  @IsInt()
+  @Min(1)
+  @Max(60)
+  STORAGE_PARTITIONS_AHEAD: number = 2;
+
   /** How long one maintenance run may prune before it leaves the rest to the next run. */
   @IsString()
   @IsDuration()
@@ -70,6 +86,8 @@ export interface StorageConfig {
   calendarSyncLogRetentionMs: number;
   pruneBatch: number;
   pruneBudgetMs: number;
+  partitionIntervalMs: number;
+  partitionsAhead: number;
   /** The maintenance job's timeout: its budget plus room for the batch under way. */
   jobTimeoutMs: number;
 }
@@ -79,6 +97,11 @@ export const storageConfig = registerAs('storage', (): StorageConfig => {
   const budgetMs = parseDuration(env.STORAGE_PRUNE_BUDGET)!;
   if (budgetMs < 1000 || budgetMs > MAX_BUDGET_MS)
     throw new ConfigError(['STORAGE_PRUNE_BUDGET: must be between 1s and 30m']);
+  const partitionMs = parseDuration(env.STORAGE_PARTITION_INTERVAL)!;
+  if (partitionMs < 60_000 || partitionMs > 31 * 86_400_000 || partitionMs % 60_000 !== 0)
+    throw new ConfigError([
+      'STORAGE_PARTITION_INTERVAL: must be whole minutes, between 1m and 31d',
+    ]);
   return {
     eventsRetentionMs: parseDuration(env.EVENTS_RETENTION)!,
     consumerFailuresRetentionMs: parseDuration(env.EVENT_CONSUMER_FAILURES_RETENTION)!,
@@ -89,6 +112,8 @@ export const storageConfig = registerAs('storage', (): StorageConfig => {
     calendarSyncLogRetentionMs: parseDuration(env.CALENDAR_SYNC_LOG_RETENTION)!,
     pruneBatch: env.STORAGE_PRUNE_BATCH,
     pruneBudgetMs: budgetMs,
+    partitionIntervalMs: partitionMs,
+    partitionsAhead: env.STORAGE_PARTITIONS_AHEAD,
     jobTimeoutMs: budgetMs + 120_000,
   };
 });

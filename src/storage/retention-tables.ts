@@ -33,6 +33,16 @@ export interface RetentionTable {
   orderKey?: string;
   /** Pruned by another schedule with rules of its own: listed here for the storage view. */
   prunedBy?: string;
+  /**
+   * Range-partitioned by `timeColumn` (docs/operations.md, "Partitioned logs"): retention
+   * drops a whole partition once its upper bound is older than the retention and `dropGuard`
+   * holds; rows in the DEFAULT partition and in the partition a migration made of the old
+   * table are pruned row by row as above.
+   */
+  partitioned?: {
+    /** A condition on `{partition}` (a table name) that must hold for it to be dropped. */
+    dropGuard?: string;
+  };
 }
 
 /**
@@ -50,6 +60,11 @@ export const RETENTION_TABLES: readonly RetentionTable[] = [
     // An event stays until every consumer's cursor has passed it: a stopped consumer holds it.
     where: `NOT EXISTS (SELECT 1 FROM event_consumers c
               WHERE (t.tx, t.id) > (c.cursor_tx, c.cursor_event_id))`,
+    partitioned: {
+      // One index probe per consumer: does the partition hold an event past its cursor?
+      dropGuard: `NOT EXISTS (SELECT 1 FROM event_consumers c WHERE EXISTS (
+                    SELECT 1 FROM {partition} t WHERE (t.tx, t.id) > (c.cursor_tx, c.cursor_event_id)))`,
+    },
   },
   {
     table: 'event_consumer_failures',
@@ -79,6 +94,7 @@ export const RETENTION_TABLES: readonly RetentionTable[] = [
     setting: 'WEBHOOK_RETENTION',
     retentionMs: (s) => s.webhooks.retentionMs,
     orderKey: 'id',
+    partitioned: {},
   },
   {
     table: 'jobs',
@@ -92,6 +108,7 @@ export const RETENTION_TABLES: readonly RetentionTable[] = [
     setting: 'JOBS_RETENTION',
     retentionMs: (s) => s.jobs.retentionMs,
     orderKey: 'id',
+    partitioned: {},
   },
   {
     table: 'sync_changes',

@@ -61,6 +61,19 @@ export class StorageMetrics {
         );
       },
     });
+    new Gauge({
+      name: 'hub_table_partitions',
+      help: 'Partitions of a partitioned log, DEFAULT included (only partitioned tables)',
+      labelNames,
+      registers,
+      async collect() {
+        await read((v) => {
+          this.reset();
+          for (const t of v.tables)
+            if (t.partitions !== null) this.set({ table: t.table }, t.partitions);
+        });
+      },
+    });
     new Counter({
       name: 'hub_table_pruned_rows_total',
       help: 'Rows removed by storage maintenance, across every instance (from storage_prunes)',

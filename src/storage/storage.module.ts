@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { StorageMaintenanceJob } from './maintenance.job.js';
+import { PartitionMaintenance } from './partition-maintenance.js';
+import { PartitionRepository } from './partition.repository.js';
 import { StorageController } from './storage.controller.js';
 import { StorageMetrics } from './storage-metrics.js';
 import { StorageRepository } from './storage.repository.js';
@@ -11,6 +13,13 @@ import { StorageService } from './storage.service.js';
  */
 @Module({
   controllers: [StorageController],
-  providers: [StorageRepository, StorageService, StorageMetrics, StorageMaintenanceJob],
+  providers: [
+    StorageRepository,
+    StorageService,
+    StorageMetrics,
+    StorageMaintenanceJob,
+    PartitionRepository,
+    PartitionMaintenance,
+  ],
 })
 export class StorageModule {}

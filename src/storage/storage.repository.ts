@@ -7,6 +7,7 @@ export interface LastPrune {
   table: string;
   prunedAt: Date;
   rowsRemoved: number;
+  partitionsRemoved: number;
   durationMs: number;
   caughtUp: boolean;
   totalRemoved: number;
@@ -17,6 +18,8 @@ export interface TableSize {
   estimatedRows: number;
   totalBytes: number;
   oldestRowAgeSeconds: number | null;
+  /** Partitions of a partitioned log (DEFAULT included); null for a plain table. */
+  partitions: number | null;
 }
 
 /**
@@ -52,12 +55,13 @@ export class StorageRepository {
 
   async recordPrune(p: Omit<LastPrune, 'prunedAt' | 'totalRemoved'>): Promise<void> {
     await this.dataSource.query(
-      `INSERT INTO storage_prunes (table_name, pruned_at, rows_removed, duration_ms, caught_up, total_removed)
-       VALUES ($1, now(), $2, $3, $4, $2)
+      `INSERT INTO storage_prunes (table_name, pruned_at, rows_removed, duration_ms, caught_up, total_removed, partitions_removed)
+       VALUES ($1, now(), $2, $3, $4, $2, $5)
        ON CONFLICT (table_name) DO UPDATE SET pruned_at = now(), rows_removed = EXCLUDED.rows_removed,
          duration_ms = EXCLUDED.duration_ms, caught_up = EXCLUDED.caught_up,
-         total_removed = storage_prunes.total_removed + EXCLUDED.rows_removed`,
-      [p.table, p.rowsRemoved, p.durationMs, p.caughtUp],
+         total_removed = storage_prunes.total_removed + EXCLUDED.rows_removed,
+         partitions_removed = EXCLUDED.partitions_removed`,
+      [p.table, p.rowsRemoved, p.durationMs, p.caughtUp, p.partitionsRemoved],
     );
   }
 
@@ -66,18 +70,25 @@ export class StorageRepository {
       table: string;
       prunedAt: Date;
       rowsRemoved: string;
+      partitionsRemoved: string;
       durationMs: number;
       caughtUp: boolean;
       totalRemoved: string;
     }[] = await this.dataSource.query(
       `SELECT table_name AS "table", pruned_at AS "prunedAt", rows_removed AS "rowsRemoved",
+              partitions_removed AS "partitionsRemoved",
               duration_ms AS "durationMs", caught_up AS "caughtUp", total_removed AS "totalRemoved"
        FROM storage_prunes`,
     );
     return new Map(
       rows.map((r) => [
         r.table,
-        { ...r, rowsRemoved: Number(r.rowsRemoved), totalRemoved: Number(r.totalRemoved) },
+        {
+          ...r,
+          rowsRemoved: Number(r.rowsRemoved),
+          partitionsRemoved: Number(r.partitionsRemoved),
+          totalRemoved: Number(r.totalRemoved),
+        },
       ]),
     );
   }
@@ -88,13 +99,20 @@ export class StorageRepository {
    * else min() of the time column (indexed, or a small table).
    */
   async size(t: RetentionTable): Promise<TableSize> {
-    const [row]: { rows: string; bytes: string; age: number | null }[] =
+    // A partitioned table holds no rows itself: rows and bytes are its partitions' sums.
+    const [row]: { rows: string; bytes: string; partitions: number; age: number | null }[] =
       await this.dataSource.query(
-        `SELECT
-           (SELECT CASE WHEN c.reltuples >= 0 THEN c.reltuples::bigint ELSE s.n_live_tup END
-              FROM pg_class c LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid
-              WHERE c.oid = $1::regclass)::text AS rows,
-           pg_total_relation_size($1::regclass)::text AS bytes,
+        `WITH rels AS (
+           SELECT c.oid, c.relkind, c.reltuples FROM pg_class c WHERE c.oid = $1::regclass
+           UNION ALL
+           SELECT c.oid, c.relkind, c.reltuples FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+           WHERE i.inhparent = $1::regclass)
+         SELECT
+           (SELECT coalesce(sum(CASE WHEN r.reltuples >= 0 THEN r.reltuples::bigint ELSE s.n_live_tup END), 0)
+              FROM rels r LEFT JOIN pg_stat_user_tables s ON s.relid = r.oid
+              WHERE r.relkind <> 'p')::text AS rows,
+           (SELECT sum(pg_total_relation_size(r.oid)) FROM rels r)::text AS bytes,
+           (SELECT count(*) FROM rels r WHERE r.oid <> $1::regclass)::int AS partitions,
            EXTRACT(EPOCH FROM now() - (${
              t.orderKey
                ? `SELECT t.${t.timeColumn} FROM ${t.table} t ORDER BY t.${t.orderKey} LIMIT 1`
@@ -107,6 +125,7 @@ export class StorageRepository {
       estimatedRows: Math.max(0, Number(row.rows)),
       totalBytes: Number(row.bytes),
       oldestRowAgeSeconds: row.age === null ? null : Math.max(0, row.age),
+      partitions: t.partitioned ? row.partitions : null,
     };
   }
 }

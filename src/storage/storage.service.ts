@@ -45,6 +45,7 @@ export class StorageService {
           ? {
               at: last.prunedAt,
               rowsRemoved: last.rowsRemoved,
+              partitionsRemoved: last.partitionsRemoved,
               durationMs: last.durationMs,
               caughtUp: last.caughtUp,
               totalRemoved: last.totalRemoved,

@@ -15,7 +15,14 @@ describe('retention registry', () => {
       const { rows } = await client.query<{ table_name: string; column_name: string }>(
         `SELECT c.table_name, c.column_name FROM information_schema.columns c
            JOIN information_schema.tables t USING (table_schema, table_name)
-          WHERE c.table_schema = 'public' AND t.table_type = 'BASE TABLE'`,
+          WHERE c.table_schema = 'public' AND t.table_type = 'BASE TABLE'
+            -- A partition is part of its parent's entry.
+            AND NOT EXISTS (SELECT 1 FROM pg_inherits i
+                            WHERE i.inhrelid = format('public.%I', c.table_name)::regclass)`,
+      );
+      const { rows: parents } = await client.query<{ name: string }>(
+        `SELECT relname AS name FROM pg_class
+          WHERE relkind = 'p' AND relnamespace = 'public'::regnamespace ORDER BY relname`,
       );
       const tables = new Set(rows.map((r) => r.table_name));
       const columns = new Set(rows.map((r) => `${r.table_name}.${r.column_name}`));
@@ -31,6 +38,12 @@ describe('retention registry', () => {
         expect(columns).toContain(`${t.table}.${t.timeColumn}`);
         if (t.orderKey) expect(columns).toContain(`${t.table}.${t.orderKey}`);
       }
+      // The registry says which tables are partitioned, and the schema agrees.
+      expect(parents.map((p) => p.name)).toEqual(
+        RETENTION_TABLES.filter((t) => t.partitioned)
+          .map((t) => t.table)
+          .sort(),
+      );
       for (const reason of Object.values(EXEMPT_TABLES)) expect(reason.length).toBeGreaterThan(5);
     } finally {
       await client.end();

@@ -14,8 +14,11 @@ export async function copyDatabaseRows(sourceUrl: string, targetUrl: string): Pr
   await target.connect();
   try {
     const { rows: tables } = await source.query<{ name: string }>(
-      `SELECT quote_ident(table_name) AS name FROM information_schema.tables
-       WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name`,
+      // Partitioned logs are copied through their parent (its rows are its partitions'),
+      // and land in whatever partitions the target has, as pg_restore's rows would.
+      `SELECT quote_ident(relname) AS name FROM pg_class
+       WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'p') AND NOT relispartition
+       ORDER BY relname`,
     );
     await target.query('BEGIN');
     // As pg_restore does for data: no foreign-key checks while tables fill in any order.

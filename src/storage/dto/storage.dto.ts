@@ -3,6 +3,12 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 export class LastPruneDto {
   @ApiProperty({ example: '2025-01-05T10:20:00.000Z', format: 'date-time' }) at: Date;
   @ApiProperty({ example: 5000, description: 'Rows that run removed' }) rowsRemoved: number;
+  @ApiProperty({
+    example: 1,
+    description:
+      'Whole partitions that run dropped (partitioned logs); their rows are in rowsRemoved as the planner estimated them',
+  })
+  partitionsRemoved: number;
   @ApiProperty({ example: 120, description: 'Time spent deleting, in ms' }) durationMs: number;
   @ApiProperty({
     example: true,
@@ -16,11 +22,14 @@ export class LastPruneDto {
 
 export class TableStorageDto {
   @ApiProperty({ example: 'events' }) table: string;
-  @ApiProperty({ example: 1204330, description: 'Planner estimate (pg_class.reltuples)' })
+  @ApiProperty({
+    example: 1204330,
+    description: 'Planner estimate (pg_class.reltuples; summed over partitions)',
+  })
   estimatedRows: number;
   @ApiProperty({
     example: 734003200,
-    description: 'Heap, indexes and TOAST (pg_total_relation_size)',
+    description: 'Heap, indexes and TOAST (pg_total_relation_size; summed over partitions)',
   })
   totalBytes: number;
   @ApiPropertyOptional({
@@ -30,6 +39,14 @@ export class TableStorageDto {
     description: 'Age of the oldest row the retention applies to; null when there is none',
   })
   oldestRowAgeSeconds: number | null;
+  @ApiPropertyOptional({
+    example: 10,
+    nullable: true,
+    type: Number,
+    description:
+      'Partitions of a partitioned log (by time; DEFAULT included); null for a table that is not partitioned',
+  })
+  partitions: number | null;
   @ApiProperty({ example: 'EVENTS_RETENTION', description: 'The setting of its retention' })
   setting: string;
   @ApiProperty({ example: 604800, description: 'The retention in seconds' })
