@@ -65,6 +65,9 @@ export class PartitionRepository {
       ]);
       const existing = await this.list(parent, m);
       if (existing.some((p) => p.name === name)) return false;
+      // Creating a partition takes this lock anyway; taken first, before any partition is
+      // read, no writer can hold a partition this needs while waiting for the parent.
+      await m.query(`LOCK TABLE ${parent} IN ACCESS EXCLUSIVE MODE`);
       const fallback = existing.find((p) => p.isDefault);
       const range = [from.toISOString(), to.toISOString()];
       const [{ strays }]: { strays: boolean }[] = fallback
@@ -106,14 +109,15 @@ export class PartitionRepository {
   async drop(parent: string, partition: Partition, guard?: string): Promise<number | null> {
     return this.dataSource.transaction(async (m) => {
       await m.query(`SET LOCAL lock_timeout = '${LOCK_TIMEOUT}'`);
+      // Dropping takes this lock anyway; first, so the guard's read never has to upgrade.
+      await m.query(`LOCK TABLE ${parent} IN ACCESS EXCLUSIVE MODE`);
       if (guard) {
         const [{ ok }]: { ok: boolean }[] = await m.query(
           `SELECT (${guard.replaceAll('{partition}', partition.name)}) AS ok`,
         );
         if (!ok) return null;
       }
-      // Locks the parent briefly (ACCESS EXCLUSIVE on the partition, and the parent's
-      // partition descriptor): no row is rewritten or deleted one by one.
+      // Milliseconds under the lock: no row is rewritten or deleted one by one.
       await m.query(`DROP TABLE ${partition.name}`);
       return partition.estimatedRows;
     });
