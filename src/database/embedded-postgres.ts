@@ -23,6 +23,11 @@ export interface EmbeddedPostgresOptions {
   log?: (line: string) => void;
   /** Extra server settings for this start (`-c name=value`), e.g. `fsync: 'off'` for a throwaway test cluster. */
   settings?: Record<string, string>;
+  /**
+   * Where initdb and pg_ctl are, for another PostgreSQL than the npm package's (e.g. Debian's
+   * `/usr/lib/postgresql/15/bin`, whose pg_dump can back the cluster up). Default: the package's.
+   */
+  binDir?: string;
 }
 
 export interface EmbeddedPostgres {
@@ -49,8 +54,8 @@ export async function startEmbeddedPostgres(
   opts: EmbeddedPostgresOptions,
 ): Promise<EmbeddedPostgres> {
   const log = opts.log ?? (() => undefined);
-  const bin = resolveBinaries();
-  hydrateLibrarySymlinks(bin.root);
+  const bin = opts.binDir ? binariesIn(opts.binDir) : resolveBinaries();
+  if (!opts.binDir) hydrateLibrarySymlinks(bin.root);
   const runAs = ensureRunAsUser();
   const dataDir = path.resolve(opts.dataDir);
   if (runAs.uid !== undefined) {
@@ -118,8 +123,11 @@ function resolveBinaries() {
       `No embedded PostgreSQL binaries for ${os.platform()}-${os.arch()} (${pkg}); set DATABASE_URL instead`,
     );
   }
-  const binDir = path.join(root, 'native', 'bin');
-  return { root, initdb: path.join(binDir, 'initdb'), pgCtl: path.join(binDir, 'pg_ctl') };
+  return { ...binariesIn(path.join(root, 'native', 'bin')), root };
+}
+
+function binariesIn(binDir: string) {
+  return { root: binDir, initdb: path.join(binDir, 'initdb'), pgCtl: path.join(binDir, 'pg_ctl') };
 }
 
 /**
