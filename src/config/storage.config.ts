@@ -54,6 +54,11 @@ export class StorageEnv {
   @Max(100_000)
   STORAGE_PRUNE_BATCH: number = 5000;
 
+  /** The period of the storage.maintenance schedule. */
+  @IsString()
+  @IsDuration()
+  STORAGE_MAINTENANCE_INTERVAL: string = '10m';
+
   /** How long one maintenance run may prune before it leaves the rest to the next run. */
   @IsString()
   @IsDuration()
@@ -69,6 +74,7 @@ export interface StorageConfig {
   integrationMessagesRetentionMs: number;
   calendarSyncLogRetentionMs: number;
   pruneBatch: number;
+  maintenanceIntervalMs: number;
   pruneBudgetMs: number;
   /** The maintenance job's timeout: its budget plus room for the batch under way. */
   jobTimeoutMs: number;
@@ -79,6 +85,9 @@ export const storageConfig = registerAs('storage', (): StorageConfig => {
   const budgetMs = parseDuration(env.STORAGE_PRUNE_BUDGET)!;
   if (budgetMs < 1000 || budgetMs > MAX_BUDGET_MS)
     throw new ConfigError(['STORAGE_PRUNE_BUDGET: must be between 1s and 30m']);
+  const intervalMs = parseDuration(env.STORAGE_MAINTENANCE_INTERVAL)!;
+  if (intervalMs < 1000)
+    throw new ConfigError(['STORAGE_MAINTENANCE_INTERVAL: must be at least 1s']);
   return {
     eventsRetentionMs: parseDuration(env.EVENTS_RETENTION)!,
     consumerFailuresRetentionMs: parseDuration(env.EVENT_CONSUMER_FAILURES_RETENTION)!,
@@ -88,6 +97,7 @@ export const storageConfig = registerAs('storage', (): StorageConfig => {
     integrationMessagesRetentionMs: parseDuration(env.INTEGRATION_MESSAGES_RETENTION)!,
     calendarSyncLogRetentionMs: parseDuration(env.CALENDAR_SYNC_LOG_RETENTION)!,
     pruneBatch: env.STORAGE_PRUNE_BATCH,
+    maintenanceIntervalMs: intervalMs,
     pruneBudgetMs: budgetMs,
     jobTimeoutMs: budgetMs + 120_000,
   };
