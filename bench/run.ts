@@ -2,6 +2,7 @@ import { runLogScanBench } from './logscan.bench.js';
 import { runIntegrationsBench } from './integrations.bench.js';
 import { runCalendarBench } from './calendar.bench.js';
 import { runSyncSlowClientsBench } from './sync-slow-clients.bench.js';
+import { runSoakBench } from './soak.bench.js';
 import { runSyncBench } from './sync.bench.js';
 import { runTestingKitBench } from './testing-kit.bench.js';
 import { runTriggersBench } from './triggers.bench.js';
@@ -17,6 +18,7 @@ const scenarios: Record<string, () => Promise<void>> = {
   logscan: runLogScanBench,
   integrations: runIntegrationsBench,
   calendar: runCalendarBench,
+  soak: runSoakBench,
 };
 
 const name = process.argv[2] ?? 'webhooks';
