@@ -3,6 +3,7 @@ import { runPartitioningBench } from './partitioning.bench.js';
 import { runIntegrationsBench } from './integrations.bench.js';
 import { runCalendarBench } from './calendar.bench.js';
 import { runSyncSlowClientsBench } from './sync-slow-clients.bench.js';
+import { runSoakBench } from './soak.bench.js';
 import { runSyncBench } from './sync.bench.js';
 import { runTestingKitBench } from './testing-kit.bench.js';
 import { runTriggersBench } from './triggers.bench.js';
@@ -19,6 +20,7 @@ const scenarios: Record<string, () => Promise<void>> = {
   integrations: runIntegrationsBench,
   calendar: runCalendarBench,
   partitioning: runPartitioningBench,
+  soak: runSoakBench,
 };
 
 const name = process.argv[2] ?? 'webhooks';

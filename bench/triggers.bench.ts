@@ -1,10 +1,8 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Webhook } from 'standardwebhooks';
 import type { HubEvent, Severity } from '../src/events/event.types.js';
 import { TriggerSet } from '../src/triggers/firing/trigger-set.js';
 import type { Matcher } from '../src/triggers/matching/trigger-filter.js';
 import type { TriggerRow } from '../src/triggers/trigger.repository.js';
+import { signedReceiver } from './signed-receiver.js';
 import { ADMIN, api, benchDatabase, percentile, startApp, table, writeResults } from './support.js';
 
 /**
@@ -126,32 +124,11 @@ function matchingCost() {
 async function endToEnd() {
   const db = await benchDatabase();
   const secret = `whsec_${Buffer.alloc(32, 5).toString('base64')}`;
-  const verifier = new Webhook(secret);
   const received: number[] = [];
-  let failures = 0;
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      try {
-        const body = verifier.verify(
-          Buffer.concat(chunks).toString(),
-          req.headers as Record<string, string>,
-        ) as {
-          event: { data: { sentAt: number } };
-        };
-        received.push(Date.now() - body.event.data.sentAt);
-        res.end('ok');
-      } catch {
-        failures++;
-        res.statusCode = 400;
-        res.end('bad signature');
-      }
-    });
-  });
-  server.keepAliveTimeout = 60000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+  const receiver = await signedReceiver(secret, (payload, at) =>
+    received.push(at - (payload as { event: { data: { sentAt: number } } }).event.data.sentAt),
+  );
+  const url = `${receiver.url}/hook`;
   const app = await startApp({
     DATABASE_URL: db.url,
     ADMIN_TOKEN: ADMIN,
@@ -212,13 +189,12 @@ async function endToEnd() {
       p50: percentile(sorted, 50),
       p95: percentile(sorted, 95),
       p99: percentile(sorted, 99),
-      signatureFailures: failures,
+      signatureFailures: receiver.failures,
     };
   } finally {
     app.process.kill('SIGTERM');
     await app.exited;
-    server.closeAllConnections();
-    server.close();
+    await receiver.close();
     await db.stop();
   }
 }

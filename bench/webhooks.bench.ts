@@ -1,7 +1,6 @@
-import { createServer, Agent, request as httpRequest } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Webhook } from 'standardwebhooks';
+import { Agent, request as httpRequest } from 'node:http';
 import { sign } from '../src/webhooks/signature.js';
+import { signedReceiver, type SignedReceiver } from './signed-receiver.js';
 import {
   api,
   benchAppEnv,
@@ -22,45 +21,17 @@ const ENDPOINTS = Number(process.env.BENCH_ENDPOINTS ?? 10);
 const PACED_RATES = (process.env.BENCH_PACED_RATES ?? '500,2000').split(',').map(Number);
 const PACED_SECONDS = Number(process.env.BENCH_PACED_SECONDS ?? 10);
 
-interface Receiver {
-  url: string;
+interface Receiver extends SignedReceiver {
   received: { at: number; sentAt: number }[];
-  failures: number;
-  secret?: string;
-  close(): Promise<void>;
+  secret: string;
 }
 
-async function receiver(): Promise<Receiver> {
-  const r: Receiver = { url: '', received: [], failures: 0, close: async () => undefined };
-  let verifier: Webhook | undefined;
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks).toString();
-      try {
-        verifier ??= new Webhook(r.secret!);
-        const payload = verifier.verify(body, req.headers as Record<string, string>) as {
-          data: { sentAt?: number };
-        };
-        r.received.push({ at: Date.now(), sentAt: payload.data.sentAt ?? 0 });
-        res.end('ok');
-      } catch {
-        r.failures++;
-        res.statusCode = 400;
-        res.end('bad signature');
-      }
-    });
-  });
-  server.keepAliveTimeout = 60000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  r.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  r.close = () =>
-    new Promise((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    });
-  return r;
+async function receiver(secret: string): Promise<Receiver> {
+  const received: Receiver['received'] = [];
+  const r = await signedReceiver(secret, (payload, at) =>
+    received.push({ at, sentAt: (payload as { data: { sentAt?: number } }).data.sentAt ?? 0 }),
+  );
+  return Object.assign(r, { received, secret });
 }
 
 async function waitFor(check: () => boolean, timeoutMs: number): Promise<void> {
@@ -93,7 +64,7 @@ async function ceiling(r: Receiver, seconds: number, concurrency: number): Promi
         'content-type': 'application/json',
         'webhook-id': `msg_${done}`,
         'webhook-timestamp': String(ts),
-        'webhook-signature': sign([r.secret!], `msg_${done}`, ts, body),
+        'webhook-signature': sign([r.secret], `msg_${done}`, ts, body),
       };
       await new Promise<void>((resolve, reject) => {
         const req = httpRequest(url, { method: 'POST', agent, headers }, (res) => {
@@ -145,7 +116,8 @@ async function pacedRun(base: string, r: Receiver, rate: number) {
 
 export async function runWebhooksBench(): Promise<void> {
   const db = await benchDatabase();
-  const r = await receiver();
+  const secret = `whsec_${Buffer.alloc(32, 5).toString('base64')}`;
+  const r = await receiver(secret);
   const app = await startApp({
     ...benchAppEnv(db.url),
     OUTBOUND_ALLOW_PRIVATE: 'true',
@@ -153,8 +125,6 @@ export async function runWebhooksBench(): Promise<void> {
     WEBHOOK_POLL_MS: '200',
   });
   try {
-    const secret = `whsec_${Buffer.alloc(32, 5).toString('base64')}`;
-    r.secret = secret;
     for (let e = 0; e < ENDPOINTS; e++)
       await api(app.url, 'POST', '/webhooks/endpoints', {
         url: `${r.url}/e${e}`,

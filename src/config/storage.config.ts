@@ -54,6 +54,11 @@ export class StorageEnv {
   @Max(100_000)
   STORAGE_PRUNE_BATCH: number = 5000;
 
+  /** The period of the storage.maintenance schedule. */
+  @IsString()
+  @IsDuration()
+  STORAGE_MAINTENANCE_INTERVAL: string = '10m';
+
   /**
    * The time range of one partition of a partitioned log (events, webhook_attempts,
    * job_attempts): retention drops whole partitions, so a row may outlive its retention by
@@ -85,6 +90,7 @@ export interface StorageConfig {
   integrationMessagesRetentionMs: number;
   calendarSyncLogRetentionMs: number;
   pruneBatch: number;
+  maintenanceIntervalMs: number;
   pruneBudgetMs: number;
   partitionIntervalMs: number;
   partitionsAhead: number;
@@ -97,6 +103,10 @@ export const storageConfig = registerAs('storage', (): StorageConfig => {
   const budgetMs = parseDuration(env.STORAGE_PRUNE_BUDGET)!;
   if (budgetMs < 1000 || budgetMs > MAX_BUDGET_MS)
     throw new ConfigError(['STORAGE_PRUNE_BUDGET: must be between 1s and 30m']);
+  const intervalMs = parseDuration(env.STORAGE_MAINTENANCE_INTERVAL)!;
+  if (intervalMs < 1000)
+    throw new ConfigError(['STORAGE_MAINTENANCE_INTERVAL: must be at least 1s']);
+
   const partitionMs = parseDuration(env.STORAGE_PARTITION_INTERVAL)!;
   if (partitionMs < 60_000 || partitionMs > 31 * 86_400_000 || partitionMs % 60_000 !== 0)
     throw new ConfigError([
@@ -111,6 +121,7 @@ export const storageConfig = registerAs('storage', (): StorageConfig => {
     integrationMessagesRetentionMs: parseDuration(env.INTEGRATION_MESSAGES_RETENTION)!,
     calendarSyncLogRetentionMs: parseDuration(env.CALENDAR_SYNC_LOG_RETENTION)!,
     pruneBatch: env.STORAGE_PRUNE_BATCH,
+    maintenanceIntervalMs: intervalMs,
     pruneBudgetMs: budgetMs,
     partitionIntervalMs: partitionMs,
     partitionsAhead: env.STORAGE_PARTITIONS_AHEAD,

@@ -3,7 +3,7 @@ import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import { parseDuration } from './duration.js';
 import { IsDuration } from './is-duration.js';
 import { retentionMs } from './retention-setting.js';
-import { ToInt, validateEnv } from './validate-env.js';
+import { ConfigError, ToInt, validateEnv } from './validate-env.js';
 
 export class SyncEnv {
   /** The highest schemaVersion a changeset may declare. */
@@ -23,6 +23,11 @@ export class SyncEnv {
   @IsString()
   @IsDuration()
   SYNC_LOG_RETENTION?: string;
+
+  /** The period of the sync.compaction schedule that prunes the change log. */
+  @IsString()
+  @IsDuration()
+  SYNC_COMPACTION_INTERVAL: string = '1h';
 
   /** The whole-day form SYNC_LOG_RETENTION replaced; still read when set. */
   @IsOptional()
@@ -64,6 +69,7 @@ export interface SyncConfig {
   maxSchemaVersion: number;
   maxClockSkewMs: number;
   logRetentionMs: number;
+  compactionIntervalMs: number;
   heartbeatMs: number;
   streamMaxBufferBytes: number;
   streamDropGraceMs: number;
@@ -72,6 +78,9 @@ export interface SyncConfig {
 
 export const syncConfig = registerAs('sync', (): SyncConfig => {
   const env = validateEnv(SyncEnv, process.env);
+  const compactionIntervalMs = parseDuration(env.SYNC_COMPACTION_INTERVAL)!;
+  if (compactionIntervalMs < 1000)
+    throw new ConfigError(['SYNC_COMPACTION_INTERVAL: must be at least 1s']);
   return {
     maxSchemaVersion: env.SYNC_MAX_SCHEMA_VERSION,
     maxClockSkewMs: parseDuration(env.SYNC_MAX_CLOCK_SKEW)!,
@@ -81,6 +90,7 @@ export const syncConfig = registerAs('sync', (): SyncConfig => {
       env.SYNC_LOG_RETENTION_DAYS,
       '30d',
     ),
+    compactionIntervalMs,
     heartbeatMs: env.SYNC_HEARTBEAT_MS,
     streamMaxBufferBytes: env.SYNC_STREAM_MAX_BUFFER_BYTES,
     streamDropGraceMs: env.SYNC_STREAM_DROP_GRACE_MS,

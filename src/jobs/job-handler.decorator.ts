@@ -35,9 +35,10 @@ export interface JobHandlerOptions {
   perKey?: 1;
   /**
    * Recurring: the registry keeps a schedule (key `default`, empty payload) with this period
-   * (`'1h'`), so the queue runs once per period across all instances.
+   * (`'1h'`, or a setting in milliseconds: `fromConfig('storage.maintenanceIntervalMs')`), so
+   * the queue runs once per period across all instances.
    */
-  every?: string;
+  every?: string | FromConfig;
 }
 
 /** A claimed job as its handler sees it. */

@@ -87,8 +87,11 @@ export class JobHandlersRegistry implements OnModuleInit {
       retrySchedule.some((n) => typeof n !== 'number' || !Number.isFinite(n) || n < 0)
     )
       refuse('retry must be a list of non-negative delays');
-    const everyMs = options.every === undefined ? undefined : parseDuration(options.every);
-    if (options.every !== undefined && !everyMs) refuse('every must be a duration such as 1h');
+    const every = isFromConfig(options.every) ? setting(options.every) : options.every;
+    const everyMs =
+      typeof every === 'string' ? parseDuration(every) : (every as number | undefined);
+    if (every !== undefined && !(Number.isInteger(everyMs) && everyMs! > 0))
+      refuse('every must be a duration such as 1h');
     const timeoutMs = (
       isFromConfig(options.timeoutMs)
         ? setting(options.timeoutMs)

@@ -17,17 +17,18 @@ export interface PruneResult {
 }
 
 /**
- * The one storage maintenance schedule (a job schedule: once per period across all
- * instances, perKey so two runs never overlap). It prunes every table of RETENTION_TABLES
- * that no other schedule prunes, one bounded batch per table in turn (so a large backlog in
- * one table does not starve the others), until every table is caught up or the run's time
- * budget (STORAGE_PRUNE_BUDGET) is spent; the next run goes on from there. Partitioned logs
- * first get their ranges ahead and drop the expired ones (src/storage/partition-maintenance.ts).
+ * The one storage maintenance schedule (a job schedule: once per STORAGE_MAINTENANCE_INTERVAL
+ * across all instances, perKey so two runs never overlap). It prunes every table of
+ * RETENTION_TABLES that no other schedule prunes, one bounded batch per table in turn (so a
+ * large backlog in one table does not starve the others), until every table is caught up or
+ * the run's time budget (STORAGE_PRUNE_BUDGET) is spent; the next run goes on from there.
+ * Partitioned logs first get their ranges ahead and drop the expired ones
+ * (src/storage/partition-maintenance.ts).
  */
 @Injectable()
 @JobHandler({
   queue: 'storage.maintenance',
-  every: '10m',
+  every: fromConfig('storage.maintenanceIntervalMs'),
   perKey: 1,
   maxInFlight: 1,
   timeoutMs: fromConfig('storage.jobTimeoutMs'),

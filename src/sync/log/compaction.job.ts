@@ -3,21 +3,22 @@ import type { ConfigType } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { syncConfig } from '../../config/sync.config.js';
-import { JobHandler, JobRunner, done, JobOutcome } from '../../jobs/index.js';
+import { JobHandler, JobRunner, done, fromConfig, JobOutcome } from '../../jobs/index.js';
 
 const BATCH = 5000;
 
 /**
- * Hourly (a job schedule, once across all instances; perKey keeps two runs from
- * overlapping): prunes change-log entries older than SYNC_LOG_RETENTION, with the idempotency
- * records of pushes as old. Per app it first raises the horizon (the newest position being
- * pruned) and commits it, then deletes in batches: a reader whose cursor is below the
- * horizon gets 410 { reset: true } and never an incomplete delta.
+ * Every SYNC_COMPACTION_INTERVAL, default hourly (a job schedule, once across all instances;
+ * perKey keeps two runs from overlapping): prunes change-log entries older than
+ * SYNC_LOG_RETENTION, with the idempotency records of pushes as old. Per app it first raises
+ * the horizon (the newest position being pruned) and commits it, then deletes in batches: a
+ * reader whose cursor is below the horizon gets 410 { reset: true } and never an incomplete
+ * delta.
  */
 @Injectable()
 @JobHandler({
   queue: 'sync.compaction',
-  every: '1h',
+  every: fromConfig('sync.compactionIntervalMs'),
   perKey: 1,
   maxInFlight: 1,
   timeoutMs: 600_000,
