@@ -4,7 +4,6 @@ import { FiringRepository } from './firing/firing.repository.js';
 import { FiringsService } from './firing/firings.service.js';
 import { TriggerCatalog } from './firing/trigger-catalog.js';
 import { TriggerMatchConsumer } from './firing/trigger-match.consumer.js';
-import { AfterCommit } from './metrics/after-commit.js';
 import { TriggerMetrics } from './metrics/trigger-metrics.js';
 import { SilenceRepository } from './silences/silence.repository.js';
 import { SilencesController } from './silences/silences.controller.js';
@@ -37,7 +36,6 @@ import { LogScanModule } from './log-scan/log-scan.module.js';
     SilenceRepository,
     SilencesService,
     TriggerMetrics,
-    AfterCommit,
   ],
 })
 export class TriggersModule {}

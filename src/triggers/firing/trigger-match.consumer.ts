@@ -6,7 +6,7 @@ import { HUB_EVENTS } from '../../events/event-map.js';
 import type { HubEvent } from '../../events/event.types.js';
 import { DeliveryService } from '../../webhooks/targets/delivery.service.js';
 import { compileSilence, silencing } from '../silences/silence-matcher.js';
-import { AfterCommit } from '../metrics/after-commit.js';
+import { AfterCommit } from '../../database/after-commit.js';
 import { emptyTally, MatchTally, TriggerMetrics } from '../metrics/trigger-metrics.js';
 import { SilenceRepository } from '../silences/silence.repository.js';
 import { TRIGGERS_OWNER } from '../triggers.service.js';
