@@ -13,15 +13,13 @@ import { TriggerRepository } from './trigger.repository.js';
 import { TriggerTestSendService } from './trigger-test-send.service.js';
 import { TriggersController } from './triggers.controller.js';
 import { TriggersService } from './triggers.service.js';
-import { LogScanModule } from './log-scan/log-scan.module.js';
 
 /**
  * Event triggers: rules that watch the bus and fire signed webhooks through the Webhooks
  * module's delivery targets. No exports: other modules reach triggers through the bus.
  */
 @Module({
-  // Log-scan rules are the producer side of the same module: lines in, events out.
-  imports: [WebhooksModule, LogScanModule],
+  imports: [WebhooksModule],
   // Silences first: Express matches `/triggers/silences` before `/triggers/:id`.
   controllers: [SilencesController, TriggersController],
   providers: [

@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { NextCursorProperty } from '../../../../common/http/pagination.js';
-import { SEVERITIES } from '../../../../events/event.types.js';
-import type { Severity } from '../../../../events/event.types.js';
+import { NextCursorProperty } from '../../../common/http/pagination.js';
+import { SEVERITIES } from '../../../events/event.types.js';
+import type { Severity } from '../../../events/event.types.js';
 import { LOG_STREAMS, LogRuleEntity, type LogStream } from '../log-rule.entity.js';
 import { RULE_SCOPES, type RuleScope } from './create-log-rule.dto.js';
 import { formatDuration } from './rule-validators.js';

@@ -12,8 +12,8 @@ import {
   ApiUnsupportedMediaTypeResponse,
 } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { AdminOnly, PublisherAuth } from '../../../common/auth/audience.decorator.js';
-import { ProblemDto } from '../../../common/http/problem.js';
+import { AdminOnly, PublisherAuth } from '../../common/auth/audience.decorator.js';
+import { ProblemDto } from '../../common/http/problem.js';
 import { EffectiveRulesDto } from '../rules/dto/log-rule.dto.js';
 import { LogRulesService } from '../rules/log-rules.service.js';
 import { LogStatsDto } from '../stats/dto/log-stats.dto.js';

@@ -1,6 +1,6 @@
 import { PipeTransform } from '@nestjs/common';
-import { textProblem } from '../../../common/http/storable-text.js';
-import { ValidationFailedException } from '../../../common/http/validation.js';
+import { textProblem } from '../../common/http/storable-text.js';
+import { ValidationFailedException } from '../../common/http/validation.js';
 import { MAX_SOURCE_LENGTH } from './log-batch.js';
 
 /** A source name in a path: what POST /logs would accept. */

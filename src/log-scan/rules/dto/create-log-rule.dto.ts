@@ -10,13 +10,13 @@ import {
   MaxLength,
   ValidateIf,
 } from 'class-validator';
-import { MAX_PATTERN_LENGTH } from '../../../../common/regex/linear-regex.js';
+import { MAX_PATTERN_LENGTH } from '../../../common/regex/linear-regex.js';
 import {
   EVENT_TYPE_PATTERN,
   MAX_EVENT_TYPE_LENGTH,
   SEVERITIES,
-} from '../../../../events/event.types.js';
-import type { Severity } from '../../../../events/event.types.js';
+} from '../../../events/event.types.js';
+import type { Severity } from '../../../events/event.types.js';
 import { MAX_SOURCE_LENGTH } from '../../ingest/log-batch.js';
 import { LOG_STREAMS, type LogStream } from '../log-rule.entity.js';
 import { IsCooldown, IsLinearPattern } from './rule-validators.js';

@@ -22,8 +22,8 @@ import {
   ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
-import { AdminOnly } from '../../../common/auth/audience.decorator.js';
-import { ProblemDto } from '../../../common/http/problem.js';
+import { AdminOnly } from '../../common/auth/audience.decorator.js';
+import { ProblemDto } from '../../common/http/problem.js';
 import { CreateLogRuleDto } from './dto/create-log-rule.dto.js';
 import { LogRuleDto, LogRulePageDto } from './dto/log-rule.dto.js';
 import {

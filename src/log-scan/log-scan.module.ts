@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { TEXT_BODIES } from '../../common/http/body-parsers.js';
+import { TEXT_BODIES } from '../common/http/body-parsers.js';
 import { LogScanMetrics } from './log-scan-metrics.js';
 import { LogIngestService } from './ingest/log-ingest.service.js';
 import { LogScanStateRepository } from './ingest/log-scan-state.repository.js';

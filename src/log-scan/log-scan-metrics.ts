@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Counter, Gauge } from 'prom-client';
 import { DataSource } from 'typeorm';
-import { MetricsService } from '../../common/metrics/metrics.service.js';
+import { MetricsService } from '../common/metrics/metrics.service.js';
 import { RuleCatalog } from './scan/rule-catalog.js';
 
 /** What one accepted `POST /logs` did, counted once its transaction has committed. */

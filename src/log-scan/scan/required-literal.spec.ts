@@ -1,4 +1,4 @@
-import { compileLinearRegex } from '../../../common/regex/linear-regex.js';
+import { compileLinearRegex } from '../../common/regex/linear-regex.js';
 import {
   foldForPrefilter,
   LinePrefilter,

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
-import { PageQueryDto } from '../../../../common/http/pagination.js';
+import { PageQueryDto } from '../../../common/http/pagination.js';
 import { MAX_LINE_BYTES } from '../../ingest/truncate-utf8.js';
 import { MAX_SOURCE_LENGTH } from '../../ingest/log-batch.js';
 import { RULE_SCOPES, type RuleScope } from './create-log-rule.dto.js';

@@ -1,4 +1,4 @@
-import { AppException } from '../../common/http/app.exception.js';
+import { AppException } from '../common/http/app.exception.js';
 
 export enum LogScanErrorCode {
   RuleNotFound = 'log-rule-not-found',

@@ -1,6 +1,6 @@
 import { registerDecorator } from 'class-validator';
-import { parseDuration } from '../../../../config/duration.js';
-import { MAX_PATTERN_LENGTH, patternProblem } from '../../../../common/regex/linear-regex.js';
+import { parseDuration } from '../../../config/duration.js';
+import { MAX_PATTERN_LENGTH, patternProblem } from '../../../common/regex/linear-regex.js';
 
 /** Longest cooldown: a week (stored as milliseconds in an integer column). */
 export const MAX_COOLDOWN_MS = 7 * 86_400_000;

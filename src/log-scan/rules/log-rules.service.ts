@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
-import { parseDuration } from '../../../config/duration.js';
-import { pageByCreation } from '../../../common/http/pagination.js';
-import { NOT_NULL } from '../../../common/http/validation.js';
-import { compileLinearRegex } from '../../../common/regex/linear-regex.js';
+import { parseDuration } from '../../config/duration.js';
+import { pageByCreation } from '../../common/http/pagination.js';
+import { NOT_NULL } from '../../common/http/validation.js';
+import { compileLinearRegex } from '../../common/regex/linear-regex.js';
 import { LogScanException } from '../log-scan.exception.js';
 import { effectiveRules } from '../scan/effective-rules.js';
 import { CreateLogRuleDto } from './dto/create-log-rule.dto.js';

@@ -1,12 +1,8 @@
 import { isISO8601 } from 'class-validator';
-import {
-  isStorableInstant,
-  lacksOffset,
-  MISSING_OFFSET,
-} from '../../../common/http/ids-and-times.js';
-import type { FieldErrorDto } from '../../../common/http/problem.js';
-import { textProblem } from '../../../common/http/storable-text.js';
-import { NOT_NULL, REQUIRED, ValidationFailedException } from '../../../common/http/validation.js';
+import { isStorableInstant, lacksOffset, MISSING_OFFSET } from '../../common/http/ids-and-times.js';
+import type { FieldErrorDto } from '../../common/http/problem.js';
+import { textProblem } from '../../common/http/storable-text.js';
+import { NOT_NULL, REQUIRED, ValidationFailedException } from '../../common/http/validation.js';
 import { LOG_STREAMS, LogStream } from '../rules/log-rule.entity.js';
 import type { LogLine } from '../scan/scanner.js';
 import { truncateUtf8 } from './truncate-utf8.js';

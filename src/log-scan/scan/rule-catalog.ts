@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { EntityManager } from 'typeorm';
-import type { Severity } from '../../../events/event.types.js';
+import type { Severity } from '../../events/event.types.js';
 import {
   compileLinearRegex,
   InvalidPatternError,
   LinearRegex,
-} from '../../../common/regex/linear-regex.js';
+} from '../../common/regex/linear-regex.js';
 import type { LogStream } from '../rules/log-rule.entity.js';
 import { LogRuleRepository, StoredRule } from '../rules/log-rule.repository.js';
 import { effectiveRules } from './effective-rules.js';
