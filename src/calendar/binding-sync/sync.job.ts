@@ -7,7 +7,7 @@ import {
 } from '../../jobs/job-handler.decorator.js';
 import { done, type JobOutcome, retry } from '../../jobs/job-outcome.js';
 import { BindingSyncService } from './binding-sync.service.js';
-import { SYNC_QUEUE, type SyncPayload } from './sync-scheduler.js';
+import { SYNC_QUEUE, type SyncPayload } from './sync.queue.js';
 
 /**
  * `calendar.sync`: one run of one binding. Keyed by binding id with `perKey: 1`, so a binding

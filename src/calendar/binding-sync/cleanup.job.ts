@@ -7,22 +7,7 @@ import { AccountRepository } from '../accounts/account.repository.js';
 import { CalDavSessions } from '../accounts/caldav-sessions.js';
 import { CalDavError, serverUnavailable } from '../caldav/caldav-client.js';
 import { ObjectWriter } from './object-writer.js';
-import { CLEANUP_QUEUE } from './sync-scheduler.js';
-
-/** The objects a deleted binding had written. */
-export interface ObjectsCleanup {
-  userId: string;
-  calendarUrl: string;
-  objects: { href: string; etag: string | null }[];
-}
-
-/** The last job of a disconnect: the account row (and its sealed password) goes. */
-export interface AccountRemoval {
-  userId: string;
-  removeAccount: true;
-}
-
-export type CleanupPayload = ObjectsCleanup | AccountRemoval;
+import { CLEANUP_QUEUE, type CleanupPayload, type ObjectsCleanup } from './cleanup.queue.js';
 
 /**
  * `calendar.cleanup`: after a binding is deleted, removes the objects it had written (with

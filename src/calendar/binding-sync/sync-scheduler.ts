@@ -3,15 +3,8 @@ import type { ConfigType } from '@nestjs/config';
 import type { EntityManager } from 'typeorm';
 import { calendarConfig } from '../../config/calendar.config.js';
 import { JobsService } from '../../jobs/jobs.service.js';
-import type { CleanupPayload } from './cleanup.job.js';
-
-export const SYNC_QUEUE = 'calendar.sync';
-export const CLEANUP_QUEUE = 'calendar.cleanup';
-
-export interface SyncPayload {
-  bindingId: string;
-  confirmDeletes?: boolean;
-}
+import { CLEANUP_QUEUE, type CleanupPayload } from './cleanup.queue.js';
+import { SYNC_QUEUE, type SyncPayload } from './sync.queue.js';
 
 /**
  * Every binding's runs go through one queue keyed by binding id (`perKey: 1`), so the
