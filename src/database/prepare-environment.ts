@@ -1,11 +1,11 @@
 import * as path from 'node:path';
+import { loadOrCreateSecrets } from '../config/generated-secrets.js';
+import { ConfigError, validateAllEnv, validateResolvedConfig } from '../config/index.js';
 import {
   EmbeddedPostgres,
   EmbeddedPostgresNotInstalled,
   startEmbeddedPostgres,
-} from '../database/embedded-postgres.js';
-import { loadOrCreateSecrets } from './generated-secrets.js';
-import { ConfigError, validateAllEnv, validateResolvedConfig } from './index.js';
+} from './embedded-postgres.js';
 
 export interface PreparedEnvironment {
   /** Set when we started (or adopted) an embedded PostgreSQL; stop it after the app closes. */
