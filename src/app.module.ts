@@ -5,6 +5,7 @@ import { CalendarModule } from './calendar/calendar.module.js';
 import { AuthModule } from './common/auth/auth.module.js';
 import { ErrorsModule } from './common/errors/errors.module.js';
 import { HealthModule } from './common/health/health.module.js';
+import { BodyRoutesModule } from './common/http/body-routes.module.js';
 import { MetricsModule } from './common/metrics/metrics.module.js';
 import { OutboundModule } from './common/outbound/outbound.module.js';
 import { SecurityModule } from './common/security/security.module.js';
@@ -28,6 +29,7 @@ import { WebhooksModule } from './webhooks/webhooks.module.js';
     DatabaseModule,
     MetricsModule,
     ErrorsModule,
+    BodyRoutesModule,
     SecurityModule,
     OutboundModule,
     AuthModule,

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { TEXT_BODIES } from '../common/http/body-parsers.js';
+import { textBody } from '../common/http/body-routes.js';
 import { LogScanMetrics } from './log-scan-metrics.js';
 import { LogIngestService } from './ingest/log-ingest.service.js';
 import { LogScanStateRepository } from './ingest/log-scan-state.repository.js';
@@ -12,14 +12,6 @@ import { LogRulesService } from './rules/log-rules.service.js';
 import { RuleCatalog } from './scan/rule-catalog.js';
 import { LogStatsRepository } from './stats/log-stats.repository.js';
 import { LogStatsService } from './stats/log-stats.service.js';
-
-// Shippers (Vector, Fluent Bit) send newline-delimited JSON; the route parses it itself.
-TEXT_BODIES.push({
-  method: 'POST',
-  path: /^\/logs\/?$/,
-  type: /^application\/(x-)?ndjson\s*(;|$)/i,
-  limit: '1mb',
-});
 
 /**
  * Log-scan rules: log lines in over HTTP, rule hits out as events on the bus. Exports
@@ -37,6 +29,13 @@ TEXT_BODIES.push({
     LogStatsRepository,
     LogStatsService,
     LogScanMetrics,
+    // Shippers (Vector, Fluent Bit) send newline-delimited JSON; the route parses it itself.
+    textBody({
+      method: 'POST',
+      path: /^\/logs\/?$/,
+      type: /^application\/(x-)?ndjson\s*(;|$)/i,
+      limit: '1mb',
+    }),
   ],
 })
 export class LogScanModule {}
