@@ -14,6 +14,7 @@ import { DatabaseModule } from './database/database.module.js';
 import { EventsModule } from './events/events.module.js';
 import { IntegrationsModule } from './integrations/integrations.module.js';
 import { JobsModule } from './jobs/jobs.module.js';
+import { KeyRotationModule } from './key-rotation/index.js';
 import { LogScanModule } from './log-scan/log-scan.module.js';
 import { StorageModule } from './storage/storage.module.js';
 import { SyncModule } from './sync/sync.module.js';
@@ -36,6 +37,7 @@ import { WebhooksModule } from './webhooks/webhooks.module.js';
     HealthModule,
     EventsModule,
     JobsModule,
+    KeyRotationModule,
     WebhooksModule,
     SyncModule,
     TriggersModule,

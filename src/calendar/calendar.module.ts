@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { sealedColumns } from '../common/security/sealed-columns.js';
 import { EventsModule } from '../events/events.module.js';
 import { AccountDisconnectService } from './accounts/account-disconnect.service.js';
 import { AccountRepository } from './accounts/account.repository.js';
@@ -47,6 +48,12 @@ import { TargetRepository } from './binding-sync/target.repository.js';
     SyncLogRepository,
     SyncScheduler,
     TargetRepository,
+    // A user's CalDAV password.
+    sealedColumns({
+      table: 'calendar_accounts',
+      idColumn: 'user_id',
+      columns: ['password_sealed'],
+    }),
   ],
 })
 export class CalendarModule {}

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { sealedColumns } from '../common/security/sealed-columns.js';
 import { WebhooksModule } from '../webhooks/webhooks.module.js';
 import { FiringRepository } from './firing/firing.repository.js';
 import { FiringsService } from './firing/firings.service.js';
@@ -34,6 +35,12 @@ import { TriggersService } from './triggers.service.js';
     SilenceRepository,
     SilencesService,
     TriggerMetrics,
+    // A trigger's action secret, and its sensitive static headers (jsonb map).
+    sealedColumns({
+      table: 'event_triggers',
+      idColumn: 'id',
+      columns: ['secret_sealed', 'headers'],
+    }),
   ],
 })
 export class TriggersModule {}

@@ -6,8 +6,8 @@ import {
   ApiProperty,
   ApiTags,
 } from '@nestjs/swagger';
-import { JobsService } from '../../../jobs/jobs.service.js';
-import { AdminOnly } from '../../auth/audience.decorator.js';
+import { JobsService } from '../jobs/jobs.service.js';
+import { AdminOnly } from '../common/auth/audience.decorator.js';
 import { RESEAL_QUEUE } from './reseal.queue.js';
 import { SecretsStatusService } from './secrets-status.service.js';
 

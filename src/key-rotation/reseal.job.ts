@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { Job, JobHandler, JobRunner } from '../../../jobs/job-handler.decorator.js';
-import { done, JobOutcome } from '../../../jobs/job-outcome.js';
-import { SecretBoxService } from '../secret-box.js';
+import { Job, JobHandler, JobRunner } from '../jobs/job-handler.decorator.js';
+import { done, JobOutcome } from '../jobs/job-outcome.js';
+import { SecretBoxService } from '../common/security/secret-box.js';
 import { RESEAL_QUEUE } from './reseal.queue.js';
 import { walkSealed } from './sealed-walk.js';
 import { SealedValuesRepository } from './sealed-values.repository.js';

@@ -1,4 +1,4 @@
-import { sealedKeyId } from '../secret-box.js';
+import { sealedKeyId } from '../common/security/secret-box.js';
 
 /**
  * Visits every sealed string in a column value (text, or nested in JSON) and lets `map`

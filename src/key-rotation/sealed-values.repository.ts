@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
+import { DiscoveryService } from '@nestjs/core';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { SEALED_COLUMNS, SealedColumns } from './sealed-columns.js';
+import { registered } from '../common/registered.js';
+import { SealedColumns } from '../common/security/sealed-columns.js';
 
 export interface SealedRow {
   id: string;
@@ -12,16 +14,24 @@ const BATCH = 200;
 const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 /**
- * Reads and rewrites the registered sealed columns in id order. Names come from the static
- * registry, never from input. A rewrite only lands when the row still holds what was read,
+ * Reads and rewrites the registered sealed columns in id order. Names come from the modules'
+ * `sealedColumns()` registrations, never from input. A rewrite only lands when the row still holds what was read,
  * so a concurrent edit (a rotated webhook secret) is never overwritten with an older value.
  */
 @Injectable()
 export class SealedValuesRepository {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly discovery: DiscoveryService,
+  ) {}
+
+  /** Every module's registered sealed columns. */
+  get registered(): SealedColumns[] {
+    return registered(this.discovery, SealedColumns);
+  }
 
   async *rows(): AsyncGenerator<{ entry: SealedColumns; row: SealedRow }> {
-    for (const entry of SEALED_COLUMNS) {
+    for (const entry of this.registered) {
       let after: string | null = null;
       for (;;) {
         const rows: Record<string, unknown>[] = await this.db.query(

@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { JobsService } from '../../../jobs/jobs.service.js';
-import { SecretBoxService } from '../secret-box.js';
+import { JobsService } from '../jobs/jobs.service.js';
+import { SecretBoxService } from '../common/security/secret-box.js';
 import { RESEAL_QUEUE } from './reseal.queue.js';
 import { walkSealed } from './sealed-walk.js';
 import { SealedValuesRepository } from './sealed-values.repository.js';
