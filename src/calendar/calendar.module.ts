@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { sealedColumns } from '../common/security/sealed-columns.js';
-import { EventsModule } from '../events/events.module.js';
+import { EventsModule } from '../events/index.js';
 import { AccountDisconnectService } from './accounts/account-disconnect.service.js';
 import { AccountRepository } from './accounts/account.repository.js';
 import { AccountsController } from './accounts/accounts.controller.js';

@@ -1,6 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { Job, JobHandler, JobRunner } from '../jobs/job-handler.decorator.js';
-import { done, JobOutcome } from '../jobs/job-outcome.js';
+import { Job, JobHandler, JobRunner, done, JobOutcome } from '../jobs/index.js';
 import { SecretBoxService } from '../common/security/secret-box.js';
 import { RESEAL_QUEUE } from './reseal.queue.js';
 import { walkSealed } from './sealed-walk.js';

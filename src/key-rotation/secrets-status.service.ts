@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { JobsService } from '../jobs/jobs.service.js';
+import { JobsService } from '../jobs/index.js';
 import { SecretBoxService } from '../common/security/secret-box.js';
 import { RESEAL_QUEUE } from './reseal.queue.js';
 import { walkSealed } from './sealed-walk.js';

@@ -6,7 +6,7 @@ import {
   ApiProperty,
   ApiTags,
 } from '@nestjs/swagger';
-import { JobsService } from '../jobs/jobs.service.js';
+import { JobsService } from '../jobs/index.js';
 import { AdminOnly } from '../common/auth/audience.decorator.js';
 import { RESEAL_QUEUE } from './reseal.queue.js';
 import { SecretsStatusService } from './secrets-status.service.js';

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { bodyLimit } from '../common/http/body-routes.js';
-import { EventsModule } from '../events/events.module.js';
+import { EventsModule } from '../events/index.js';
 import { ChangeLogRepository } from './changes/change-log.repository.js';
 import { PushService } from './changes/push.service.js';
 import { SnapshotService } from './changes/snapshot.service.js';

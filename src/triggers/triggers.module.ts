@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { sealedColumns } from '../common/security/sealed-columns.js';
-import { WebhooksModule } from '../webhooks/webhooks.module.js';
+import { WebhooksModule } from '../webhooks/index.js';
 import { FiringRepository } from './firing/firing.repository.js';
 import { FiringsService } from './firing/firings.service.js';
 import { TriggerCatalog } from './firing/trigger-catalog.js';

@@ -1,8 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { JobHandler, type Job, type JobRunner } from '../../jobs/job-handler.decorator.js';
-import { done, fail, type JobOutcome, retry } from '../../jobs/job-outcome.js';
+import {
+  JobHandler,
+  type Job,
+  type JobRunner,
+  done,
+  fail,
+  type JobOutcome,
+  retry,
+} from '../../jobs/index.js';
 import { AccountRepository } from '../accounts/account.repository.js';
 import { CalDavSessions } from '../accounts/caldav-sessions.js';
 import { CalDavError, serverUnavailable } from '../caldav/caldav-client.js';

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import type { EntityManager } from 'typeorm';
 import { calendarConfig } from '../../config/calendar.config.js';
-import { JobsService } from '../../jobs/jobs.service.js';
+import { JobsService } from '../../jobs/index.js';
 import { CLEANUP_QUEUE, type CleanupPayload } from './cleanup.queue.js';
 import { SYNC_QUEUE, type SyncPayload } from './sync.queue.js';
 

@@ -4,8 +4,10 @@ import {
   JobHandler,
   type Job,
   type JobRunner,
-} from '../../jobs/job-handler.decorator.js';
-import { done, type JobOutcome, retry } from '../../jobs/job-outcome.js';
+  done,
+  type JobOutcome,
+  retry,
+} from '../../jobs/index.js';
 import { BindingSyncService } from './binding-sync.service.js';
 import { SYNC_QUEUE, type SyncPayload } from './sync.queue.js';
 

@@ -5,7 +5,7 @@ import {
   PrimaryGeneratedColumn,
   UpdateDateColumn,
 } from 'typeorm';
-import type { Severity } from '../../events/event.types.js';
+import type { Severity } from '../../events/index.js';
 
 export type LogStream = 'stdout' | 'stderr';
 export const LOG_STREAMS: readonly LogStream[] = ['stdout', 'stderr'];

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { EntityManager } from 'typeorm';
-import type { Severity } from '../../events/event.types.js';
+import type { Severity } from '../../events/index.js';
 import {
   compileLinearRegex,
   InvalidPatternError,

@@ -15,8 +15,8 @@ import {
   EVENT_TYPE_PATTERN,
   MAX_EVENT_TYPE_LENGTH,
   SEVERITIES,
-} from '../../../events/event.types.js';
-import type { Severity } from '../../../events/event.types.js';
+  type Severity,
+} from '../../../events/index.js';
 import { MAX_SOURCE_LENGTH } from '../../ingest/log-batch.js';
 import { LOG_STREAMS, type LogStream } from '../log-rule.entity.js';
 import { IsCooldown, IsLinearPattern } from './rule-validators.js';

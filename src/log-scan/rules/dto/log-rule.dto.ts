@@ -1,7 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { NextCursorProperty } from '../../../common/http/pagination.js';
-import { SEVERITIES } from '../../../events/event.types.js';
-import type { Severity } from '../../../events/event.types.js';
+import { SEVERITIES, type Severity } from '../../../events/index.js';
 import { LOG_STREAMS, LogRuleEntity, type LogStream } from '../log-rule.entity.js';
 import { RULE_SCOPES, type RuleScope } from './create-log-rule.dto.js';
 import { formatDuration } from './rule-validators.js';
