@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import pg from 'pg';
-import type { LogStream } from '../src/triggers/log-scan/rules/log-rule.entity.js';
-import { RuleSet } from '../src/triggers/log-scan/scan/rule-catalog.js';
-import { LogLine, scanLines } from '../src/triggers/log-scan/scan/scanner.js';
+import type { LogStream } from '../src/log-scan/rules/log-rule.entity.js';
+import { RuleSet } from '../src/log-scan/scan/rule-catalog.js';
+import { LogLine, scanLines } from '../src/log-scan/scan/scanner.js';
 import {
   BENCH_ADMIN_TOKEN,
   benchAppEnv,

@@ -1,22 +1,25 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { EventEmitterModule } from '@nestjs/event-emitter';
-import { CalendarModule } from './calendar/calendar.module.js';
+import { CalendarModule } from './calendar/index.js';
 import { AuthModule } from './common/auth/auth.module.js';
 import { ErrorsModule } from './common/errors/errors.module.js';
 import { HealthModule } from './common/health/health.module.js';
+import { BodyRoutesModule } from './common/http/body-routes.module.js';
 import { MetricsModule } from './common/metrics/metrics.module.js';
 import { OutboundModule } from './common/outbound/outbound.module.js';
 import { SecurityModule } from './common/security/security.module.js';
 import { configLoaders } from './config/index.js';
 import { DatabaseModule } from './database/database.module.js';
-import { EventsModule } from './events/events.module.js';
-import { IntegrationsModule } from './integrations/integrations.module.js';
-import { JobsModule } from './jobs/jobs.module.js';
-import { StorageModule } from './storage/storage.module.js';
-import { SyncModule } from './sync/sync.module.js';
-import { TriggersModule } from './triggers/triggers.module.js';
-import { WebhooksModule } from './webhooks/webhooks.module.js';
+import { EventsModule } from './events/index.js';
+import { IntegrationsModule } from './integrations/index.js';
+import { JobsModule } from './jobs/index.js';
+import { KeyRotationModule } from './key-rotation/index.js';
+import { LogScanModule } from './log-scan/index.js';
+import { StorageModule } from './storage/index.js';
+import { SyncModule } from './sync/index.js';
+import { TriggersModule } from './triggers/index.js';
+import { WebhooksModule } from './webhooks/index.js';
 
 @Module({
   imports: [
@@ -27,15 +30,18 @@ import { WebhooksModule } from './webhooks/webhooks.module.js';
     DatabaseModule,
     MetricsModule,
     ErrorsModule,
+    BodyRoutesModule,
     SecurityModule,
     OutboundModule,
     AuthModule,
     HealthModule,
     EventsModule,
     JobsModule,
+    KeyRotationModule,
     WebhooksModule,
     SyncModule,
     TriggersModule,
+    LogScanModule,
     IntegrationsModule,
     CalendarModule,
     StorageModule,

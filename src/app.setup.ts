@@ -4,6 +4,7 @@ import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { Logger } from 'pino';
 import { ADMIN_SCHEME, USER_SCHEME } from './common/auth/audience.decorator.js';
 import { jsonBodyParser } from './common/http/body-parsers.js';
+import { BodyRoutes } from './common/http/body-routes.js';
 import { answerParserErrorsAsProblems } from './common/http/client-error.js';
 import { documentCommonResponses } from './common/http/common-responses.js';
 import { documentProblemMediaType } from './common/http/problem-media-type.js';
@@ -28,7 +29,7 @@ export function configureApp(app: INestApplication, logger: Logger): OpenAPIObje
   app.use(httpLogger(logger));
   app.use(app.get(MetricsService).httpMiddleware());
   app.use(queryEncodingCheck());
-  app.use(jsonBodyParser());
+  app.use(jsonBodyParser(app.get(BodyRoutes)));
   app.useGlobalPipes(new StorableTextPipe(), createValidationPipe());
   app.useGlobalFilters(new ProblemFilter());
 

@@ -12,7 +12,7 @@ import { createLogger, PinoNestLogger } from './common/logging/logger.js';
 import { ConfigError, validateAllEnv } from './config/index.js';
 import { AppEnv } from './config/app.config.js';
 import { validateEnv } from './config/validate-env.js';
-import { prepareEnvironment } from './config/prepare-environment.js';
+import { prepareEnvironment } from './database/prepare-environment.js';
 
 async function bootstrap(): Promise<void> {
   if (fs.existsSync('.env')) process.loadEnvFile('.env');

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
-import { EventsModule } from '../events/events.module.js';
+import { sealedColumns } from '../common/security/sealed-columns.js';
+import { EventsModule } from '../events/index.js';
 import { AccountDisconnectService } from './accounts/account-disconnect.service.js';
 import { AccountRepository } from './accounts/account.repository.js';
 import { AccountsController } from './accounts/accounts.controller.js';
@@ -13,13 +14,13 @@ import { BindingRepository } from './bindings/binding.repository.js';
 import { BindingsController } from './bindings/bindings.controller.js';
 import { BindingsService } from './bindings/bindings.service.js';
 import { ParseWorkers } from './caldav/off-loop.js';
-import { BindingSyncService } from './sync/binding-sync.service.js';
-import { CalendarMetrics } from './sync/calendar-metrics.js';
-import { CalendarCleanupJob } from './sync/cleanup.job.js';
-import { SyncLogRepository } from './sync/sync-log.repository.js';
-import { SyncScheduler } from './sync/sync-scheduler.js';
-import { CalendarSyncJob } from './sync/sync.job.js';
-import { TargetRepository } from './sync/target.repository.js';
+import { BindingSyncService } from './binding-sync/binding-sync.service.js';
+import { CalendarMetrics } from './binding-sync/calendar-metrics.js';
+import { CalendarCleanupJob } from './binding-sync/cleanup.job.js';
+import { SyncLogRepository } from './binding-sync/sync-log.repository.js';
+import { SyncScheduler } from './binding-sync/sync-scheduler.js';
+import { CalendarSyncJob } from './binding-sync/sync.job.js';
+import { TargetRepository } from './binding-sync/target.repository.js';
 
 /**
  * Calendar: publishers' appointments (a projection of `appointment.*` events) kept in step
@@ -47,6 +48,12 @@ import { TargetRepository } from './sync/target.repository.js';
     SyncLogRepository,
     SyncScheduler,
     TargetRepository,
+    // A user's CalDAV password.
+    sealedColumns({
+      table: 'calendar_accounts',
+      idColumn: 'user_id',
+      columns: ['password_sealed'],
+    }),
   ],
 })
 export class CalendarModule {}

@@ -1,6 +1,6 @@
 import { registerAs } from '@nestjs/config';
 import { IsBoolean, IsOptional, IsString, Matches, registerDecorator } from 'class-validator';
-import { isAllowHostEntry } from '../common/outbound/address-policy.js';
+import { isAllowHostEntry } from './allow-host-entry.js';
 import { ConfigError, ToBoolean, validateEnv } from './validate-env.js';
 
 export class SecurityEnv {

@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DatabaseConfig } from '../config/index.js';
 import { migrations } from '../../migrations/index.js';
+import { AfterCommit } from './after-commit.js';
 import { DatabaseLiveness } from './database-liveness.js';
 import { DatabaseLivenessModule } from './database-liveness.module.js';
 import { runMigrations } from './migrations.js';
@@ -36,7 +37,7 @@ import { poolOptions } from './pool-options.js';
       },
     }),
   ],
-  providers: [PgListener],
-  exports: [PgListener, DatabaseLivenessModule],
+  providers: [PgListener, AfterCommit],
+  exports: [PgListener, AfterCommit, DatabaseLivenessModule],
 })
 export class DatabaseModule {}

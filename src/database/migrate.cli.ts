@@ -1,4 +1,4 @@
-import { prepareEnvironment } from '../config/prepare-environment.js';
+import { prepareEnvironment } from './prepare-environment.js';
 import { runMigrations } from './migrations.js';
 
 /** `npm run migration:run`: apply pending migrations to DATABASE_URL (or the embedded DB). */

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { sealedColumns } from '../common/security/sealed-columns.js';
 import { CardRepository } from './cards/card.repository.js';
 import { IntegrationCardsService } from './cards/integration-cards.service.js';
 import { CardSyncJob } from './dispatch/card-sync.job.js';
@@ -28,6 +29,7 @@ import { RemoteCaller } from './remote-caller.js';
     RemoteCaller,
     DispatchConsumer,
     CardSyncJob,
+    sealedColumns({ table: 'integrations', idColumn: 'id', columns: ['config_sealed'] }),
   ],
 })
 export class IntegrationsModule {}

@@ -4,6 +4,7 @@
  * on the shared worker engine (JobWorkersService.register with a LeasedQueue). Import from
  * here, not from the files behind it.
  */
+export { JobsModule } from './jobs.module.js';
 export { JobsService } from './jobs.service.js';
 export { JobWorkersService, type QueueWakeUp } from './job-workers.service.js';
 export { fromConfig, JobHandler, type Job, type JobRunner } from './job-handler.decorator.js';

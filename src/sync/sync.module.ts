@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
-import { BODY_LIMITS } from '../common/http/body-parsers.js';
-import { EventsModule } from '../events/events.module.js';
+import { bodyLimit } from '../common/http/body-routes.js';
+import { EventsModule } from '../events/index.js';
 import { ChangeLogRepository } from './changes/change-log.repository.js';
 import { PushService } from './changes/push.service.js';
 import { SnapshotService } from './changes/snapshot.service.js';
@@ -14,10 +14,6 @@ import { SpacesService } from './spaces/spaces.service.js';
 import { SyncStreamHub } from './stream/stream-hub.js';
 import { SyncAdminController } from './sync-admin.controller.js';
 import { SyncMetrics } from './sync-metrics.js';
-
-// A changeset of up to 5,000 changes may be several MiB (docs/sync-protocol.md); only the
-// push route (`POST /sync/:appId`) needs that, every other sync route keeps the default.
-BODY_LIMITS.push({ method: 'POST', path: /^\/sync\/[^/]+\/?$/, limit: '10mb' });
 
 /**
  * Offline-first sync for client apps: push changesets, pull by cursor, live SSE, field-level
@@ -39,6 +35,9 @@ BODY_LIMITS.push({ method: 'POST', path: /^\/sync\/[^/]+\/?$/, limit: '10mb' });
     SyncCompactionJob,
     SyncLogIdentity,
     SyncMetrics,
+    // A changeset of up to 5,000 changes may be several MiB (docs/sync-protocol.md); only the
+    // push route (`POST /sync/:appId`) needs that, every other sync route keeps the default.
+    bodyLimit({ method: 'POST', path: /^\/sync\/[^/]+\/?$/, limit: '10mb' }),
   ],
 })
 export class SyncModule {}

@@ -7,7 +7,7 @@ import { AppModule } from '../app.module.js';
 import { configureApp } from '../app.setup.js';
 import { createLogger } from '../common/logging/logger.js';
 import type { LogLevel } from '../config/app.config.js';
-import type { Severity } from '../events/event.types.js';
+import type { Severity } from '../events/index.js';
 import { acquireTestServer, createHubDatabase, TestServer } from './test-database.js';
 
 /**

@@ -4,7 +4,7 @@ import { ValidationFailedException } from '../common/http/validation.js';
 import { assertCredentialsStay } from '../common/security/credential-origin.js';
 import { isSensitiveName, keepsStoredSecret, REDACTED } from '../common/security/redaction.js';
 import { SecretBoxService } from '../common/security/secret-box.js';
-import { Checked, DeliveryService } from '../webhooks/targets/delivery.service.js';
+import { Checked, DeliveryService } from '../webhooks/index.js';
 import { WebhookActionDto } from './dto/trigger-requests.dto.js';
 import type { TriggerActionDto } from './dto/trigger.dto.js';
 

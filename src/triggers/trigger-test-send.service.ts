@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { ValidationFailedException } from '../common/http/validation.js';
-import { Checked, DeliveryService } from '../webhooks/targets/delivery.service.js';
+import { Checked, DeliveryService } from '../webhooks/index.js';
 import { CreateTriggerDto, TestEventDto, WebhookActionDto } from './dto/trigger-requests.dto.js';
 import type { TestSendResultDto } from './dto/trigger.dto.js';
 import {

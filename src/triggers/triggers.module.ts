@@ -1,10 +1,10 @@
 import { Module } from '@nestjs/common';
-import { WebhooksModule } from '../webhooks/webhooks.module.js';
+import { sealedColumns } from '../common/security/sealed-columns.js';
+import { WebhooksModule } from '../webhooks/index.js';
 import { FiringRepository } from './firing/firing.repository.js';
 import { FiringsService } from './firing/firings.service.js';
 import { TriggerCatalog } from './firing/trigger-catalog.js';
 import { TriggerMatchConsumer } from './firing/trigger-match.consumer.js';
-import { AfterCommit } from './metrics/after-commit.js';
 import { TriggerMetrics } from './metrics/trigger-metrics.js';
 import { SilenceRepository } from './silences/silence.repository.js';
 import { SilencesController } from './silences/silences.controller.js';
@@ -14,15 +14,13 @@ import { TriggerRepository } from './trigger.repository.js';
 import { TriggerTestSendService } from './trigger-test-send.service.js';
 import { TriggersController } from './triggers.controller.js';
 import { TriggersService } from './triggers.service.js';
-import { LogScanModule } from './log-scan/log-scan.module.js';
 
 /**
  * Event triggers: rules that watch the bus and fire signed webhooks through the Webhooks
  * module's delivery targets. No exports: other modules reach triggers through the bus.
  */
 @Module({
-  // Log-scan rules are the producer side of the same module: lines in, events out.
-  imports: [WebhooksModule, LogScanModule],
+  imports: [WebhooksModule],
   // Silences first: Express matches `/triggers/silences` before `/triggers/:id`.
   controllers: [SilencesController, TriggersController],
   providers: [
@@ -37,7 +35,12 @@ import { LogScanModule } from './log-scan/log-scan.module.js';
     SilenceRepository,
     SilencesService,
     TriggerMetrics,
-    AfterCommit,
+    // A trigger's action secret, and its sensitive static headers (jsonb map).
+    sealedColumns({
+      table: 'event_triggers',
+      idColumn: 'id',
+      columns: ['secret_sealed', 'headers'],
+    }),
   ],
 })
 export class TriggersModule {}

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { decodeCursor, paginate } from '../common/http/pagination.js';
 import { ValidationFailedException } from '../common/http/validation.js';
-import { Checked, DeliveryService } from '../webhooks/targets/delivery.service.js';
+import { Checked, DeliveryService } from '../webhooks/index.js';
 import {
   CreateTriggerDto,
   ListTriggersQueryDto,

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { sealedColumns } from '../common/security/sealed-columns.js';
 import { DeliveriesController } from './deliveries/deliveries.controller.js';
 import { DeliveriesService } from './deliveries/deliveries.service.js';
 import { DeliveryAttemptService } from './deliveries/delivery-attempt.service.js';
@@ -38,6 +39,9 @@ import { EndpointsController } from './endpoints/endpoints.controller.js';
     SuccessBatcher,
     PayloadLinks,
     PayloadsService,
+    // Signing secrets (jsonb array of { sealed }) and sensitive static headers (jsonb map);
+    // module-owned delivery targets live in the same table.
+    sealedColumns({ table: 'webhook_endpoints', idColumn: 'id', columns: ['secrets', 'headers'] }),
   ],
   exports: [DeliveryService],
 })

@@ -4,7 +4,10 @@ import {
   type CalDavServer,
   startCalDavServer,
 } from '../support/caldav/caldav-servers.js';
-import { emptyStats, SyncLogRepository } from '../../src/calendar/sync/sync-log.repository.js';
+import {
+  emptyStats,
+  SyncLogRepository,
+} from '../../src/calendar/binding-sync/sync-log.repository.js';
 import {
   newestFirst,
   nextIdsStraddleDigitBoundary,

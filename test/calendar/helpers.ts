@@ -2,7 +2,7 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { parseIcs, type RemoteEvent } from '../../src/calendar/caldav/icalendar.js';
 import { parseMultistatus, textOf } from '../../src/calendar/caldav/multistatus.js';
-import type { SyncStats } from '../../src/calendar/sync/sync-log.repository.js';
+import type { SyncStats } from '../../src/calendar/binding-sync/sync-log.repository.js';
 import type { CalDavServer } from '../support/caldav/caldav-servers.js';
 import {
   bearer,

@@ -1,15 +1,23 @@
 import pg from 'pg';
-import { SEALED_COLUMNS } from '../../src/common/security/key-rotation/sealed-columns.js';
-import { createSuiteDatabase } from '../support/test-database.js';
+import { SealedValuesRepository } from '../../src/key-rotation/sealed-values.repository.js';
+import { startTestApp, TestApp } from '../support/test-app.js';
 
 /**
- * Key rotation re-seals only the columns it knows of: a module that adds a sealed column and
- * forgets to register it would leave those values on the old key, unreadable once the key is
- * retired. Every `*_sealed` column of the migrated schema must be registered.
+ * Key rotation re-seals only the columns the modules registered (`sealedColumns()` in their
+ * providers): a module that adds a sealed column and forgets to register it would leave those
+ * values on the old key, unreadable once the key is retired. Every `*_sealed` column of the
+ * migrated schema must be registered by some module of the running app.
  */
 describe('sealed columns registry', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t?.close());
+
   it('registers every *_sealed column of the schema, and names only columns that exist', async () => {
-    const client = new pg.Client({ connectionString: await createSuiteDatabase() });
+    const entries = t.app.get(SealedValuesRepository).registered;
+    const client = new pg.Client({ connectionString: t.databaseUrl });
     await client.connect();
     try {
       const { rows } = await client.query<{ table_name: string; column_name: string }>(
@@ -17,14 +25,14 @@ describe('sealed columns registry', () => {
           WHERE table_schema = 'public'`,
       );
       const all = new Set(rows.map((r) => `${r.table_name}.${r.column_name}`));
-      const registered = new Set(
-        SEALED_COLUMNS.flatMap((e) => e.columns.map((c) => `${e.table}.${c}`)),
-      );
+      const registered = new Set(entries.flatMap((e) => e.columns.map((c) => `${e.table}.${c}`)));
       const sealedInSchema = [...all].filter((c) => c.endsWith('_sealed')).sort();
       expect(sealedInSchema.length).toBeGreaterThan(0);
       expect(sealedInSchema.filter((c) => !registered.has(c))).toEqual([]);
       expect([...registered].filter((c) => !all.has(c))).toEqual([]);
-      for (const e of SEALED_COLUMNS) expect(all.has(`${e.table}.${e.idColumn}`)).toBe(true);
+      for (const e of entries) expect(all.has(`${e.table}.${e.idColumn}`)).toBe(true);
+      // One registration per table: two would re-seal and count its values twice.
+      expect(new Set(entries.map((e) => e.table)).size).toBe(entries.length);
     } finally {
       await client.end();
     }

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { AfterCommit } from '../../src/triggers/metrics/after-commit.js';
+import { AfterCommit } from '../../src/database/after-commit.js';
 import { createRule, sendLines } from '../log-scan/helpers.js';
 import { Receiver } from '../support/receiver.js';
 import { bearer, startTestApp, TestApp, waitFor } from '../support/test-app.js';

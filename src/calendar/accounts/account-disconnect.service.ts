@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { BindingRemoval } from '../bindings/binding-removal.js';
 import { BindingRepository } from '../bindings/binding.repository.js';
 import { CalendarException } from '../calendar.exception.js';
-import { SyncScheduler } from '../sync/sync-scheduler.js';
+import { SyncScheduler } from '../binding-sync/sync-scheduler.js';
 import { AccountRepository } from './account.repository.js';
 
 /**

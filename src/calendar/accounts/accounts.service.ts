@@ -14,7 +14,7 @@ import { BindingRepository } from '../bindings/binding.repository.js';
 import { CalendarException } from '../calendar.exception.js';
 import { keepsStoredSecret, REDACTED } from '../../common/security/redaction.js';
 import { AccountDto, AccountTestDto, CalendarListDto, PutAccountDto } from '../dto/account.dto.js';
-import { SyncScheduler } from '../sync/sync-scheduler.js';
+import { SyncScheduler } from '../binding-sync/sync-scheduler.js';
 import { AccountRepository, type AccountRow } from './account.repository.js';
 import { CalDavSessions } from './caldav-sessions.js';
 

@@ -1,8 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { EventConsumer, EventHandler } from '../../events/consumers/event-consumer.decorator.js';
-import type { HubEvent } from '../../events/event.types.js';
-import { SyncScheduler } from '../sync/sync-scheduler.js';
+import { EventConsumer, EventHandler, type HubEvent } from '../../events/index.js';
+import { SyncScheduler } from '../binding-sync/sync-scheduler.js';
 import { APPOINTMENT_EVENTS, parseAppointment } from './appointment.js';
 import { AppointmentRepository } from './appointment.repository.js';
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { SyncScheduler } from '../sync/sync-scheduler.js';
-import { TargetRepository } from '../sync/target.repository.js';
+import { SyncScheduler } from '../binding-sync/sync-scheduler.js';
+import { TargetRepository } from '../binding-sync/target.repository.js';
 import { BindingRepository, type BindingRow } from './binding.repository.js';
 
 /**

@@ -12,8 +12,8 @@ import {
   SyncLogEntryDto,
   UpdateBindingDto,
 } from '../dto/binding.dto.js';
-import { SyncLogRepository } from '../sync/sync-log.repository.js';
-import { SyncScheduler } from '../sync/sync-scheduler.js';
+import { SyncLogRepository } from '../binding-sync/sync-log.repository.js';
+import { SyncScheduler } from '../binding-sync/sync-scheduler.js';
 import { BindingRemoval } from './binding-removal.js';
 import { BindingRepository, type BindingRow } from './binding.repository.js';
 

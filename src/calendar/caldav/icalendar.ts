@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import ICAL from 'ical.js';
-import type { CalendarRemoteChange } from '../../events/event-map.js';
+import type { CalendarRemoteChange } from '../../events/index.js';
 import type { Appointment } from '../appointments/appointment.js';
 import { assertObjectBudget } from './caldav-budget.js';
 import { fixedOffset, ianaZone, vtimezoneFor, vtimezoneText, zonedInstant } from './vtimezone.js';

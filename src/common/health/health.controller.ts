@@ -1,5 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { DiscoveryService } from '@nestjs/core';
 import {
   ApiExtension,
   ApiOkResponse,
@@ -16,7 +17,8 @@ import { DatabaseLiveness } from '../../database/database-liveness.js';
 import { Public } from '../auth/audience.decorator.js';
 import { WITHOUT_DATABASE } from '../http/common-responses.js';
 import { ProblemDto } from '../http/problem.js';
-import { SecretsStatusService } from '../security/key-rotation/secrets-status.service.js';
+import { registered } from '../registered.js';
+import { ReadinessDetail } from './readiness-detail.js';
 
 class HealthDto {
   @ApiProperty({ example: 'ok' }) status: string;
@@ -33,13 +35,14 @@ class HealthDto {
 @Controller('health')
 export class HealthController {
   private readonly timeoutMs: number;
+  private details: ReadinessDetail[] | undefined;
 
   constructor(
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
     private readonly liveness: DatabaseLiveness,
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly secrets: SecretsStatusService,
+    private readonly discovery: DiscoveryService,
     config: ConfigService,
   ) {
     this.timeoutMs = config.getOrThrow<DatabaseConfig>('database').healthTimeoutMs;
@@ -101,13 +104,10 @@ export class HealthController {
           return indicator.down({ error: (err as Error).message });
         }
       },
-      // Shown, not failed on: values no key opens break only the resources that hold them.
-      () => {
-        const s = this.secrets.lastStatus;
-        return this.indicators
-          .check('secrets')
-          .up(s ? { unreadable: s.unreadable, toReseal: s.toReseal, checkedAt: s.checkedAt } : {});
-      },
+      // Shown, never failed on (the secrets count of key rotation).
+      ...(this.details ??= registered(this.discovery, ReadinessDetail)).map(
+        (d) => () => this.indicators.check(d.name).up(d.details()),
+      ),
     ]);
   }
 }

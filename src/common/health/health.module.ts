@@ -1,6 +1,10 @@
 import { Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { HealthController } from './health.controller.js';
 
-@Module({ imports: [TerminusModule.forRoot({ logger: false })], controllers: [HealthController] })
+@Module({
+  imports: [DiscoveryModule, TerminusModule.forRoot({ logger: false })],
+  controllers: [HealthController],
+})
 export class HealthModule {}

@@ -3,34 +3,14 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { json, text } from 'express';
 import { problem } from './problem.js';
 import { sendProblem } from './problem.filter.js';
+import type { BodyRoutes } from './body-routes.js';
 import { jsonBodyProblem } from './storable-text.js';
 
-/** Default JSON body limit; routes with bigger payloads register themselves below. */
-export const DEFAULT_BODY_LIMIT = '1mb';
-
-export interface BodyLimit {
-  /** Only this method (e.g. `POST`); any when absent. */
-  method?: string;
-  /** Matched against the path without the query string; anchor it to name one route. */
-  path: RegExp;
-  limit: string;
-}
-
-/** Routes that accept larger bodies (first match wins). Modules add theirs here. */
-export const BODY_LIMITS: BodyLimit[] = [];
-
 /**
- * Routes that also take a text body of another media type (NDJSON log lines from shippers),
- * parsed into a string the route reads itself. Modules add theirs here.
+ * Default JSON body limit; routes with bigger payloads, and routes that take a text body, are
+ * registered by their modules (`bodyLimit`, `textBody` in body-routes.ts).
  */
-export interface TextBodyRoute {
-  method: string;
-  path: RegExp;
-  /** Matched against the Content-Type header. */
-  type: RegExp;
-  limit: string;
-}
-export const TEXT_BODIES: TextBodyRoute[] = [];
+export const DEFAULT_BODY_LIMIT = '1mb';
 
 /** Every other body this API takes is JSON (RFC 8259: UTF-8). */
 const JSON_TYPE = /^application\/json\s*(;|$)/i;
@@ -61,11 +41,11 @@ function verifyUtf8(_req: Request, _res: Response, buf: Buffer): void {
  * fields are all optional, "empty" means "act with the defaults". These checks run before
  * Nest's pipeline, so they are answered here rather than by the filter.
  */
-export function jsonBodyParser(): RequestHandler {
+export function jsonBodyParser(routes: Pick<BodyRoutes, 'limits' | 'textRoutes'>): RequestHandler {
   const options = (limit: string) => ({ limit, verify: verifyUtf8 });
-  const rules = BODY_LIMITS.map((rule) => ({ rule, parser: json(options(rule.limit)) }));
+  const rules = routes.limits.map((rule) => ({ rule, parser: json(options(rule.limit)) }));
   const fallback = json(options(DEFAULT_BODY_LIMIT));
-  const textRules = TEXT_BODIES.map((rule) => ({
+  const textRules = routes.textRoutes.map((rule) => ({
     rule,
     parser: text({ ...options(rule.limit), type: () => true }),
   }));

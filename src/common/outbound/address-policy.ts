@@ -79,13 +79,3 @@ export class OutboundPolicy {
     return this.ranges.some(([net, bits]) => ip.kind() === net.kind() && ip.match(net, bits));
   }
 }
-
-/** For config validation: an entry of OUTBOUND_ALLOW_HOSTS. */
-export function isAllowHostEntry(entry: string): boolean {
-  const e = entry.trim();
-  if (e.includes('/')) return ipaddr.isValidCIDR(e);
-  return (
-    ipaddr.isValid(e) ||
-    /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i.test(e)
-  );
-}

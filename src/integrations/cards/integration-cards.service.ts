@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
 import { decodeCursor, paginate } from '../../common/http/pagination.js';
-import { JobsService } from '../../jobs/jobs.service.js';
+import { JobsService } from '../../jobs/index.js';
 import { CARD_SYNC_QUEUE, cardJobKey } from '../dispatch/card-sync.queue.js';
 import {
   IntegrationCardDto,

@@ -3,8 +3,17 @@ import type { ConfigType } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { integrationsConfig } from '../../config/integrations.config.js';
-import { Job, JobHandler, JobRunner } from '../../jobs/job-handler.decorator.js';
-import { done, fail, fromConfig, JobOutcome, reschedule, retry } from '../../jobs/index.js';
+import {
+  Job,
+  JobHandler,
+  JobRunner,
+  done,
+  fail,
+  fromConfig,
+  JobOutcome,
+  reschedule,
+  retry,
+} from '../../jobs/index.js';
 import { CardRepository, CardRow } from '../cards/card.repository.js';
 import { IntegrationConfigService } from '../integration-config.js';
 import { IntegrationEntity } from '../integration.entity.js';

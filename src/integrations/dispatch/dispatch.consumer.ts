@@ -1,8 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { EventConsumer, EventHandler } from '../../events/consumers/event-consumer.decorator.js';
-import type { HubEvent } from '../../events/event.types.js';
-import { JobsService } from '../../jobs/jobs.service.js';
+import { EventConsumer, EventHandler, type HubEvent } from '../../events/index.js';
+import { JobsService } from '../../jobs/index.js';
 import { CardRepository } from '../cards/card.repository.js';
 import { IntegrationConfigService } from '../integration-config.js';
 import { IntegrationEntity } from '../integration.entity.js';

@@ -1,4 +1,4 @@
-import type { HubEvent } from '../../events/event.types.js';
+import type { HubEvent } from '../../events/index.js';
 import type { CardFields } from '../cards/card.repository.js';
 
 /** The work-item contract (docs/integrations.md): what publishers send, subject = card id. */

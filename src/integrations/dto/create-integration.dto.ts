@@ -12,8 +12,7 @@ import {
   MinLength,
 } from 'class-validator';
 import { FreeFormJson, FreeFormRule, jsonObject } from '../../common/http/free-form-json.js';
-import { EVENT_TYPE_FILTER_PATTERN } from '../../events/event-type-filter.js';
-import { MAX_EVENT_TYPE_LENGTH } from '../../events/event.types.js';
+import { EVENT_TYPE_FILTER_PATTERN, MAX_EVENT_TYPE_LENGTH } from '../../events/index.js';
 import { INTEGRATION_KINDS } from '../kinds/connectors.js';
 
 const requiredObject: FreeFormRule = (value) =>

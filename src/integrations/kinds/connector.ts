@@ -1,5 +1,5 @@
 import { classifyHttpFailure } from '../../common/outbound/http-failure.js';
-import type { JobOutcome } from '../../jobs/job-outcome.js';
+import type { JobOutcome } from '../../jobs/index.js';
 import type { AnswerShape } from './answer-shape.js';
 
 /** What a remote call is for: the operation column of the integration log. */

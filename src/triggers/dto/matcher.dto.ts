@@ -1,7 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { SEVERITIES } from '../../events/event.types.js';
-import type { Severity } from '../../events/event.types.js';
+import { SEVERITIES, type Severity } from '../../events/index.js';
 import { LABEL_PATTERN, LABEL_RULE } from '../matching/labels.js';
 import { MATCH_OPS } from '../matching/trigger-filter.js';
 import type { MatchOp } from '../matching/trigger-filter.js';

@@ -14,8 +14,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { FreeFormJson, jsonObject } from '../../common/http/free-form-json.js';
-import { SEVERITIES } from '../../events/event.types.js';
-import type { Severity } from '../../events/event.types.js';
+import { SEVERITIES, type Severity } from '../../events/index.js';
 import { PageQueryDto } from '../../common/http/pagination.js';
 import { IsStaticHeaders } from '../../common/outbound/static-headers.validator.js';
 import { LEGACY_PLACEHOLDERS, REDACTED } from '../../common/security/redaction.js';

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { decodeCursor, PageQueryDto, paginate } from '../../common/http/pagination.js';
-import { DeliveryService } from '../../webhooks/targets/delivery.service.js';
+import { DeliveryService } from '../../webhooks/index.js';
 import type { FiringDto, FiringPageDto, TriggerStatsDto } from '../dto/trigger.dto.js';
 import { TriggerRepository } from '../trigger.repository.js';
 import { TriggersException } from '../triggers.exception.js';

@@ -1,12 +1,10 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { EventConsumer, EventHandler } from '../../events/consumers/event-consumer.decorator.js';
-import { HUB_EVENTS } from '../../events/event-map.js';
-import type { HubEvent } from '../../events/event.types.js';
-import { DeliveryService } from '../../webhooks/targets/delivery.service.js';
+import { EventConsumer, EventHandler, HUB_EVENTS, type HubEvent } from '../../events/index.js';
+import { DeliveryService } from '../../webhooks/index.js';
 import { compileSilence, silencing } from '../silences/silence-matcher.js';
-import { AfterCommit } from '../metrics/after-commit.js';
+import { AfterCommit } from '../../database/after-commit.js';
 import { emptyTally, MatchTally, TriggerMetrics } from '../metrics/trigger-metrics.js';
 import { SilenceRepository } from '../silences/silence.repository.js';
 import { TRIGGERS_OWNER } from '../triggers.service.js';

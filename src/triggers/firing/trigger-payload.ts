@@ -1,4 +1,4 @@
-import type { HubEvent } from '../../events/event.types.js';
+import type { HubEvent } from '../../events/index.js';
 
 /** The body's `type`, the seed's name. */
 export const TRIGGER_EVENT_TYPE = 'event_trigger';

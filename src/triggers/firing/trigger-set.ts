@@ -1,4 +1,4 @@
-import type { HubEvent } from '../../events/event.types.js';
+import type { HubEvent } from '../../events/index.js';
 import { labelValue } from '../matching/labels.js';
 import { compileFilter, EventPredicate, requiredValue } from '../matching/trigger-filter.js';
 import type { TriggerRow } from '../trigger.repository.js';

@@ -1,4 +1,4 @@
-import { SEVERITIES, Severity } from '../../events/event.types.js';
+import { SEVERITIES, Severity } from '../../events/index.js';
 
 /** What a matcher or a groupBy entry can look at: an event's fields, or a dotted path into its data. */
 export const FIXED_LABELS = ['type', 'source', 'subject', 'origin', 'severity'] as const;

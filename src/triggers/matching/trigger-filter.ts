@@ -7,7 +7,7 @@ import {
   patternProblem,
 } from '../../common/regex/linear-regex.js';
 import type { FieldErrorDto } from '../../common/http/problem.js';
-import { SEVERITIES, Severity } from '../../events/event.types.js';
+import { SEVERITIES, Severity } from '../../events/index.js';
 import {
   LABEL_PATTERN,
   LABEL_RULE,

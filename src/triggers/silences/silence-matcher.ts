@@ -1,4 +1,4 @@
-import type { HubEvent } from '../../events/event.types.js';
+import type { HubEvent } from '../../events/index.js';
 import { compileFilter, EventPredicate } from '../matching/trigger-filter.js';
 import type { SilenceRow } from './silence.repository.js';
 

@@ -9,8 +9,7 @@ import { storableRecord, storableText } from '../../common/http/storable-text.js
 import { OpenedSecrets } from '../../common/security/opened-secrets.js';
 import { SecretBoxService, SecretUnreadableError } from '../../common/security/secret-box.js';
 import { webhooksConfig } from '../../config/webhooks.config.js';
-import { EventBus } from '../../events/event-bus.js';
-import { HUB_EVENTS } from '../../events/event-map.js';
+import { EventBus, HUB_EVENTS } from '../../events/index.js';
 import { PayloadLinks } from '../payloads/payload-links.service.js';
 import { isSealedValue } from '../endpoints/endpoint-headers.js';
 import { nextAttemptDelayMs, parseRetryAfter } from '../../common/retry/retry-schedule.js';

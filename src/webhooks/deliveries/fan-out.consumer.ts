@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { EventConsumer, EventHandler } from '../../events/consumers/event-consumer.decorator.js';
-import type { HubEvent } from '../../events/event.types.js';
+import { EventConsumer, EventHandler, type HubEvent } from '../../events/index.js';
 import { DELIVERIES_CHANNEL, DeliveryRepository } from './delivery.repository.js';
 
 /**

@@ -27,7 +27,7 @@ import {
   sealHeaders,
 } from './endpoint-headers.js';
 import { assertCredentialsStay } from '../../common/security/credential-origin.js';
-import { compileEventTypes } from '../../events/event-type-filter.js';
+import { compileEventTypes } from '../../events/index.js';
 
 const DEFAULT_GRACE_SECONDS = 24 * 3600;
 

@@ -1,4 +1,4 @@
-import type { JobOutcome } from '../../../jobs/job-outcome.js';
+import type { JobOutcome } from '../../../jobs/index.js';
 import type {
   Connector,
   PendingMessage,

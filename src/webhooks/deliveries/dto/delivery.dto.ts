@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
 import { IsTimestamp } from '../../../common/http/ids-and-times.js';
-import { MAX_EVENT_TYPE_LENGTH } from '../../../events/event.types.js';
+import { MAX_EVENT_TYPE_LENGTH } from '../../../events/index.js';
 import { PageQueryDto, NextCursorProperty } from '../../../common/http/pagination.js';
 
 export type DeliveryStatus = 'pending' | 'succeeded' | 'failed';

@@ -14,8 +14,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { MAX_EVENT_TYPE_LENGTH } from '../../../events/event.types.js';
-import { EVENT_TYPE_FILTER_PATTERN } from '../../../events/event-type-filter.js';
+import { MAX_EVENT_TYPE_LENGTH, EVENT_TYPE_FILTER_PATTERN } from '../../../events/index.js';
 import { FreeFormJson, jsonObject } from '../../../common/http/free-form-json.js';
 import { IsStaticHeaders } from '../../../common/outbound/static-headers.validator.js';
 import { SignatureDto } from './endpoint-signature.dto.js';

@@ -15,7 +15,7 @@ import {
 } from 'class-validator';
 import { IsInt64Id, IsTimestamp } from '../../../common/http/ids-and-times.js';
 import { PageQueryDto } from '../../../common/http/pagination.js';
-import { EVENT_TYPE_PATTERN, MAX_EVENT_TYPE_LENGTH } from '../../../events/event.types.js';
+import { EVENT_TYPE_PATTERN, MAX_EVENT_TYPE_LENGTH } from '../../../events/index.js';
 
 export class ListEndpointsQueryDto extends PageQueryDto {
   @ApiPropertyOptional({

@@ -1,0 +1,5 @@
+/**
+ * Event triggers: nothing but the module, for AppModule; other modules see triggers' work as
+ * webhooks and events.
+ */
+export { TriggersModule } from './triggers.module.js';

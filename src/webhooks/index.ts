@@ -1,0 +1,14 @@
+/**
+ * The webhooks module's public surface for other modules: DeliveryService, through which a
+ * module registers its delivery targets and sends signed webhooks on the one delivery
+ * pipeline (never by writing webhook tables). Import from here, not from the files behind it.
+ */
+export { WebhooksModule } from './webhooks.module.js';
+export {
+  DeliveryService,
+  type Checked,
+  type EnqueueOptions,
+  type Target,
+  type TargetMessage,
+  type TargetSpec,
+} from './targets/delivery.service.js';
