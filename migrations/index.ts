@@ -14,6 +14,7 @@ import { CalendarAccountDisconnect1764690000000 } from './1764690000000-Calendar
 import { StoragePrunes1764705000000 } from './1764705000000-StoragePrunes.js';
 import { SyncLogIdentity1764706000000 } from './1764706000000-SyncLogIdentity.js';
 import { EventLogIdentity1764707000000 } from './1764707000000-EventLogIdentity.js';
+import { ScheduleCron1764720000000 } from './1764720000000-ScheduleCron.js';
 
 /**
  * Every migration, oldest first. An explicit list (not a glob) so the app, the CLI and the
@@ -37,4 +38,5 @@ export const migrations = [
   StoragePrunes1764705000000,
   SyncLogIdentity1764706000000,
   EventLogIdentity1764707000000,
+  ScheduleCron1764720000000,
 ];
