@@ -15,6 +15,7 @@ import { StoragePrunes1764705000000 } from './1764705000000-StoragePrunes.js';
 import { SyncLogIdentity1764706000000 } from './1764706000000-SyncLogIdentity.js';
 import { EventLogIdentity1764707000000 } from './1764707000000-EventLogIdentity.js';
 import { PartitionedLogs1764710000000 } from './1764710000000-PartitionedLogs.js';
+import { ScheduleCron1764720000000 } from './1764720000000-ScheduleCron.js';
 
 /**
  * Every migration, oldest first. An explicit list (not a glob) so the app, the CLI and the
@@ -39,4 +40,5 @@ export const migrations = [
   SyncLogIdentity1764706000000,
   EventLogIdentity1764707000000,
   PartitionedLogs1764710000000,
+  ScheduleCron1764720000000,
 ];

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { EventEmitterModule } from '@nestjs/event-emitter';
+import { ScheduleModule } from '@nestjs/schedule';
 import { CalendarModule } from './calendar/index.js';
 import { AuthModule } from './common/auth/auth.module.js';
 import { ErrorsModule } from './common/errors/errors.module.js';
@@ -26,6 +27,12 @@ import { WebhooksModule } from './webhooks/index.js';
     // The environment was validated and completed (embedded DB, generated secrets) before
     // Nest started; each loader re-validates its own concern into a typed object.
     ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: configLoaders }),
+    // The SchedulerRegistry of every per-instance tick (src/common/ticks.ts). Imported before
+    // the modules that own ticks: other modules shut down first and global ones in reverse
+    // order of import, so its beforeApplicationShutdown, which deletes every timer still
+    // registered, runs after theirs (the database liveness probe keeps watching while jobs
+    // drain; test/app/ticks.e2e-spec.ts).
+    ScheduleModule.forRoot(),
     EventEmitterModule.forRoot(),
     DatabaseModule,
     MetricsModule,

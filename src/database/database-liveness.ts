@@ -1,11 +1,14 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { SchedulerRegistry } from '@nestjs/schedule';
 import * as net from 'node:net';
 import { Client } from 'pg';
 import { DatabaseConfig } from '../config/index.js';
 import { DatabaseUnavailableError } from './connectivity-error.js';
 
 const PROBE_INTERVAL_MS = 1000;
+/** The probe's re-arming timeout in the SchedulerRegistry. */
+export const LIVENESS_TIMER = 'database.liveness';
 
 export interface LivenessState {
   up: boolean;
@@ -25,6 +28,11 @@ export interface LivenessState {
  * fail with "Connection terminated unexpectedly", as when the server drops them), and while the
  * probe keeps failing new pool connections fail immediately instead of waiting out the
  * connect timeout. Requests then get a 503 within about PROBE_INTERVAL + DB_HEALTH_TIMEOUT_MS.
+ *
+ * The next probe is a timeout registered as `database.liveness` with the SchedulerRegistry,
+ * re-armed after each probe. It runs until onApplicationShutdown, so it still watches the
+ * pool while jobs drain in beforeApplicationShutdown (ScheduleModule, which deletes what is
+ * still registered, shuts down after the modules that drain: see AppModule).
  */
 @Injectable()
 export class DatabaseLiveness implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -33,11 +41,13 @@ export class DatabaseLiveness implements OnApplicationBootstrap, OnApplicationSh
   private readonly config: DatabaseConfig;
   private state: LivenessState = { up: true, since: Date.now() };
   private probe?: { client: Client; socket: net.Socket };
-  private timer?: NodeJS.Timeout;
   private stopped = false;
   private timeoutsInARow = 0;
 
-  constructor(config: ConfigService) {
+  constructor(
+    config: ConfigService,
+    private readonly ticks: SchedulerRegistry,
+  ) {
     this.config = config.getOrThrow<DatabaseConfig>('database');
   }
 
@@ -74,14 +84,20 @@ export class DatabaseLiveness implements OnApplicationBootstrap, OnApplicationSh
 
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.timer);
+    this.disarm();
     this.dropProbe();
   }
 
   private schedule(delayMs = PROBE_INTERVAL_MS): void {
     if (this.stopped) return;
-    this.timer = setTimeout(() => void this.runProbe(), delayMs);
-    this.timer.unref();
+    this.disarm();
+    const timer = setTimeout(() => void this.runProbe(), delayMs);
+    timer.unref();
+    this.ticks.addTimeout(LIVENESS_TIMER, timer);
+  }
+
+  private disarm(): void {
+    if (this.ticks.doesExist('timeout', LIVENESS_TIMER)) this.ticks.deleteTimeout(LIVENESS_TIMER);
   }
 
   private async runProbe(): Promise<void> {

@@ -39,6 +39,14 @@ export interface JobHandlerOptions {
    * the queue runs once per period across all instances.
    */
   every?: string | FromConfig;
+  /**
+   * Recurring by calendar instead: a cron rule (`'0 3 * * *'`, six fields with seconds first)
+   * read in `timeZone`; the registry keeps the schedule (key `default`) at start-up and the
+   * queue runs once per fire time across all instances. Not with `every`.
+   */
+  cron?: string;
+  /** IANA time zone `cron` is read in (`'Europe/Berlin'`). Default `UTC`. */
+  timeZone?: string;
 }
 
 /** A claimed job as its handler sees it. */

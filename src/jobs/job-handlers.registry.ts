@@ -3,6 +3,7 @@ import { ConfigService, type ConfigType } from '@nestjs/config';
 import { DiscoveryService, Reflector } from '@nestjs/core';
 import { parseDuration, parseDurationList } from '../config/duration.js';
 import { jobsConfig } from '../config/jobs.config.js';
+import { type CronSchedule, cronProblem, DEFAULT_TIME_ZONE, timeZoneProblem } from './cron.js';
 import { QUEUE_PATTERN } from './dto/job.dto.js';
 import {
   FromConfig,
@@ -21,6 +22,7 @@ export interface RegisteredHandler {
   maxInFlight: number;
   perKey: boolean;
   everyMs?: number;
+  cron?: Required<CronSchedule>;
   runner: JobRunner;
 }
 
@@ -63,7 +65,7 @@ export class JobHandlersRegistry implements OnModuleInit {
 
   register(options: JobHandlerOptions, runner: JobRunner): void {
     const { queue } = options;
-    const refuse = (why: string) => {
+    const refuse = (why: string): never => {
       throw new Error(`@JobHandler "${queue}": ${why}`);
     };
     if (typeof queue !== 'string' || !QUEUE_PATTERN.test(queue))
@@ -92,6 +94,7 @@ export class JobHandlersRegistry implements OnModuleInit {
       typeof every === 'string' ? parseDuration(every) : (every as number | undefined);
     if (every !== undefined && !(Number.isInteger(everyMs) && everyMs! > 0))
       refuse('every must be a duration such as 1h');
+    const cron = this.cronOf(options, refuse);
     const timeoutMs = (
       isFromConfig(options.timeoutMs)
         ? setting(options.timeoutMs)
@@ -110,8 +113,26 @@ export class JobHandlersRegistry implements OnModuleInit {
       maxInFlight,
       perKey: options.perKey === 1,
       everyMs,
+      cron,
       runner,
     });
+  }
+
+  private cronOf(
+    options: JobHandlerOptions,
+    refuse: (why: string) => never,
+  ): Required<CronSchedule> | undefined {
+    if (options.cron === undefined) {
+      if (options.timeZone !== undefined) refuse('timeZone needs cron');
+      return undefined;
+    }
+    if (options.every !== undefined) refuse('every and cron exclude each other');
+    const timeZone = options.timeZone ?? DEFAULT_TIME_ZONE;
+    const zone = timeZoneProblem(timeZone);
+    if (zone) refuse(`timeZone ${zone}`);
+    const rule = cronProblem(options.cron, timeZone);
+    if (rule) refuse(`cron ${rule}`);
+    return { cron: options.cron, timeZone };
   }
 
   all(): RegisteredHandler[] {

@@ -6,9 +6,11 @@ import {
   OnApplicationBootstrap,
 } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
+import { SchedulerRegistry } from '@nestjs/schedule';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { UnexpectedErrors } from '../common/errors/unexpected-errors.service.js';
+import { startTick, stopTick } from '../common/ticks.js';
 import { appConfig } from '../config/app.config.js';
 import { jobsConfig } from '../config/jobs.config.js';
 import { PgListener } from '../database/pg-listener.js';
@@ -18,6 +20,9 @@ import { JobHandlersRegistry } from './job-handlers.registry.js';
 import { JobMetrics } from './job-metrics.js';
 import { JobQueue } from './job-queue.js';
 import { JOBS_CHANNEL, JobRepository } from './job.repository.js';
+
+/** Name in the SchedulerRegistry of the poll tick of the job queues; `jobs.poll.<queue>` for a registered queue's. */
+export const JOBS_POLL_TICK = 'jobs.poll';
 
 /** How the engine learns that a registered queue may have work. */
 export interface QueueWakeUp {
@@ -31,15 +36,17 @@ interface Registered {
   worker: LeasedWorker<unknown>;
   wakeUp: QueueWakeUp;
   wake: () => void;
-  timer?: NodeJS.Timeout;
+  /** Its poll tick in the SchedulerRegistry. */
+  tick: string;
 }
 
 /**
  * Runs every leased queue of this instance on the one engine (LeasedWorker): one worker
  * per @JobHandler queue of the `jobs` table, woken by NOTIFY on `hub_jobs` (the payload
- * names the queue; an empty one, after a reconnect, wakes all) and the JOBS_POLL_MS timer;
- * plus the queues other modules register with their own table, claim and settle (webhook
- * deliveries), woken by their own channel and poll period. Shutdown drains them all.
+ * names the queue; an empty one, after a reconnect, wakes all) and the JOBS_POLL_MS tick
+ * (`jobs.poll`); plus the queues other modules register with their own table, claim and
+ * settle (webhook deliveries), woken by their own channel and poll tick (`jobs.poll.<name>`).
+ * Shutdown drains them all.
  */
 @Injectable()
 export class JobWorkersService implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -47,7 +54,6 @@ export class JobWorkersService implements OnApplicationBootstrap, BeforeApplicat
   private readonly workers = new Map<string, LeasedWorker<unknown>>();
   private readonly registered: Registered[] = [];
   private started = false;
-  private timer?: NodeJS.Timeout;
   private readonly onNotify = (queue: string) => {
     if (queue) this.workers.get(queue)?.wake();
     else this.wakeAll();
@@ -61,6 +67,7 @@ export class JobWorkersService implements OnApplicationBootstrap, BeforeApplicat
     private readonly metrics: JobMetrics,
     private readonly errors: UnexpectedErrors,
     private readonly listener: PgListener,
+    private readonly ticks: SchedulerRegistry,
     @Inject(jobsConfig.KEY) private readonly config: ConfigType<typeof jobsConfig>,
     @Inject(appConfig.KEY) private readonly app: ConfigType<typeof appConfig>,
   ) {}
@@ -71,7 +78,12 @@ export class JobWorkersService implements OnApplicationBootstrap, BeforeApplicat
    */
   register<T>(queue: LeasedQueue<T>, wakeUp: QueueWakeUp): void {
     const worker = new LeasedWorker<T>(queue, this.errors) as LeasedWorker<unknown>;
-    const entry: Registered = { worker, wakeUp, wake: () => worker.wake() };
+    const entry: Registered = {
+      worker,
+      wakeUp,
+      wake: () => worker.wake(),
+      tick: `${JOBS_POLL_TICK}.${queue.name}`,
+    };
     this.registered.push(entry);
     if (this.started)
       this.startRegistered(entry).catch((err: unknown) =>
@@ -90,16 +102,14 @@ export class JobWorkersService implements OnApplicationBootstrap, BeforeApplicat
       this.workers.set(handler.queue, new LeasedWorker(new JobQueue(handler, deps), this.errors));
     this.started = true;
     await this.listener.listen(JOBS_CHANNEL, this.onNotify);
-    this.timer = setInterval(this.wakeAll, this.config.pollMs);
-    this.timer.unref();
+    startTick(this.ticks, JOBS_POLL_TICK, this.wakeAll, this.config.pollMs);
     this.wakeAll();
     await Promise.all(this.registered.map((r) => this.startRegistered(r)));
   }
 
   private async startRegistered(r: Registered): Promise<void> {
     await this.listener.listen(r.wakeUp.channel, r.wake);
-    r.timer = setInterval(r.wake, r.wakeUp.pollMs);
-    r.timer.unref();
+    startTick(this.ticks, r.tick, r.wake, r.wakeUp.pollMs);
     r.wake();
   }
 
@@ -113,10 +123,10 @@ export class JobWorkersService implements OnApplicationBootstrap, BeforeApplicat
    * the HTTP server and the pool), then the unfinished are given back for another instance.
    */
   async beforeApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
+    stopTick(this.ticks, JOBS_POLL_TICK);
     this.listener.unlisten(JOBS_CHANNEL, this.onNotify);
     for (const r of this.registered) {
-      clearInterval(r.timer);
+      stopTick(this.ticks, r.tick);
       this.listener.unlisten(r.wakeUp.channel, r.wake);
     }
     const drainMs = Math.floor(this.app.SHUTDOWN_TIMEOUT_MS * 0.6);

@@ -50,18 +50,12 @@ export interface Settlement {
   };
 }
 
-export interface DueSchedule {
-  queue: string;
-  key: string;
-  payload: Record<string, unknown>;
-}
-
 const JOB_COLUMNS = `j.id, j.queue, j.key, j.dedupe_key AS "dedupeKey", j.payload, j.status, j.attempt,
   j.run_at AS "runAt", j.lease_owner AS "leaseOwner", j.lease_expires_at AS "leaseExpiresAt",
   j.last_error AS "lastError", j.last_summary AS "lastSummary", j.correlation_id AS "correlationId",
   j.created_at AS "createdAt", j.updated_at AS "updatedAt", j.finished_at AS "finishedAt"`;
 
-/** SQL over jobs, job_attempts and job_schedules. */
+/** SQL over jobs and job_attempts (job_schedules: ScheduleRepository). */
 @Injectable()
 export class JobRepository {
   /**
@@ -236,65 +230,6 @@ export class JobRepository {
       [limit],
     );
     return rows.map((r) => r.queue);
-  }
-
-  /** Creates or updates a schedule; an unchanged period keeps its next run time. */
-  async upsertSchedule(
-    m: EntityManager,
-    queue: string,
-    key: string,
-    everyMs: number,
-    payload: Record<string, unknown>,
-    firstRunAt: Date | null,
-  ): Promise<void> {
-    await m.query(
-      `INSERT INTO job_schedules (queue, key, every_ms, payload, next_run_at)
-       VALUES ($1, $2, $3::bigint, $4::jsonb, COALESCE($5::timestamptz, now() + $3::bigint * interval '1 millisecond'))
-       ON CONFLICT (queue, key) DO UPDATE SET every_ms = EXCLUDED.every_ms, payload = EXCLUDED.payload,
-         next_run_at = CASE WHEN $5::timestamptz IS NOT NULL THEN EXCLUDED.next_run_at
-           WHEN job_schedules.every_ms = EXCLUDED.every_ms THEN job_schedules.next_run_at
-           ELSE LEAST(job_schedules.next_run_at, EXCLUDED.next_run_at) END,
-         updated_at = now()`,
-      [queue, key, everyMs, JSON.stringify(payload), firstRunAt],
-    );
-  }
-
-  /** Queues that have a schedule, for the start-up check. */
-  async scheduledQueues(m: EntityManager): Promise<string[]> {
-    const rows: { queue: string }[] = await m.query(
-      `SELECT DISTINCT queue FROM job_schedules ORDER BY queue`,
-    );
-    return rows.map((r) => r.queue);
-  }
-
-  async deleteSchedule(m: EntityManager, queue: string, key: string): Promise<boolean> {
-    const [, n]: [unknown, number] = await m.query(
-      `DELETE FROM job_schedules WHERE queue = $1 AND key = $2`,
-      [queue, key],
-    );
-    return n > 0;
-  }
-
-  /**
-   * Takes due schedules (SKIP LOCKED: one instance per schedule and period) and moves each to
-   * its first period boundary after now: periods missed while no instance ran fire once.
-   * The caller enqueues their jobs in the same transaction.
-   */
-  async claimDueSchedules(m: EntityManager, limit: number): Promise<DueSchedule[]> {
-    const [rows]: [DueSchedule[], number] = await m.query(
-      `WITH due AS (
-         SELECT queue, key FROM job_schedules WHERE next_run_at <= now()
-         ORDER BY next_run_at LIMIT $1
-         FOR UPDATE SKIP LOCKED
-       )
-       UPDATE job_schedules s SET last_run_at = now(), updated_at = now(),
-         next_run_at = s.next_run_at + (floor(extract(epoch FROM now() - s.next_run_at) * 1000 / s.every_ms) + 1)
-           * s.every_ms * interval '1 millisecond'
-       FROM due WHERE s.queue = due.queue AND s.key = due.key
-       RETURNING s.queue, s.key, s.payload`,
-      [limit],
-    );
-    return rows;
   }
 
   async list(

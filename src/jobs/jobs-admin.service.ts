@@ -3,16 +3,19 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { decodeCursor, paginate } from '../common/http/pagination.js';
 import { JobDetailDto, JobPageDto, JobStatsDto, ListJobsQueryDto } from './dto/job.dto.js';
+import { ListSchedulesQueryDto, SchedulePageDto } from './dto/schedule.dto.js';
 import { JobHandlersRegistry } from './job-handlers.registry.js';
 import { JobRepository } from './job.repository.js';
 import { JobsException } from './jobs.exception.js';
+import { ScheduleRepository } from './schedule.repository.js';
 
-/** The operator API over jobs: browse, inspect, retry, cancel, stats. */
+/** The operator API over jobs: browse, inspect, retry, cancel, stats, schedules. */
 @Injectable()
 export class JobsAdminService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly repo: JobRepository,
+    private readonly schedules: ScheduleRepository,
     private readonly registry: JobHandlersRegistry,
   ) {}
 
@@ -31,6 +34,25 @@ export class JobsAdminService {
       limit,
       (last) => ({ seq: last.seq }),
       ({ seq: _seq, ...job }) => job,
+    );
+  }
+
+  /** Every schedule, by queue and key. */
+  async listSchedules(q: ListSchedulesQueryDto): Promise<SchedulePageDto> {
+    const limit = q.limit ?? 100;
+    const after = q.cursor
+      ? decodeCursor<{ queue: string; key: string }>(q.cursor, { queue: 'text', key: 'text' })
+      : undefined;
+    const rows = await this.schedules.list(this.dataSource.manager, {
+      queue: q.queue,
+      after,
+      limit: limit + 1,
+    });
+    return paginate(
+      rows,
+      limit,
+      (last) => ({ queue: last.queue, key: last.key }),
+      (row) => row,
     );
   }
 

@@ -11,6 +11,7 @@ import {
 import { AdminOnly } from '../common/auth/audience.decorator.js';
 import { ProblemDto } from '../common/http/problem.js';
 import { JobDetailDto, JobPageDto, JobStatsDto, ListJobsQueryDto } from './dto/job.dto.js';
+import { ListSchedulesQueryDto, SchedulePageDto } from './dto/schedule.dto.js';
 import { JobsAdminService } from './jobs-admin.service.js';
 
 const JobId = () => ApiParam({ name: 'id', format: 'uuid', description: 'The job id' });
@@ -42,6 +43,24 @@ export class JobsController {
   @ApiOkResponse({ type: JobStatsDto, description: 'Counts per queue' })
   stats(): Promise<JobStatsDto> {
     return this.jobs.stats();
+  }
+
+  @Get('schedules')
+  @ApiOperation({
+    summary:
+      'List every recurring schedule: queue, key, interval or cron, time zone, last and next run',
+    description:
+      'Each schedule fires once per period (or cron fire time, read in its time zone) across all ' +
+      'instances: the instance that claims it enqueues its job. By queue, then key; pass ' +
+      '`nextCursor` back as `cursor` for the next page.',
+  })
+  @ApiOkResponse({ type: SchedulePageDto, description: 'One page of schedules' })
+  @ApiBadRequestResponse({
+    type: ProblemDto,
+    description: 'The queue filter, limit or cursor is invalid',
+  })
+  schedules(@Query() query: ListSchedulesQueryDto): Promise<SchedulePageDto> {
+    return this.jobs.listSchedules(query);
   }
 
   @Get(':id')

@@ -8,6 +8,7 @@ import { JobRepository } from './job.repository.js';
 import { JobsAdminService } from './jobs-admin.service.js';
 import { JobsController } from './jobs.controller.js';
 import { JobsService } from './jobs.service.js';
+import { ScheduleRepository } from './schedule.repository.js';
 import { SelftestJob } from './selftest.job.js';
 
 /**
@@ -22,6 +23,7 @@ import { SelftestJob } from './selftest.job.js';
   controllers: [JobsController],
   providers: [
     JobRepository,
+    ScheduleRepository,
     JobHandlersRegistry,
     JobsService,
     JobsAdminService,

@@ -8,6 +8,7 @@ import {
   emptyStats,
   SyncLogRepository,
 } from '../../src/calendar/binding-sync/sync-log.repository.js';
+import { nextCronRun } from '../../src/jobs/cron.js';
 import {
   newestFirst,
   nextIdsStraddleDigitBoundary,
@@ -273,6 +274,89 @@ describe.each(CALDAV_SERVERS)('calendar accounts and bindings against %s', (kind
       .set(c.auth)
       .send({ scopeKind: 'client' })
       .expect(400);
+  });
+
+  it('syncs on a cron rule read in a time zone instead of the interval; a bad rule or zone is a 400 naming it', async () => {
+    const c = await connect(t, server);
+    const refused = async (body: Record<string, unknown>) =>
+      (
+        await request(t.url)
+          .post('/calendar/bindings')
+          .set(c.auth)
+          .send({ create: true, scopeKind: 'all_visible', ...body })
+          .expect(400)
+      ).body.errors as { field: string; message: string }[];
+    expect(await refused({ syncCron: '61 * * * *' })).toEqual([
+      { field: 'syncCron', message: expect.stringMatching(/out of range/) },
+    ]);
+    expect(await refused({ syncCron: '0 0 30 2 *' })).toEqual([
+      { field: 'syncCron', message: expect.stringMatching(/not a cron expression/) },
+    ]);
+    expect(await refused({ syncCron: '0 3 * * *', syncTimeZone: 'Mars/Base' })).toEqual([
+      { field: 'syncTimeZone', message: 'must be an IANA time zone such as UTC or Europe/Berlin' },
+    ]);
+    expect(await refused({ syncTimeZone: 'UTC' })).toEqual([
+      { field: 'syncTimeZone', message: 'needs syncCron' },
+    ]);
+    expect(
+      (await request(t.url).get('/calendar/bindings').set(c.auth).expect(200)).body.data,
+    ).toEqual([]);
+
+    const rule = { cron: '0 7-19 * * MON-FRI', timeZone: 'Europe/Berlin' };
+    const isFireTime = (at: Date, r = rule) =>
+      nextCronRun(r, new Date(at.getTime() - 1)).getTime() === at.getTime();
+    const created = await bindNew(t, c, {
+      scopeKind: 'all_visible',
+      syncCron: rule.cron,
+      syncTimeZone: rule.timeZone,
+    });
+    expect(created).toMatchObject({ syncCron: rule.cron, syncTimeZone: rule.timeZone });
+    const nextSyncAt = new Date((created as unknown as { nextSyncAt: string }).nextSyncAt);
+    expect(isFireTime(nextSyncAt)).toBe(true);
+    expect(nextSyncAt.getTime()).toBeGreaterThan(Date.now() - 60_000);
+    const schedule = async () => {
+      const [row] = await db(t).query(
+        `SELECT every_ms::int AS every, cron, time_zone AS zone, next_run_at AS next FROM job_schedules
+         WHERE queue = 'calendar.sync' AND key = $1`,
+        [created.id],
+      );
+      return row as { every: number | null; cron: string | null; zone: string | null; next: Date };
+    };
+    const row = await schedule();
+    expect(row).toMatchObject({ every: null, cron: rule.cron, zone: rule.timeZone });
+    expect(isFireTime(row.next)).toBe(true);
+
+    // Either field alone keeps the other.
+    const moved = await request(t.url)
+      .patch(`/calendar/bindings/${created.id}`)
+      .set(c.auth)
+      .send({ syncTimeZone: 'America/New_York' })
+      .expect(200);
+    expect(moved.body).toMatchObject({ syncCron: rule.cron, syncTimeZone: 'America/New_York' });
+    const inNewYork = await schedule();
+    expect(inNewYork).toMatchObject({ cron: rule.cron, zone: 'America/New_York' });
+    expect(isFireTime(inNewYork.next, { ...rule, timeZone: 'America/New_York' })).toBe(true);
+
+    // null: back to CALENDAR_SYNC_INTERVAL (1h in these tests).
+    const back = await request(t.url)
+      .patch(`/calendar/bindings/${created.id}`)
+      .set(c.auth)
+      .send({ syncCron: null })
+      .expect(200);
+    expect(back.body).toMatchObject({ syncCron: null, syncTimeZone: null });
+    expect(await schedule()).toMatchObject({ every: 3_600_000, cron: null, zone: null });
+    const lone = await request(t.url)
+      .patch(`/calendar/bindings/${created.id}`)
+      .set(c.auth)
+      .send({ syncTimeZone: 'UTC' })
+      .expect(400);
+    expect(lone.body.errors).toEqual([{ field: 'syncTimeZone', message: 'needs syncCron' }]);
+    await expect(
+      db(t).query(
+        `UPDATE calendar_bindings SET sync_cron = '0 3 * * *', sync_time_zone = NULL WHERE id = $1`,
+        [created.id],
+      ),
+    ).rejects.toThrow(/calendar_bindings_sync_cron_chk/);
   });
 
   it('lists all_visible, then personal_only, then the rest by creation; other users get 404', async () => {

@@ -59,6 +59,7 @@ const ROUTES: Record<string, 'public' | 'admin' | 'admin+publisher' | 'any' | 'u
   'POST /integrations/{id}/cards/{cardId}/resync': 'admin',
   'GET /jobs': 'admin',
   'GET /jobs/stats': 'admin',
+  'GET /jobs/schedules': 'admin',
   'GET /jobs/{id}': 'admin',
   'POST /jobs/{id}/retry': 'admin',
   'POST /jobs/{id}/cancel': 'admin',

@@ -92,6 +92,8 @@ export class AccountsService {
           includePersonal: false,
           enabled: true,
           conflictPolicy: 'hub_wins',
+          syncCron: null,
+          syncTimeZone: null,
         });
         await this.scheduler.start(autoBoundBindingId, m);
       }

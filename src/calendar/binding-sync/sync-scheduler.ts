@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import type { EntityManager } from 'typeorm';
 import { calendarConfig } from '../../config/calendar.config.js';
-import { JobsService } from '../../jobs/index.js';
+import { type CronSchedule, JobsService, nextCronRun } from '../../jobs/index.js';
 import { CLEANUP_QUEUE, type CleanupPayload } from './cleanup.queue.js';
 import { SYNC_QUEUE, type SyncPayload } from './sync.queue.js';
 
@@ -18,16 +18,28 @@ export class SyncScheduler {
     @Inject(calendarConfig.KEY) private readonly config: ConfigType<typeof calendarConfig>,
   ) {}
 
-  get intervalMs(): number {
-    return this.config.syncIntervalMs;
+  /**
+   * When the recurring run of an enabled binding is due next: its cron rule's next fire time,
+   * or the last run plus CALENDAR_SYNC_INTERVAL (null before the first run).
+   */
+  nextRunAt(lastSyncAt: Date | null, cron: CronSchedule | null): Date | null {
+    if (cron) return nextCronRun(cron, new Date());
+    return lastSyncAt && new Date(lastSyncAt.getTime() + this.config.syncIntervalMs);
   }
 
-  /** The recurring loop of an enabled binding (its first run is immediate). */
-  async start(bindingId: string, m: EntityManager): Promise<void> {
+  /**
+   * The recurring loop of an enabled binding (its first run is immediate): every
+   * CALENDAR_SYNC_INTERVAL, or at the fire times of the binding's own cron rule.
+   */
+  async start(
+    bindingId: string,
+    m: EntityManager,
+    cron: CronSchedule | null = null,
+  ): Promise<void> {
     await this.jobs.schedule(
       SYNC_QUEUE,
       bindingId,
-      this.config.syncIntervalMs,
+      cron ?? this.config.syncIntervalMs,
       { bindingId },
       {},
       m,

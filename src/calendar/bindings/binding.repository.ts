@@ -15,6 +15,9 @@ export interface BindingRow {
   includePersonal: boolean;
   enabled: boolean;
   conflictPolicy: ConflictPolicy;
+  /** A cron rule for the recurring run instead of CALENDAR_SYNC_INTERVAL, with its zone. */
+  syncCron: string | null;
+  syncTimeZone: string | null;
   syncToken: string | null;
   lastSyncAt: Date | null;
   lastSyncError: string | null;
@@ -24,28 +27,25 @@ export interface BindingRow {
   objects: number;
 }
 
-export type NewBinding = Pick<
-  BindingRow,
-  | 'userId'
-  | 'calendarUrl'
+/** What a binding's owner sets (on create, and each optionally by PATCH). */
+type EditableField =
   | 'displayName'
   | 'scopeKind'
   | 'scopeId'
   | 'includePersonal'
   | 'enabled'
   | 'conflictPolicy'
->;
+  | 'syncCron'
+  | 'syncTimeZone';
 
-export type BindingChanges = Partial<
-  Pick<
-    BindingRow,
-    'displayName' | 'scopeKind' | 'scopeId' | 'includePersonal' | 'enabled' | 'conflictPolicy'
-  >
->;
+export type NewBinding = Pick<BindingRow, 'userId' | 'calendarUrl' | EditableField>;
+
+export type BindingChanges = Partial<Pick<BindingRow, EditableField>>;
 
 const SELECT = `SELECT b.id, b.user_id AS "userId", b.calendar_url AS "calendarUrl", b.display_name AS "displayName",
   b.scope_kind AS "scopeKind", b.scope_id AS "scopeId", b.include_personal AS "includePersonal", b.enabled,
-  b.conflict_policy AS "conflictPolicy", b.sync_token AS "syncToken", b.last_sync_at AS "lastSyncAt",
+  b.conflict_policy AS "conflictPolicy", b.sync_cron AS "syncCron", b.sync_time_zone AS "syncTimeZone",
+  b.sync_token AS "syncToken", b.last_sync_at AS "lastSyncAt",
   b.last_sync_error AS "lastSyncError", b.created_at AS "createdAt", b.updated_at AS "updatedAt",
   (SELECT count(*)::int FROM calendar_targets t WHERE t.binding_id = b.id AND t.href IS NOT NULL) AS objects
   FROM calendar_bindings b`;
@@ -61,6 +61,8 @@ const COLUMN: Record<keyof BindingChanges, string> = {
   includePersonal: 'include_personal',
   enabled: 'enabled',
   conflictPolicy: 'conflict_policy',
+  syncCron: 'sync_cron',
+  syncTimeZone: 'sync_time_zone',
 };
 
 @Injectable()
@@ -124,8 +126,8 @@ export class BindingRepository {
   async insert(m: EntityManager, b: NewBinding): Promise<string> {
     const [row]: { id: string }[] = await m.query(
       `INSERT INTO calendar_bindings (user_id, calendar_url, display_name, scope_kind, scope_id,
-         include_personal, enabled, conflict_policy)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+         include_personal, enabled, conflict_policy, sync_cron, sync_time_zone)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
       [
         b.userId,
         b.calendarUrl,
@@ -135,6 +137,8 @@ export class BindingRepository {
         b.includePersonal,
         b.enabled,
         b.conflictPolicy,
+        b.syncCron,
+        b.syncTimeZone,
       ],
     );
     return row.id;

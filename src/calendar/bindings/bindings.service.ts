@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { type CronSchedule, cronProblem, DEFAULT_TIME_ZONE } from '../../jobs/index.js';
 import { AccountRepository } from '../accounts/account.repository.js';
 import { AccountsService } from '../accounts/accounts.service.js';
 import { isHierarchyKind, type ScopeKind } from '../appointments/scope.js';
@@ -32,6 +33,7 @@ export class BindingsService {
 
   async create(userId: string, dto: CreateBindingDto): Promise<BindingDto> {
     checkScope(dto.scopeKind, dto.scopeId ?? null);
+    const cron = syncCronOf(dto.syncCron ?? null, dto.syncTimeZone ?? null);
     if (dto.create && dto.calendarPath)
       throw CalendarException.invalid('calendarPath', 'must be absent when create is true');
     if (!dto.create && !dto.calendarPath)
@@ -67,8 +69,10 @@ export class BindingsService {
         includePersonal: dto.includePersonal ?? false,
         enabled: dto.enabled ?? true,
         conflictPolicy: dto.conflictPolicy ?? 'hub_wins',
+        syncCron: cron?.cron ?? null,
+        syncTimeZone: cron?.timeZone ?? null,
       });
-      if (dto.enabled !== false) await this.scheduler.start(id, m);
+      if (dto.enabled !== false) await this.scheduler.start(id, m, cron);
       return id;
     });
     return this.get(userId, id);
@@ -99,6 +103,11 @@ export class BindingsService {
             ? null
             : current.scopeId;
       checkScope(scopeKind, scopeId);
+      // syncCron null goes back to the interval; either field alone keeps the other.
+      const cron =
+        dto.syncCron === null
+          ? syncCronOf(null, dto.syncTimeZone ?? null)
+          : syncCronOf(dto.syncCron ?? current.syncCron, dto.syncTimeZone ?? current.syncTimeZone);
       await this.bindings.update(m, id, {
         displayName: dto.displayName,
         scopeKind,
@@ -106,9 +115,11 @@ export class BindingsService {
         includePersonal: dto.includePersonal,
         enabled: dto.enabled,
         conflictPolicy: dto.conflictPolicy,
+        syncCron: cron?.cron ?? null,
+        syncTimeZone: cron?.timeZone ?? null,
       });
       const enabled = dto.enabled ?? current.enabled;
-      if (enabled) await this.scheduler.start(id, m);
+      if (enabled) await this.scheduler.start(id, m, cron);
       else await this.scheduler.stop(id, m);
     });
     return this.get(userId, id);
@@ -170,14 +181,37 @@ export class BindingsService {
       objects: b.objects,
       lastSyncAt: b.lastSyncAt?.toISOString() ?? null,
       lastSyncError: b.lastSyncError,
-      nextSyncAt:
-        b.enabled && b.lastSyncAt
-          ? new Date(b.lastSyncAt.getTime() + this.scheduler.intervalMs).toISOString()
-          : null,
+      syncCron: b.syncCron,
+      syncTimeZone: b.syncTimeZone,
+      nextSyncAt: b.enabled
+        ? (this.scheduler
+            .nextRunAt(
+              b.lastSyncAt,
+              b.syncCron
+                ? { cron: b.syncCron, timeZone: b.syncTimeZone ?? DEFAULT_TIME_ZONE }
+                : null,
+            )
+            ?.toISOString() ?? null)
+        : null,
       createdAt: b.createdAt.toISOString(),
       updatedAt: b.updatedAt.toISOString(),
     };
   }
+}
+
+/**
+ * A binding's cron rule with its zone (default UTC), or null for the interval. The DTO checked
+ * each field; here the pair: a zone needs a rule, and the rule must fire in that zone.
+ */
+function syncCronOf(cron: string | null, timeZone: string | null): CronSchedule | null {
+  if (!cron) {
+    if (timeZone) throw CalendarException.invalid('syncTimeZone', 'needs syncCron');
+    return null;
+  }
+  const zone = timeZone ?? DEFAULT_TIME_ZONE;
+  const problem = cronProblem(cron, zone);
+  if (problem) throw CalendarException.invalid('syncCron', problem);
+  return { cron, timeZone: zone };
 }
 
 /** The rule the CHECK constraint also enforces, as a 400 that names the field. */

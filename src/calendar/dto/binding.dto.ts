@@ -12,6 +12,7 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
+import { IsCronExpression, IsIanaTimeZone } from '../../jobs/index.js';
 import { SCOPE_KINDS, type ScopeKind } from '../appointments/scope.js';
 import type { ConflictPolicy } from '../bindings/binding.repository.js';
 
@@ -29,6 +30,12 @@ const Limit = (max: number) =>
   );
 const toBool = ({ value }: { value: unknown }) =>
   value === 'true' ? true : value === 'false' ? false : value;
+
+const SYNC_CRON_DESCRIPTION =
+  'Run the recurring sync at the fire times of this cron expression (five fields, or six with ' +
+  'seconds first) instead of every CALENDAR_SYNC_INTERVAL; appointment changes are still pushed at once';
+const SYNC_TIME_ZONE_DESCRIPTION =
+  'IANA time zone `syncCron` is read in (default UTC); only with `syncCron`';
 
 export class CreateBindingDto {
   @ApiPropertyOptional({
@@ -93,6 +100,18 @@ export class CreateBindingDto {
   @IsOptional()
   @IsIn(CONFLICT_POLICIES)
   conflictPolicy?: ConflictPolicy;
+
+  @ApiPropertyOptional({ example: '0 7-19 * * MON-FRI', description: SYNC_CRON_DESCRIPTION })
+  @IsOptional()
+  @IsString()
+  @IsCronExpression()
+  syncCron?: string;
+
+  @ApiPropertyOptional({ example: 'Europe/Berlin', description: SYNC_TIME_ZONE_DESCRIPTION })
+  @IsOptional()
+  @IsString()
+  @IsIanaTimeZone()
+  syncTimeZone?: string;
 }
 
 export class UpdateBindingDto {
@@ -134,6 +153,23 @@ export class UpdateBindingDto {
   @IsOptional()
   @IsIn(CONFLICT_POLICIES)
   conflictPolicy?: ConflictPolicy;
+
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    example: '0 7-19 * * MON-FRI',
+    description: `${SYNC_CRON_DESCRIPTION}. Send null to go back to the interval`,
+  })
+  @IsOptional()
+  @IsString()
+  @IsCronExpression()
+  syncCron?: string | null;
+
+  @ApiPropertyOptional({ example: 'Europe/Berlin', description: SYNC_TIME_ZONE_DESCRIPTION })
+  @IsOptional()
+  @IsString()
+  @IsIanaTimeZone()
+  syncTimeZone?: string;
 }
 
 export class BindingDto {
@@ -157,6 +193,20 @@ export class BindingDto {
   enabled: boolean;
   @ApiProperty({ enum: CONFLICT_POLICIES, example: 'hub_wins' })
   conflictPolicy: ConflictPolicy;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: null,
+    description: 'The cron expression of the recurring sync; null: every CALENDAR_SYNC_INTERVAL',
+  })
+  syncCron: string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: null,
+    description: 'The IANA time zone of `syncCron`; null without one',
+  })
+  syncTimeZone: string | null;
   @ApiProperty({ example: 12, description: 'Objects the hub keeps in this calendar' })
   objects: number;
   @ApiProperty({
@@ -179,7 +229,8 @@ export class BindingDto {
     example: '2026-12-01T09:10:00.000Z',
     nullable: true,
     description:
-      'When the recurring run is due next (last run plus CALENDAR_SYNC_INTERVAL); null when disabled',
+      "When the recurring run is due next: `syncCron`'s next fire time, or the last run plus " +
+      'CALENDAR_SYNC_INTERVAL (null before the first run); null when disabled',
   })
   nextSyncAt: string | null;
   @ApiProperty({ example: '2026-12-01T09:00:00.000Z' })

@@ -1,7 +1,9 @@
 import { Logger } from '@nestjs/common';
+import type { SchedulerRegistry } from '@nestjs/schedule';
 import { DataSource, EntityManager } from 'typeorm';
 import { inBackground } from '../../common/errors/background-context.js';
 import { FailureLog } from '../../common/logging/failure-log.js';
+import { armTimeout, disarmTimeout } from '../../common/ticks.js';
 import type { EventsConfig } from '../../config/index.js';
 import { ConsumerFilter, EventLogRepository, LogPosition } from '../event-log.repository.js';
 import type { EventLogIdentity } from '../event-log-identity.js';
@@ -18,7 +20,9 @@ const MAX_RETRY_DELAY_MS = 5 * 60_000;
 
 /**
  * Drives one consumer: drains its backlog batch by batch whenever woken (NOTIFY, in-process
- * publish, timer), then sleeps until the next wake-up or the catch-up timer.
+ * publish, timer), then sleeps until the next wake-up or the catch-up timer: a timeout
+ * registered as `events.consumer.<name>` with the SchedulerRegistry, re-armed after each
+ * drain (a retry delay or watermark re-check, at most EVENT_CONSUMER_POLL_MS).
  */
 export class ConsumerLoop {
   private readonly logger: Logger;
@@ -26,7 +30,7 @@ export class ConsumerLoop {
   private running?: Promise<void>;
   private again = false;
   private stopped = false;
-  private timer?: NodeJS.Timeout;
+  private readonly timerName: string;
   private readonly filter: ConsumerFilter;
 
   constructor(
@@ -36,10 +40,12 @@ export class ConsumerLoop {
     private readonly log: EventLogRepository,
     private readonly state: ConsumerStateRepository,
     private readonly config: EventsConfig,
+    private readonly ticks: SchedulerRegistry,
     private readonly metrics?: ConsumerMetrics,
     private readonly identity?: EventLogIdentity,
   ) {
     this.logger = new Logger(`Consumer:${options.name}`);
+    this.timerName = `events.consumer.${options.name}`;
     const types = options.types.length ? compileEventTypes(options.types) : undefined;
     this.filter = {
       exact: types ? types.exact : null,
@@ -63,7 +69,7 @@ export class ConsumerLoop {
   /** Stops taking batches and waits for the one in flight. */
   async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.timer);
+    disarmTimeout(this.ticks, this.timerName);
     await this.running;
   }
 
@@ -86,10 +92,8 @@ export class ConsumerLoop {
   }
 
   private arm(ms: number): void {
-    clearTimeout(this.timer);
-    if (this.stopped) return;
-    this.timer = setTimeout(() => this.wake(), Math.min(ms, this.config.pollMs));
-    this.timer.unref();
+    if (this.stopped) return disarmTimeout(this.ticks, this.timerName);
+    armTimeout(this.ticks, this.timerName, () => this.wake(), Math.min(ms, this.config.pollMs));
   }
 
   private async step(): Promise<Step> {

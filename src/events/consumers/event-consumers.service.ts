@@ -8,6 +8,7 @@ import {
 import type { ConfigType } from '@nestjs/config';
 import { DiscoveryService, Reflector } from '@nestjs/core';
 import { OnEvent } from '@nestjs/event-emitter';
+import { SchedulerRegistry } from '@nestjs/schedule';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { eventsConfig } from '../../config/events.config.js';
@@ -47,6 +48,7 @@ export class EventConsumersService implements OnApplicationBootstrap, BeforeAppl
     private readonly listener: PgListener,
     private readonly metrics: ConsumerMetrics,
     private readonly identity: EventLogIdentity,
+    private readonly ticks: SchedulerRegistry,
     @Inject(eventsConfig.KEY) private readonly config: ConfigType<typeof eventsConfig>,
   ) {}
 
@@ -74,6 +76,7 @@ export class EventConsumersService implements OnApplicationBootstrap, BeforeAppl
       this.log,
       this.state,
       this.config,
+      this.ticks,
       this.metrics,
       this.identity,
     );

@@ -7,11 +7,13 @@ import {
 } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { OnEvent } from '@nestjs/event-emitter';
+import { SchedulerRegistry } from '@nestjs/schedule';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { inBackground } from '../../common/errors/background-context.js';
 import { FailureLog } from '../../common/logging/failure-log.js';
 import { APP_DRAINING } from '../../common/lifecycle.js';
+import { startTick, stopTick } from '../../common/ticks.js';
 import { syncConfig } from '../../config/sync.config.js';
 import { PgListener } from '../../database/pg-listener.js';
 import { ChangeLogRepository, LogRow } from '../changes/change-log.repository.js';
@@ -25,6 +27,9 @@ import { StreamLimits, StreamSession } from './stream-session.js';
 
 /** Re-read even without a NOTIFY: an open transaction may have held the watermark back. */
 const TAIL_POLL_MS = 200;
+/** The hub's ticks in the SchedulerRegistry. */
+export const HEARTBEAT_TICK = 'sync.stream.heartbeat';
+export const TAIL_POLL_TICK = 'sync.stream.poll';
 
 interface Tail {
   appId: string;
@@ -50,8 +55,6 @@ export class SyncStreamHub implements OnApplicationBootstrap, BeforeApplicationS
   private readonly perUser = new Map<string, number>();
   /** Shutting down: a stream opened now ends at once (the client reconnects elsewhere). */
   private draining = false;
-  private heartbeat?: NodeJS.Timeout;
-  private poll?: NodeJS.Timeout;
   // An empty payload comes after the listener reconnected: anything may have changed.
   private readonly onChanges = (appId: string) =>
     appId ? this.wakeTail(appId) : [...this.tails.keys()].forEach((a) => this.wakeTail(a));
@@ -66,6 +69,7 @@ export class SyncStreamHub implements OnApplicationBootstrap, BeforeApplicationS
     private readonly reader: SyncReadService,
     private readonly listener: PgListener,
     private readonly metrics: SyncMetrics,
+    private readonly ticks: SchedulerRegistry,
     @Inject(syncConfig.KEY) private readonly config: ConfigType<typeof syncConfig>,
   ) {
     metrics.bufferedBytes = () => {
@@ -79,21 +83,29 @@ export class SyncStreamHub implements OnApplicationBootstrap, BeforeApplicationS
   async onApplicationBootstrap(): Promise<void> {
     await this.listener.listen(SYNC_CHANNEL, this.onChanges);
     await this.listener.listen(SPACE_MEMBERS_CHANNEL, this.onMembers);
-    this.heartbeat = setInterval(() => {
-      for (const tail of this.tails.values())
-        for (const s of tail.sessions) s.send('heartbeat', {});
-    }, this.config.heartbeatMs);
-    this.heartbeat.unref();
-    this.poll = setInterval(() => {
-      for (const tail of this.tails.values()) if (tail.sessions.size) void this.readTail(tail);
-    }, TAIL_POLL_MS);
-    this.poll.unref();
+    startTick(
+      this.ticks,
+      HEARTBEAT_TICK,
+      () => {
+        for (const tail of this.tails.values())
+          for (const s of tail.sessions) s.send('heartbeat', {});
+      },
+      this.config.heartbeatMs,
+    );
+    startTick(
+      this.ticks,
+      TAIL_POLL_TICK,
+      () => {
+        for (const tail of this.tails.values()) if (tail.sessions.size) void this.readTail(tail);
+      },
+      TAIL_POLL_MS,
+    );
   }
 
   @OnEvent(APP_DRAINING)
   endAll(): void {
-    clearInterval(this.heartbeat);
-    clearInterval(this.poll);
+    stopTick(this.ticks, HEARTBEAT_TICK);
+    stopTick(this.ticks, TAIL_POLL_TICK);
     this.draining = true;
     for (const tail of this.tails.values()) for (const s of tail.sessions) s.end();
     this.tails.clear();
