@@ -7,7 +7,7 @@ import { RETENTION_TABLES, RetentionTable } from './retention-tables.js';
 export interface PartitionPass {
   created: number;
   dropped: number;
-  /** Rows the dropped partitions held (the planner's estimate). */
+  /** Rows the dropped partitions held (estimated for a partition past a million rows). */
   rowsDropped: number;
   /** Partitions whose rows are pruned one by one: DEFAULT and the migrated old table. */
   rowPruned: string[];
@@ -79,7 +79,7 @@ export class PartitionMaintenance implements OnApplicationBootstrap {
       pass.dropped++;
       pass.rowsDropped += rows;
       pass.rowPruned = pass.rowPruned.filter((n) => n !== p.name);
-      this.logger.log(`dropped partition ${p.name} (about ${rows} rows) of ${t.table}`);
+      this.logger.log(`dropped partition ${p.name} (${rows} rows) of ${t.table}`);
     }
     return pass;
   }

@@ -10,9 +10,12 @@ export interface Partition {
   /** Upper bound (exclusive); null for the DEFAULT partition. */
   to: Date | null;
   isDefault: boolean;
-  /** The planner's estimate (pg_class.reltuples; 0 before the first ANALYZE). */
+  /** The planner's estimate (pg_class.reltuples; -1 before the first VACUUM or ANALYZE). */
   estimatedRows: number;
 }
+
+/** A dropped partition's rows are counted below this size, estimated above it. */
+const EXACT_COUNT_BELOW = 1_000_000;
 
 /** DDL waits at most this long for a lock, so maintenance never queues writers behind it. */
 const LOCK_TIMEOUT = '2s';
@@ -34,7 +37,7 @@ export class PartitionRepository {
         `SELECT c.relname AS name,
            (regexp_match(b.expr, 'FROM \\(''([^'']+)''\\)'))[1]::timestamptz AS "from",
            (regexp_match(b.expr, 'TO \\(''([^'']+)''\\)'))[1]::timestamptz AS "to",
-           greatest(c.reltuples, 0)::bigint::text AS rows
+           c.reltuples::bigint::text AS rows
          FROM pg_inherits i
          JOIN pg_class c ON c.oid = i.inhrelid
          CROSS JOIN LATERAL (SELECT pg_get_expr(c.relpartbound, c.oid) AS expr) b
@@ -104,7 +107,7 @@ export class PartitionRepository {
 
   /**
    * Drops `partition` of `parent` if `guard` (SQL naming `{partition}`) holds. Returns the
-   * rows it held (the planner's estimate), or null when the guard kept it.
+   * rows it held (estimated past a million), or null when the guard kept it.
    */
   async drop(parent: string, partition: Partition, guard?: string): Promise<number | null> {
     return this.dataSource.transaction(async (m) => {
@@ -117,9 +120,19 @@ export class PartitionRepository {
         );
         if (!ok) return null;
       }
+      // Counted below a million rows (an estimate can be stale, or -1 before the first
+      // ANALYZE); past that the planner's estimate, as a count would scan the whole range.
+      const rows =
+        partition.estimatedRows >= EXACT_COUNT_BELOW
+          ? partition.estimatedRows
+          : Number(
+              (
+                await m.query<{ n: string }[]>(`SELECT count(*)::text AS n FROM ${partition.name}`)
+              )[0].n,
+            );
       // Milliseconds under the lock: no row is rewritten or deleted one by one.
       await m.query(`DROP TABLE ${partition.name}`);
-      return partition.estimatedRows;
+      return rows;
     });
   }
 }

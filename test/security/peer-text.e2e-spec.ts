@@ -66,6 +66,9 @@ async function textColumns(db: pg.Client): Promise<Map<string, string[]>> {
     `SELECT c.table_name, c.column_name FROM information_schema.columns c
        JOIN information_schema.tables t USING (table_schema, table_name)
       WHERE c.table_schema = 'public' AND t.table_type = 'BASE TABLE'
+        -- A partition's rows are read through its parent.
+        AND NOT EXISTS (SELECT 1 FROM pg_inherits i
+                        WHERE i.inhrelid = format('public.%I', c.table_name)::regclass)
         AND (c.data_type IN ('text', 'character varying', 'jsonb')
              OR (c.data_type = 'ARRAY' AND c.udt_name IN ('_text', '_varchar')))
       ORDER BY c.table_name, c.ordinal_position`,

@@ -6,7 +6,7 @@ export class LastPruneDto {
   @ApiProperty({
     example: 1,
     description:
-      'Whole partitions that run dropped (partitioned logs); their rows are in rowsRemoved as the planner estimated them',
+      'Whole partitions that run dropped (partitioned logs); their rows are in rowsRemoved (counted, or the planner estimate for a partition of a million rows or more)',
   })
   partitionsRemoved: number;
   @ApiProperty({ example: 120, description: 'Time spent deleting, in ms' }) durationMs: number;
