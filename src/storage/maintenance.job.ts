@@ -68,7 +68,13 @@ export class StorageMaintenanceJob implements JobRunner {
       const started = performance.now();
       // A partitioned log drops whole ranges first; what is left to prune by row is its
       // DEFAULT partition and the one a migration made of the old table.
-      const pass = t.partitioned ? await this.partitions.pass(t, retentionMs) : undefined;
+      const pass = t.partitioned
+        ? await this.partitions.pass(t, retentionMs).catch((err: Error) => {
+            // Its lock stayed busy (a long transaction): the next run tries again.
+            this.logger.warn(`partition maintenance of ${t.table} put off: ${err.message}`);
+            return { rowPruned: [], rowsDropped: 0, dropped: 0 };
+          })
+        : undefined;
       state.push({
         t,
         retentionMs,

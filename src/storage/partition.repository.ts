@@ -17,8 +17,13 @@ export interface Partition {
 /** A dropped partition's rows are counted below this size, estimated above it. */
 const EXACT_COUNT_BELOW = 1_000_000;
 
-/** DDL waits at most this long for a lock, so maintenance never queues writers behind it. */
-const LOCK_TIMEOUT = '2s';
+/**
+ * Partition DDL waits at most this long for its lock: while it waits, every reader and writer
+ * of the table queues behind it, so it gives up soon and tries again a little later.
+ */
+const LOCK_TIMEOUT_MS = 200;
+const LOCK_TRIES = 5;
+const LOCK_NOT_AVAILABLE = '55P03';
 
 /**
  * The DDL of partition maintenance: raw SQL, as TypeORM has no partition API. Table names
@@ -61,8 +66,7 @@ export class PartitionRepository {
    */
   async create(parent: string, timeColumn: string, from: Date, to: Date): Promise<boolean> {
     const name = partitionName(parent, from);
-    return this.dataSource.transaction(async (m) => {
-      await m.query(`SET LOCAL lock_timeout = '${LOCK_TIMEOUT}'`);
+    return this.ddl(async (m) => {
       await m.query(`SELECT pg_advisory_xact_lock(hashtext('storage.partitions'), hashtext($1))`, [
         parent,
       ]);
@@ -110,8 +114,7 @@ export class PartitionRepository {
    * rows it held (estimated past a million), or null when the guard kept it.
    */
   async drop(parent: string, partition: Partition, guard?: string): Promise<number | null> {
-    return this.dataSource.transaction(async (m) => {
-      await m.query(`SET LOCAL lock_timeout = '${LOCK_TIMEOUT}'`);
+    return this.ddl(async (m) => {
       // Dropping takes this lock anyway; first, so the guard's read never has to upgrade.
       await m.query(`LOCK TABLE ${parent} IN ACCESS EXCLUSIVE MODE`);
       if (guard) {
@@ -134,6 +137,27 @@ export class PartitionRepository {
       await m.query(`DROP TABLE ${partition.name}`);
       return rows;
     });
+  }
+
+  /**
+   * One DDL transaction under a short lock_timeout, tried again after a pause when the lock
+   * was not free (a long transaction on the table); after the last try the error goes up and
+   * the next maintenance run tries again.
+   */
+  private async ddl<T>(work: (m: EntityManager) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.dataSource.transaction(async (m) => {
+          await m.query(`SET LOCAL lock_timeout = '${LOCK_TIMEOUT_MS}ms'`);
+          return work(m);
+        });
+      } catch (err) {
+        const e = err as { code?: string; driverError?: { code?: string } };
+        const code = e.code ?? e.driverError?.code;
+        if (code !== LOCK_NOT_AVAILABLE || attempt >= LOCK_TRIES) throw err;
+        await new Promise((resolve) => setTimeout(resolve, attempt * LOCK_TIMEOUT_MS));
+      }
+    }
   }
 }
 

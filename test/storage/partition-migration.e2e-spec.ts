@@ -9,8 +9,8 @@ import { acquireTestServer } from '../../src/testing/test-database.js';
 /**
  * The migration that partitions the bus log and the attempt logs, run on a database that
  * holds rows (docs/operations.md, "Partitioned logs"): every row stays, byte for byte, ids
- * go on from where the identity was, foreign keys still cascade, and `down` gives the rows
- * back to plain tables.
+ * go on from where the identity was, the attempt logs keep no foreign key, and `down` gives
+ * the rows back to plain tables.
  */
 const PARTITIONING = 'PartitionedLogs1764710000000';
 const LOGS = ['events', 'webhook_attempts', 'job_attempts'];
@@ -90,7 +90,7 @@ async function fill(c: pg.Client): Promise<void> {
 }
 
 describe('partitioning migration on a database with data', () => {
-  it('keeps every row, continues the ids, keeps the foreign keys, and down gives plain tables back', async () => {
+  it('keeps every row, continues the ids, drops the attempt foreign keys, and down gives plain tables back', async () => {
     const url = await emptyDatabase();
     await migrateBefore(url);
     const c = new pg.Client({ connectionString: url });
@@ -140,18 +140,18 @@ describe('partitioning migration on a database with data', () => {
       );
       expect(Number(fresh[0].id)).toBeGreaterThan(maxIds.events);
 
-      // Foreign keys moved to the parents: deleting a delivery or a job removes its attempts.
+      // The attempt logs keep no foreign key (a delete of a delivery or job would probe every
+      // range): an attempt outlives its deleted delivery until its range goes.
+      const { rows: fks } = await c.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_constraint
+         WHERE contype = 'f' AND conrelid = ANY(ARRAY['webhook_attempts', 'job_attempts']::regclass[])`,
+      );
+      expect(fks[0].n).toBe(0);
       const attemptsBefore = (await digest(c, 'webhook_attempts')).rows;
       await c.query(
         `DELETE FROM webhook_deliveries WHERE id = (SELECT delivery_id FROM webhook_attempts ORDER BY id LIMIT 1)`,
       );
-      expect((await digest(c, 'webhook_attempts')).rows).toBe(attemptsBefore - 3);
-      await expect(
-        c.query(
-          `INSERT INTO job_attempts (job_id, attempt, started_at, duration_ms, outcome, instance)
-           VALUES (gen_random_uuid(), 1, now(), 1, 'done', 'i')`,
-        ),
-      ).rejects.toThrow(/foreign key/);
+      expect((await digest(c, 'webhook_attempts')).rows).toBe(attemptsBefore);
 
       // down: plain tables with every row again, identity ids going on past the newest.
       const afterUp = Object.fromEntries(
