@@ -34,7 +34,8 @@ export class ApiKeysController {
     summary: 'Create an API key (admin or publisher); the key is shown once',
     description:
       'An `admin` key can do what the admin token does; a `publisher` key may only publish ' +
-      'events. Only a hash is stored: keep the key from this answer.',
+      'events and log lines (`POST /events`, `POST /logs`). Only a hash is stored: keep the ' +
+      'key from this answer.',
   })
   @ApiCreatedResponse({
     type: CreatedApiKeyDto,

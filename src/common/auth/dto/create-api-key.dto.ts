@@ -10,7 +10,7 @@ export class CreateApiKeyDto {
 
   @ApiProperty({
     enum: ['admin', 'publisher'],
-    description: 'publisher keys may only publish events',
+    description: 'publisher keys may only publish events and log lines (POST /events, POST /logs)',
   })
   @IsIn(['admin', 'publisher'])
   role: ApiKeyRole;
