@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import type { CardState, PendingMessage } from '../kinds/connector.js';
 import { storableText } from '../../common/http/storable-text.js';
+import { rawWrite } from '../../database/raw-write.js';
 
 /** The fields a card event carries; undefined leaves the stored value as it is. */
 export interface CardFields {
@@ -34,7 +35,11 @@ const SELECT = `
              AND m.remote_comment_id IS NULL) AS "pendingComments"
     FROM integration_cards c`;
 
-/** The module's projection of cards, their pending messages, and the sync progress columns. */
+/**
+ * The module's projection of cards, their pending messages, and the sync progress columns.
+ * Raw SQL throughout: these rows are written by the bus consumer and the sync job (upserts,
+ * per-column merges, progress stamps), never through CRUD, and no entity maps them.
+ */
 @Injectable()
 export class CardRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
@@ -44,6 +49,7 @@ export class CardRepository {
     cardId: string,
     m: EntityManager = this.db.manager,
   ): Promise<CardRow | undefined> {
+    // Raw: the pending-comment count is a correlated subquery in the same read.
     const rows: CardRow[] = await m.query(`${SELECT} WHERE integration_id = $1 AND card_id = $2`, [
       integrationId,
       cardId,
@@ -59,6 +65,7 @@ export class CardRepository {
     eventType: string,
     f: CardFields,
   ): Promise<void> {
+    // Raw: one upsert that merges only the fields the event carries (coalesce per column).
     await m.query(
       `INSERT INTO integration_cards
          (integration_id, card_id, title, description, column_name, tags, assignee, url, card_created_at, last_event_type, deleted)
@@ -99,6 +106,7 @@ export class CardRepository {
     cardId: string,
     msg: Omit<PendingMessage, 'attemptedAt'>,
   ): Promise<void> {
+    // Raw: ON CONFLICT DO NOTHING makes a replayed event a no-op in the consumer's transaction.
     await m.query(
       `INSERT INTO integration_messages (integration_id, card_id, message_id, body, author)
        VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
@@ -107,6 +115,7 @@ export class CardRepository {
   }
 
   pendingMessages(integrationId: string, cardId: string): Promise<PendingMessage[]> {
+    // Raw: a bounded, ordered read of the unposted messages, no entity for them.
     return this.db.query(
       `SELECT message_id AS "messageId", body, author, attempted_at AS "attemptedAt" FROM integration_messages
         WHERE integration_id = $1 AND card_id = $2 AND remote_comment_id IS NULL
@@ -123,6 +132,7 @@ export class CardRepository {
   ): Promise<void> {
     const entries = Object.entries(set) as [ProgressColumn, unknown][];
     const assignments = entries.map(([col], i) => `${COLUMNS[col]} = $${i + 3}`);
+    // Raw: only the listed columns change, stamped with the database's now().
     await this.db.query(
       `UPDATE integration_cards SET ${[...assignments, 'last_synced_at = now()'].join(', ')}
         WHERE integration_id = $1 AND card_id = $2`,
@@ -136,6 +146,7 @@ export class CardRepository {
   }
 
   async commentAttempted(integrationId: string, messageId: string): Promise<void> {
+    // Raw: one-column stamp on a row no entity maps.
     await this.db.query(
       `UPDATE integration_messages SET attempted_at = now() WHERE integration_id = $1 AND message_id = $2`,
       [integrationId, messageId],
@@ -143,6 +154,7 @@ export class CardRepository {
   }
 
   async commentPosted(integrationId: string, messageId: string, remoteId: string): Promise<void> {
+    // Raw: one-column stamp on a row no entity maps.
     await this.db.query(
       `UPDATE integration_messages SET remote_comment_id = $3 WHERE integration_id = $1 AND message_id = $2`,
       [integrationId, messageId, storableText(remoteId) || 'unknown'],
@@ -151,12 +163,14 @@ export class CardRepository {
 
   /** Forgets what was synced so the next job sends the card's whole state again. */
   async forgetSynced(m: EntityManager, integrationId: string, cardId: string): Promise<boolean> {
-    const [, count] = (await m.query(
+    // Raw: clears the progress columns in the resync's transaction; the count says the card exists.
+    const { affected } = await rawWrite(
+      m,
       `UPDATE integration_cards SET synced_fields_hash = NULL, synced_column = NULL, synced_url = NULL, last_error = NULL
         WHERE integration_id = $1 AND card_id = $2`,
       [integrationId, cardId],
-    )) as [unknown, number];
-    return count > 0;
+    );
+    return affected > 0;
   }
 }
 

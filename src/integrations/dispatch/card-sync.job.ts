@@ -14,10 +14,11 @@ import {
   reschedule,
   retry,
 } from '../../jobs/index.js';
-import { CardRepository, CardRow } from '../cards/card.repository.js';
+import { CardRepository, CardRow, ProgressColumn } from '../cards/card.repository.js';
 import { IntegrationConfigService } from '../integration-config.js';
 import { IntegrationEntity } from '../integration.entity.js';
-import { RemoteFailure, SyncSession } from '../kinds/connector.js';
+import type { RemoteCall, SyncInput, SyncMark } from '../kinds/connector.js';
+import { RemoteFailure } from '../kinds/connector.js';
 import { LogRepository } from '../logs/log.repository.js';
 import { peerTextFilter } from '../peer-text.js';
 import { RemoteCaller } from '../remote-caller.js';
@@ -25,10 +26,11 @@ import { CARD_SYNC_QUEUE, CardSyncPayload } from './card-sync.queue.js';
 
 /**
  * Syncs one card's latest projected state to its integration: whatever the events were, a
- * run does what is still missing (create, update, transition, link, comments), recording
- * each step as it succeeds, so a retry or a rerun after a crash repeats nothing that
- * finished. The job layer retries on INTEGRATION_RETRY_SCHEDULE, a timeout included; a
- * rate limit or a lag is a reschedule, not a retry.
+ * run does what is still missing (create, update, transition, link, comments). The
+ * connector talks to the peer and yields a mark per step; this job alone stores them, each
+ * as it comes, so a retry or a rerun after a crash repeats nothing that finished. The job
+ * layer retries on INTEGRATION_RETRY_SCHEDULE, a timeout included; a rate limit or a lag is
+ * a reschedule, not a retry.
  */
 @Injectable()
 @JobHandler({
@@ -60,29 +62,35 @@ export class CardSyncJob implements JobRunner<CardSyncPayload> {
     if (opened.error !== null) return retry(`config cannot be opened: ${opened.error}`, 60_000);
     const connector = this.configs.connector(integration.kind);
     const config = connector.withDefaults(opened.config);
-    const session = this.session(
-      integrationId,
-      card,
-      await this.cards.pendingMessages(integrationId, cardId),
-      job.signal,
-      peerTextFilter(connector, config),
-      (op, req) =>
-        this.remote.call(
-          connector,
-          config,
-          {
-            integrationId,
-            cardId,
-            eventType: op === 'comment' ? 'message.created' : card.lastEventType,
-            signal: job.signal,
-          },
-          op,
-          req,
-        ),
-    );
+    const input: SyncInput = {
+      card: { ...card },
+      messages: await this.cards.pendingMessages(integrationId, cardId),
+      lookupSettleMs: this.settings.timeoutMs + this.settings.searchLagMs,
+    };
+    const call: RemoteCall = (op, req) => {
+      // Shutdown or the job's timeout: stop between calls, the next run resumes.
+      if (job.signal.aborted)
+        throw new RemoteFailure('sync interrupted (shutdown or timeout)', null);
+      return this.remote.call(
+        connector,
+        config,
+        {
+          integrationId,
+          cardId,
+          eventType: op === 'comment' ? 'message.created' : card.lastEventType,
+          signal: job.signal,
+        },
+        op,
+        req,
+      );
+    };
+    // Operation errors quote the peer (its transition and status names).
+    const clean = peerTextFilter(connector, config);
     const errorBefore = card.lastError;
     try {
-      await connector.sync(config, session);
+      // Each mark is stored before the connector goes on (see SyncMarks).
+      for await (const mark of connector.sync(config, input, call))
+        await this.store(integrationId, card, mark, clean);
       if (errorBefore && card.lastError === errorBefore)
         await this.cards.progress(integrationId, cardId, { lastError: null });
       return done(card.remoteKey ? `synced ${card.remoteKey}` : 'synced');
@@ -104,50 +112,47 @@ export class CardSyncJob implements JobRunner<CardSyncPayload> {
     }
   }
 
-  private session(
+  /** Writes one mark of the sync, and keeps `card` (the job's copy) in step with the row. */
+  private async store(
     integrationId: string,
     card: CardRow,
-    messages: SyncSession['messages'],
-    signal: AbortSignal,
+    mark: SyncMark,
     clean: (text: string) => string,
-    call: SyncSession['call'],
-  ): SyncSession {
-    const set = async (values: Parameters<CardRepository['progress']>[2]) => {
+  ): Promise<void> {
+    const set = async (values: Partial<Record<ProgressColumn, unknown>>) => {
       Object.assign(card, values);
       await this.cards.progress(integrationId, card.cardId, values);
     };
-    return {
-      card,
-      messages,
-      lookupSettleMs: this.settings.timeoutMs + this.settings.searchLagMs,
-      call: (op, req) => {
-        // Shutdown or the job's timeout: stop between calls, the next run resumes.
-        if (signal.aborted) throw new RemoteFailure('sync interrupted (shutdown or timeout)', null);
-        return call(op, req);
-      },
-      operationError: async (operation, text) => {
-        // The message quotes the peer (its transition and status names).
-        const message = clean(text);
+    switch (mark.mark) {
+      case 'createAttempted':
+        return set({ createAttemptedAt: new Date() });
+      case 'createRefused':
+        return set({ createAttemptedAt: null });
+      case 'linked':
+        return set({ remoteKey: mark.remoteKey, remoteId: mark.remoteId });
+      case 'fieldsSynced':
+        return set({ syncedFieldsHash: mark.hash });
+      case 'columnSynced':
+        return set({ syncedColumn: mark.column });
+      case 'urlSynced':
+        return set({ syncedUrl: mark.url });
+      case 'commentAttempted':
+        return this.cards.commentAttempted(integrationId, mark.messageId);
+      case 'commentPosted':
+        return this.cards.commentPosted(integrationId, mark.messageId, mark.remoteCommentId);
+      case 'operationError': {
+        const message = clean(mark.message);
         await this.logs.add({
           integrationId,
           eventType: card.lastEventType,
           cardId: card.cardId,
-          operation,
+          operation: mark.operation,
           httpStatus: null,
           durationMs: null,
           error: message,
         });
-        await set({ lastError: message });
-      },
-      createAttempted: () => set({ createAttemptedAt: new Date() }),
-      createRefused: () => set({ createAttemptedAt: null }),
-      linked: (remoteKey, remoteId) => set({ remoteKey, remoteId }),
-      fieldsSynced: (hash) => set({ syncedFieldsHash: hash }),
-      columnSynced: (column) => set({ syncedColumn: column }),
-      urlSynced: (url) => set({ syncedUrl: url }),
-      commentAttempted: (messageId) => this.cards.commentAttempted(integrationId, messageId),
-      commentPosted: (messageId, remoteId) =>
-        this.cards.commentPosted(integrationId, messageId, remoteId),
-    };
+        return set({ lastError: message });
+      }
+    }
   }
 }

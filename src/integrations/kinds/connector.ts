@@ -1,5 +1,4 @@
 import { classifyHttpFailure } from '../../common/outbound/http-failure.js';
-import type { JobOutcome } from '../../jobs/index.js';
 import type { AnswerShape } from './answer-shape.js';
 
 /** What a remote call is for: the operation column of the integration log. */
@@ -86,30 +85,42 @@ export class RemoteFailure extends Error {
   }
 }
 
-/** Calls the remote system (one log row per call) and records progress on the card. */
-export interface SyncSession {
-  readonly card: CardState;
-  readonly messages: PendingMessage[];
+/** What a sync starts from: the card's projection and its messages still to post. */
+export interface SyncInput {
+  readonly card: Readonly<CardState>;
+  readonly messages: readonly PendingMessage[];
   /**
    * How long after a create attempt a lookup may still miss the issue it made: the call
    * timeout (the peer may finish the create until then) plus the peer's search lag
    * (INTEGRATION_SEARCH_LAG_MS). Until then an empty lookup does not prove there is none.
    */
   readonly lookupSettleMs: number;
-  /** Sends one request; a non-2xx answer or a network error throws RemoteFailure. */
-  call(operation: Operation, request: RemoteRequest): Promise<RemoteResponse>;
-  /** Logs a fault that no retry can fix (an unmapped column) on the card and in the log. */
-  operationError(operation: Operation, message: string): Promise<void>;
-  createAttempted(): Promise<void>;
-  /** The create was refused (a 4xx): nothing was made, so the next run need not look. */
-  createRefused(): Promise<void>;
-  linked(remoteKey: string, remoteId: string): Promise<void>;
-  fieldsSynced(hash: string): Promise<void>;
-  columnSynced(column: string): Promise<void>;
-  urlSynced(url: string): Promise<void>;
-  commentAttempted(messageId: string): Promise<void>;
-  commentPosted(messageId: string, remoteCommentId: string): Promise<void>;
 }
+
+/** Sends one request (one log row); a non-2xx answer or a network error throws RemoteFailure. */
+export type RemoteCall = (operation: Operation, request: RemoteRequest) => Promise<RemoteResponse>;
+
+/** One step of a sync that the card must remember, so that no later run repeats it. */
+export type SyncMark =
+  /** A create is about to be sent: from now on its outcome may be unknown. */
+  | { readonly mark: 'createAttempted' }
+  /** The create was refused (a 4xx): nothing was made, so the next run need not look. */
+  | { readonly mark: 'createRefused' }
+  | { readonly mark: 'linked'; readonly remoteKey: string; readonly remoteId: string }
+  | { readonly mark: 'fieldsSynced'; readonly hash: string }
+  | { readonly mark: 'columnSynced'; readonly column: string }
+  | { readonly mark: 'urlSynced'; readonly url: string }
+  | { readonly mark: 'commentAttempted'; readonly messageId: string }
+  | { readonly mark: 'commentPosted'; readonly messageId: string; readonly remoteCommentId: string }
+  /** A fault that no retry can fix (an unmapped column): the card and the log show it. */
+  | { readonly mark: 'operationError'; readonly operation: Operation; readonly message: string };
+
+/**
+ * The marks of one sync, in the order they happen. The connector yields each mark when the
+ * step is done (a createAttempted mark before the create is sent) and goes on only once the
+ * caller has stored it, so a crash or a failure later in the run repeats nothing that finished.
+ */
+export type SyncMarks = AsyncGenerator<SyncMark, void, undefined>;
 
 /** One finding of a connection test, named by the config field it is about. */
 export interface TestCheck {
@@ -121,6 +132,8 @@ export interface TestCheck {
 /**
  * One kind of integration (`jira`, `github`): its config class (class-validator rules),
  * which config fields are secrets, how it authenticates, syncs a card and tests a config.
+ * A plain client: it talks to the peer through the `call` it is given and writes nothing;
+ * what a sync did comes back as marks, which CardSyncJob alone stores.
  * Adding a kind is one folder with one of these, listed in connectors.ts.
  */
 export interface Connector<C extends object = Record<string, unknown>> {
@@ -136,6 +149,7 @@ export interface Connector<C extends object = Record<string, unknown>> {
   headers(config: C): Record<string, string>;
   /** The remote error body summarised in one line (Jira's errorMessages and errors). */
   summarizeError(body: unknown): string;
-  sync(config: C, session: SyncSession): Promise<JobOutcome | void>;
+  /** Does what is still missing of the card (create, update, transition, link, comments). */
+  sync(config: C, input: SyncInput, call: RemoteCall): SyncMarks;
   test(config: C, call: (request: RemoteRequest) => Promise<RemoteResponse>): Promise<TestCheck[]>;
 }

@@ -35,6 +35,7 @@ export class LogRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   async add(e: LogEntry): Promise<void> {
+    // Raw: an append-only audit row per remote call, no entity for it.
     await this.db.query(
       `INSERT INTO integration_logs (integration_id, event_type, card_id, operation, http_status, duration_ms, error)
        VALUES ($1, $2, $3, $4, $5, $6, $7)`,
@@ -53,6 +54,7 @@ export class LogRepository {
 
   /** Newest first. Orders by `l.id`: the bare `id` would be the text output column ('9' > '10'). */
   list(integrationId: string, f: LogFilter): Promise<LogRow[]> {
+    // Raw: a cursor read (id below the cursor) with optional filters, one statement.
     return this.db.query(
       `SELECT id::text, integration_id AS "integrationId", event_type AS "eventType", card_id AS "cardId",
               operation, http_status AS "httpStatus", duration_ms AS "durationMs", error, created_at AS "createdAt"

@@ -2,14 +2,16 @@ import { createHash } from 'node:crypto';
 import type {
   Connector,
   PendingMessage,
+  RemoteCall,
   RemoteRequest,
   RemoteResponse,
-  SyncSession,
+  SyncInput,
+  SyncMarks,
   TestCheck,
 } from '../connector.js';
 import { RemoteFailure } from '../connector.js';
 import { cardLabel, fieldsHash } from '../card-marks.js';
-import { createOnce } from '../create-once.js';
+import { cardIssue } from '../create-once.js';
 import { GITHUB } from './github-answers.js';
 import { GitHubConfig } from './github-config.js';
 
@@ -71,27 +73,27 @@ export class GitHubConnector implements Connector<GitHubConfig> {
     return parts.join('; ');
   }
 
-  async sync(c: GitHubConfig, s: SyncSession): Promise<void> {
-    const card = s.card;
+  async *sync(c: GitHubConfig, input: SyncInput, call: RemoteCall): SyncMarks {
+    const { card } = input;
     const repo = `/repos/${c.owner}/${c.repo}`;
     const labels = [
       ...new Set([...card.tags.map(label).filter(Boolean), cardLabel(card.cardId)]),
     ].slice(0, 100);
     const body = issueBody(card.description, card.url);
     const hash = fieldsHash(card.title, body, ...labels);
-    if (
-      !card.remoteKey &&
-      (await this.create(s, repo, { title: title(card.title), body, labels })) === 'created'
-    )
-      await s.fieldsSynced(hash);
-    const number = card.remoteId!;
-    if (card.syncedFieldsHash !== hash) {
-      await s.call('update', {
+    const { issue, syncedHash } = yield* this.issue(input, call, repo, hash, {
+      title: title(card.title),
+      body,
+      labels,
+    });
+    const number = issue.id;
+    if (syncedHash !== hash) {
+      await call('update', {
         method: 'PATCH',
         path: `${repo}/issues/${number}`,
         body: { title: title(card.title), body, labels },
       });
-      await s.fieldsSynced(hash);
+      yield { mark: 'fieldsSynced', hash };
     }
     if (
       card.column !== null &&
@@ -100,41 +102,52 @@ export class GitHubConnector implements Connector<GitHubConfig> {
     ) {
       const target = c.statusMap?.[card.column];
       if (!target)
-        await s.operationError('transition', `column "${card.column}" is not in statusMap`);
+        yield {
+          mark: 'operationError',
+          operation: 'transition',
+          message: `column "${card.column}" is not in statusMap`,
+        };
       else {
         const [state, reason] = target.split(':');
-        await s.call('transition', {
+        await call('transition', {
           method: 'PATCH',
           path: `${repo}/issues/${number}`,
           body:
             state === 'closed' ? { state, state_reason: reason ?? 'completed' } : { state: 'open' },
         });
       }
-      await s.columnSynced(card.column);
+      yield { mark: 'columnSynced', column: card.column };
     }
-    for (const message of s.messages) await this.commentOnce(s, repo, number, message);
+    for (const message of input.messages) yield* this.commentOnce(call, repo, number, message);
   }
 
   /**
-   * The issue by the card's label, through createOnce. The lookup lists the repository's
-   * issues (not the search API, which lags); GitHub does not promise that list is current
-   * either, so createOnce's settle window applies to it too.
+   * The card's issue, else found by the card's label or made, through createOnce. The lookup
+   * lists the repository's issues (not the search API, which lags); GitHub does not promise
+   * that list is current either, so createOnce's settle window applies to it too.
    */
-  private create(s: SyncSession, repo: string, issue: Record<string, unknown>) {
-    return createOnce(
-      s,
+  private issue(
+    input: SyncInput,
+    call: RemoteCall,
+    repo: string,
+    hash: string,
+    issue: Record<string, unknown>,
+  ) {
+    return cardIssue(
+      input,
+      hash,
       async () => {
-        const found = await s.call('lookup', {
+        const found = await call('lookup', {
           method: 'GET',
           path: `${repo}/issues`,
-          query: { labels: cardLabel(s.card.cardId), state: 'all', per_page: '1' },
+          query: { labels: cardLabel(input.card.cardId), state: 'all', per_page: '1' },
           expect: GITHUB.issues,
         });
         const hit = (found.body as { number: number }[])[0];
         return hit && { key: `#${hit.number}`, id: String(hit.number) };
       },
       async () => {
-        const res = await s.call('create', {
+        const res = await call('create', {
           method: 'POST',
           path: `${repo}/issues`,
           body: issue,
@@ -146,32 +159,40 @@ export class GitHubConnector implements Connector<GitHubConfig> {
     );
   }
 
-  private async commentOnce(
-    s: SyncSession,
+  private async *commentOnce(
+    call: RemoteCall,
     repo: string,
     number: string,
     message: PendingMessage,
-  ): Promise<void> {
-    const marker = `<!-- integration-hub:message:${createHash('sha256').update(message.messageId).digest('hex').slice(0, 32)} -->`;
+  ): SyncMarks {
+    const { messageId } = message;
+    const marker = `<!-- integration-hub:message:${createHash('sha256').update(messageId).digest('hex').slice(0, 32)} -->`;
     if (message.attemptedAt) {
-      const list = await s.call('lookup', {
+      const list = await call('lookup', {
         method: 'GET',
         path: `${repo}/issues/${number}/comments`,
         query: { per_page: '100' },
         expect: GITHUB.comments,
       });
       const found = (list.body as GitHubComment[]).find((x) => x.body?.includes(marker));
-      if (found) return s.commentPosted(message.messageId, String(found.id));
+      if (found) {
+        yield { mark: 'commentPosted', messageId, remoteCommentId: String(found.id) };
+        return;
+      }
     }
-    await s.commentAttempted(message.messageId);
+    yield { mark: 'commentAttempted', messageId };
     const text = message.author ? `**${message.author}**: ${message.body}` : message.body;
-    const res = await s.call('comment', {
+    const res = await call('comment', {
       method: 'POST',
       path: `${repo}/issues/${number}/comments`,
       body: { body: `${text}\n\n${marker}` },
       expect: GITHUB.createdComment,
     });
-    await s.commentPosted(message.messageId, String((res.body as { id: unknown }).id));
+    yield {
+      mark: 'commentPosted',
+      messageId,
+      remoteCommentId: String((res.body as { id: unknown }).id),
+    };
   }
 
   async test(

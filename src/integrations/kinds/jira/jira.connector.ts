@@ -1,15 +1,16 @@
-import type { JobOutcome } from '../../../jobs/index.js';
 import type {
   Connector,
   PendingMessage,
+  RemoteCall,
   RemoteRequest,
   RemoteResponse,
-  SyncSession,
+  SyncInput,
+  SyncMarks,
   TestCheck,
 } from '../connector.js';
 import { cardLabel, fieldsHash } from '../card-marks.js';
 import { RemoteFailure } from '../connector.js';
-import { createOnce } from '../create-once.js';
+import { cardIssue } from '../create-once.js';
 import { toAdf } from './adf.js';
 import { JIRA } from './jira-answers.js';
 import { JiraConfig } from './jira-config.js';
@@ -78,27 +79,27 @@ export class JiraConnector implements Connector<JiraConfig> {
     return parts.join('; ');
   }
 
-  async sync(config: JiraConfig, s: SyncSession): Promise<JobOutcome | void> {
-    const card = s.card;
+  async *sync(config: JiraConfig, input: SyncInput, call: RemoteCall): SyncMarks {
+    const { card } = input;
     const hash = fieldsHash(card.title, card.description);
-    if (!card.remoteKey && (await this.create(config, s)) === 'created') await s.fieldsSynced(hash);
-    const key = card.remoteKey!;
-    if (card.syncedFieldsHash !== hash) {
-      await s.call('update', {
+    const { issue, syncedHash } = yield* this.issue(config, input, call, hash);
+    const key = issue.key;
+    if (syncedHash !== hash) {
+      await call('update', {
         method: 'PUT',
         path: `${API}/issue/${enc(key)}`,
         body: { fields: { summary: summary(card.title), description: toAdf(card.description) } },
       });
-      await s.fieldsSynced(hash);
+      yield { mark: 'fieldsSynced', hash };
     }
     if (
       card.column !== null &&
       card.column !== card.syncedColumn &&
       Object.keys(config.statusMap ?? {}).length
     )
-      await this.transition(config, s, key, card.column);
+      yield* this.transition(config, call, key, card.column);
     if (card.url && card.url !== card.syncedUrl) {
-      await s.call('link', {
+      await call('link', {
         method: 'POST',
         path: `${API}/issue/${enc(key)}/remotelink`,
         body: {
@@ -106,22 +107,26 @@ export class JiraConnector implements Connector<JiraConfig> {
           object: { url: card.url, title: summary(card.title) },
         },
       });
-      await s.urlSynced(card.url);
+      yield { mark: 'urlSynced', url: card.url };
     }
-    for (const message of s.messages) await this.commentOnce(s, key, message);
+    for (const message of input.messages) yield* this.commentOnce(call, key, message);
   }
 
   /**
    * Each comment carries a property with the message id; a post whose answer may have been
    * lost is looked up by it before posting again, so a retry never comments twice.
    */
-  private async commentOnce(s: SyncSession, key: string, message: PendingMessage): Promise<void> {
+  private async *commentOnce(call: RemoteCall, key: string, message: PendingMessage): SyncMarks {
+    const { messageId } = message;
     const text = message.author ? `${message.author}: ${message.body}` : message.body;
     const body = toAdf(text);
     // Jira refuses an empty comment; a message of nothing printable has nothing to say.
-    if (!body.content.length) return s.commentPosted(message.messageId, 'empty');
+    if (!body.content.length) {
+      yield { mark: 'commentPosted', messageId, remoteCommentId: 'empty' };
+      return;
+    }
     if (message.attemptedAt) {
-      const list = await s.call('lookup', {
+      const list = await call('lookup', {
         method: 'GET',
         path: `${API}/issue/${enc(key)}/comment`,
         query: { expand: 'properties', maxResults: '5000' },
@@ -129,32 +134,39 @@ export class JiraConnector implements Connector<JiraConfig> {
       });
       const comments = (list.body as { comments: JiraComment[] }).comments;
       const found = comments.find((c) =>
-        c.properties?.some(
-          (p) => p.key === COMMENT_PROPERTY && p.value?.messageId === message.messageId,
-        ),
+        c.properties?.some((p) => p.key === COMMENT_PROPERTY && p.value?.messageId === messageId),
       );
-      if (found) return s.commentPosted(message.messageId, String(found.id));
+      if (found) {
+        yield { mark: 'commentPosted', messageId, remoteCommentId: String(found.id) };
+        return;
+      }
     }
-    await s.commentAttempted(message.messageId);
-    const res = await s.call('comment', {
+    yield { mark: 'commentAttempted', messageId };
+    const res = await call('comment', {
       method: 'POST',
       path: `${API}/issue/${enc(key)}/comment`,
       body: {
         body,
-        properties: [{ key: COMMENT_PROPERTY, value: { messageId: message.messageId } }],
+        properties: [{ key: COMMENT_PROPERTY, value: { messageId } }],
       },
       expect: JIRA.createdComment,
     });
-    await s.commentPosted(message.messageId, String((res.body as { id: unknown }).id));
+    yield {
+      mark: 'commentPosted',
+      messageId,
+      remoteCommentId: String((res.body as { id: unknown }).id),
+    };
   }
 
-  /** The issue by the card's label, through createOnce (at most one create per card). */
-  private create(config: JiraConfig, s: SyncSession) {
-    const label = cardLabel(s.card.cardId);
-    return createOnce(
-      s,
+  /** The card's issue, else found by the card's label or made (at most one create per card). */
+  private issue(config: JiraConfig, input: SyncInput, call: RemoteCall, hash: string) {
+    const { card } = input;
+    const label = cardLabel(card.cardId);
+    return cardIssue(
+      input,
+      hash,
       async () => {
-        const found = await s.call('lookup', {
+        const found = await call('lookup', {
           method: 'GET',
           path: `${API}/search/jql`,
           query: {
@@ -168,15 +180,15 @@ export class JiraConnector implements Connector<JiraConfig> {
         return issue && { key: issue.key, id: String(issue.id) };
       },
       async () => {
-        const res = await s.call('create', {
+        const res = await call('create', {
           method: 'POST',
           path: `${API}/issue`,
           body: {
             fields: {
               project: { key: config.projectKey },
               issuetype: { name: config.issueType ?? 'Task' },
-              summary: summary(s.card.title),
-              description: toAdf(s.card.description),
+              summary: summary(card.title),
+              description: toAdf(card.description),
               labels: [label],
             },
           },
@@ -188,26 +200,34 @@ export class JiraConnector implements Connector<JiraConfig> {
     );
   }
 
-  private async transition(
+  private async *transition(
     config: JiraConfig,
-    s: SyncSession,
+    call: RemoteCall,
     key: string,
     column: string,
-  ): Promise<void> {
+  ): SyncMarks {
     const target = config.statusMap?.[column];
     if (!target) {
-      await s.operationError('transition', `column "${column}" is not in statusMap`);
-      return s.columnSynced(column);
+      yield {
+        mark: 'operationError',
+        operation: 'transition',
+        message: `column "${column}" is not in statusMap`,
+      };
+      yield { mark: 'columnSynced', column };
+      return;
     }
-    const issue = await s.call('transition', {
+    const issue = await call('transition', {
       method: 'GET',
       path: `${API}/issue/${enc(key)}`,
       query: { fields: 'status' },
       expect: JIRA.issueStatus,
     });
     const current = (issue.body as { fields?: { status?: JiraStatus } }).fields?.status;
-    if (current && isStatus(current, target)) return s.columnSynced(column);
-    const list = await s.call('transition', {
+    if (current && isStatus(current, target)) {
+      yield { mark: 'columnSynced', column };
+      return;
+    }
+    const list = await call('transition', {
       method: 'GET',
       path: `${API}/issue/${enc(key)}/transitions`,
       expect: JIRA.transitions,
@@ -217,19 +237,19 @@ export class JiraConnector implements Connector<JiraConfig> {
     const pick =
       transitions.find((t) => t.to && isStatus(t.to, target)) ??
       transitions.find((t) => t.name?.toLowerCase() === target.toLowerCase());
-    if (!pick) {
-      await s.operationError(
-        'transition',
-        `no transition of ${key} leads to status "${target}" (column "${column}"); available: ${transitions.map((t) => `${t.name} -> ${t.to?.name}`).join(', ') || 'none'}`,
-      );
-      return s.columnSynced(column);
-    }
-    await s.call('transition', {
-      method: 'POST',
-      path: `${API}/issue/${enc(key)}/transitions`,
-      body: { transition: { id: pick.id } },
-    });
-    await s.columnSynced(column);
+    if (pick)
+      await call('transition', {
+        method: 'POST',
+        path: `${API}/issue/${enc(key)}/transitions`,
+        body: { transition: { id: pick.id } },
+      });
+    else
+      yield {
+        mark: 'operationError',
+        operation: 'transition',
+        message: `no transition of ${key} leads to status "${target}" (column "${column}"); available: ${transitions.map((t) => `${t.name} -> ${t.to?.name}`).join(', ') || 'none'}`,
+      };
+    yield { mark: 'columnSynced', column };
   }
 
   async test(
