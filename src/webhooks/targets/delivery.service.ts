@@ -292,5 +292,12 @@ function messageBody(message: TargetMessage): string {
 }
 
 function toTarget(row: TargetRow): Target {
-  return { ...row };
+  return {
+    id: row.id,
+    owner: row.owner,
+    targetKey: row.targetKey,
+    url: row.url,
+    enabled: row.enabled,
+    disabledReason: row.disabledReason,
+  };
 }
