@@ -28,6 +28,7 @@ import {
 } from './endpoint-headers.js';
 import { assertCredentialsStay } from '../../common/security/credential-origin.js';
 import { compileEventTypes } from '../../events/index.js';
+import { wakeDeliveryWorkers } from '../deliveries/delivery-wake-up.js';
 
 const DEFAULT_GRACE_SECONDS = 24 * 3600;
 
@@ -127,7 +128,7 @@ export class EndpointService implements OnApplicationBootstrap {
       );
     }
     const saved = this.toDto(await this.endpoints.save(e));
-    if (dto.enabled) await this.dataSource.query(`SELECT pg_notify('hub_webhook_deliveries', '')`);
+    if (dto.enabled) await wakeDeliveryWorkers(this.dataSource);
     return saved;
   }
 
