@@ -67,6 +67,7 @@ function harness() {
     outbound,
     box,
     {} as never,
+    {} as never,
   );
   const sut = new TriggersService(
     dataSource,

@@ -3,9 +3,16 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { sealedColumns } from '../common/security/sealed-columns.js';
 import { DeliveriesController } from './deliveries/deliveries.controller.js';
 import { DeliveriesService } from './deliveries/deliveries.service.js';
-import { DeliveryAttemptService } from './deliveries/delivery-attempt.service.js';
+import { DeliveryEvents } from './deliveries/delivery-events.js';
+import { DeliveryHistoryRepository } from './deliveries/delivery-history.repository.js';
+import { DeliveryInsertRepository } from './deliveries/delivery-inserts.repository.js';
 import { DeliveryQueue } from './deliveries/delivery.queue.js';
-import { DeliveryRepository } from './deliveries/delivery.repository.js';
+import { DeliveryQueueRepository } from './deliveries/delivery-queue.repository.js';
+import { DeliverySender } from './deliveries/delivery-sender.js';
+import { DeliverySettler } from './deliveries/delivery-settler.js';
+import { EndpointHealth } from './deliveries/endpoint-health.js';
+import { EndpointSecretCache } from './deliveries/endpoint-secret-cache.js';
+import { TestSendService } from './deliveries/test-send.service.js';
 import { DeliveryTargetRepository } from './targets/delivery-target.repository.js';
 import { DeliveryService } from './targets/delivery.service.js';
 import { FanOutConsumer } from './deliveries/fan-out.consumer.js';
@@ -29,8 +36,15 @@ import { EndpointsController } from './endpoints/endpoints.controller.js';
   providers: [
     EndpointService,
     DeliveriesService,
-    DeliveryRepository,
-    DeliveryAttemptService,
+    DeliveryInsertRepository,
+    DeliveryQueueRepository,
+    DeliveryHistoryRepository,
+    EndpointSecretCache,
+    DeliverySender,
+    DeliverySettler,
+    EndpointHealth,
+    DeliveryEvents,
+    TestSendService,
     DeliveryService,
     DeliveryTargetRepository,
     DeliveryQueue,

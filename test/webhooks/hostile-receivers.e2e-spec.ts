@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import request from 'supertest';
-import { INSTANCE_ID } from '../../src/webhooks/deliveries/delivery-attempt.service.js';
-import type { AttemptRecord } from '../../src/webhooks/deliveries/delivery.repository.js';
+import type { AttemptRecord } from '../../src/webhooks/deliveries/delivery-queue.repository.js';
+import { INSTANCE_ID } from '../../src/webhooks/deliveries/instance-id.js';
 import { SuccessBatcher } from '../../src/webhooks/deliveries/success-batcher.js';
 import { ReceiverPool } from '../support/receiver.js';
 import { bearer, startTestApp, TestApp, waitFor } from '../support/test-app.js';

@@ -1,14 +1,12 @@
 import pg from 'pg';
 import { DataSource } from 'typeorm';
 import {
-  DeliveryAttemptService,
-  INSTANCE_ID,
-} from '../../src/webhooks/deliveries/delivery-attempt.service.js';
-import {
   AttemptRecord,
   ClaimedDelivery,
-  DeliveryRepository,
-} from '../../src/webhooks/deliveries/delivery.repository.js';
+  DeliveryQueueRepository,
+} from '../../src/webhooks/deliveries/delivery-queue.repository.js';
+import { DeliverySettler } from '../../src/webhooks/deliveries/delivery-settler.js';
+import { INSTANCE_ID } from '../../src/webhooks/deliveries/instance-id.js';
 import { SuccessBatcher } from '../../src/webhooks/deliveries/success-batcher.js';
 import { Receiver } from '../support/receiver.js';
 import { startTestApp, TestApp, waitFor } from '../support/test-app.js';
@@ -69,7 +67,7 @@ describe('Webhook delivery leases on the worker engine', () => {
          VALUES ($1, 'lease.test', '{}', $2, now() + interval '1 minute') RETURNING id`,
         [endpointId, INSTANCE_ID],
       );
-      const repo = t.app.get(DeliveryRepository);
+      const repo = t.app.get(DeliveryQueueRepository);
       const m = t.app.get(DataSource).manager;
       const stale = await repo.loadClaimed(m, rows[0].id as string);
       await db.query(
@@ -96,14 +94,14 @@ describe('Webhook delivery leases on the worker engine', () => {
 
     it('refuses a failure settle after the lease was lost, and applies the current one', async () => {
       const { stale, current } = await reclaimed();
-      const attempts = t.app.get(DeliveryAttemptService);
-      await attempts.settle(stale, { record: attempt(stale, 500) });
+      const settler = t.app.get(DeliverySettler);
+      await settler.settle(stale, { record: attempt(stale, 500) });
       expect(await rowOf(db, stale.id)).toMatchObject({
         status: 'pending',
         attempt_count: 0,
         lease: current.lease,
       });
-      await attempts.settle(current, { record: attempt(current, 500) });
+      await settler.settle(current, { record: attempt(current, 500) });
       expect(await rowOf(db, stale.id)).toMatchObject({
         status: 'pending',
         attempt_count: 1,
@@ -126,7 +124,7 @@ describe('Webhook delivery leases on the worker engine', () => {
 
     it('refuses to give back a delivery under a lost lease', async () => {
       const { stale, current } = await reclaimed();
-      const repo = t.app.get(DeliveryRepository);
+      const repo = t.app.get(DeliveryQueueRepository);
       const m = t.app.get(DataSource).manager;
       expect(await repo.release(m, stale, INSTANCE_ID, 0)).toBe(false);
       expect((await rowOf(db, stale.id)).lease).toBe(current.lease);

@@ -3,8 +3,11 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { EndpointService } from '../endpoints/endpoint.service.js';
 import { WebhooksException } from '../webhooks.exception.js';
-import { DeliveryAttemptService, INSTANCE_ID } from './delivery-attempt.service.js';
-import { DELIVERIES_CHANNEL, DeliveryRepository } from './delivery.repository.js';
+import { DeliveryHistoryRepository } from './delivery-history.repository.js';
+import { DeliveryInsertRepository } from './delivery-inserts.repository.js';
+import { DeliveryQueueRepository } from './delivery-queue.repository.js';
+import { wakeDeliveryWorkers } from './delivery-wake-up.js';
+import { TestSendService } from './test-send.service.js';
 import {
   AttemptDto,
   DeliveryDetailDto,
@@ -19,13 +22,15 @@ import {
 export class DeliveriesService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly repo: DeliveryRepository,
+    private readonly history: DeliveryHistoryRepository,
+    private readonly queue: DeliveryQueueRepository,
+    private readonly inserts: DeliveryInsertRepository,
     private readonly endpoints: EndpointService,
-    private readonly attempts: DeliveryAttemptService,
+    private readonly testSends: TestSendService,
   ) {}
 
   async list(q: ListDeliveriesQueryDto): Promise<DeliveryPageDto> {
-    return this.repo.page(
+    return this.history.page(
       this.dataSource.manager,
       {
         owner: null,
@@ -41,15 +46,15 @@ export class DeliveriesService {
 
   async get(id: string): Promise<DeliveryDetailDto> {
     const m = this.dataSource.manager;
-    const delivery = await this.repo.findOne(m, id);
+    const delivery = await this.history.findOne(m, id);
     if (!delivery) throw WebhooksException.deliveryNotFound(id);
-    return { ...delivery, attempts: await this.repo.attempts(m, id) };
+    return { ...delivery, attempts: await this.history.attempts(m, id) };
   }
 
   async retry(id: string): Promise<DeliveryDetailDto> {
     await this.dataSource.transaction(async (m) => {
-      if (!(await this.repo.retryNow(m, id))) throw WebhooksException.deliveryNotFound(id);
-      await this.wakeWorkers(m);
+      if (!(await this.queue.retryNow(m, id))) throw WebhooksException.deliveryNotFound(id);
+      await wakeDeliveryWorkers(m);
     });
     return this.get(id);
   }
@@ -57,8 +62,8 @@ export class DeliveriesService {
   async recover(endpointId: string, since: Date): Promise<number> {
     await this.endpoints.find(endpointId);
     return this.dataSource.transaction(async (m) => {
-      const n = await this.repo.recover(m, endpointId, since);
-      await this.wakeWorkers(m);
+      const n = await this.queue.recover(m, endpointId, since);
+      await wakeDeliveryWorkers(m);
       return n;
     });
   }
@@ -71,8 +76,8 @@ export class DeliveriesService {
       throw WebhooksException.invalidReplay('give exactly one of since or eventIds');
     await this.endpoints.find(endpointId);
     return this.dataSource.transaction(async (m) => {
-      const result = await this.repo.replay(m, endpointId, filter);
-      await this.wakeWorkers(m);
+      const result = await this.inserts.replay(m, endpointId, filter);
+      await wakeDeliveryWorkers(m);
       return result;
     });
   }
@@ -85,18 +90,12 @@ export class DeliveriesService {
       timestamp: new Date().toISOString(),
       data: { test: true, message: 'Test delivery from Integration Hub' },
     });
-    const id = await this.repo.insertOne(this.dataSource.manager, endpointId, eventType, payload, {
-      lockedBy: INSTANCE_ID,
-      leaseSeconds: 60,
-    });
-    const claimed = await this.repo.loadClaimed(this.dataSource.manager, id);
-    await this.attempts.attempt(claimed, { retry: false });
-    return (await this.repo.attempts(this.dataSource.manager, id)).at(-1)!;
+    return this.testSends.send(endpointId, eventType, payload);
   }
 
   async stats(endpointId: string): Promise<EndpointStatsDto> {
     await this.endpoints.find(endpointId);
-    const { counts, latency, lastError } = await this.repo.stats(
+    const { counts, latency, lastError } = await this.history.stats(
       this.dataSource.manager,
       endpointId,
     );
@@ -110,9 +109,5 @@ export class DeliveriesService {
       p95Ms: latency.p95 === null ? null : Math.round(latency.p95),
       lastError,
     };
-  }
-
-  private async wakeWorkers(m: { query: DataSource['query'] }): Promise<void> {
-    await m.query('SELECT pg_notify($1, $2)', [DELIVERIES_CHANNEL, '']);
   }
 }

@@ -6,9 +6,12 @@ import type { BackgroundContext } from '../../common/errors/background-context.j
 import { webhooksConfig } from '../../config/webhooks.config.js';
 import { isDatabaseUnavailable } from '../../database/connectivity-error.js';
 import { JobWorkersService, type LeasedQueue, type RunControl } from '../../jobs/index.js';
-import { DeliveryAttemptService, INSTANCE_ID } from './delivery-attempt.service.js';
+import { ClaimedDelivery, DeliveryQueueRepository } from './delivery-queue.repository.js';
+import { DeliverySender } from './delivery-sender.js';
+import { DeliverySettler } from './delivery-settler.js';
+import { DELIVERIES_CHANNEL } from './delivery-wake-up.js';
 import { EndpointTokenBuckets } from './endpoint-token-buckets.js';
-import { ClaimedDelivery, DELIVERIES_CHANNEL, DeliveryRepository } from './delivery.repository.js';
+import { INSTANCE_ID } from './instance-id.js';
 
 /**
  * The webhook deliveries as a leased queue on the jobs layer's worker engine: the engine
@@ -31,8 +34,9 @@ export class DeliveryQueue implements LeasedQueue<ClaimedDelivery>, OnModuleInit
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly repo: DeliveryRepository,
-    private readonly attempts: DeliveryAttemptService,
+    private readonly repo: DeliveryQueueRepository,
+    private readonly sender: DeliverySender,
+    private readonly settler: DeliverySettler,
     private readonly workers: JobWorkersService,
     @Inject(webhooksConfig.KEY) private readonly config: ConfigType<typeof webhooksConfig>,
   ) {}
@@ -78,11 +82,11 @@ export class DeliveryQueue implements LeasedQueue<ClaimedDelivery>, OnModuleInit
       await this.repo.release(this.dataSource.manager, d, INSTANCE_ID, waitMs);
       return;
     }
-    const sent = await this.attempts.send(d);
+    const sent = await this.sender.send(d);
     control.responded();
     // Given back at shutdown while the request ran: another instance owns it now.
     if (control.signal.aborted) return;
-    await this.attempts.settle(d, sent);
+    await this.settler.settle(d, sent);
   }
 
   /** Shutdown: due now, lease cleared, no attempt counted. */

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { EventConsumer, EventHandler, type HubEvent } from '../../events/index.js';
-import { DELIVERIES_CHANNEL, DeliveryRepository } from './delivery.repository.js';
+import { DeliveryInsertRepository } from './delivery-inserts.repository.js';
+import { wakeDeliveryWorkers } from './delivery-wake-up.js';
 
 /**
  * Turns events into delivery rows, one per matching enabled endpoint, in the same
@@ -10,13 +11,13 @@ import { DELIVERIES_CHANNEL, DeliveryRepository } from './delivery.repository.js
 @Injectable()
 @EventConsumer({ name: 'webhooks.fan-out', batchSize: 500 })
 export class FanOutConsumer implements EventHandler {
-  constructor(private readonly repo: DeliveryRepository) {}
+  constructor(private readonly inserts: DeliveryInsertRepository) {}
 
   async handle(events: HubEvent[], manager: EntityManager): Promise<void> {
-    const created = await this.repo.fanOut(
+    const created = await this.inserts.fanOut(
       manager,
       events.map((e) => e.id),
     );
-    if (created > 0) await manager.query('SELECT pg_notify($1, $2)', [DELIVERIES_CHANNEL, '']);
+    if (created > 0) await wakeDeliveryWorkers(manager);
   }
 }

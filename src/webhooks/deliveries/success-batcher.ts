@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import type { AttemptRecord } from './delivery.repository.js';
+import { rawWrite } from '../../database/raw-write.js';
+import type { AttemptRecord } from './delivery-queue.repository.js';
 
 type LeasedAttempt = AttemptRecord & { lease: string };
 
@@ -70,7 +71,9 @@ export class SuccessBatcher {
       instance_id: a.instanceId,
       lease: a.lease,
     }));
-    await this.dataSource.query(
+    // Raw: the batch settle, attempt rows, delivery states and endpoint streaks in one statement.
+    await rawWrite(
+      this.dataSource,
       `WITH input AS (
          SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(delivery_id uuid, endpoint_id uuid, attempt_number int,
            started_at timestamptz, duration_ms int, status_code int, response_headers jsonb, response_body text, instance_id text, lease timestamptz)

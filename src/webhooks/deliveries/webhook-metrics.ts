@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { MetricsService } from '../../common/metrics/metrics.service.js';
-import { DeliveryRepository } from './delivery.repository.js';
+import { DeliveryQueueRepository } from './delivery-queue.repository.js';
 
 @Injectable()
 export class WebhookMetrics {
@@ -12,7 +12,7 @@ export class WebhookMetrics {
 
   constructor(
     metrics: MetricsService,
-    repo: DeliveryRepository,
+    queue: DeliveryQueueRepository,
     @InjectDataSource() dataSource: DataSource,
   ) {
     const registers = [metrics.registry];
@@ -32,7 +32,7 @@ export class WebhookMetrics {
     // Gauges read the queue when scraped: one cheap query, shared by both gauges.
     let pending: Promise<{ depth: number; oldestAgeSeconds: number }> | undefined;
     const read = () =>
-      (pending ??= repo
+      (pending ??= queue
         .queueGauges(dataSource.manager)
         .finally(() => setTimeout(() => (pending = undefined), 0)));
     new Gauge({
@@ -51,5 +51,14 @@ export class WebhookMetrics {
         this.set((await read()).oldestAgeSeconds);
       },
     });
+  }
+
+  /** One settled attempt: counted by outcome, its duration by success or failure. */
+  countAttempt(outcome: 'succeeded' | 'retrying' | 'failed', durationMs: number): void {
+    this.attempts.inc({ outcome });
+    this.duration.observe(
+      { outcome: outcome === 'succeeded' ? 'succeeded' : 'failed' },
+      durationMs / 1000,
+    );
   }
 }

@@ -18,7 +18,10 @@ export interface StoredSecret {
 @Entity({ name: 'webhook_endpoints' })
 export class EndpointEntity {
   @PrimaryGeneratedColumn('uuid') id: string;
+  /** Null for endpoints managed over the API; a module's name for its delivery targets. */
   @Column('text', { nullable: true }) owner: string | null;
+  /** A delivery target's key within its owner (the rule that registered it); null with owner. */
+  @Column('text', { name: 'target_key', nullable: true }) targetKey: string | null;
   @Column('text') url: string;
   @Column('text') description: string;
   @Column('text', { array: true, name: 'event_types' }) eventTypes: string[];

@@ -28,6 +28,7 @@ import {
 } from './endpoint-headers.js';
 import { assertCredentialsStay } from '../../common/security/credential-origin.js';
 import { compileEventTypes } from '../../events/index.js';
+import { wakeDeliveryWorkers } from '../deliveries/delivery-wake-up.js';
 
 const DEFAULT_GRACE_SECONDS = 24 * 3600;
 
@@ -127,7 +128,7 @@ export class EndpointService implements OnApplicationBootstrap {
       );
     }
     const saved = this.toDto(await this.endpoints.save(e));
-    if (dto.enabled) await this.dataSource.query(`SELECT pg_notify('hub_webhook_deliveries', '')`);
+    if (dto.enabled) await wakeDeliveryWorkers(this.dataSource);
     return saved;
   }
 
@@ -136,18 +137,27 @@ export class EndpointService implements OnApplicationBootstrap {
    * with several instances starting at once (each row is replaced only if still unchanged).
    */
   async onApplicationBootstrap(): Promise<void> {
-    const rows: { id: string; headers: Record<string, string> }[] = await this.dataSource.query(
-      `SELECT id, headers FROM webhook_endpoints
-       WHERE EXISTS (SELECT 1 FROM jsonb_each_text(headers) h WHERE h.value !~ '^v1\\.[0-9a-f]{16}\\.')`,
-    );
+    const rows = await this.endpoints
+      .createQueryBuilder('e')
+      .select(['e.id', 'e.headers'])
+      .where(
+        `EXISTS (SELECT 1 FROM jsonb_each_text(e.headers) h WHERE h.value !~ '^v1\\.[0-9a-f]{16}\\.')`,
+      )
+      .getMany();
     for (const row of rows) {
       const sealed = Object.fromEntries(
         Object.entries(row.headers).map(([k, v]) => [k, isSealedValue(v) ? v : this.box.seal(v)]),
       );
-      await this.dataSource.query(
-        `UPDATE webhook_endpoints SET headers = $2::jsonb WHERE id = $1 AND headers = $3::jsonb`,
-        [row.id, JSON.stringify(sealed), JSON.stringify(row.headers)],
-      );
+      await this.endpoints
+        .createQueryBuilder()
+        .update()
+        // Sealing changes no setting: updated_at stays as it was.
+        .set({ headers: sealed, updatedAt: () => 'updated_at' })
+        .where('id = :id AND headers = CAST(:old AS jsonb)', {
+          id: row.id,
+          old: JSON.stringify(row.headers),
+        })
+        .execute();
     }
     if (rows.length) this.logger.log(`sealed the static header values of ${rows.length} endpoints`);
   }

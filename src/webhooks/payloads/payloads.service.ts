@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { DeliveryRepository } from '../deliveries/delivery.repository.js';
+import { DeliveryHistoryRepository } from '../deliveries/delivery-history.repository.js';
 import { WebhooksException } from '../webhooks.exception.js';
 import { PayloadLinks } from './payload-links.service.js';
 import { dataBytes } from './payload-reference.js';
@@ -10,7 +10,7 @@ import { dataBytes } from './payload-reference.js';
 export class PayloadsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly repo: DeliveryRepository,
+    private readonly history: DeliveryHistoryRepository,
     private readonly links: PayloadLinks,
   ) {}
 
@@ -18,7 +18,7 @@ export class PayloadsService {
   async data(deliveryId: string, token: string): Promise<Buffer> {
     const verdict = this.links.check(deliveryId, token);
     if (verdict !== 'ok') throw WebhooksException.payloadToken(verdict);
-    const payload = await this.repo.payloadOf(this.dataSource.manager, deliveryId);
+    const payload = await this.history.payloadOf(this.dataSource.manager, deliveryId);
     if (payload === undefined) throw WebhooksException.deliveryNotFound(deliveryId);
     return dataBytes(payload);
   }

@@ -1,18 +1,27 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
+import { EntityManager, FindOptionsSelect, In, IsNull, Not } from 'typeorm';
+import { rawWrite } from '../../database/raw-write.js';
+import { EndpointEntity } from '../endpoints/endpoint.entity.js';
 
-export interface TargetRow {
-  id: string;
+/** What a delivery target is to its owner: a module-owned endpoint without its secrets. */
+export type TargetRow = Pick<EndpointEntity, 'id' | 'url' | 'enabled' | 'disabledReason'> & {
   owner: string;
   targetKey: string;
-  url: string;
-  enabled: boolean;
-  disabledReason: string | null;
-}
+};
 
-const TARGET_COLUMNS = `id, owner, target_key AS "targetKey", url, enabled, disabled_reason AS "disabledReason"`;
+const TARGET_FIELDS: FindOptionsSelect<EndpointEntity> = {
+  id: true,
+  owner: true,
+  targetKey: true,
+  url: true,
+  enabled: true,
+  disabledReason: true,
+};
 
-/** SQL over module-owned endpoints (owner set), keyed by (owner, target_key). */
+/**
+ * Module-owned endpoints (owner set), keyed by (owner, target_key), through the endpoint
+ * entity; only the upsert is SQL.
+ */
 @Injectable()
 export class DeliveryTargetRepository {
   /** Insert or replace a target's URL, headers and secret; saving a rule again re-enables it. */
@@ -27,7 +36,12 @@ export class DeliveryTargetRepository {
       enabled: boolean;
     },
   ): Promise<TargetRow> {
-    const [row]: TargetRow[] = await m.query(
+    // Raw: one atomic insert-or-replace on the partial unique index (owner, target_key), with
+    // per-column CASEs that TypeORM's upsert cannot express; two saves of one rule never race.
+    const {
+      rows: [{ id }],
+    } = await rawWrite<{ id: string }>(
+      m,
       `INSERT INTO webhook_endpoints (owner, target_key, url, headers, secrets, enabled)
        VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6)
        ON CONFLICT (owner, target_key) WHERE owner IS NOT NULL
@@ -35,7 +49,7 @@ export class DeliveryTargetRepository {
          enabled = EXCLUDED.enabled, failing_since = NULL,
          disabled_reason = CASE WHEN EXCLUDED.enabled THEN NULL ELSE 'disabled by its owner' END,
          disabled_at = CASE WHEN EXCLUDED.enabled THEN NULL ELSE now() END, updated_at = now()
-       RETURNING ${TARGET_COLUMNS}`,
+       RETURNING id`,
       [
         t.owner,
         t.targetKey,
@@ -45,55 +59,51 @@ export class DeliveryTargetRepository {
         t.enabled,
       ],
     );
-    return row;
+    return (await this.findById(m, id))!;
   }
 
   async findById(m: EntityManager, id: string): Promise<TargetRow | undefined> {
-    const [row]: TargetRow[] = await m.query(
-      `SELECT ${TARGET_COLUMNS} FROM webhook_endpoints WHERE id = $1 AND owner IS NOT NULL`,
-      [id],
-    );
-    return row;
+    const row = await m
+      .getRepository(EndpointEntity)
+      .findOne({ select: TARGET_FIELDS, where: { id, owner: Not(IsNull()) } });
+    return (row as TargetRow | null) ?? undefined;
   }
 
-  findByIds(m: EntityManager, ids: string[]): Promise<TargetRow[]> {
-    return m.query(
-      `SELECT ${TARGET_COLUMNS} FROM webhook_endpoints WHERE id = ANY($1::uuid[]) AND owner IS NOT NULL`,
-      [ids],
-    );
+  async findByIds(m: EntityManager, ids: string[]): Promise<TargetRow[]> {
+    const rows = await m
+      .getRepository(EndpointEntity)
+      .find({ select: TARGET_FIELDS, where: { id: In(ids), owner: Not(IsNull()) } });
+    return rows as TargetRow[];
   }
 
   async find(m: EntityManager, owner: string, targetKey: string): Promise<TargetRow | undefined> {
-    const [row]: TargetRow[] = await m.query(
-      `SELECT ${TARGET_COLUMNS} FROM webhook_endpoints WHERE owner = $1 AND target_key = $2`,
-      [owner, targetKey],
-    );
-    return row;
+    const row = await m
+      .getRepository(EndpointEntity)
+      .findOne({ select: TARGET_FIELDS, where: { owner, targetKey } });
+    return (row as TargetRow | null) ?? undefined;
   }
 
+  /** Enabling clears the failure streak and the reason; disabling records its owner did it. */
   async setEnabled(
     m: EntityManager,
     owner: string,
     targetKey: string,
     enabled: boolean,
   ): Promise<TargetRow | undefined> {
-    const [rows]: [TargetRow[], number] = await m.query(
-      `UPDATE webhook_endpoints SET enabled = $3, updated_at = now(),
-         failing_since = CASE WHEN $3 THEN NULL ELSE failing_since END,
-         disabled_reason = CASE WHEN $3 THEN NULL ELSE 'disabled by its owner' END,
-         disabled_at = CASE WHEN $3 THEN NULL ELSE now() END
-       WHERE owner = $1 AND target_key = $2 RETURNING ${TARGET_COLUMNS}`,
-      [owner, targetKey, enabled],
-    );
-    return rows[0];
+    await m
+      .getRepository(EndpointEntity)
+      .update(
+        { owner, targetKey },
+        enabled
+          ? { enabled, failingSince: null, disabledReason: null, disabledAt: null }
+          : { enabled, disabledReason: 'disabled by its owner', disabledAt: () => 'now()' },
+      );
+    return this.find(m, owner, targetKey);
   }
 
   /** Deletes the target with its deliveries and attempts; false when there was none. */
   async remove(m: EntityManager, owner: string, targetKey: string): Promise<boolean> {
-    const [, count]: [unknown, number] = await m.query(
-      `DELETE FROM webhook_endpoints WHERE owner = $1 AND target_key = $2`,
-      [owner, targetKey],
-    );
-    return count > 0;
+    const { affected } = await m.getRepository(EndpointEntity).delete({ owner, targetKey });
+    return !!affected;
   }
 }

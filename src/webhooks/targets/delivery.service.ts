@@ -4,8 +4,10 @@ import { DataSource, EntityManager } from 'typeorm';
 import { ValidationFailedException } from '../../common/http/validation.js';
 import { OutboundHttpService } from '../../common/outbound/outbound-http.service.js';
 import { SecretBoxService } from '../../common/security/secret-box.js';
-import { DELIVERIES_CHANNEL, DeliveryRepository } from '../deliveries/delivery.repository.js';
-import { DeliveryAttemptService, INSTANCE_ID } from '../deliveries/delivery-attempt.service.js';
+import { DeliveryHistoryRepository } from '../deliveries/delivery-history.repository.js';
+import { DeliveryInsertRepository } from '../deliveries/delivery-inserts.repository.js';
+import { wakeDeliveryWorkers } from '../deliveries/delivery-wake-up.js';
+import { TestSendService } from '../deliveries/test-send.service.js';
 import type {
   AttemptDto,
   DeliveryDto,
@@ -73,10 +75,11 @@ export class DeliveryService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly targets: DeliveryTargetRepository,
-    private readonly deliveries: DeliveryRepository,
+    private readonly inserts: DeliveryInsertRepository,
     private readonly outbound: OutboundHttpService,
     private readonly box: SecretBoxService,
-    private readonly attempts: DeliveryAttemptService,
+    private readonly testSends: TestSendService,
+    private readonly history: DeliveryHistoryRepository,
   ) {}
 
   /**
@@ -159,11 +162,11 @@ export class DeliveryService {
       if (!target) throw WebhooksException.targetNotFound(targetId);
       if (!target.enabled) throw WebhooksException.targetDisabled(target);
       const payload = messageBody(message);
-      const id = await this.deliveries.insertOne(m, targetId, message.eventType, payload, {
+      const id = await this.inserts.insertOne(m, targetId, message.eventType, payload, {
         correlationId: options.correlationId,
         origin: options.origin,
       });
-      await m.query('SELECT pg_notify($1, $2)', [DELIVERIES_CHANNEL, '']);
+      await wakeDeliveryWorkers(m);
       return id;
     };
     return manager ? run(manager) : this.dataSource.transaction(run);
@@ -184,7 +187,7 @@ export class DeliveryService {
       (await this.targets.findByIds(manager, ids)).map((t) => [t.id, t] as const),
     );
     const results: (string | WebhooksException)[] = [];
-    const rows: Parameters<DeliveryRepository['insertMany']>[1] = [];
+    const rows: Parameters<DeliveryInsertRepository['insertMany']>[1] = [];
     const slots: number[] = [];
     for (const item of items) {
       const target = targets.get(item.targetId);
@@ -202,10 +205,9 @@ export class DeliveryService {
         });
       }
     }
-    const inserted = await this.deliveries.insertMany(manager, rows);
+    const inserted = await this.inserts.insertMany(manager, rows);
     slots.forEach((slot, k) => (results[slot] = inserted[k]));
-    if (inserted.length > 0)
-      await manager.query('SELECT pg_notify($1, $2)', [DELIVERIES_CHANNEL, '']);
+    if (inserted.length > 0) await wakeDeliveryWorkers(manager);
     return results;
   }
 
@@ -215,27 +217,15 @@ export class DeliveryService {
    * then succeeded or failed, never retried.
    */
   async testSend(targetId: string, message: TargetMessage): Promise<AttemptDto> {
-    const m = this.dataSource.manager;
-    const target = await this.targets.findById(m, targetId);
+    const target = await this.targets.findById(this.dataSource.manager, targetId);
     if (!target) throw WebhooksException.targetNotFound(targetId);
-    const id = await this.deliveries.insertOne(
-      m,
-      targetId,
-      message.eventType,
-      messageBody(message),
-      {
-        lockedBy: INSTANCE_ID,
-        leaseSeconds: 60,
-      },
-    );
-    await this.attempts.attempt(await this.deliveries.loadClaimed(m, id), { retry: false });
-    return (await this.deliveries.attempts(m, id)).at(-1)!;
+    return this.testSends.send(targetId, message.eventType, messageBody(message));
   }
 
   /** The current state of some of the owner's deliveries (history pages), by id. */
   async deliveryStates(owner: string, ids: string[]): Promise<Map<string, DeliveryDto>> {
     if (ids.length === 0) return new Map();
-    const rows = await this.deliveries.findMany(this.dataSource.manager, owner, ids);
+    const rows = await this.history.findMany(this.dataSource.manager, owner, ids);
     return new Map(rows.map((d) => [d.id, d]));
   }
 
@@ -247,7 +237,7 @@ export class DeliveryService {
   async setEnabled(owner: string, targetKey: string, enabled: boolean): Promise<Target> {
     const row = await this.targets.setEnabled(this.dataSource.manager, owner, targetKey, enabled);
     if (!row) throw WebhooksException.targetNotFound(`${owner}/${targetKey}`);
-    if (enabled) await this.dataSource.query('SELECT pg_notify($1, $2)', [DELIVERIES_CHANNEL, '']);
+    if (enabled) await wakeDeliveryWorkers(this.dataSource);
     return toTarget(row);
   }
 
@@ -261,7 +251,7 @@ export class DeliveryService {
     owner: string,
     filter: { targetKey?: string; status?: DeliveryStatus; limit?: number; cursor?: string } = {},
   ): Promise<DeliveryPageDto> {
-    return this.deliveries.page(
+    return this.history.page(
       this.dataSource.manager,
       { owner, targetKey: filter.targetKey, status: filter.status },
       filter.cursor,
@@ -272,10 +262,10 @@ export class DeliveryService {
   /** One of the owner's deliveries with every attempt; another owner's is not found. */
   async getDelivery(owner: string, id: string): Promise<DeliveryDetailDto> {
     const m = this.dataSource.manager;
-    const delivery = await this.deliveries.findOne(m, id);
+    const delivery = await this.history.findOne(m, id);
     const target = delivery && (await this.targets.findById(m, delivery.endpointId));
     if (!delivery || target?.owner !== owner) throw WebhooksException.deliveryNotFound(id);
-    return { ...delivery, attempts: await this.deliveries.attempts(m, id) };
+    return { ...delivery, attempts: await this.history.attempts(m, id) };
   }
 }
 
@@ -292,5 +282,12 @@ function messageBody(message: TargetMessage): string {
 }
 
 function toTarget(row: TargetRow): Target {
-  return { ...row };
+  return {
+    id: row.id,
+    owner: row.owner,
+    targetKey: row.targetKey,
+    url: row.url,
+    enabled: row.enabled,
+    disabledReason: row.disabledReason,
+  };
 }

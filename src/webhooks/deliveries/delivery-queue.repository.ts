@@ -1,0 +1,217 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { rawWrite } from '../../database/raw-write.js';
+import type { StoredSecret } from '../endpoints/endpoint.entity.js';
+import type { EndpointSignature } from '../signature.js';
+import type { DeliveryStatus } from './dto/delivery.dto.js';
+
+export interface ClaimedDelivery {
+  id: string;
+  endpointId: string;
+  eventType: string;
+  payload: string;
+  attemptCount: number;
+  url: string;
+  headers: Record<string, string>;
+  secrets: StoredSecret[];
+  signature: EndpointSignature;
+  rateLimitPerSecond: number | null;
+  /**
+   * The lease: `locked_until` as PostgreSQL wrote it at claim (microseconds). Settling and
+   * giving back require it unchanged, so a worker whose lease expired and was claimed again,
+   * even by this same instance, cannot overwrite the newer attempt's result.
+   */
+  lease: string;
+}
+
+export interface AttemptRecord {
+  deliveryId: string;
+  endpointId: string;
+  attemptNumber: number;
+  startedAt: Date;
+  durationMs: number;
+  statusCode: number | null;
+  responseHeaders: Record<string, string>;
+  responseBody: string | null;
+  error: string | null;
+  instanceId: string;
+}
+
+/** A claimed delivery with what its attempt needs from the endpoint, and its lease. */
+const CLAIMED_COLUMNS = `d.id, d.endpoint_id AS "endpointId", d.event_type AS "eventType", d.payload, d.attempt_count AS "attemptCount",
+  e.url, e.headers, e.secrets, e.signature, e.rate_limit_per_second AS "rateLimitPerSecond", d.locked_until::text AS lease`;
+
+/**
+ * The delivery queue's state: claim under a lease, give back, settle after an attempt, and
+ * put back (retry, recover). webhook_deliveries is the high-throughput queue, not a CRUD
+ * table, so its statements are SQL.
+ */
+@Injectable()
+export class DeliveryQueueRepository {
+  /**
+   * Claims up to `limit` due deliveries for this instance under a lease, at most
+   * `perEndpoint` in flight per endpoint across all instances. SKIP LOCKED lets any number of
+   * workers claim side by side; an expired lease (crashed worker) makes a row claimable again.
+   *
+   * Fairness: the walk starts from enabled endpoints with room and takes each one's oldest
+   * due deliveries (up to that room), and only then the oldest overall. Filtering after a
+   * global "oldest N" window let one endpoint's backlog (disabled, or at its limit) fill the
+   * window and stall every other endpoint.
+   */
+  async claim(
+    m: EntityManager,
+    limit: number,
+    perEndpoint: number,
+    leaseSeconds: number,
+    instanceId: string,
+  ): Promise<ClaimedDelivery[]> {
+    // Raw: the fair claim (per-endpoint room, LATERAL, FOR UPDATE SKIP LOCKED) in one statement.
+    const { rows } = await rawWrite<ClaimedDelivery>(
+      m,
+      `WITH busy AS (
+         SELECT endpoint_id, count(*)::int AS n FROM webhook_deliveries
+         WHERE status = 'pending' AND locked_until IS NOT NULL AND locked_until > now() GROUP BY endpoint_id
+       ), open_endpoints AS (
+         SELECT e.id, $2 - COALESCE(busy.n, 0) AS room
+         FROM webhook_endpoints e LEFT JOIN busy ON busy.endpoint_id = e.id
+         WHERE e.enabled AND COALESCE(busy.n, 0) < $2
+       ), picked AS (
+         SELECT due.id FROM open_endpoints oe
+         CROSS JOIN LATERAL (
+           SELECT d.id, d.next_attempt_at FROM webhook_deliveries d
+           WHERE d.endpoint_id = oe.id AND d.status = 'pending' AND d.next_attempt_at <= now()
+             AND (d.locked_until IS NULL OR d.locked_until <= now())
+           ORDER BY d.next_attempt_at, d.id LIMIT oe.room
+         ) due
+         ORDER BY due.next_attempt_at LIMIT $1
+       ), locked AS (
+         SELECT d.id FROM webhook_deliveries d
+         WHERE d.id IN (SELECT id FROM picked) AND d.status = 'pending' AND (d.locked_until IS NULL OR d.locked_until <= now())
+         FOR UPDATE SKIP LOCKED
+       )
+       UPDATE webhook_deliveries d SET locked_until = now() + make_interval(secs => $3), locked_by = $4, updated_at = now()
+       FROM locked, webhook_endpoints e
+       WHERE d.id = locked.id AND e.id = d.endpoint_id
+       RETURNING ${CLAIMED_COLUMNS}`,
+      [limit, perEndpoint, leaseSeconds, instanceId],
+    );
+    return rows;
+  }
+
+  async loadClaimed(m: EntityManager, id: string): Promise<ClaimedDelivery> {
+    // Raw: the row a claim returns (delivery joined with its endpoint, the lease as text).
+    const [row]: ClaimedDelivery[] = await m.query(
+      `SELECT ${CLAIMED_COLUMNS}
+       FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id WHERE d.id = $1`,
+      [id],
+    );
+    return row;
+  }
+
+  /** Gives a claimed delivery back without an attempt (rate limit, shutdown), if the lease is still ours. */
+  async release(
+    m: EntityManager,
+    d: Pick<ClaimedDelivery, 'id' | 'lease'>,
+    instanceId: string,
+    delayMs: number,
+  ): Promise<boolean> {
+    // Raw: a write only while the lease is ours, compared to the microsecond.
+    const { affected } = await rawWrite(
+      m,
+      `UPDATE webhook_deliveries SET locked_until = NULL, locked_by = NULL,
+         next_attempt_at = now() + make_interval(secs => $3::float8 / 1000), updated_at = now()
+       WHERE id = $1 AND locked_by = $2 AND locked_until = $4::timestamptz`,
+      [d.id, instanceId, delayMs, d.lease],
+    );
+    return affected > 0;
+  }
+
+  async recordAttempt(m: EntityManager, a: AttemptRecord): Promise<void> {
+    // Raw: one insert per failed attempt into the high-volume attempt log, inside the settle.
+    await rawWrite(
+      m,
+      `INSERT INTO webhook_attempts (delivery_id, endpoint_id, attempt_number, started_at, duration_ms, status_code,
+         response_headers, response_body, error, instance_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10)`,
+      [
+        a.deliveryId,
+        a.endpointId,
+        a.attemptNumber,
+        a.startedAt,
+        a.durationMs,
+        a.statusCode,
+        JSON.stringify(a.responseHeaders),
+        a.responseBody,
+        a.error,
+        a.instanceId,
+      ],
+    );
+  }
+
+  /** Settles the delivery after an attempt, if this instance still holds its lease. */
+  async settle(
+    m: EntityManager,
+    d: Pick<ClaimedDelivery, 'id' | 'lease'>,
+    instanceId: string,
+    outcome: {
+      status: DeliveryStatus;
+      nextAttemptInMs?: number;
+      statusCode: number | null;
+      error: string | null;
+    },
+  ): Promise<boolean> {
+    // Raw: the settle is one conditional write on the lease, computed in SQL (now(), intervals).
+    const { affected } = await rawWrite(
+      m,
+      `UPDATE webhook_deliveries SET status = $3, attempt_count = attempt_count + 1,
+         next_attempt_at = CASE WHEN $3 = 'pending' THEN now() + make_interval(secs => $4::float8 / 1000) ELSE next_attempt_at END,
+         completed_at = CASE WHEN $3 = 'pending' THEN NULL ELSE now() END,
+         last_status_code = $5, last_error = $6, locked_until = NULL, locked_by = NULL, updated_at = now()
+       WHERE id = $1 AND locked_by = $2 AND locked_until = $7::timestamptz`,
+      [
+        d.id,
+        instanceId,
+        outcome.status,
+        outcome.nextAttemptInMs ?? 0,
+        outcome.statusCode,
+        outcome.error,
+        d.lease,
+      ],
+    );
+    return affected > 0;
+  }
+
+  /** One more attempt now, also for a failed delivery. */
+  async retryNow(m: EntityManager, id: string): Promise<boolean> {
+    // Raw: queue rows have no entity; the queue's state changes are SQL.
+    const { affected } = await rawWrite(
+      m,
+      `UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = now(), completed_at = NULL, updated_at = now()
+       WHERE id = $1`,
+      [id],
+    );
+    return affected > 0;
+  }
+
+  /** Every failed delivery of the endpoint created since `since` is due again now. */
+  async recover(m: EntityManager, endpointId: string, since: Date): Promise<number> {
+    // Raw: a batch update of any number of queue rows in one statement.
+    const { affected } = await rawWrite(
+      m,
+      `UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = now(), completed_at = NULL, updated_at = now()
+       WHERE endpoint_id = $1 AND status = 'failed' AND created_at >= $2`,
+      [endpointId, since],
+    );
+    return affected;
+  }
+
+  /** Pending deliveries and the age of the oldest, for the queue gauges. */
+  async queueGauges(m: EntityManager): Promise<{ depth: number; oldestAgeSeconds: number }> {
+    // Raw: an aggregate over the pending part of the queue, read at every scrape.
+    const [row]: { depth: number; age: number | null }[] = await m.query(
+      `SELECT count(*)::int AS depth, EXTRACT(EPOCH FROM now() - min(created_at))::float8 AS age
+       FROM webhook_deliveries WHERE status = 'pending'`,
+    );
+    return { depth: row.depth, oldestAgeSeconds: row.age ?? 0 };
+  }
+}
