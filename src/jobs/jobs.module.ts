@@ -1,10 +1,13 @@
 import { Global, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
+import { JobAdminRepository } from './job-admin.repository.js';
+import { JobEnqueueRepository } from './job-enqueue.repository.js';
 import { JobHandlersRegistry } from './job-handlers.registry.js';
+import { JobLeaseRepository } from './job-lease.repository.js';
 import { JobMetrics } from './job-metrics.js';
 import { JobScheduler } from './job-scheduler.js';
+import { JobSettleRepository } from './job-settle.repository.js';
 import { JobWorkersService } from './job-workers.service.js';
-import { JobRepository } from './job.repository.js';
 import { JobsAdminService } from './jobs-admin.service.js';
 import { JobsController } from './jobs.controller.js';
 import { JobsService } from './jobs.service.js';
@@ -22,7 +25,10 @@ import { SelftestJob } from './selftest.job.js';
   imports: [DiscoveryModule],
   controllers: [JobsController],
   providers: [
-    JobRepository,
+    JobEnqueueRepository,
+    JobLeaseRepository,
+    JobSettleRepository,
+    JobAdminRepository,
     ScheduleRepository,
     JobHandlersRegistry,
     JobsService,
