@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { JobAdminRepository } from './job-admin.repository.js';
 import { JobEnqueueRepository } from './job-enqueue.repository.js';
 import { JobHandlersRegistry } from './job-handlers.registry.js';
@@ -11,6 +12,7 @@ import { JobWorkersService } from './job-workers.service.js';
 import { JobsAdminService } from './jobs-admin.service.js';
 import { JobsController } from './jobs.controller.js';
 import { JobsService } from './jobs.service.js';
+import { JobScheduleEntity } from './schedule.entity.js';
 import { ScheduleRepository } from './schedule.repository.js';
 import { SelftestJob } from './selftest.job.js';
 
@@ -22,7 +24,7 @@ import { SelftestJob } from './selftest.job.js';
  */
 @Global()
 @Module({
-  imports: [DiscoveryModule],
+  imports: [DiscoveryModule, TypeOrmModule.forFeature([JobScheduleEntity])],
   controllers: [JobsController],
   providers: [
     JobEnqueueRepository,
