@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager, Repository } from 'typeorm';
+import { EntityManager, type QueryDeepPartialEntity, Repository } from 'typeorm';
 import { rawWrite } from '../database/raw-write.js';
 import { JobScheduleEntity } from './schedule.entity.js';
 
@@ -72,6 +72,8 @@ export class ScheduleRepository {
       s.firstRunAt ??
       s.cronNextRunAt ??
       new Date((await this.now(m)).getTime() + (period.everyMs ?? 0));
+    // jsonb is written whole; TypeORM's deep-partial type cannot express "any JSON object".
+    const payload = s.payload as QueryDeepPartialEntity<JobScheduleEntity>['payload'];
     const rows = this.rows(m);
     const id = { queue: s.queue, key: s.key };
     for (let tries = 0; ; tries++) {
@@ -85,14 +87,14 @@ export class ScheduleRepository {
         if (s.firstRunAt) nextRunAt = s.firstRunAt;
         else if (!same && period.cron !== null) nextRunAt = await fresh();
         else if (!same) nextRunAt = earlier(row.nextRunAt, await fresh());
-        await rows.update(id, { ...period, payload: s.payload, nextRunAt });
+        await rows.update(id, { ...period, payload, nextRunAt });
         return;
       }
       // ON CONFLICT DO NOTHING: when another call inserted it meanwhile, the next pass locks it.
       const inserted = await rows
         .createQueryBuilder()
         .insert()
-        .values({ ...id, ...period, payload: s.payload, nextRunAt: await fresh() })
+        .values({ ...id, ...period, payload, nextRunAt: await fresh() })
         .orIgnore()
         .returning(['queue'])
         .execute();
