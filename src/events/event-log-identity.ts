@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { describePlace, LogPlace, LogPlaceGuard } from '../database/log-place-guard.js';
+import { rawWrite } from '../database/raw-write.js';
 
 /**
  * Keeps the bus's positions in order after a restore or move (the check is LogPlaceGuard's,
@@ -35,11 +36,13 @@ export class EventLogIdentity extends LogPlaceGuard {
     live: LogPlace,
     start: string,
   ): Promise<void> {
-    const [, events]: [unknown, number] = await m.query(
+    const { affected: events } = await rawWrite(
+      m,
       `UPDATE events SET tx = '0' WHERE tx >= $1::xid8`,
       [start],
     );
-    const [, cursors]: [unknown, number] = await m.query(
+    const { affected: cursors } = await rawWrite(
+      m,
       `UPDATE event_consumers SET
          cursor_tx = CASE WHEN cursor_tx >= $1::xid8 THEN '0'::xid8 ELSE cursor_tx END,
          isolate_until_tx = CASE WHEN isolate_until_tx >= $1::xid8 THEN '0'::xid8 ELSE isolate_until_tx END

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { EntityManager } from 'typeorm';
+import { rawWrite } from '../database/raw-write.js';
 import { canonicalJson } from './canonical-json.js';
 import { EventsException } from './events.exception.js';
 
@@ -58,11 +59,12 @@ export class IdempotencyService {
 
   /** Forgets keys past the window; called by a scheduled job. */
   async prune(manager: EntityManager): Promise<number> {
-    const [, count]: [unknown, number] = await manager.query(
+    const { affected } = await rawWrite(
+      manager,
       `DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(hours => $1)`,
       [IDEMPOTENCY_TTL_HOURS],
     );
-    return count;
+    return affected;
   }
 }
 

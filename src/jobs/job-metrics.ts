@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { MetricsService } from '../common/metrics/metrics.service.js';
-import { JobRepository } from './job.repository.js';
+import { JobAdminRepository } from './job-admin.repository.js';
 
 @Injectable()
 export class JobMetrics {
@@ -13,7 +13,7 @@ export class JobMetrics {
 
   constructor(
     metrics: MetricsService,
-    repo: JobRepository,
+    repo: JobAdminRepository,
     @InjectDataSource() dataSource: DataSource,
   ) {
     const registers = [metrics.registry];
@@ -37,7 +37,7 @@ export class JobMetrics {
       registers,
     });
     // Both gauges read one stats query per scrape.
-    let pending: ReturnType<JobRepository['stats']> | undefined;
+    let pending: ReturnType<JobAdminRepository['stats']> | undefined;
     const read = () =>
       (pending ??= repo
         .stats(dataSource.manager)

@@ -7,7 +7,8 @@ import type { Job } from './job-handler.decorator.js';
 import type { RegisteredHandler } from './job-handlers.registry.js';
 import { JobMetrics } from './job-metrics.js';
 import { done, fail, JobOutcome, retry, retryDelayMs } from './job-outcome.js';
-import { ClaimedJob, JobRepository, Settlement } from './job.repository.js';
+import { ClaimedJob, JobLeaseRepository } from './job-lease.repository.js';
+import { JobSettleRepository, Settlement } from './job-settle.repository.js';
 import { attemptText } from './attempt-text.js';
 import type { LeasedQueue, RunControl } from './engine/leased-queue.js';
 
@@ -16,7 +17,8 @@ export const JOBS_INSTANCE_ID = `${hostname()}-${process.pid}-${randomBytes(3).t
 
 export interface JobQueueDeps {
   dataSource: DataSource;
-  repo: JobRepository;
+  leases: JobLeaseRepository;
+  settles: JobSettleRepository;
   metrics: JobMetrics;
   leaseMarginMs: number;
 }
@@ -78,7 +80,7 @@ export class JobQueue implements LeasedQueue<ClaimedJob> {
   claim(limit: number): Promise<ClaimedJob[]> {
     // A handler still running here keeps its job and key, even if its lease was lost.
     const runs = [...this.live.values()];
-    return this.deps.repo.claim(
+    return this.deps.leases.claim(
       this.deps.dataSource.manager,
       this.queue,
       limit,
@@ -207,7 +209,7 @@ export class JobQueue implements LeasedQueue<ClaimedJob> {
   private async renew(run: Run): Promise<void> {
     if (run.abandoned || !this.live.has(run.job.id)) return;
     try {
-      const held = await this.deps.repo.renewLease(
+      const held = await this.deps.leases.renewLease(
         this.deps.dataSource.manager,
         run.job.id,
         run.job.leaseId,
@@ -296,7 +298,7 @@ export class JobQueue implements LeasedQueue<ClaimedJob> {
         break;
       }
     }
-    const applied = await this.deps.repo.settle(this.deps.dataSource.manager, s);
+    const applied = await this.deps.settles.settle(this.deps.dataSource.manager, s);
     this.record(s.attempt.outcome, durationMs);
     if (!applied)
       this.logger.warn(
@@ -332,7 +334,7 @@ export class JobQueue implements LeasedQueue<ClaimedJob> {
       }
     }
     const durationMs = Date.now() - startedAt.getTime();
-    await this.deps.repo.settle(this.deps.dataSource.manager, {
+    await this.deps.settles.settle(this.deps.dataSource.manager, {
       id: job.id,
       leaseId: job.leaseId,
       status: 'pending',

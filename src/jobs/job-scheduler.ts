@@ -16,7 +16,8 @@ import { jobsConfig } from '../config/jobs.config.js';
 import { nextCronRun } from './cron.js';
 import { JobHandlersRegistry } from './job-handlers.registry.js';
 import { JobWorkersService } from './job-workers.service.js';
-import { JobRepository } from './job.repository.js';
+import { JobEnqueueRepository } from './job-enqueue.repository.js';
+import { JobLeaseRepository } from './job-lease.repository.js';
 import { JobsService } from './jobs.service.js';
 import { DueSchedule, ScheduleRepository } from './schedule.repository.js';
 
@@ -43,7 +44,8 @@ export class JobScheduler implements OnApplicationBootstrap, BeforeApplicationSh
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly repo: JobRepository,
+    private readonly enqueues: JobEnqueueRepository,
+    private readonly leases: JobLeaseRepository,
     private readonly schedules: ScheduleRepository,
     private readonly jobs: JobsService,
     private readonly registry: JobHandlersRegistry,
@@ -81,7 +83,7 @@ export class JobScheduler implements OnApplicationBootstrap, BeforeApplicationSh
     void inBackground(ctx, async () => {
       try {
         await this.fireDueSchedules();
-        for (const queue of await this.repo.reclaimExpired(this.dataSource.manager, BATCH)) {
+        for (const queue of await this.leases.reclaimExpired(this.dataSource.manager, BATCH)) {
           this.logger.warn(`reclaimed expired ${queue} job leases`);
           this.workers.wake(queue);
         }
@@ -99,13 +101,13 @@ export class JobScheduler implements OnApplicationBootstrap, BeforeApplicationSh
         const due = await this.schedules.claimDue(m, BATCH);
         await this.advanceCron(m, due);
         for (const s of due) {
-          const { id, created } = await this.repo.insert(m, {
+          const { id, created } = await this.enqueues.insert(m, {
             queue: s.queue,
             key: s.key,
             payload: s.payload,
             dedupeKey: `schedule:${s.key}`,
           });
-          if (created) await this.repo.notify(m, s.queue);
+          if (created) await this.enqueues.notify(m, s.queue);
           else this.logger.debug(`${s.queue}/${s.key}: previous run ${id} still pending`);
         }
         return due.length;

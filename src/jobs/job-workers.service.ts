@@ -19,7 +19,9 @@ import { LeasedWorker } from './engine/leased-worker.js';
 import { JobHandlersRegistry } from './job-handlers.registry.js';
 import { JobMetrics } from './job-metrics.js';
 import { JobQueue } from './job-queue.js';
-import { JOBS_CHANNEL, JobRepository } from './job.repository.js';
+import { JOBS_CHANNEL } from './job-enqueue.repository.js';
+import { JobLeaseRepository } from './job-lease.repository.js';
+import { JobSettleRepository } from './job-settle.repository.js';
 
 /** Name in the SchedulerRegistry of the poll tick of the job queues; `jobs.poll.<queue>` for a registered queue's. */
 export const JOBS_POLL_TICK = 'jobs.poll';
@@ -63,7 +65,8 @@ export class JobWorkersService implements OnApplicationBootstrap, BeforeApplicat
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly registry: JobHandlersRegistry,
-    private readonly repo: JobRepository,
+    private readonly leases: JobLeaseRepository,
+    private readonly settles: JobSettleRepository,
     private readonly metrics: JobMetrics,
     private readonly errors: UnexpectedErrors,
     private readonly listener: PgListener,
@@ -94,7 +97,8 @@ export class JobWorkersService implements OnApplicationBootstrap, BeforeApplicat
   async onApplicationBootstrap(): Promise<void> {
     const deps = {
       dataSource: this.dataSource,
-      repo: this.repo,
+      leases: this.leases,
+      settles: this.settles,
       metrics: this.metrics,
       leaseMarginMs: this.config.leaseMarginMs,
     };

@@ -5,7 +5,8 @@ import { decodeCursor, paginate } from '../common/http/pagination.js';
 import { JobDetailDto, JobPageDto, JobStatsDto, ListJobsQueryDto } from './dto/job.dto.js';
 import { ListSchedulesQueryDto, SchedulePageDto } from './dto/schedule.dto.js';
 import { JobHandlersRegistry } from './job-handlers.registry.js';
-import { JobRepository } from './job.repository.js';
+import { JobAdminRepository } from './job-admin.repository.js';
+import { JobEnqueueRepository } from './job-enqueue.repository.js';
 import { JobsException } from './jobs.exception.js';
 import { ScheduleRepository } from './schedule.repository.js';
 
@@ -14,7 +15,8 @@ import { ScheduleRepository } from './schedule.repository.js';
 export class JobsAdminService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly repo: JobRepository,
+    private readonly repo: JobAdminRepository,
+    private readonly enqueues: JobEnqueueRepository,
     private readonly schedules: ScheduleRepository,
     private readonly registry: JobHandlersRegistry,
   ) {}
@@ -68,7 +70,7 @@ export class JobsAdminService {
     await this.dataSource.transaction(async (m) => {
       const queue = await this.repo.retryNow(m, id);
       if (queue === 'duplicate') throw JobsException.duplicate();
-      if (queue) return this.repo.notify(m, queue);
+      if (queue) return this.enqueues.notify(m, queue);
       const job = await this.repo.findOne(m, id);
       throw job ? JobsException.notRetryable(job.status) : JobsException.notFound(id);
     });

@@ -1,13 +1,18 @@
 import { Global, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { JobAdminRepository } from './job-admin.repository.js';
+import { JobEnqueueRepository } from './job-enqueue.repository.js';
 import { JobHandlersRegistry } from './job-handlers.registry.js';
+import { JobLeaseRepository } from './job-lease.repository.js';
 import { JobMetrics } from './job-metrics.js';
 import { JobScheduler } from './job-scheduler.js';
+import { JobSettleRepository } from './job-settle.repository.js';
 import { JobWorkersService } from './job-workers.service.js';
-import { JobRepository } from './job.repository.js';
 import { JobsAdminService } from './jobs-admin.service.js';
 import { JobsController } from './jobs.controller.js';
 import { JobsService } from './jobs.service.js';
+import { JobScheduleEntity } from './schedule.entity.js';
 import { ScheduleRepository } from './schedule.repository.js';
 import { SelftestJob } from './selftest.job.js';
 
@@ -19,10 +24,13 @@ import { SelftestJob } from './selftest.job.js';
  */
 @Global()
 @Module({
-  imports: [DiscoveryModule],
+  imports: [DiscoveryModule, TypeOrmModule.forFeature([JobScheduleEntity])],
   controllers: [JobsController],
   providers: [
-    JobRepository,
+    JobEnqueueRepository,
+    JobLeaseRepository,
+    JobSettleRepository,
+    JobAdminRepository,
     ScheduleRepository,
     JobHandlersRegistry,
     JobsService,

@@ -10,7 +10,7 @@ import {
   timeZoneProblem,
 } from './cron.js';
 import { JobHandlersRegistry } from './job-handlers.registry.js';
-import { JobRepository } from './job.repository.js';
+import { JobEnqueueRepository } from './job-enqueue.repository.js';
 import { JobsException } from './jobs.exception.js';
 import { SchedulePeriod, ScheduleRepository } from './schedule.repository.js';
 
@@ -43,7 +43,7 @@ const MAX_TEXT = 500;
 export class JobsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly repo: JobRepository,
+    private readonly enqueues: JobEnqueueRepository,
     private readonly schedules: ScheduleRepository,
     private readonly registry: JobHandlersRegistry,
   ) {}
@@ -68,8 +68,8 @@ export class JobsService {
     if (options.runAt && Number.isNaN(options.runAt.getTime()))
       throw JobsException.invalid('runAt is not a valid date');
     const write = async (m: EntityManager) => {
-      const { id, created } = await this.repo.insert(m, { queue, payload, ...options });
-      if (created) await this.repo.notify(m, queue);
+      const { id, created } = await this.enqueues.insert(m, { queue, payload, ...options });
+      if (created) await this.enqueues.notify(m, queue);
       return id;
     };
     return manager ? write(manager) : this.dataSource.transaction(write);

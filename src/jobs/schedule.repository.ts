@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
+import { EntityManager, type QueryDeepPartialEntity, Repository } from 'typeorm';
+import { rawWrite } from '../database/raw-write.js';
+import { JobScheduleEntity } from './schedule.entity.js';
 
 /** How often a schedule fires: a fixed period, or a cron rule read in a time zone. */
 export type SchedulePeriod = { everyMs: number } | { cron: string; timeZone: string };
@@ -25,11 +27,24 @@ export interface DueSchedule {
   now: Date;
 }
 
-/** SQL over job_schedules: claimed with SKIP LOCKED, so each run fires on one instance. */
+export interface ScheduleWrite {
+  queue: string;
+  key: string;
+  period: SchedulePeriod;
+  payload: Record<string, unknown>;
+  firstRunAt: Date | null;
+  cronNextRunAt: Date | null;
+}
+
+/**
+ * `job_schedules`: created, updated, listed and deleted through its entity; claimed with SKIP
+ * LOCKED (raw), so each run fires on one instance.
+ */
 @Injectable()
 export class ScheduleRepository {
   /** The database's clock, which every instance shares (cron rules are read against it). */
   async now(m: EntityManager): Promise<Date> {
+    // Raw: a clock reading, no table.
     const [row]: { now: Date }[] = await m.query(`SELECT now() AS now`);
     return row.now;
   }
@@ -37,61 +52,71 @@ export class ScheduleRepository {
   /**
    * Creates or updates a schedule. An unchanged period or rule keeps its next run time (so
    * every instance may call this at start-up); a shorter period takes effect at once; a new
-   * cron rule runs at `cronNextRunAt`, its next fire time.
+   * cron rule runs at `cronNextRunAt`, its next fire time. The row is locked while its next
+   * run is worked out (in the caller's transaction, or one of its own), so a claim or another
+   * instance's call cannot land in between.
    */
-  async upsert(
-    m: EntityManager,
-    s: {
-      queue: string;
-      key: string;
-      period: SchedulePeriod;
-      payload: Record<string, unknown>;
-      firstRunAt: Date | null;
-      cronNextRunAt: Date | null;
-    },
-  ): Promise<void> {
-    const every = 'everyMs' in s.period ? s.period.everyMs : null;
-    const cron = 'cron' in s.period ? s.period : null;
-    await m.query(
-      `INSERT INTO job_schedules (queue, key, every_ms, cron, time_zone, payload, next_run_at)
-       VALUES ($1, $2, $3::bigint, $4, $5, $6::jsonb,
-         COALESCE($7::timestamptz, $8::timestamptz, now() + $3::bigint * interval '1 millisecond'))
-       ON CONFLICT (queue, key) DO UPDATE SET every_ms = EXCLUDED.every_ms, cron = EXCLUDED.cron,
-         time_zone = EXCLUDED.time_zone, payload = EXCLUDED.payload,
-         next_run_at = CASE WHEN $7::timestamptz IS NOT NULL THEN EXCLUDED.next_run_at
-           WHEN (job_schedules.every_ms, job_schedules.cron, job_schedules.time_zone)
-             IS NOT DISTINCT FROM (EXCLUDED.every_ms, EXCLUDED.cron, EXCLUDED.time_zone)
-             THEN job_schedules.next_run_at
-           WHEN EXCLUDED.cron IS NOT NULL THEN EXCLUDED.next_run_at
-           ELSE LEAST(job_schedules.next_run_at, EXCLUDED.next_run_at) END,
-         updated_at = now()`,
-      [
-        s.queue,
-        s.key,
-        every,
-        cron?.cron ?? null,
-        cron?.timeZone ?? null,
-        JSON.stringify(s.payload),
-        s.firstRunAt,
-        s.cronNextRunAt,
-      ],
-    );
+  upsert(m: EntityManager, s: ScheduleWrite): Promise<void> {
+    if (m.queryRunner?.isTransactionActive) return this.write(m, s);
+    return m.transaction((t) => this.write(t, s));
+  }
+
+  private async write(m: EntityManager, s: ScheduleWrite): Promise<void> {
+    const period = {
+      everyMs: 'everyMs' in s.period ? s.period.everyMs : null,
+      cron: 'cron' in s.period ? s.period.cron : null,
+      timeZone: 'cron' in s.period ? s.period.timeZone : null,
+    };
+    // The next run of a new period or rule: firstRunAt, the rule's next fire time, or one period on.
+    const fresh = async () =>
+      s.firstRunAt ??
+      s.cronNextRunAt ??
+      new Date((await this.now(m)).getTime() + (period.everyMs ?? 0));
+    // jsonb is written whole; TypeORM's deep-partial type cannot express "any JSON object".
+    const payload = s.payload as QueryDeepPartialEntity<JobScheduleEntity>['payload'];
+    const rows = this.rows(m);
+    const id = { queue: s.queue, key: s.key };
+    for (let tries = 0; ; tries++) {
+      const row = await rows.findOne({ where: id, lock: { mode: 'pessimistic_write' } });
+      if (row) {
+        const same =
+          row.everyMs === period.everyMs &&
+          row.cron === period.cron &&
+          row.timeZone === period.timeZone;
+        let nextRunAt = row.nextRunAt;
+        if (s.firstRunAt) nextRunAt = s.firstRunAt;
+        else if (!same && period.cron !== null) nextRunAt = await fresh();
+        else if (!same) nextRunAt = earlier(row.nextRunAt, await fresh());
+        await rows.update(id, { ...period, payload, nextRunAt });
+        return;
+      }
+      // ON CONFLICT DO NOTHING: when another call inserted it meanwhile, the next pass locks it.
+      const inserted = await rows
+        .createQueryBuilder()
+        .insert()
+        .values({ ...id, ...period, payload, nextRunAt: await fresh() })
+        .orIgnore()
+        .returning(['queue'])
+        .execute();
+      if ((inserted.raw as unknown[]).length) return;
+      if (tries >= 3) throw new Error(`could not schedule ${s.queue}/${s.key}`);
+    }
   }
 
   /** Queues that have a schedule, for the start-up check. */
   async queues(m: EntityManager): Promise<string[]> {
-    const rows: { queue: string }[] = await m.query(
-      `SELECT DISTINCT queue FROM job_schedules ORDER BY queue`,
-    );
+    const rows = await this.rows(m)
+      .createQueryBuilder('s')
+      .select('s.queue', 'queue')
+      .distinct(true)
+      .orderBy('s.queue')
+      .getRawMany<{ queue: string }>();
     return rows.map((r) => r.queue);
   }
 
   async delete(m: EntityManager, queue: string, key: string): Promise<boolean> {
-    const [, n]: [unknown, number] = await m.query(
-      `DELETE FROM job_schedules WHERE queue = $1 AND key = $2`,
-      [queue, key],
-    );
-    return n > 0;
+    const { affected } = await this.rows(m).delete({ queue, key });
+    return (affected ?? 0) > 0;
   }
 
   /**
@@ -101,8 +126,9 @@ export class ScheduleRepository {
    * transaction, which also enqueues their jobs.
    */
   async claimDue(m: EntityManager, limit: number): Promise<DueSchedule[]> {
-    // Raw SQL: a SKIP LOCKED claim and its advance in one statement.
-    const [rows]: [DueSchedule[], number] = await m.query(
+    // Raw: a SKIP LOCKED claim and its advance in one statement.
+    const { rows } = await rawWrite<DueSchedule>(
+      m,
       `WITH due AS (
          SELECT queue, key FROM job_schedules WHERE next_run_at <= now()
          ORDER BY next_run_at LIMIT $1
@@ -125,6 +151,7 @@ export class ScheduleRepository {
     runs: { queue: string; key: string; nextRunAt: Date }[],
   ): Promise<void> {
     if (!runs.length) return;
+    // Raw: a batch of next runs in one UPDATE (unnest), in the claim's transaction.
     await m.query(
       `UPDATE job_schedules s SET next_run_at = v.next
        FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS v(queue, key, next)
@@ -134,18 +161,37 @@ export class ScheduleRepository {
   }
 
   /** By queue and key, after the (queue, key) of the previous page. */
-  list(
+  async list(
     m: EntityManager,
     f: { queue?: string; after?: { queue: string; key: string }; limit: number },
   ): Promise<ScheduleRow[]> {
-    return m.query(
-      `SELECT queue, key, every_ms::float8 AS "intervalMs", cron, time_zone AS "timeZone",
-         last_run_at AS "lastRunAt", next_run_at AS "nextRunAt"
-       FROM job_schedules
-       WHERE ($1::text IS NULL OR queue = $1)
-         AND ($2::text IS NULL OR (queue, key) > ($2::text, $3::text))
-       ORDER BY queue, key LIMIT $4`,
-      [f.queue ?? null, f.after?.queue ?? null, f.after?.key ?? null, f.limit],
-    );
+    const page = this.rows(m)
+      .createQueryBuilder('s')
+      .orderBy('s.queue')
+      .addOrderBy('s.key')
+      .limit(f.limit);
+    if (f.queue !== undefined) page.andWhere('s.queue = :queue', { queue: f.queue });
+    if (f.after)
+      page.andWhere('(s.queue, s.key) > (:afterQueue, :afterKey)', {
+        afterQueue: f.after.queue,
+        afterKey: f.after.key,
+      });
+    return (await page.getMany()).map((s) => ({
+      queue: s.queue,
+      key: s.key,
+      intervalMs: s.everyMs,
+      cron: s.cron,
+      timeZone: s.timeZone,
+      lastRunAt: s.lastRunAt,
+      nextRunAt: s.nextRunAt,
+    }));
   }
+
+  private rows(m: EntityManager): Repository<JobScheduleEntity> {
+    return m.getRepository(JobScheduleEntity);
+  }
+}
+
+function earlier(a: Date, b: Date): Date {
+  return a.getTime() <= b.getTime() ? a : b;
 }

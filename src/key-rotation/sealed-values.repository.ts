@@ -4,6 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { registered } from '../common/registered.js';
 import { SealedColumns } from '../common/security/sealed-columns.js';
+import { rawWrite } from '../database/raw-write.js';
 
 export interface SealedRow {
   id: string;
@@ -64,11 +65,12 @@ export class SealedValuesRepository {
     after: unknown,
   ): Promise<boolean> {
     const json = typeof before !== 'string';
-    const [, count]: [unknown, number] = await this.db.query(
+    const { affected } = await rawWrite(
+      this.db,
       `UPDATE ${ident(entry.table)} SET ${ident(column)} = $2${json ? '::jsonb' : ''}
         WHERE ${ident(entry.idColumn)}::text = $1 AND ${ident(column)} = $3${json ? '::jsonb' : ''}`,
       [id, json ? JSON.stringify(after) : after, json ? JSON.stringify(before) : before],
     );
-    return count > 0;
+    return affected > 0;
   }
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { rawWrite } from '../database/raw-write.js';
 import type { RetentionTable } from './retention-tables.js';
 
 export interface LastPrune {
@@ -46,11 +47,8 @@ export class StorageRepository {
       ? `WITH head AS (SELECT t.${t.orderKey} AS k, (${old}) AS old FROM ${t.table} t ORDER BY t.${t.orderKey} LIMIT $2)
          DELETE FROM ${t.table} WHERE ${t.orderKey} IN (SELECT k FROM head WHERE old)`
       : `DELETE FROM ${t.table} WHERE ctid = ANY(ARRAY(SELECT t.ctid FROM ${t.table} t WHERE ${old} LIMIT $2))`;
-    const [, removed]: [unknown, number] = await this.dataSource.query(sql, [
-      retentionMs / 1000,
-      batch,
-    ]);
-    return removed;
+    const { affected } = await rawWrite(this.dataSource, sql, [retentionMs / 1000, batch]);
+    return affected;
   }
 
   async recordPrune(p: Omit<LastPrune, 'prunedAt' | 'totalRemoved'>): Promise<void> {

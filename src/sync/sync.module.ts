@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { bodyLimit } from '../common/http/body-routes.js';
 import { EventsModule } from '../events/index.js';
 import { ChangeLogRepository } from './changes/change-log.repository.js';
@@ -8,8 +9,11 @@ import { SyncController } from './changes/sync.controller.js';
 import { SyncReadService } from './changes/sync-read.service.js';
 import { SyncCompactionJob } from './log/compaction.job.js';
 import { SyncLogIdentity } from './log/log-identity.js';
+import { AppSettingsEntity } from './settings/app-settings.entity.js';
 import { AppSettingsService } from './settings/app-settings.service.js';
+import { SpaceEntity, SpaceMemberEntity } from './spaces/space.entity.js';
 import { SpacesController } from './spaces/spaces.controller.js';
+import { SpacesRepository } from './spaces/spaces.repository.js';
 import { SpacesService } from './spaces/spaces.service.js';
 import { SyncStreamHub } from './stream/stream-hub.js';
 import { SyncAdminController } from './sync-admin.controller.js';
@@ -21,7 +25,10 @@ import { SyncMetrics } from './sync-metrics.js';
  * reach them only as `sync.<table>.<op>` events on the bus. Exports nothing.
  */
 @Module({
-  imports: [EventsModule],
+  imports: [
+    EventsModule,
+    TypeOrmModule.forFeature([SpaceEntity, SpaceMemberEntity, AppSettingsEntity]),
+  ],
   // The admin controller first: /sync/apps/... must not be taken for an app called "apps".
   controllers: [SyncAdminController, SpacesController, SyncController],
   providers: [
@@ -29,6 +36,7 @@ import { SyncMetrics } from './sync-metrics.js';
     SyncReadService,
     PushService,
     SnapshotService,
+    SpacesRepository,
     SpacesService,
     AppSettingsService,
     SyncStreamHub,

@@ -131,6 +131,86 @@ describe('Schedules: cron rules, across instances, and GET /jobs/schedules', () 
     expect(created).toHaveLength(1);
   });
 
+  it('keeps, moves or replaces the next run when a schedule is set again, from two instances at once too', async () => {
+    const H = 3_600_000;
+    const key = `again-${Date.now()}`;
+    const jobs = a.app.get(JobsService);
+    const row = async () => {
+      const [r] = await sql<{
+        every_ms: string | null;
+        cron: string | null;
+        time_zone: string | null;
+        payload: unknown;
+        next_run_at: Date;
+        now: Date;
+      }>(
+        a,
+        `SELECT every_ms, cron, time_zone, payload, next_run_at, now() AS now
+         FROM job_schedules WHERE queue = 'test.script' AND key = $1`,
+        [key],
+      );
+      return r;
+    };
+    const inOnePeriod = (r: { next_run_at: Date; now: Date }, periodMs: number) => {
+      const ahead = r.next_run_at.getTime() - r.now.getTime();
+      expect(ahead).toBeLessThanOrEqual(periodMs);
+      expect(ahead).toBeGreaterThan(periodMs - 60_000);
+    };
+
+    // Both instances create it at once (as at a joint start-up): both succeed, one row.
+    await Promise.all([
+      jobs.schedule('test.script', key, '2h', { v: 1 }),
+      b.app.get(JobsService).schedule('test.script', key, '2h', { v: 1 }),
+    ]);
+    expect(await sql(a, `SELECT 1 FROM job_schedules WHERE key = $1`, [key])).toHaveLength(1);
+    const first = await row();
+    expect(first).toMatchObject({ every_ms: String(2 * H), cron: null, payload: { v: 1 } });
+    inOnePeriod(first, 2 * H);
+
+    // The same period keeps the next run (and takes the new payload); a longer one keeps the
+    // earlier run; a shorter one takes effect at once.
+    await jobs.schedule('test.script', key, '2h', { v: 2 });
+    expect(await row()).toMatchObject({ next_run_at: first.next_run_at, payload: { v: 2 } });
+    await jobs.schedule('test.script', key, '3h', { v: 2 });
+    expect(await row()).toMatchObject({ every_ms: String(3 * H), next_run_at: first.next_run_at });
+    await jobs.schedule('test.script', key, '1h', { v: 2 });
+    const shorter = await row();
+    expect(shorter.every_ms).toBe(String(H));
+    inOnePeriod(shorter, H);
+
+    // A cron rule replaces the period and runs at its own next fire time.
+    const rule = { cron: '0 3 * * *', timeZone: 'Europe/Berlin' };
+    const [{ now: before }] = await sql<{ now: Date }>(a, `SELECT now() AS now`);
+    await jobs.schedule('test.script', key, rule, { v: 3 });
+    const cron = await row();
+    expect(cron).toMatchObject({
+      every_ms: null,
+      cron: rule.cron,
+      time_zone: rule.timeZone,
+      payload: { v: 3 },
+    });
+    expect(nextCronRun(rule, new Date(cron.next_run_at.getTime() - 1))).toEqual(cron.next_run_at);
+    expect(cron.next_run_at.getTime()).toBeGreaterThan(before.getTime());
+    expect(cron.next_run_at.getTime()).toBeLessThanOrEqual(nextCronRun(rule, cron.now).getTime());
+
+    // The same rule keeps its run; firstRunAt overrides it.
+    await jobs.schedule('test.script', key, rule, { v: 3 });
+    expect((await row()).next_run_at).toEqual(cron.next_run_at);
+    const at = new Date(Date.now() + 5 * H);
+    await jobs.schedule('test.script', key, rule, { v: 3 }, { firstRunAt: at });
+    expect((await row()).next_run_at).toEqual(at);
+
+    // Back to a period: the earlier of the stored run and one period from now.
+    await jobs.schedule('test.script', key, '1h');
+    const back = await row();
+    expect(back).toMatchObject({ every_ms: String(H), cron: null, time_zone: null, payload: {} });
+    inOnePeriod(back, H);
+
+    expect(await jobs.unschedule('test.script', key)).toBe(true);
+    expect(await sql(a, `SELECT 1 FROM job_schedules WHERE key = $1`, [key])).toEqual([]);
+    expect(await jobs.unschedule('test.script', key)).toBe(false);
+  });
+
   it('refuses a cron rule or time zone it cannot use, from code and in @JobHandler', async () => {
     const jobs = a.app.get(JobsService);
     await expect(jobs.schedule('test.cron', 'bad', { cron: '61 * * * *' })).rejects.toThrow(

@@ -891,6 +891,28 @@ describe('Sync protocol', () => {
   });
 
   describe('publishing to the event bus', () => {
+    it('keeps an app’s settings: none before the first PUT, tables sorted once each, a PUT replaces them', async () => {
+      const appId = newApp();
+      const settings = () =>
+        request(t.url).get(`/sync/apps/${appId}/settings`).set(bearer(t.adminToken)).expect(200);
+      const put = (publishTables: string[]) =>
+        request(t.url)
+          .put(`/sync/apps/${appId}/settings`)
+          .set(bearer(t.adminToken))
+          .send({ publishTables })
+          .expect(200);
+      expect((await settings()).body).toEqual({ appId, publishTables: [] });
+      expect((await put(['lists', 'cards', 'lists'])).body).toEqual({
+        appId,
+        publishTables: ['cards', 'lists'],
+      });
+      expect((await settings()).body).toEqual({ appId, publishTables: ['cards', 'lists'] });
+      expect((await put(['tags'])).body).toEqual({ appId, publishTables: ['tags'] });
+      expect((await settings()).body).toEqual({ appId, publishTables: ['tags'] });
+      await put([]);
+      expect((await settings()).body).toEqual({ appId, publishTables: [] });
+    });
+
     it('publishes accepted changes of opted-in tables as sync.<table>.<op> and nothing for other tables', async () => {
       const appId = newApp();
       await request(t.url)

@@ -379,6 +379,51 @@ describe('Sync spaces and privacy', () => {
       expect(await mySpaces(alice, newApp())).toEqual([]);
     });
 
+    it('answers a space as stored: owner, creation time, members in join order, times in UTC', async () => {
+      const appId = newApp();
+      const space = await createSpace(alice, appId, 'Garden');
+      await addMember(alice, appId, space.id, 'carol');
+      await addMember(alice, appId, space.id, 'bob');
+      // Adding a member again changes nothing: bob keeps his role and join time.
+      await addMember(alice, appId, space.id, 'bob');
+
+      const rows: { user_id: string; role: string; added_at: Date }[] = await t.app
+        .get(DataSource)
+        .query(
+          `SELECT user_id, role, added_at FROM sync_space_members WHERE space_id = $1 ORDER BY added_at, user_id`,
+          [space.id],
+        );
+      const [stored]: { created_at: Date }[] = await t.app
+        .get(DataSource)
+        .query(`SELECT created_at FROM sync_spaces WHERE id = $1`, [space.id]);
+      const expected = {
+        id: space.id,
+        appId,
+        name: 'Garden',
+        ownerId: 'alice',
+        createdAt: stored.created_at.toISOString(),
+        members: rows.map((r) => ({
+          userId: r.user_id,
+          role: r.role,
+          addedAt: r.added_at.toISOString(),
+        })),
+      };
+      expect(expected.members.map((m) => [m.userId, m.role])).toEqual([
+        ['alice', 'owner'],
+        ['carol', 'member'],
+        ['bob', 'member'],
+      ]);
+      expect(space).toEqual({ ...expected, members: expected.members.slice(0, 1) });
+      expect((await mySpaces(bob, appId)).find((s) => s.id === space.id)).toEqual(expected);
+      const admin = await request(t.url)
+        .get(`/sync/apps/${appId}/spaces`)
+        .set(bearer(t.adminToken))
+        .expect(200);
+      expect(admin.body).toEqual({ data: [expected] });
+      for (const at of [expected.createdAt, ...expected.members.map((m) => m.addedAt)])
+        expect(at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    });
+
     it('lets only the owner add members', async () => {
       const appId = newApp();
       const space = await createSpace(alice, appId);

@@ -3,6 +3,7 @@ import type { ConfigType } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { syncConfig } from '../../config/sync.config.js';
+import { rawWrite } from '../../database/raw-write.js';
 import { JobHandler, JobRunner, done, fromConfig, JobOutcome } from '../../jobs/index.js';
 
 const BATCH = 5000;
@@ -62,7 +63,8 @@ export class SyncCompactionJob implements JobRunner {
           [appId, top.tx, top.seq],
         );
         for (;;) {
-          const [, n]: [unknown, number] = await runner.query(
+          const { affected: n } = await rawWrite(
+            runner,
             `DELETE FROM sync_changes WHERE ctid IN (
                SELECT ctid FROM sync_changes WHERE app_id = $1 AND (tx, seq) <= ($2::xid8, $3::bigint) LIMIT $4)`,
             [appId, top.tx, top.seq, BATCH],

@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { describePlace, LogPlace, LogPlaceGuard } from '../../database/log-place-guard.js';
+import { rawWrite } from '../../database/raw-write.js';
 import { newLogId } from '../cursor.js';
 
 /**
@@ -52,7 +53,8 @@ export class SyncLogIdentity extends LogPlaceGuard implements OnApplicationBoots
     const [{ old }]: { old: string }[] = await m.query(
       `SELECT log_id AS old FROM sync_log_identity`,
     );
-    const [, rows]: [unknown, number] = await m.query(
+    const { affected: rows } = await rawWrite(
+      m,
       `UPDATE sync_changes SET tx = '0' WHERE tx >= $1::xid8`,
       [start],
     );

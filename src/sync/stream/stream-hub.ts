@@ -20,7 +20,7 @@ import { ChangeLogRepository, LogRow } from '../changes/change-log.repository.js
 import { SYNC_CHANNEL } from '../changes/push.service.js';
 import { SyncReadService, withChanges } from '../changes/sync-read.service.js';
 import { comparePositions, encodeCursor, Position } from '../cursor.js';
-import { SPACE_MEMBERS_CHANNEL } from '../spaces/spaces.service.js';
+import { SPACE_MEMBERS_CHANNEL } from '../spaces/spaces.repository.js';
 import { SyncMetrics } from '../sync-metrics.js';
 import { SyncException } from '../sync.exception.js';
 import { StreamLimits, StreamSession } from './stream-session.js';

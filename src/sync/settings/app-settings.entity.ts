@@ -1,0 +1,12 @@
+import { Column, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+
+/**
+ * Per-app sync settings, `sync_app_settings`. A push reads `publish_tables` in the statement
+ * that claims its eventIds (PUSH_CONTEXT_COLUMNS), so it costs no extra round trip.
+ */
+@Entity({ name: 'sync_app_settings' })
+export class AppSettingsEntity {
+  @PrimaryColumn('text', { name: 'app_id' }) appId: string;
+  @Column('text', { array: true, name: 'publish_tables' }) publishTables: string[];
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
+}
