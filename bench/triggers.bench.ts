@@ -1,7 +1,7 @@
 import type { HubEvent, Severity } from '../src/events/event.types.js';
 import { TriggerSet } from '../src/triggers/firing/trigger-set.js';
 import type { Matcher } from '../src/triggers/matching/trigger-filter.js';
-import type { TriggerRow } from '../src/triggers/trigger.repository.js';
+import type { TriggerEntity } from '../src/triggers/trigger.entity.js';
 import { signedReceiver } from './signed-receiver.js';
 import { ADMIN, api, benchDatabase, percentile, startApp, table, writeResults } from './support.js';
 
@@ -28,9 +28,9 @@ const TYPES = [
 const SOURCES = Array.from({ length: 40 }, (_, i) => `host-${i}`);
 
 /** The mix an operator's set looks like: most triggers pin a type or source, some only data. */
-function syntheticTrigger(i: number): { matchers: Matcher[]; filter: TriggerRow['filter'] } {
+function syntheticTrigger(i: number): { matchers: Matcher[]; filter: TriggerEntity['filter'] } {
   const matchers: Matcher[] = [];
-  const filter: TriggerRow['filter'] = {};
+  const filter: TriggerEntity['filter'] = {};
   switch (i % 5) {
     case 0:
     case 1:
@@ -89,7 +89,7 @@ function matchingCost() {
     groupBy: [],
     createdAt: new Date(0),
     updatedAt: new Date(0),
-  })) as TriggerRow[];
+  })) as TriggerEntity[];
   const compileStarted = performance.now();
   const set = new TriggerSet(rows);
   const compileMs = performance.now() - compileStarted;

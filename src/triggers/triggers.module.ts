@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { sealedColumns } from '../common/security/sealed-columns.js';
 import { WebhooksModule } from '../webhooks/index.js';
 import { FiringRepository } from './firing/firing.repository.js';
@@ -6,11 +7,11 @@ import { FiringsService } from './firing/firings.service.js';
 import { TriggerCatalog } from './firing/trigger-catalog.js';
 import { TriggerMatchConsumer } from './firing/trigger-match.consumer.js';
 import { TriggerMetrics } from './metrics/trigger-metrics.js';
-import { SilenceRepository } from './silences/silence.repository.js';
+import { SilenceEntity } from './silences/silence.entity.js';
 import { SilencesController } from './silences/silences.controller.js';
 import { SilencesService } from './silences/silences.service.js';
 import { TriggerActionSecrets } from './trigger-action.js';
-import { TriggerRepository } from './trigger.repository.js';
+import { TriggerEntity } from './trigger.entity.js';
 import { TriggerTestSendService } from './trigger-test-send.service.js';
 import { TriggersController } from './triggers.controller.js';
 import { TriggersService } from './triggers.service.js';
@@ -20,19 +21,17 @@ import { TriggersService } from './triggers.service.js';
  * module's delivery targets. No exports: other modules reach triggers through the bus.
  */
 @Module({
-  imports: [WebhooksModule],
+  imports: [TypeOrmModule.forFeature([TriggerEntity, SilenceEntity]), WebhooksModule],
   // Silences first: Express matches `/triggers/silences` before `/triggers/:id`.
   controllers: [SilencesController, TriggersController],
   providers: [
     TriggersService,
-    TriggerRepository,
     TriggerActionSecrets,
     TriggerTestSendService,
     TriggerCatalog,
     TriggerMatchConsumer,
     FiringRepository,
     FiringsService,
-    SilenceRepository,
     SilencesService,
     TriggerMetrics,
     // A trigger's action secret, and its sensitive static headers (jsonb map).

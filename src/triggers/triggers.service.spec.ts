@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource, EntityManager, Repository } from 'typeorm';
 import { OutboundException } from '../common/outbound/outbound.exception.js';
 import type { OutboundHttpService } from '../common/outbound/outbound-http.service.js';
 import { SecretBox, type SecretBoxService } from '../common/security/secret-box.js';
 import type { DeliveryTargetRepository } from '../webhooks/targets/delivery-target.repository.js';
 import { DeliveryService } from '../webhooks/targets/delivery.service.js';
 import { TriggerActionSecrets } from './trigger-action.js';
-import type { TriggerRepository, TriggerRow, TriggerWrite } from './trigger.repository.js';
-import { TriggersService } from './triggers.service.js';
+import type { TriggerEntity } from './trigger.entity.js';
+import { TriggersService, type TriggerWrite } from './triggers.service.js';
 
 /** The host the fake resolver refuses, as the SSRF guard would a private address. */
 const REFUSED_HOST = 'refused.localhost';
@@ -28,13 +28,28 @@ function harness() {
       return url;
     },
   } as unknown as OutboundHttpService;
+  const rows = new Map<string, TriggerEntity>();
+  const repo = {
+    create: (t: TriggerWrite) => ({ ...t }),
+    async insert(t: TriggerEntity) {
+      log.push('trigger insert');
+      rows.set(t.id, Object.assign(t, { createdAt: new Date(), updatedAt: new Date() }));
+    },
+    async update({ id }: { id: string }, t: Partial<TriggerWrite>) {
+      log.push('trigger update');
+      rows.set(id, { ...rows.get(id)!, ...t, updatedAt: new Date() });
+      return { affected: 1 };
+    },
+    findOneBy: async ({ id }: { id: string }) => rows.get(id) ?? null,
+    findOneByOrFail: async ({ id }: { id: string }) => rows.get(id)!,
+  } as unknown as Repository<TriggerEntity>;
   const dataSource = {
     manager: {} as EntityManager,
     async transaction<T>(work: (m: EntityManager) => Promise<T>): Promise<T> {
       log.push('tx begin');
       inTx = true;
       try {
-        return await work({} as EntityManager);
+        return await work({ getRepository: () => repo } as unknown as EntityManager);
       } finally {
         inTx = false;
         log.push('tx end');
@@ -47,18 +62,6 @@ function harness() {
       return { id: 'target-1', ...t, enabled: true, disabledReason: null };
     },
   } as unknown as DeliveryTargetRepository;
-  const rows = new Map<string, TriggerRow>();
-  const write = (op: string) => async (_m: EntityManager, t: TriggerWrite) => {
-    log.push(`trigger ${op}`);
-    const row = { ...t, createdAt: new Date(), updatedAt: new Date() };
-    rows.set(t.id, row);
-    return row;
-  };
-  const repo = {
-    insert: write('insert'),
-    update: write('update'),
-    find: async (_m: EntityManager, id: string) => rows.get(id),
-  } as unknown as TriggerRepository;
   const box = new SecretBox(randomBytes(32)) as SecretBoxService;
   const deliveries = new DeliveryService(
     dataSource,

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
-import { decodeCursor, paginate } from '../common/http/pagination.js';
+import { DataSource, Repository } from 'typeorm';
+import { pageByCreation } from '../common/http/pagination.js';
 import { ValidationFailedException } from '../common/http/validation.js';
 import { Checked, DeliveryService } from '../webhooks/index.js';
 import {
@@ -14,8 +14,11 @@ import { TriggerDto, TriggerPageDto, TriggerSecretDto } from './dto/trigger.dto.
 import { formatRepeatInterval, repeatIntervalMs } from './matching/duration-text.js';
 import { filterProblems } from './matching/trigger-filter.js';
 import { PlainAction, TriggerActionSecrets } from './trigger-action.js';
-import { TriggerRepository, TriggerRow, TriggerWrite } from './trigger.repository.js';
+import { TriggerEntity } from './trigger.entity.js';
 import { TriggersException } from './triggers.exception.js';
+
+/** A trigger as written: every column but the two the database stamps. */
+export type TriggerWrite = Omit<TriggerEntity, 'createdAt' | 'updatedAt'>;
 
 /** The owner name of triggers' delivery targets (and the origin of their deliveries). */
 export const TRIGGERS_OWNER = 'event-triggers';
@@ -28,7 +31,7 @@ export const TRIGGERS_OWNER = 'event-triggers';
 export class TriggersService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly repo: TriggerRepository,
+    @InjectRepository(TriggerEntity) private readonly triggers: Repository<TriggerEntity>,
     private readonly secrets: TriggerActionSecrets,
     private readonly deliveries: DeliveryService,
   ) {}
@@ -85,28 +88,18 @@ export class TriggersService {
     return this.toDto(await this.find(id));
   }
 
-  async list(q: ListTriggersQueryDto): Promise<TriggerPageDto> {
-    const limit = q.limit ?? 100;
-    const after = q.cursor
-      ? decodeCursor<{ at: string; id: string }>(q.cursor, { at: 'timestamp', id: 'uuid' })
-      : undefined;
-    const rows = await this.repo.list(this.dataSource.manager, {
-      enabled: q.enabled,
-      namePrefix: q.namePrefix,
-      after,
-      limit: limit + 1,
-    });
-    return paginate(
-      rows,
-      limit,
-      (last) => ({ at: new Date(last.createdAt).toISOString(), id: last.id }),
-      (r) => this.toDto(r),
-    );
+  list(q: ListTriggersQueryDto): Promise<TriggerPageDto> {
+    const qb = this.triggers.createQueryBuilder('t');
+    if (q.enabled !== undefined) qb.andWhere('t.enabled = :enabled', { enabled: q.enabled });
+    if (q.namePrefix !== undefined)
+      qb.andWhere('starts_with(t.name, :prefix)', { prefix: q.namePrefix });
+    return pageByCreation(qb, 'event_triggers', q, (r) => this.toDto(r));
   }
 
   async remove(id: string): Promise<void> {
     await this.dataSource.transaction(async (m) => {
-      if (!(await this.repo.remove(m, id))) throw TriggersException.notFound(id);
+      const { affected } = await m.getRepository(TriggerEntity).delete({ id });
+      if (!affected) throw TriggersException.notFound(id);
       await this.deliveries.removeTarget(TRIGGERS_OWNER, id, m);
     });
   }
@@ -116,8 +109,8 @@ export class TriggersService {
     return { secret: this.secrets.secretOf(sealedOf(row)) };
   }
 
-  async find(id: string): Promise<TriggerRow> {
-    const row = await this.repo.find(this.dataSource.manager, id);
+  async find(id: string): Promise<TriggerEntity> {
+    const row = await this.triggers.findOneBy({ id });
     if (!row) throw TriggersException.notFound(id);
     return row;
   }
@@ -130,7 +123,7 @@ export class TriggersService {
     t: Omit<TriggerWrite, 'actionUrl' | 'secretSealed' | 'headers' | 'targetId'>,
     action: Checked<PlainAction>,
     mode: 'insert' | 'update',
-  ): Promise<TriggerRow> {
+  ): Promise<TriggerEntity> {
     const sealed = this.secrets.seal(action);
     try {
       return await this.dataSource.transaction(async (m) => {
@@ -142,10 +135,17 @@ export class TriggersService {
           headers: sealed.headers,
           targetId: target.id,
         };
-        const row =
-          mode === 'insert' ? await this.repo.insert(m, write) : await this.repo.update(m, write);
-        if (!row) throw TriggersException.notFound(t.id);
-        return row;
+        const repo = m.getRepository(TriggerEntity);
+        if (mode === 'insert') {
+          const row = repo.create(write);
+          await repo.insert(row); // created_at and updated_at come back into `row`
+          return row;
+        }
+        // updated_at from the statement's clock, as the catalog's version reads max(updated_at).
+        const { id, ...fields } = write;
+        const { affected } = await repo.update({ id }, { ...fields, updatedAt: stampNow });
+        if (!affected) throw TriggersException.notFound(id);
+        return repo.findOneByOrFail({ id });
       });
     } catch (err) {
       if ((err as { code?: string }).code === '23505') throw TriggersException.nameTaken(t.name);
@@ -153,7 +153,7 @@ export class TriggersService {
     }
   }
 
-  private toDto(r: TriggerRow): TriggerDto {
+  private toDto(r: TriggerEntity): TriggerDto {
     return {
       id: r.id,
       name: r.name,
@@ -170,11 +170,14 @@ export class TriggersService {
   }
 }
 
-function sealedOf(r: TriggerRow) {
+/** `updated_at = clock_timestamp()`, as an expression TypeORM writes into the UPDATE. */
+const stampNow = (): string => 'clock_timestamp()';
+
+function sealedOf(r: TriggerEntity) {
   return { url: r.actionUrl, secretSealed: r.secretSealed, headers: r.headers };
 }
 
-function assertFilter(t: { matchers?: TriggerRow['matchers']; filter?: TriggerRow['filter'] }) {
+function assertFilter(t: Partial<Pick<TriggerEntity, 'matchers' | 'filter'>>) {
   const errors = filterProblems({ matchers: t.matchers ?? [], filter: t.filter ?? {} });
   if (errors.length > 0) throw new ValidationFailedException(errors);
 }

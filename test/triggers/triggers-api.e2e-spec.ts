@@ -84,7 +84,12 @@ describe('triggers API: CRUD, validation, secrets and test sends', () => {
       enabled: false,
       repeatInterval: '0',
       description: 'muted',
+      createdAt: created.body.createdAt,
     });
+    expect(Date.parse(patched.body.updatedAt)).toBeGreaterThan(Date.parse(created.body.updatedAt));
+    expect((await request(t.url).get(`/triggers/${id}`).set(admin).expect(200)).body).toEqual(
+      patched.body,
+    );
 
     await request(t.url).delete(`/triggers/${id}`).set(admin).expect(204);
     await request(t.url).get(`/triggers/${id}`).set(admin).expect(404);

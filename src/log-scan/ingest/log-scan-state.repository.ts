@@ -25,12 +25,14 @@ export class LogScanStateRepository {
     burst: number,
     ruleIds: string[],
   ): Promise<GuardState & { now: Date }> {
+    // Raw: an upsert that takes the row lock (ON CONFLICT DO UPDATE), on every ingest request.
     const [bucket]: { tokens: number; refilledAt: Date; now: Date }[] = await manager.query(
       `INSERT INTO log_scan_buckets (source, tokens, refilled_at) VALUES ($1, $2, clock_timestamp())
        ON CONFLICT (source) DO UPDATE SET source = EXCLUDED.source
        RETURNING tokens, refilled_at AS "refilledAt", clock_timestamp() AS now`,
       [source, burst],
     );
+    // Raw: a batch read by rule ids (ANY), on every ingest request.
     const cooldowns: { ruleId: string; until: Date }[] = await manager.query(
       `SELECT rule_id AS "ruleId", until FROM log_scan_cooldowns
        WHERE source = $1 AND rule_id = ANY($2::uuid[])`,
@@ -51,11 +53,13 @@ export class LogScanStateRepository {
     now: Date,
     cooldownUntil: Map<string, Date>,
   ): Promise<void> {
+    // Raw: the locked bucket's update, on every ingest request.
     await manager.query(
       `UPDATE log_scan_buckets SET tokens = $2, refilled_at = $3 WHERE source = $1`,
       [source, tokens, now],
     );
     if (cooldownUntil.size === 0) return;
+    // Raw: one batch upsert (unnest, ON CONFLICT) of the request's cooldowns.
     await manager.query(
       `INSERT INTO log_scan_cooldowns (rule_id, source, until)
        SELECT r, $1, u FROM unnest($2::uuid[], $3::timestamptz[]) AS t (r, u)
@@ -70,6 +74,7 @@ export class LogScanStateRepository {
     lines: number,
     truncated: number,
   ): Promise<void> {
+    // Raw: a counter upsert (lines_in = lines_in + n).
     await manager.query(
       `INSERT INTO log_scan_source_stats (source, lines_in, lines_truncated, last_seen_at)
        VALUES ($1, $2, $3, now())
@@ -83,6 +88,7 @@ export class LogScanStateRepository {
   async countHits(manager: EntityManager, source: string, counts: RuleCounts[]): Promise<void> {
     if (counts.length === 0) return;
     const col = <K extends keyof RuleCounts>(k: K) => counts.map((c) => c[k]);
+    // Raw: one batch counter upsert (unnest, ON CONFLICT, hits = hits + n) per request.
     await manager.query(
       `INSERT INTO log_scan_rule_stats
          (rule_id, source, rule_name, hits, published, dropped_cooldown, dropped_rate_limit, last_hit_at)

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { DataSource, EntityManager, QueryFailedError, Repository } from 'typeorm';
 import { parseDuration } from '../../config/duration.js';
 import { pageByCreation } from '../../common/http/pagination.js';
 import { NOT_NULL } from '../../common/http/validation.js';
@@ -23,6 +23,7 @@ import { LogRuleRepository } from './log-rule.repository.js';
 export class LogRulesService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectRepository(LogRuleEntity) private readonly repo: Repository<LogRuleEntity>,
     private readonly rules: LogRuleRepository,
   ) {}
 
@@ -58,7 +59,7 @@ export class LogRulesService {
   }
 
   list(q: ListLogRulesQueryDto): Promise<LogRulePageDto> {
-    const qb = this.dataSource.getRepository(LogRuleEntity).createQueryBuilder('r');
+    const qb = this.repo.createQueryBuilder('r');
     if (q.scope === 'global') qb.andWhere('r.source IS NULL');
     if (q.scope === 'source') qb.andWhere('r.source IS NOT NULL');
     if (q.source !== undefined) qb.andWhere('r.source = :source', { source: q.source });
@@ -66,7 +67,7 @@ export class LogRulesService {
   }
 
   async get(id: string): Promise<LogRuleDto> {
-    const rule = await this.dataSource.getRepository(LogRuleEntity).findOneBy({ id });
+    const rule = await this.repo.findOneBy({ id });
     if (!rule) throw LogScanException.ruleNotFound(id);
     return LogRuleDto.from(rule);
   }
@@ -128,10 +129,11 @@ export class LogRulesService {
 
   private async lockGlobal(m: EntityManager, id: string): Promise<void> {
     // FOR SHARE: the global rule cannot be deleted before this override commits.
-    const [target]: { source: string | null }[] = await m.query(
-      `SELECT source FROM log_scan_rules WHERE id = $1 FOR SHARE`,
-      [id],
-    );
+    const target = await m.getRepository(LogRuleEntity).findOne({
+      select: { id: true, source: true },
+      where: { id },
+      lock: { mode: 'pessimistic_read' },
+    });
     if (!target) throw LogScanException.invalid('overrides', `no rule with id ${id}`);
     if (target.source !== null)
       throw LogScanException.invalid(

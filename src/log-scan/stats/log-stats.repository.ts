@@ -24,7 +24,10 @@ const SUMS = `COALESCE(sum(hits), 0)::text AS hits, COALESCE(sum(published), 0):
   COALESCE(sum(dropped_cooldown), 0)::text AS dropped_cooldown,
   COALESCE(sum(dropped_rate_limit), 0)::text AS dropped_rate_limit`;
 
-/** Reads the counters the ingest path keeps (see LogScanStateRepository). */
+/**
+ * Reads the counters the ingest path keeps (see LogScanStateRepository). Raw: aggregates
+ * (sums, lateral joins) over counter tables, bigint sums as text.
+ */
 @Injectable()
 export class LogStatsRepository {
   sources(m: EntityManager): Promise<SourceRow[]> {

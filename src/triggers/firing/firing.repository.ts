@@ -25,11 +25,12 @@ export interface OutcomeCounts {
   n: number;
 }
 
-/** SQL over firings and the repeat-interval clock per (trigger, group). */
+/** Raw SQL over the firing log and the repeat-interval clock per (trigger, group). */
 @Injectable()
 export class FiringRepository {
   async insertMany(m: EntityManager, rows: FiringInsert[]): Promise<void> {
     if (rows.length === 0) return;
+    // Raw: one batch insert (unnest) of a bus batch's firings.
     await m.query(
       `INSERT INTO event_trigger_firings (trigger_id, event_id, event_type, group_key, outcome, delivery_id, silence_id, error)
        SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::uuid[], $7::uuid[], $8::text[])`,
@@ -52,6 +53,7 @@ export class FiringRepository {
     pairs: { triggerId: string; groupKey: string }[],
   ): Promise<Map<string, number>> {
     if (pairs.length === 0) return new Map();
+    // Raw: one batch read of the matched (trigger, group) pairs, joined to unnest.
     const rows: { triggerId: string; groupKey: string; at: Date }[] = await m.query(
       `SELECT g.trigger_id AS "triggerId", g.group_key AS "groupKey", g.last_fired_at AS at
        FROM event_trigger_groups g
@@ -67,6 +69,7 @@ export class FiringRepository {
     fired: { triggerId: string; groupKey: string; at: Date }[],
   ): Promise<void> {
     if (fired.length === 0) return;
+    // Raw: one batch upsert (unnest, ON CONFLICT) of the clocks.
     await m.query(
       `INSERT INTO event_trigger_groups (trigger_id, group_key, last_fired_at)
        SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[])
@@ -81,6 +84,7 @@ export class FiringRepository {
     deliveryId: string,
     error: string | null,
   ): Promise<void> {
+    // Raw: a set update by delivery id, on the bus's matching path.
     await m.query(
       `UPDATE event_trigger_firings SET delivery_failed_at = now(), delivery_error = $2
        WHERE delivery_id = $1`,
@@ -95,6 +99,7 @@ export class FiringRepository {
     beforeSeq: string | null,
     limit: number,
   ): Promise<FiringRow[]> {
+    // Raw: a keyset read of an append-only log by seq (bigint as text).
     return m.query(
       `SELECT seq::text AS seq, trigger_id AS "triggerId", event_id::text AS "eventId", event_type AS "eventType",
               group_key AS "groupKey", outcome, delivery_id AS "deliveryId", silence_id AS "silenceId", error,
@@ -115,6 +120,7 @@ export class FiringRepository {
     lastFiredAt: Date | null;
     lastError: string | null;
   }> {
+    // Raw: aggregates over the firing log.
     const counts: OutcomeCounts[] = await m.query(
       `SELECT outcome, count(*)::int AS n FROM event_trigger_firings WHERE trigger_id = $1 GROUP BY outcome`,
       [triggerId],

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { DataSource, Repository } from 'typeorm';
 import { decodeCursor, PageQueryDto, paginate } from '../../common/http/pagination.js';
 import { DeliveryService } from '../../webhooks/index.js';
 import type { FiringDto, FiringPageDto, TriggerStatsDto } from '../dto/trigger.dto.js';
-import { TriggerRepository } from '../trigger.repository.js';
+import { TriggerEntity } from '../trigger.entity.js';
 import { TriggersException } from '../triggers.exception.js';
 import { TRIGGERS_OWNER } from '../triggers.service.js';
 import { FiringRepository, FiringRow } from './firing.repository.js';
@@ -15,7 +15,7 @@ export class FiringsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly firings: FiringRepository,
-    private readonly triggers: TriggerRepository,
+    @InjectRepository(TriggerEntity) private readonly triggers: Repository<TriggerEntity>,
     private readonly deliveries: DeliveryService,
   ) {}
 
@@ -53,8 +53,7 @@ export class FiringsService {
   }
 
   private async assertExists(id: string): Promise<void> {
-    if (!(await this.triggers.find(this.dataSource.manager, id)))
-      throw TriggersException.notFound(id);
+    if (!(await this.triggers.existsBy({ id }))) throw TriggersException.notFound(id);
   }
 }
 

@@ -3,10 +3,10 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { EventConsumer, EventHandler, HUB_EVENTS, type HubEvent } from '../../events/index.js';
 import { DeliveryService } from '../../webhooks/index.js';
+import type { SilenceEntity } from '../silences/silence.entity.js';
 import { compileSilence, silencing } from '../silences/silence-matcher.js';
 import { AfterCommit } from '../../database/after-commit.js';
 import { emptyTally, MatchTally, TriggerMetrics } from '../metrics/trigger-metrics.js';
-import { SilenceRepository } from '../silences/silence.repository.js';
 import { TRIGGERS_OWNER } from '../triggers.service.js';
 import { FiringInsert, FiringRepository } from './firing.repository.js';
 import { TriggerCatalog } from './trigger-catalog.js';
@@ -32,7 +32,6 @@ export class TriggerMatchConsumer implements EventHandler {
   constructor(
     private readonly catalog: TriggerCatalog,
     private readonly firings: FiringRepository,
-    private readonly silences: SilenceRepository,
     private readonly deliveries: DeliveryService,
     private readonly metrics: TriggerMetrics,
     private readonly afterCommit: AfterCommit,
@@ -76,7 +75,7 @@ export class TriggerMatchConsumer implements EventHandler {
     if (matched.length === 0) return;
 
     const oldest = new Date(Math.min(...matched.map((x) => new Date(x.event.createdAt).getTime())));
-    const silences = (await this.silences.unexpired(m, oldest)).map(compileSilence);
+    const silences = (await unexpiredSilences(m, oldest)).map(compileSilence);
     const clock = await this.firings.lastFired(
       m,
       matched
@@ -167,4 +166,17 @@ export class TriggerMatchConsumer implements EventHandler {
     );
     return true;
   }
+}
+
+/** Silences that have not ended: each matched event's time is checked against them. */
+function unexpiredSilences(
+  m: EntityManager,
+  at: Date,
+): Promise<Pick<SilenceEntity, 'id' | 'matchers' | 'startsAt' | 'endsAt'>[]> {
+  // Raw: read on every bus batch with a match (the matching hot path), four columns, no mapping.
+  return m.query(
+    `SELECT id, matchers, starts_at AS "startsAt", ends_at AS "endsAt"
+     FROM event_trigger_silences WHERE ends_at > $1`,
+    [at],
+  );
 }

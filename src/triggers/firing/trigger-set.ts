@@ -1,7 +1,7 @@
 import type { HubEvent } from '../../events/index.js';
 import { labelValue } from '../matching/labels.js';
 import { compileFilter, EventPredicate, requiredValue } from '../matching/trigger-filter.js';
-import type { TriggerRow } from '../trigger.repository.js';
+import type { TriggerEntity } from '../trigger.entity.js';
 
 export interface CompiledTrigger {
   id: string;
@@ -26,7 +26,7 @@ export class TriggerSet {
   /** Every trigger's delivery target, enabled or not: events about them are trigger-caused. */
   private readonly targetIds = new Set<string>();
 
-  constructor(rows: TriggerRow[]) {
+  constructor(rows: TriggerEntity[]) {
     for (const row of rows) {
       this.targetIds.add(row.targetId);
       if (!row.enabled) continue;

@@ -1,6 +1,6 @@
 import type { HubEvent } from '../../events/index.js';
 import { compileFilter, EventPredicate } from '../matching/trigger-filter.js';
-import type { SilenceRow } from './silence.repository.js';
+import type { SilenceEntity } from './silence.entity.js';
 
 export interface CompiledSilence {
   id: string;
@@ -12,7 +12,9 @@ export interface CompiledSilence {
 }
 
 /** A silence's event matchers compiled like a trigger's; its `trigger` matchers apart. */
-export function compileSilence(row: SilenceRow): CompiledSilence {
+export function compileSilence(
+  row: Pick<SilenceEntity, 'id' | 'matchers' | 'startsAt' | 'endsAt'>,
+): CompiledSilence {
   const triggerMatchers = row.matchers.filter((m) => m.label === 'trigger');
   const eventMatchers = row.matchers.filter((m) => m.label !== 'trigger');
   // The trigger's name stands in for the `type` label so the same operators apply to it.

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
 import { decodeCursor, paginate } from '../../common/http/pagination.js';
 import { ValidationFailedException } from '../../common/http/validation.js';
 import { filterProblems } from '../matching/trigger-filter.js';
@@ -11,14 +11,13 @@ import {
   SilenceDto,
   SilencePageDto,
 } from './silence.dto.js';
-import { SilenceRepository, SilenceRow } from './silence.repository.js';
+import { SilenceEntity } from './silence.entity.js';
 
 /** Silences: while one is in effect, matches it covers are recorded as silenced, not fired. */
 @Injectable()
 export class SilencesService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly repo: SilenceRepository,
+    @InjectRepository(SilenceEntity) private readonly silences: Repository<SilenceEntity>,
   ) {}
 
   async create(dto: CreateSilenceDto): Promise<SilenceDto> {
@@ -31,13 +30,15 @@ export class SilencesService {
     const endsAt = new Date(dto.endsAt);
     if (endsAt <= startsAt) errors.push({ field: 'endsAt', message: 'must be after startsAt' });
     if (errors.length > 0) throw new ValidationFailedException(errors);
-    const row = await this.repo.insert(this.dataSource.manager, {
-      matchers: dto.matchers,
-      startsAt,
-      endsAt,
-      createdBy: dto.createdBy,
-      comment: dto.comment ?? '',
-    });
+    const row = await this.silences.save(
+      this.silences.create({
+        matchers: dto.matchers,
+        startsAt,
+        endsAt,
+        createdBy: dto.createdBy,
+        comment: dto.comment ?? '',
+      }),
+    );
     return toDto(row);
   }
 
@@ -46,11 +47,22 @@ export class SilencesService {
     const before = q.cursor
       ? decodeCursor<{ at: string; id: string }>(q.cursor, { at: 'timestamp', id: 'uuid' })
       : undefined;
-    const rows = await this.repo.list(this.dataSource.manager, {
-      state: q.state,
-      before,
-      limit: limit + 1,
-    });
+    // Newest first, keyset paged by (created_at, id).
+    const qb = this.silences.createQueryBuilder('s');
+    if (q.state === 'active') qb.andWhere('s.starts_at <= now() AND s.ends_at > now()');
+    if (q.state === 'pending') qb.andWhere('s.starts_at > now()');
+    if (q.state === 'expired') qb.andWhere('s.ends_at <= now()');
+    if (before)
+      qb.andWhere(
+        `(s.created_at, s.id) < (COALESCE((SELECT c.created_at FROM event_trigger_silences c
+           WHERE c.id = :id::uuid), :at::timestamptz), :id::uuid)`,
+        before,
+      );
+    const rows = await qb
+      .orderBy('s.created_at', 'DESC')
+      .addOrderBy('s.id', 'DESC')
+      .limit(limit + 1)
+      .getMany();
     return paginate(
       rows,
       limit,
@@ -60,18 +72,18 @@ export class SilencesService {
   }
 
   async get(id: string): Promise<SilenceDto> {
-    const row = await this.repo.find(this.dataSource.manager, id);
+    const row = await this.silences.findOneBy({ id });
     if (!row) throw TriggersException.silenceNotFound(id);
     return toDto(row);
   }
 
   async remove(id: string): Promise<void> {
-    if (!(await this.repo.remove(this.dataSource.manager, id)))
-      throw TriggersException.silenceNotFound(id);
+    const { affected } = await this.silences.delete({ id });
+    if (!affected) throw TriggersException.silenceNotFound(id);
   }
 }
 
-function toDto(r: SilenceRow): SilenceDto {
+function toDto(r: SilenceEntity): SilenceDto {
   const now = Date.now();
   const startsAt = new Date(r.startsAt);
   const endsAt = new Date(r.endsAt);
