@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { sealedColumns } from '../common/security/sealed-columns.js';
 import { EventsModule } from '../events/index.js';
+import { CalendarAccountEntity } from './accounts/account.entity.js';
 import { AccountDisconnectService } from './accounts/account-disconnect.service.js';
 import { AccountRepository } from './accounts/account.repository.js';
 import { AccountsController } from './accounts/accounts.controller.js';
@@ -8,6 +10,7 @@ import { AccountsService } from './accounts/accounts.service.js';
 import { CalDavSessions } from './accounts/caldav-sessions.js';
 import { AppointmentRepository } from './appointments/appointment.repository.js';
 import { AppointmentProjectionConsumer } from './appointments/projection.consumer.js';
+import { CalendarBindingEntity } from './bindings/binding.entity.js';
 import { BindingRemoval } from './bindings/binding-removal.js';
 import { AdminBindingsController } from './bindings/admin-bindings.controller.js';
 import { BindingRepository } from './bindings/binding.repository.js';
@@ -28,7 +31,7 @@ import { TargetRepository } from './binding-sync/target.repository.js';
  * nothing; it reports remote edits as `calendar.remote_changed` / `calendar.remote_deleted`.
  */
 @Module({
-  imports: [EventsModule],
+  imports: [EventsModule, TypeOrmModule.forFeature([CalendarAccountEntity, CalendarBindingEntity])],
   controllers: [AccountsController, BindingsController, AdminBindingsController],
   providers: [
     AccountDisconnectService,
