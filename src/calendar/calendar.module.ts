@@ -17,6 +17,8 @@ import { BindingRepository } from './bindings/binding.repository.js';
 import { BindingsController } from './bindings/bindings.controller.js';
 import { BindingsService } from './bindings/bindings.service.js';
 import { ParseWorkers } from './caldav/off-loop.js';
+import { BindingPullService } from './binding-sync/binding-pull.service.js';
+import { BindingPushService } from './binding-sync/binding-push.service.js';
 import { BindingSyncService } from './binding-sync/binding-sync.service.js';
 import { CalendarMetrics } from './binding-sync/calendar-metrics.js';
 import { CalendarCleanupJob } from './binding-sync/cleanup.job.js';
@@ -43,6 +45,8 @@ import { TargetRepository } from './binding-sync/target.repository.js';
     BindingRemoval,
     BindingRepository,
     BindingsService,
+    BindingPullService,
+    BindingPushService,
     BindingSyncService,
     CalendarSyncJob,
     CalendarCleanupJob,
