@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { sealedColumns } from '../common/security/sealed-columns.js';
 import { EventsModule } from '../events/index.js';
+import { CalendarAccountEntity } from './accounts/account.entity.js';
 import { AccountDisconnectService } from './accounts/account-disconnect.service.js';
 import { AccountRepository } from './accounts/account.repository.js';
 import { AccountsController } from './accounts/accounts.controller.js';
@@ -8,12 +10,15 @@ import { AccountsService } from './accounts/accounts.service.js';
 import { CalDavSessions } from './accounts/caldav-sessions.js';
 import { AppointmentRepository } from './appointments/appointment.repository.js';
 import { AppointmentProjectionConsumer } from './appointments/projection.consumer.js';
+import { CalendarBindingEntity } from './bindings/binding.entity.js';
 import { BindingRemoval } from './bindings/binding-removal.js';
 import { AdminBindingsController } from './bindings/admin-bindings.controller.js';
 import { BindingRepository } from './bindings/binding.repository.js';
 import { BindingsController } from './bindings/bindings.controller.js';
 import { BindingsService } from './bindings/bindings.service.js';
 import { ParseWorkers } from './caldav/off-loop.js';
+import { BindingPullService } from './binding-sync/binding-pull.service.js';
+import { BindingPushService } from './binding-sync/binding-push.service.js';
 import { BindingSyncService } from './binding-sync/binding-sync.service.js';
 import { CalendarMetrics } from './binding-sync/calendar-metrics.js';
 import { CalendarCleanupJob } from './binding-sync/cleanup.job.js';
@@ -28,7 +33,7 @@ import { TargetRepository } from './binding-sync/target.repository.js';
  * nothing; it reports remote edits as `calendar.remote_changed` / `calendar.remote_deleted`.
  */
 @Module({
-  imports: [EventsModule],
+  imports: [EventsModule, TypeOrmModule.forFeature([CalendarAccountEntity, CalendarBindingEntity])],
   controllers: [AccountsController, BindingsController, AdminBindingsController],
   providers: [
     AccountDisconnectService,
@@ -40,6 +45,8 @@ import { TargetRepository } from './binding-sync/target.repository.js';
     BindingRemoval,
     BindingRepository,
     BindingsService,
+    BindingPullService,
+    BindingPushService,
     BindingSyncService,
     CalendarSyncJob,
     CalendarCleanupJob,

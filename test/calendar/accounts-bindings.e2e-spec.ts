@@ -26,6 +26,7 @@ import {
   settled,
   startCalendarApp,
   syncLog,
+  syncNow,
   userToken,
   waitForObjects,
 } from './helpers.js';
@@ -208,6 +209,37 @@ describe.each(CALDAV_SERVERS)('calendar accounts and bindings against %s', (kind
       .send({ serverUrl: server.url, username: server.username })
       .expect(200);
     expect(again.body).toMatchObject({ bindings: 1, autoBoundBindingId: null });
+  });
+
+  it('a run records its time, outcome and object count on the binding, not as an edit: updatedAt moves only with a PATCH', async () => {
+    const c = await connect(t, server);
+    const created = await request(t.url)
+      .post('/calendar/bindings')
+      .set(c.auth)
+      .send({ create: true, scopeKind: 'all_visible' })
+      .expect(201);
+    const binding = created.body as { id: string; updatedAt: string; objects: number };
+    expect(binding.objects).toBe(0);
+    await publish(t, 'created', `apt-run-${c.user}`, appointment(c.user, { title: 'Counted' }));
+    await settled(t);
+    const run = await syncNow(t, c, binding.id);
+    const read = await request(t.url)
+      .get(`/calendar/bindings/${binding.id}`)
+      .set(c.auth)
+      .expect(200);
+    expect(read.body).toMatchObject({
+      objects: 1,
+      lastSyncError: null,
+      updatedAt: binding.updatedAt,
+    });
+    expect(Date.parse(read.body.lastSyncAt)).toBeGreaterThanOrEqual(Date.parse(run.startedAt));
+    const patched = await request(t.url)
+      .patch(`/calendar/bindings/${binding.id}`)
+      .set(c.auth)
+      .send({ displayName: 'Renamed' })
+      .expect(200);
+    expect(patched.body).toMatchObject({ displayName: 'Renamed', objects: 1 });
+    expect(Date.parse(patched.body.updatedAt)).toBeGreaterThan(Date.parse(binding.updatedAt));
   });
 
   it('validates scopeId for every scope kind, in the API and in SQL', async () => {

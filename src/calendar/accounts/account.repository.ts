@@ -1,46 +1,41 @@
 import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { type EntityManager, IsNull, Not, Repository } from 'typeorm';
 import { storableText } from '../../common/http/storable-text.js';
-import type { EntityManager } from 'typeorm';
+import { rawWrite } from '../../database/raw-write.js';
+import { CalendarAccountEntity } from './account.entity.js';
 
-export interface AccountRow {
-  userId: string;
-  serverUrl: string;
-  username: string;
-  passwordSealed: string;
-  principalUrl: string | null;
-  homeSetUrl: string | null;
-  createdAt: Date;
-  updatedAt: Date;
-}
+export type AccountRow = CalendarAccountEntity;
 
-const SELECT = `SELECT user_id AS "userId", server_url AS "serverUrl", username,
-  password_sealed AS "passwordSealed", principal_url AS "principalUrl", home_set_url AS "homeSetUrl",
-  created_at AS "createdAt", updated_at AS "updatedAt" FROM calendar_accounts`;
+/** What PUT /calendar/account writes. */
+export type AccountFields = Pick<
+  CalendarAccountEntity,
+  'userId' | 'serverUrl' | 'username' | 'passwordSealed' | 'principalUrl' | 'homeSetUrl'
+>;
 
-/** One CalDAV account per user; the password column only ever holds a sealed value. */
+/**
+ * One CalDAV account per user; the password column only ever holds a sealed value. Each
+ * method takes the caller's EntityManager, so it runs in the caller's transaction.
+ */
 @Injectable()
 export class AccountRepository {
+  constructor(
+    @InjectRepository(CalendarAccountEntity)
+    private readonly accounts: Repository<CalendarAccountEntity>,
+  ) {}
+
   /** The connected account; one being disconnected reads as absent. */
-  async get(m: EntityManager, userId: string): Promise<AccountRow | null> {
-    const [row]: AccountRow[] = await m.query(
-      `${SELECT} WHERE user_id = $1 AND disconnected_at IS NULL`,
-      [userId],
-    );
-    return row ?? null;
+  get(m: EntityManager, userId: string): Promise<AccountRow | null> {
+    return m.withRepository(this.accounts).findOneBy({ userId, disconnectedAt: IsNull() });
   }
 
   /** Connected or being disconnected: the cleanup still needs the credentials of the latter. */
-  async getForCleanup(m: EntityManager, userId: string): Promise<AccountRow | null> {
-    const [row]: AccountRow[] = await m.query(`${SELECT} WHERE user_id = $1`, [userId]);
-    return row ?? null;
+  getForCleanup(m: EntityManager, userId: string): Promise<AccountRow | null> {
+    return m.withRepository(this.accounts).findOneBy({ userId });
   }
 
-  async isDisconnecting(m: EntityManager, userId: string): Promise<boolean> {
-    const rows: unknown[] = await m.query(
-      `SELECT 1 FROM calendar_accounts WHERE user_id = $1 AND disconnected_at IS NOT NULL`,
-      [userId],
-    );
-    return rows.length > 0;
+  isDisconnecting(m: EntityManager, userId: string): Promise<boolean> {
+    return m.withRepository(this.accounts).existsBy({ userId, disconnectedAt: Not(IsNull()) });
   }
 
   /**
@@ -52,36 +47,32 @@ export class AccountRepository {
     userId: string,
     mode: 'update' | 'share',
   ): Promise<boolean> {
-    const rows: unknown[] = await m.query(
-      `SELECT 1 FROM calendar_accounts WHERE user_id = $1 AND disconnected_at IS NULL
-       FOR ${mode === 'update' ? 'UPDATE' : 'SHARE'}`,
-      [userId],
-    );
-    return rows.length > 0;
+    const row = await m.withRepository(this.accounts).findOne({
+      select: { userId: true },
+      where: { userId, disconnectedAt: IsNull() },
+      lock: { mode: mode === 'update' ? 'pessimistic_write' : 'pessimistic_read' },
+    });
+    return row !== null;
   }
 
   async markDisconnected(m: EntityManager, userId: string): Promise<void> {
-    await m.query(
-      `UPDATE calendar_accounts SET disconnected_at = now(), updated_at = now() WHERE user_id = $1`,
-      [userId],
-    );
+    await m.withRepository(this.accounts).update({ userId }, { disconnectedAt: () => 'now()' });
   }
 
   /** The end of a disconnect: the row and its sealed password go. A reconnected row stays. */
   async removeDisconnected(m: EntityManager, userId: string): Promise<boolean> {
-    const rows: unknown[] = await m.query(
-      `DELETE FROM calendar_accounts WHERE user_id = $1 AND disconnected_at IS NOT NULL RETURNING 1`,
-      [userId],
-    );
-    return rows.length > 0;
+    const { affected } = await m
+      .withRepository(this.accounts)
+      .delete({ userId, disconnectedAt: Not(IsNull()) });
+    return (affected ?? 0) > 0;
   }
 
-  async save(
-    m: EntityManager,
-    a: Omit<AccountRow, 'createdAt' | 'updatedAt'>,
-  ): Promise<{ created: boolean } | null> {
-    // No row back when the account is being disconnected: the caller answers 409.
-    const [row]: { created: boolean }[] = await m.query(
+  async save(m: EntityManager, a: AccountFields): Promise<{ created: boolean } | null> {
+    // Why raw: one atomic upsert that leaves a tombstone alone and says whether it created
+    // the row (xmax = 0); no row back when the account is being disconnected (the caller
+    // answers 409).
+    const { rows } = await rawWrite<{ created: boolean }>(
+      m,
       `INSERT INTO calendar_accounts (user_id, server_url, username, password_sealed, principal_url, home_set_url)
        VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (user_id) DO UPDATE SET server_url = EXCLUDED.server_url, username = EXCLUDED.username,
@@ -99,6 +90,6 @@ export class AccountRepository {
         storableText(a.homeSetUrl),
       ],
     );
-    return row ?? null;
+    return rows[0] ?? null;
   }
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Histogram } from 'prom-client';
 import { MetricsService } from '../../common/metrics/metrics.service.js';
+import { OverBudgetError } from '../caldav/caldav-budget.js';
 import type { SyncStats } from './sync-log.repository.js';
 
 /** Prometheus metrics of calendar sync (no per-binding labels: bindings are unbounded). */
@@ -50,5 +51,10 @@ export class CalendarMetrics {
     ] as const)
       if (n > 0) this.objects.inc({ op }, n);
     this.runDuration.observe(durationMs / 1000);
+  }
+
+  /** Counts `err` when it is a refusal for exceeding a budget; anything else is ignored. */
+  countOverBudget(err: unknown): void {
+    if (err instanceof OverBudgetError) this.overBudget.inc({ kind: err.kind });
   }
 }

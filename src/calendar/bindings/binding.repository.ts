@@ -1,31 +1,11 @@
 import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { type EntityManager, type FindOptionsWhere, Not, Repository } from 'typeorm';
 import { storableText } from '../../common/http/storable-text.js';
-import type { EntityManager } from 'typeorm';
 import type { ScopeKind } from '../appointments/scope.js';
+import { CalendarBindingEntity } from './binding.entity.js';
 
-export type ConflictPolicy = 'hub_wins' | 'report';
-
-export interface BindingRow {
-  id: string;
-  userId: string;
-  calendarUrl: string;
-  displayName: string | null;
-  scopeKind: ScopeKind;
-  scopeId: string | null;
-  includePersonal: boolean;
-  enabled: boolean;
-  conflictPolicy: ConflictPolicy;
-  /** A cron rule for the recurring run instead of CALENDAR_SYNC_INTERVAL, with its zone. */
-  syncCron: string | null;
-  syncTimeZone: string | null;
-  syncToken: string | null;
-  lastSyncAt: Date | null;
-  lastSyncError: string | null;
-  createdAt: Date;
-  updatedAt: Date;
-  /** Objects the hub keeps on the server for this binding. */
-  objects: number;
-}
+export type BindingRow = CalendarBindingEntity;
 
 /** What a binding's owner sets (on create, and each optionally by PATCH). */
 type EditableField =
@@ -42,125 +22,88 @@ export type NewBinding = Pick<BindingRow, 'userId' | 'calendarUrl' | EditableFie
 
 export type BindingChanges = Partial<Pick<BindingRow, EditableField>>;
 
-const SELECT = `SELECT b.id, b.user_id AS "userId", b.calendar_url AS "calendarUrl", b.display_name AS "displayName",
-  b.scope_kind AS "scopeKind", b.scope_id AS "scopeId", b.include_personal AS "includePersonal", b.enabled,
-  b.conflict_policy AS "conflictPolicy", b.sync_cron AS "syncCron", b.sync_time_zone AS "syncTimeZone",
-  b.sync_token AS "syncToken", b.last_sync_at AS "lastSyncAt",
-  b.last_sync_error AS "lastSyncError", b.created_at AS "createdAt", b.updated_at AS "updatedAt",
-  (SELECT count(*)::int FROM calendar_targets t WHERE t.binding_id = b.id AND t.href IS NOT NULL) AS objects
-  FROM calendar_bindings b`;
-
 // The issue's order: everything, then personal, then the hierarchy bindings by creation.
-const ORDER = `ORDER BY CASE b.scope_kind WHEN 'all_visible' THEN 0 WHEN 'personal_only' THEN 1 ELSE 2 END,
-  b.created_at, b.id`;
+const KIND_RANK = (k: ScopeKind) => (k === 'all_visible' ? 0 : k === 'personal_only' ? 1 : 2);
 
-const COLUMN: Record<keyof BindingChanges, string> = {
-  displayName: 'display_name',
-  scopeKind: 'scope_kind',
-  scopeId: 'scope_id',
-  includePersonal: 'include_personal',
-  enabled: 'enabled',
-  conflictPolicy: 'conflict_policy',
-  syncCron: 'sync_cron',
-  syncTimeZone: 'sync_time_zone',
-};
-
+/** Each method takes the caller's EntityManager, so it runs in the caller's transaction. */
 @Injectable()
 export class BindingRepository {
+  constructor(
+    @InjectRepository(CalendarBindingEntity)
+    private readonly bindings: Repository<CalendarBindingEntity>,
+  ) {}
+
   /** A user's binding; another user's id reads as absent (404, never 403). */
-  async get(m: EntityManager, id: string, userId?: string): Promise<BindingRow | null> {
-    const [row]: BindingRow[] = userId
-      ? await m.query(`${SELECT} WHERE b.id = $1 AND b.user_id = $2`, [id, userId])
-      : await m.query(`${SELECT} WHERE b.id = $1`, [id]);
-    return row ?? null;
+  get(m: EntityManager, id: string, userId?: string): Promise<BindingRow | null> {
+    const where: FindOptionsWhere<CalendarBindingEntity> = userId ? { id, userId } : { id };
+    return m.withRepository(this.bindings).findOneBy(where);
   }
 
   /** Locks the binding row: a PATCH and a DELETE of one binding do not interleave. */
   async lock(m: EntityManager, id: string, userId: string): Promise<boolean> {
-    const rows: unknown[] = await m.query(
-      `SELECT 1 FROM calendar_bindings WHERE id = $1 AND user_id = $2 FOR UPDATE`,
-      [id, userId],
-    );
-    return rows.length > 0;
+    const row = await m.withRepository(this.bindings).findOne({
+      select: { id: true },
+      where: { id, userId },
+      lock: { mode: 'pessimistic_write' },
+    });
+    return row !== null;
   }
 
-  list(m: EntityManager, userId: string): Promise<BindingRow[]> {
-    return m.query(`${SELECT} WHERE b.user_id = $1 ${ORDER}`, [userId]);
+  async list(m: EntityManager, userId: string): Promise<BindingRow[]> {
+    const rows = await m
+      .withRepository(this.bindings)
+      .find({ where: { userId }, order: { createdAt: 'ASC', id: 'ASC' } });
+    // A stable sort: creation order stays within each rank.
+    return rows.sort((a, b) => KIND_RANK(a.scopeKind) - KIND_RANK(b.scopeKind));
   }
 
   listAll(m: EntityManager, userId: string | undefined, limit: number): Promise<BindingRow[]> {
-    return userId
-      ? m.query(`${SELECT} WHERE b.user_id = $1 ORDER BY b.user_id, b.created_at, b.id LIMIT $2`, [
-          userId,
-          limit,
-        ])
-      : m.query(`${SELECT} ORDER BY b.user_id, b.created_at, b.id LIMIT $1`, [limit]);
+    return m.withRepository(this.bindings).find({
+      where: userId ? { userId } : {},
+      order: { userId: 'ASC', createdAt: 'ASC', id: 'ASC' },
+      take: limit,
+    });
   }
 
-  async exists(m: EntityManager, id: string): Promise<boolean> {
-    const rows: unknown[] = await m.query(`SELECT 1 FROM calendar_bindings WHERE id = $1`, [id]);
-    return rows.length > 0;
+  exists(m: EntityManager, id: string): Promise<boolean> {
+    return m.withRepository(this.bindings).existsBy({ id });
   }
 
-  async count(m: EntityManager, userId: string): Promise<number> {
-    const [row]: { n: number }[] = await m.query(
-      `SELECT count(*)::int AS n FROM calendar_bindings WHERE user_id = $1`,
-      [userId],
-    );
-    return row.n;
+  count(m: EntityManager, userId: string): Promise<number> {
+    return m.withRepository(this.bindings).countBy({ userId });
   }
 
-  async calendarTaken(
+  calendarTaken(
     m: EntityManager,
     userId: string,
     calendarUrl: string,
     exceptId?: string,
   ): Promise<boolean> {
-    const rows: unknown[] = await m.query(
-      `SELECT 1 FROM calendar_bindings WHERE user_id = $1 AND calendar_url = $2 AND id IS DISTINCT FROM $3`,
-      [userId, calendarUrl, exceptId ?? null],
-    );
-    return rows.length > 0;
+    return m
+      .withRepository(this.bindings)
+      .existsBy(exceptId ? { userId, calendarUrl, id: Not(exceptId) } : { userId, calendarUrl });
   }
 
   async insert(m: EntityManager, b: NewBinding): Promise<string> {
-    const [row]: { id: string }[] = await m.query(
-      `INSERT INTO calendar_bindings (user_id, calendar_url, display_name, scope_kind, scope_id,
-         include_personal, enabled, conflict_policy, sync_cron, sync_time_zone)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
-      [
-        b.userId,
-        b.calendarUrl,
-        storableText(b.displayName),
-        b.scopeKind,
-        b.scopeId,
-        b.includePersonal,
-        b.enabled,
-        b.conflictPolicy,
-        b.syncCron,
-        b.syncTimeZone,
-      ],
-    );
-    return row.id;
+    const { identifiers } = await m
+      .withRepository(this.bindings)
+      .insert({ ...b, displayName: storableText(b.displayName) });
+    return (identifiers[0] as { id: string }).id;
   }
 
   async update(m: EntityManager, id: string, changes: BindingChanges): Promise<void> {
-    const entries = Object.entries(changes).filter(([, v]) => v !== undefined) as [
-      keyof BindingChanges,
-      unknown,
-    ][];
-    if (entries.length === 0) return;
-    const sets = entries.map(([k], i) => `${COLUMN[k]} = $${i + 2}`);
-    await m.query(
-      `UPDATE calendar_bindings SET ${sets.join(', ')}, updated_at = now() WHERE id = $1`,
-      [id, ...entries.map(([, v]) => v)],
-    );
+    const set = Object.fromEntries(
+      Object.entries(changes).filter(([, v]) => v !== undefined),
+    ) as BindingChanges;
+    if (Object.keys(set).length === 0) return;
+    await m.withRepository(this.bindings).update({ id }, set);
   }
 
   async remove(m: EntityManager, id: string): Promise<void> {
-    await m.query(`DELETE FROM calendar_bindings WHERE id = $1`, [id]);
+    await m.withRepository(this.bindings).delete({ id });
   }
 
+  /** `syncToken` undefined keeps the stored token. */
   async recordRun(
     m: EntityManager,
     id: string,
@@ -168,11 +111,16 @@ export class BindingRepository {
     error: string | null,
     syncToken?: string | null,
   ): Promise<void> {
-    await m.query(
-      `UPDATE calendar_bindings SET last_sync_at = $2, last_sync_error = $3,
-         sync_token = CASE WHEN $4::boolean THEN $5 ELSE sync_token END WHERE id = $1`,
-      // Both quote the server: stored as storable text (NUL and lone surrogates replaced).
-      [id, at, storableText(error), syncToken !== undefined, storableText(syncToken ?? null)],
+    await m.withRepository(this.bindings).update(
+      { id },
+      {
+        lastSyncAt: at,
+        // Both quote the server: stored as storable text (NUL and lone surrogates replaced).
+        lastSyncError: storableText(error),
+        ...(syncToken !== undefined && { syncToken: storableText(syncToken) }),
+        // A run is not an edit of the binding: updated_at stays as it was.
+        updatedAt: () => 'updated_at',
+      },
     );
   }
 }

@@ -14,7 +14,7 @@ import {
 } from 'class-validator';
 import { IsCronExpression, IsIanaTimeZone } from '../../jobs/index.js';
 import { SCOPE_KINDS, type ScopeKind } from '../appointments/scope.js';
-import type { ConflictPolicy } from '../bindings/binding.repository.js';
+import type { ConflictPolicy } from '../bindings/binding.entity.js';
 
 const CONFLICT_POLICIES = ['hub_wins', 'report'] as const;
 /** An optional `limit` query parameter: a whole number from 1 to `max`. */
