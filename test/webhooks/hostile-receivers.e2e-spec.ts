@@ -102,10 +102,11 @@ describe('Hostile receivers cannot stall anyone else’s deliveries', () => {
         instanceId: INSTANCE_ID,
       });
       const batcher = t.app.get(SuccessBatcher);
-      // Same tick, so both go into one batch; the second names a delivery that does not exist.
+      // Same tick, so both go into one batch; the second has an attempt number past the
+      // column's integer range, which the database refuses.
       const [good, bad] = await Promise.allSettled([
         batcher.settle(attempt(row.id), row.lease),
-        batcher.settle(attempt(randomUUID()), row.lease),
+        batcher.settle({ ...attempt(randomUUID()), attemptNumber: 2 ** 31 }, row.lease),
       ]);
       expect(good.status).toBe('fulfilled');
       expect(bad.status).toBe('rejected');
