@@ -98,6 +98,31 @@ export class DeliveryQueueRepository {
     return rows;
   }
 
+  /**
+   * Milliseconds until the next delivery may be claimed, by the database's clock: the
+   * earliest due unleased delivery of an enabled endpoint (one index probe per endpoint, as
+   * the claim reads), or the earliest lease to expire (a crashed instance's). Negative when
+   * one is due now; null when nothing is pending.
+   */
+  async nextDueInMs(m: EntityManager): Promise<number | null> {
+    // Raw: per-endpoint LATERAL probes of the due index and a min over the lease index.
+    const [row]: { ms: number | null }[] = await m.query(
+      `SELECT (extract(epoch FROM LEAST(
+           (SELECT min(first.at) FROM webhook_endpoints e
+              CROSS JOIN LATERAL (
+                SELECT d.next_attempt_at AS at FROM webhook_deliveries d
+                WHERE d.endpoint_id = e.id AND d.status = 'pending'
+                  AND (d.locked_until IS NULL OR d.locked_until <= now())
+                ORDER BY d.next_attempt_at LIMIT 1
+              ) first
+            WHERE e.enabled),
+           (SELECT min(locked_until) FROM webhook_deliveries
+            WHERE status = 'pending' AND locked_until IS NOT NULL)
+         ) - now()) * 1000)::float8 AS ms`,
+    );
+    return row.ms;
+  }
+
   async loadClaimed(m: EntityManager, id: string): Promise<ClaimedDelivery> {
     // Raw: the row a claim returns (delivery joined with its endpoint, the lease as text).
     const [row]: ClaimedDelivery[] = await m.query(
