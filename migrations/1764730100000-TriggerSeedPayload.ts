@@ -25,7 +25,9 @@ export class TriggerSeedPayload1764730100000 implements MigrationInterface {
              AND COALESCE(jsonb_typeof(signature -> 'header') = 'string'
                AND signature ->> 'header' ~ '^[!#$%&''*+.^_\`|~0-9a-z-]{1,100}$', false)))`,
     );
-    await q.query(`ALTER TABLE event_triggers ALTER COLUMN payload_format SET DEFAULT 'tiny-forge'`);
+    await q.query(
+      `ALTER TABLE event_triggers ALTER COLUMN payload_format SET DEFAULT 'tiny-forge'`,
+    );
     await q.query(
       `UPDATE event_triggers SET filter = filter
          - CASE WHEN filter ->> 'severity' ~ '^[\\s,]*$' THEN 'severity' ELSE '' END

@@ -94,7 +94,12 @@ describe('Integrations: the seed kanban’s cutoff and board.invalidated', () =>
     await waitForLink(t, id, fresh);
     await handledUpTo(id);
     expect(await cardState(t, id, unknown)).toBeUndefined();
-    expect(jira.issueList().map((i) => i.summary).sort()).toEqual(['Made now', 'Marker']);
+    expect(
+      jira
+        .issueList()
+        .map((i) => i.summary)
+        .sort(),
+    ).toEqual(['Made now', 'Marker']);
   });
 
   it('syncs a card created after the integration once its opt-out tag is removed, by the time of its card.created', async () => {
