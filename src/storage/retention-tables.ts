@@ -206,6 +206,8 @@ export const EXEMPT_TABLES: Readonly<Record<string, string>> = {
   log_scan_rules_version: 'one row',
   integrations: 'configuration',
   integration_cards: 'one row per tracked card: the state of a remote issue, not a log',
+  integration_card_births:
+    'one row per card whose creation the hub was told of and that is not deleted: state the creation cutoff reads, not a log',
   calendar_appointments: 'user data',
   calendar_accounts: 'one row per user',
   calendar_bindings: 'configuration, per user',

@@ -6,13 +6,13 @@ import { OutboundHttpService } from '../../common/outbound/outbound-http.service
 import { SecretBoxService } from '../../common/security/secret-box.js';
 import { ValidationFailedException } from '../../common/http/validation.js';
 import {
-  DEFAULT_HEX_SIGNATURE_HEADER,
   DEFAULT_SIGNATURE,
   EndpointSignature,
   generateSecret,
   isValidSecret,
+  resolveSignature,
+  signatureHeaderClash,
 } from '../signature.js';
-import { SignatureDto } from './dto/endpoint-signature.dto.js';
 import { WebhooksException } from '../webhooks.exception.js';
 import { CreateEndpointDto } from './dto/create-endpoint.dto.js';
 import { EndpointDto, EndpointPageDto, EndpointSecretDto } from './dto/endpoint.dto.js';
@@ -225,20 +225,13 @@ function assertSecret(secret: string): void {
   }
 }
 
-function resolveSignature(dto: SignatureDto): EndpointSignature {
-  return dto.scheme === 'hmac-sha256-hex'
-    ? { scheme: dto.scheme, header: (dto.header ?? DEFAULT_HEX_SIGNATURE_HEADER).toLowerCase() }
-    : { scheme: 'standard-webhooks' };
-}
-
 /** The signature header and a static header of the same name would overwrite each other. */
 function assertNoHeaderClash(
   signature: EndpointSignature,
   headers: Record<string, string>,
   signatureInRequest: boolean,
 ): void {
-  if (signature.scheme !== 'hmac-sha256-hex') return;
-  const clash = Object.keys(headers).find((name) => name.toLowerCase() === signature.header);
+  const clash = signatureHeaderClash(signature, headers);
   if (clash === undefined) return;
   throw new ValidationFailedException([
     signatureInRequest
