@@ -12,6 +12,7 @@ import {
   generateSecret,
   isValidSecret,
 } from '../signature.js';
+import { DEFAULT_BODY_SHAPE } from '../payloads/body-shape.js';
 import { SignatureDto } from './dto/endpoint-signature.dto.js';
 import { WebhooksException } from '../webhooks.exception.js';
 import { CreateEndpointDto } from './dto/create-endpoint.dto.js';
@@ -64,6 +65,7 @@ export class EndpointService implements OnApplicationBootstrap {
       rateLimitPerSecond: dto.rateLimitPerSecond ?? null,
       metadata: dto.metadata ?? {},
       signature,
+      body: dto.body ?? DEFAULT_BODY_SHAPE,
       secrets: [
         { sealed: this.box.seal(secret), createdAt: new Date().toISOString(), expiresAt: null },
       ],
@@ -115,6 +117,7 @@ export class EndpointService implements OnApplicationBootstrap {
     if (dto.signature || dto.headers)
       assertNoHeaderClash(e.signature, dto.headers ?? e.headers, dto.signature !== undefined);
     if (dto.headers !== undefined) e.headers = sealHeaders(this.box, dto.headers, e.headers);
+    if (dto.body !== undefined) e.body = dto.body;
     if (dto.rateLimitPerSecond !== undefined) e.rateLimitPerSecond = dto.rateLimitPerSecond;
     if (dto.metadata !== undefined) e.metadata = dto.metadata;
     if (dto.enabled !== undefined && dto.enabled !== e.enabled) {
@@ -225,7 +228,7 @@ function assertSecret(secret: string): void {
   }
 }
 
-function resolveSignature(dto: SignatureDto): EndpointSignature {
+export function resolveSignature(dto: SignatureDto): EndpointSignature {
   return dto.scheme === 'hmac-sha256-hex'
     ? { scheme: dto.scheme, header: (dto.header ?? DEFAULT_HEX_SIGNATURE_HEADER).toLowerCase() }
     : { scheme: 'standard-webhooks' };
