@@ -364,6 +364,7 @@ describe('Per-job callbacks and the SSRF guard (OUTBOUND_ALLOW_PRIVATE=false)', 
 
   it('refuses to connect to a URL that turned private after it was saved (DNS rebinding)', async () => {
     const receiver = await receivers.start();
+    const port = new URL(receiver.url).port;
     // The rows a message saved while its host still resolved publicly would leave.
     const sealed = t.app.get(SecretBoxService).seal(SECRET);
     const { rows } = await db.query(
@@ -378,7 +379,7 @@ describe('Per-job callbacks and the SSRF guard (OUTBOUND_ALLOW_PRIVATE=false)', 
        INSERT INTO webhook_deliveries (id, endpoint_id, event_type, payload, message_id)
        SELECT msg.id, lane.id, 'job.done', '{"type":"job.done","timestamp":"2026-01-01T00:00:00.000Z","data":{}}', msg.id
        FROM msg, lane RETURNING id`,
-      [new URL(receiver.url).origin, receiver.url, sealed],
+      [`http://localhost:${port}`, `http://localhost:${port}/hook`, sealed],
     );
     await db.query(`SELECT pg_notify('hub_webhook_deliveries', '')`);
     const id = rows[0].id;
@@ -391,7 +392,7 @@ describe('Per-job callbacks and the SSRF guard (OUTBOUND_ALLOW_PRIVATE=false)', 
       10000,
       'the first attempt',
     );
-    expect(message.attempts[0].error).toMatch(/refused to connect/);
+    expect(message.attempts[0].error).toMatch(/refused to connect to localhost/);
     expect(receiver.requests).toHaveLength(0);
   });
 });
