@@ -93,17 +93,20 @@ describe('Per-job callbacks: POST /webhooks/messages', () => {
     expect(message.attempts).toMatchObject([{ attemptNumber: 1, statusCode: 200, error: null }]);
     expect(JSON.stringify(message)).not.toContain(SECRET.slice(6));
     // Sealed at rest, like an endpoint's secret.
-    const { rows } = await db.query(`SELECT secrets::text AS s FROM webhook_messages WHERE id = $1`, [
-      res.body.id,
-    ]);
+    const { rows } = await db.query(
+      `SELECT secrets::text AS s FROM webhook_messages WHERE id = $1`,
+      [res.body.id],
+    );
     expect(rows[0].s).not.toContain(SECRET.slice(6));
   });
 
   it('generates a secret when none is given, answers it once, and signs with it', async () => {
     const receiver = await receivers.start();
-    const res = await send({ url: receiver.url, type: 'job.created', data: { job_id: 'j2' } }).expect(
-      202,
-    );
+    const res = await send({
+      url: receiver.url,
+      type: 'job.created',
+      data: { job_id: 'j2' },
+    }).expect(202);
     expect(res.body).toEqual({ id: expect.any(String), secret: expect.stringMatching(/^whsec_/) });
     await settled(res.body.id);
     const [req] = receiver.requests;
@@ -208,14 +211,42 @@ describe('Per-job callbacks: POST /webhooks/messages', () => {
   it.each([
     ['no url', { type: 'job.done', data: {} }, 'url'],
     ['no type', { url: 'http://127.0.0.1:9/x', data: {} }, 'type'],
-    ['a type that is not an event type', { url: 'http://127.0.0.1:9/x', type: 'Job Done', data: {} }, 'type'],
+    [
+      'a type that is not an event type',
+      { url: 'http://127.0.0.1:9/x', type: 'Job Done', data: {} },
+      'type',
+    ],
     ['no data', { url: 'http://127.0.0.1:9/x', type: 'job.done' }, 'data'],
-    ['data that is not an object', { url: 'http://127.0.0.1:9/x', type: 'job.done', data: [1] }, 'data'],
-    ['a secret that is not whsec_', { url: 'http://127.0.0.1:9/x', type: 'job.done', data: {}, secret: 'hunter2' }, 'secret'],
-    ['a secret of too few bytes', { url: 'http://127.0.0.1:9/x', type: 'job.done', data: {}, secret: 'whsec_AAAA' }, 'secret'],
-    ['an unknown body shape', { url: 'http://127.0.0.1:9/x', type: 'job.done', data: {}, body: 'xml' }, 'body'],
-    ['an unknown signature scheme', { url: 'http://127.0.0.1:9/x', type: 'job.done', data: {}, signature: { scheme: 'md5' } }, 'signature.scheme'],
-    ['an unknown field', { url: 'http://127.0.0.1:9/x', type: 'job.done', data: {}, headers: {} }, 'headers'],
+    [
+      'data that is not an object',
+      { url: 'http://127.0.0.1:9/x', type: 'job.done', data: [1] },
+      'data',
+    ],
+    [
+      'a secret that is not whsec_',
+      { url: 'http://127.0.0.1:9/x', type: 'job.done', data: {}, secret: 'hunter2' },
+      'secret',
+    ],
+    [
+      'a secret of too few bytes',
+      { url: 'http://127.0.0.1:9/x', type: 'job.done', data: {}, secret: 'whsec_AAAA' },
+      'secret',
+    ],
+    [
+      'an unknown body shape',
+      { url: 'http://127.0.0.1:9/x', type: 'job.done', data: {}, body: 'xml' },
+      'body',
+    ],
+    [
+      'an unknown signature scheme',
+      { url: 'http://127.0.0.1:9/x', type: 'job.done', data: {}, signature: { scheme: 'md5' } },
+      'signature.scheme',
+    ],
+    [
+      'an unknown field',
+      { url: 'http://127.0.0.1:9/x', type: 'job.done', data: {}, headers: {} },
+      'headers',
+    ],
   ])('refuses %s with a 400 naming the field, storing nothing', async (_name, body, field) => {
     const before = await db.query(`SELECT count(*)::int AS n FROM webhook_messages`);
     const res = await send(body).expect(400);
@@ -237,7 +268,9 @@ describe('Per-job callbacks: POST /webhooks/messages', () => {
       );
     const [mine, theirs] = [await key('jobs-a'), await key('jobs-b')];
     const receiver = await receivers.start();
-    const { body } = await send({ url: receiver.url, type: 'job.done', data: {} }, mine).expect(202);
+    const { body } = await send({ url: receiver.url, type: 'job.done', data: {} }, mine).expect(
+      202,
+    );
     expect((await get(body.id, mine)).id).toBe(body.id);
     await request(t.url).get(`/webhooks/messages/${body.id}`).set(theirs).expect(404);
     expect((await get(body.id)).id).toBe(body.id);
@@ -245,10 +278,11 @@ describe('Per-job callbacks: POST /webhooks/messages', () => {
 
   it('removes a finished message with its delivery after WEBHOOK_RETENTION, and keeps a pending one', async () => {
     const receiver = await receivers.start();
-    const done = (await send({ url: receiver.url, type: 'job.done', data: {} }).expect(202)).body.id;
+    const done = (await send({ url: receiver.url, type: 'job.done', data: {} }).expect(202)).body
+      .id;
     await settled(done);
-    const pending = (await send({ url: receiver.url, type: 'job.done', data: {} }).expect(202))
-      .body.id;
+    const pending = (await send({ url: receiver.url, type: 'job.done', data: {} }).expect(202)).body
+      .id;
     await settled(pending);
     // Back to pending, its next attempt an hour away: a message still being retried.
     await db.query(
@@ -348,19 +382,24 @@ describe('Per-job callbacks and the SSRF guard (OUTBOUND_ALLOW_PRIVATE=false)', 
     await t.close();
   });
 
-  it.each(['http://127.0.0.1/hook', 'http://[::1]/hook', 'http://10.1.2.3/hook', 'http://localhost/hook'])(
-    'refuses %s when it is saved, with a 422 naming url, storing nothing',
-    async (url) => {
-      const res = await request(t.url)
-        .post('/webhooks/messages')
-        .set(bearer(t.adminToken))
-        .send({ url, type: 'job.done', data: {} })
-        .expect(422);
-      expect(res.body.errors[0]).toMatchObject({ field: 'url' });
-      const { rows } = await db.query(`SELECT count(*)::int AS n FROM webhook_messages`);
-      expect(rows[0].n).toBe(0);
-    },
-  );
+  it.each([
+    'http://127.0.0.1/hook',
+    'http://[::1]/hook',
+    'http://10.1.2.3/hook',
+    'http://localhost/hook',
+  ])('refuses %s when it is saved, with a 422 naming url, storing nothing', async (url) => {
+    const res = await request(t.url)
+      .post('/webhooks/messages')
+      .set(bearer(t.adminToken))
+      .send({ url, type: 'job.done', data: {} })
+      .expect(422);
+    expect(res.body.errors[0]).toMatchObject({ field: 'url' });
+    const { rows } = await db.query(
+      `SELECT count(*)::int AS n FROM webhook_messages WHERE url = $1`,
+      [url],
+    );
+    expect(rows[0].n).toBe(0);
+  });
 
   it('refuses to connect to a URL that turned private after it was saved (DNS rebinding)', async () => {
     const receiver = await receivers.start();

@@ -9,7 +9,10 @@ export type BodyShape = (typeof BODY_SHAPES)[number];
 export const DEFAULT_BODY_SHAPE: BodyShape = 'envelope';
 
 /** `JSON.rawJSON` and the reviver's `context.source` (ES2025, Node 21+), not yet in TS's lib. */
-const ExactJson = JSON as JSON & { rawJSON(text: string): unknown };
+const ExactJson = JSON as JSON & {
+  rawJSON(text: string): unknown;
+  isRawJSON(value: unknown): boolean;
+};
 
 /**
  * The body sent, from the envelope the pipeline built for this attempt (`{type, timestamp,
@@ -36,7 +39,8 @@ export function shapeBody(envelope: string, shape: BodyShape): string {
   ) as Record<string, unknown>;
   const { timestamp, data, dataReference } = parsed;
   if (dataReference !== undefined) return JSON.stringify({ dataReference, timestamp });
-  if (typeof data !== 'object' || data === null || Array.isArray(data))
+  // A number arrives as a raw JSON object (its exact text), which is no object to spread.
+  if (typeof data !== 'object' || data === null || Array.isArray(data) || ExactJson.isRawJSON(data))
     return JSON.stringify({ data: data ?? null, timestamp });
   // Spread (define, not assign): an own `__proto__` key in data stays a key.
   const flat: Record<string, unknown> = { ...data };

@@ -31,7 +31,8 @@ export class EndpointDto {
   @ApiProperty({
     enum: BODY_SHAPES,
     example: 'envelope',
-    description: 'How request bodies are shaped: `{type, timestamp, data}` or `{...data, timestamp}`',
+    description:
+      'How request bodies are shaped: `{type, timestamp, data}` or `{...data, timestamp}`',
   })
   body: BodyShape;
   @ApiPropertyOptional({ example: 10, nullable: true, type: Number }) rateLimitPerSecond:

@@ -9,7 +9,11 @@ import {
   MaxLength,
   ValidateNested,
 } from 'class-validator';
-import { FreeFormJson, jsonObject, type FreeFormRule } from '../../../common/http/free-form-json.js';
+import {
+  FreeFormJson,
+  jsonObject,
+  type FreeFormRule,
+} from '../../../common/http/free-form-json.js';
 import { EVENT_TYPE_PATTERN, MAX_EVENT_TYPE_LENGTH } from '../../../events/index.js';
 import { SignatureDto } from '../../endpoints/dto/endpoint-signature.dto.js';
 import { BodyShapeProperty } from '../../payloads/body-shape.dto.js';
