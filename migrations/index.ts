@@ -18,6 +18,7 @@ import { PartitionedLogs1764710000000 } from './1764710000000-PartitionedLogs.js
 import { ScheduleCron1764720000000 } from './1764720000000-ScheduleCron.js';
 import { TriggerSeedPayload1764730100000 } from './1764730100000-TriggerSeedPayload.js';
 import { IntegrationCardBirths1764730100100 } from './1764730100100-IntegrationCardBirths.js';
+import { WebhookMessages1764730200000 } from './1764730200000-WebhookMessages.js';
 
 /**
  * Every migration, oldest first. An explicit list (not a glob) so the app, the CLI and the
@@ -45,4 +46,5 @@ export const migrations = [
   ScheduleCron1764720000000,
   TriggerSeedPayload1764730100000,
   IntegrationCardBirths1764730100100,
+  WebhookMessages1764730200000,
 ];

@@ -13,6 +13,7 @@ import {
   resolveSignature,
   signatureHeaderClash,
 } from '../signature.js';
+import { DEFAULT_BODY_SHAPE } from '../payloads/body-shape.js';
 import { WebhooksException } from '../webhooks.exception.js';
 import { CreateEndpointDto } from './dto/create-endpoint.dto.js';
 import { EndpointDto, EndpointPageDto, EndpointSecretDto } from './dto/endpoint.dto.js';
@@ -64,6 +65,7 @@ export class EndpointService implements OnApplicationBootstrap {
       rateLimitPerSecond: dto.rateLimitPerSecond ?? null,
       metadata: dto.metadata ?? {},
       signature,
+      body: dto.body ?? DEFAULT_BODY_SHAPE,
       secrets: [
         { sealed: this.box.seal(secret), createdAt: new Date().toISOString(), expiresAt: null },
       ],
@@ -115,6 +117,7 @@ export class EndpointService implements OnApplicationBootstrap {
     if (dto.signature || dto.headers)
       assertNoHeaderClash(e.signature, dto.headers ?? e.headers, dto.signature !== undefined);
     if (dto.headers !== undefined) e.headers = sealHeaders(this.box, dto.headers, e.headers);
+    if (dto.body !== undefined) e.body = dto.body;
     if (dto.rateLimitPerSecond !== undefined) e.rateLimitPerSecond = dto.rateLimitPerSecond;
     if (dto.metadata !== undefined) e.metadata = dto.metadata;
     if (dto.enabled !== undefined && dto.enabled !== e.enabled) {
