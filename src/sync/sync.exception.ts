@@ -40,7 +40,9 @@ export class SyncException extends AppException {
       400,
       `schemaVersion ${got} is above the maximum ${max} this server accepts (SYNC_MAX_SCHEMA_VERSION; raising it takes a restart)`,
       {
-        errors: [{ field, message: `${got} is above the maximum ${max} (SYNC_MAX_SCHEMA_VERSION)` }],
+        errors: [
+          { field, message: `${got} is above the maximum ${max} (SYNC_MAX_SCHEMA_VERSION)` },
+        ],
       },
     );
   }

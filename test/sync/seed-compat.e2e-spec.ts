@@ -278,9 +278,7 @@ describe('Sync: a client written for mana-sync (seed 004), unchanged', () => {
         ])
       ).status,
     ).toBe(200);
-    expect(
-      (await older.push([{ ...insert('cards', 'private'), spaceId: '' }])).status,
-    ).toBe(200);
+    expect((await older.push([{ ...insert('cards', 'private'), spaceId: '' }])).status).toBe(200);
 
     const shared = await client(appId, bob, 'seed-bob').pull('cards');
     expect(shared.map((c) => [c.id, c.spaceId])).toEqual([

@@ -282,7 +282,12 @@ export class PushService {
     spaceField: string,
   ): void {
     if (c.spaceId !== undefined && (c.spaceId ?? null) !== state.spaceId)
-      throw SyncException.spaceMove(`changes[${index}].${spaceField}`, c.table, c.id, state.spaceId);
+      throw SyncException.spaceMove(
+        `changes[${index}].${spaceField}`,
+        c.table,
+        c.id,
+        state.spaceId,
+      );
     if (state.spaceId) {
       if (!memberOf.has(state.spaceId))
         throw SyncException.notSpaceMember(`changes[${index}]`, state.spaceId);

@@ -44,7 +44,7 @@ export interface ChangesPage {
 export function refuseCursor(
   field: string,
   p: ClientPosition,
-  head: LogHead,
+  head: Pick<LogHead, 'log' | 'legacy' | 'xmin' | 'horizon'>,
 ): SyncException | undefined {
   if (p.log !== undefined && (p.log === null ? !head.legacy : p.log !== head.log))
     return SyncException.cursorOfAnotherLog(field);

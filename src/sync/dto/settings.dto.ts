@@ -24,7 +24,8 @@ export class AppSettingsDto {
   manaSyncPull?: boolean;
 }
 
-export class AppSettingsResponseDto extends AppSettingsDto {
+export class AppSettingsResponseDto {
   @ApiProperty({ example: 'notes' }) appId: string;
-  @ApiProperty({ example: false }) override manaSyncPull: boolean;
+  @ApiProperty({ type: [String], example: ['cards'] }) publishTables: string[];
+  @ApiProperty({ example: false }) manaSyncPull: boolean;
 }

@@ -149,7 +149,10 @@ export function validateChanges(changes: unknown[]): void {
       fail(at('origin'), 'must be a string of at most 200 characters');
     // mana-sync clients send an object ({ kind: 'user' }); passed through as given.
     if (c.actor != null && !isText(c.actor, 200, 0) && !isSmallObject(c.actor, MAX_ACTOR_JSON))
-      fail(at('actor'), `must be a string of at most 200 characters or an object of at most ${MAX_ACTOR_JSON} bytes of JSON`);
+      fail(
+        at('actor'),
+        `must be a string of at most 200 characters or an object of at most ${MAX_ACTOR_JSON} bytes of JSON`,
+      );
   }
   if (errors.length > 0) throw new ValidationFailedException(errors);
 }
