@@ -66,11 +66,11 @@ export class ChangeDto {
 
   @ApiPropertyOptional({
     description: 'Who made it, passed through: a string, or an object of up to 2,000 bytes of JSON',
+    // null rides on the string branch: OpenAPI 3.0 has no `nullable` beside `oneOf`.
     oneOf: [
-      { type: 'string', maxLength: 200 },
+      { type: 'string', maxLength: 200, nullable: true },
       { type: 'object', additionalProperties: true },
     ],
-    nullable: true,
     example: 'alice',
   })
   actor?: string | Record<string, unknown> | null;

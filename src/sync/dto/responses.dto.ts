@@ -23,12 +23,21 @@ export class WireChangeDto {
   @ApiPropertyOptional({ example: null, nullable: true, type: String }) spaceId: string | null;
   @ApiProperty({ example: 1 }) schemaVersion: number;
   @ApiPropertyOptional({
-    oneOf: [{ type: 'string' }, { type: 'object', additionalProperties: true }],
-    nullable: true,
+    description: 'Absent when the change had none (null on changes recorded before that rule)',
+    oneOf: [
+      { type: 'string', nullable: true },
+      { type: 'object', additionalProperties: true },
+    ],
     example: 'alice',
   })
   actor: string | Record<string, unknown> | null;
-  @ApiPropertyOptional({ example: null, nullable: true, type: String }) origin: string | null;
+  @ApiPropertyOptional({
+    example: 'mobile',
+    nullable: true,
+    type: String,
+    description: 'Absent when the change had none (null on changes recorded before that rule)',
+  })
+  origin: string | null;
   @ApiProperty({ example: 'phone-1' }) clientId: string;
   @ApiProperty({ example: 'alice' }) userId: string;
 }
