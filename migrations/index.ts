@@ -19,6 +19,7 @@ import { ScheduleCron1764720000000 } from './1764720000000-ScheduleCron.js';
 import { TriggerSeedPayload1764730100000 } from './1764730100000-TriggerSeedPayload.js';
 import { IntegrationCardBirths1764730100100 } from './1764730100100-IntegrationCardBirths.js';
 import { WebhookMessages1764730200000 } from './1764730200000-WebhookMessages.js';
+import { SyncChangeWatermark1764730400000 } from './1764730400000-SyncChangeWatermark.js';
 
 /**
  * Every migration, oldest first. An explicit list (not a glob) so the app, the CLI and the
@@ -47,4 +48,5 @@ export const migrations = [
   TriggerSeedPayload1764730100000,
   IntegrationCardBirths1764730100100,
   WebhookMessages1764730200000,
+  SyncChangeWatermark1764730400000,
 ];

@@ -21,6 +21,9 @@ export interface RecordState {
 
 export type Op = 'insert' | 'update' | 'delete';
 
+/** Who made a change, opaque to the server. */
+export type Actor = string | Record<string, unknown>;
+
 export interface IncomingChange {
   eventId: string;
   table: string;
@@ -32,7 +35,8 @@ export interface IncomingChange {
   deletedAt?: string;
   spaceId?: string | null;
   schemaVersion?: number;
-  actor?: string | null;
+  /** A string, or (mana-sync clients) an object: passed through as given. */
+  actor?: Actor | null;
   origin?: string | null;
 }
 
@@ -48,8 +52,9 @@ export interface WireChange {
   deletedAt?: string;
   spaceId: string | null;
   schemaVersion: number;
-  actor: string | null;
-  origin: string | null;
+  /** Present only when the change had one: mana-sync clients refuse a null actor or origin. */
+  actor?: Actor;
+  origin?: string;
   clientId: string;
   userId: string;
 }
@@ -149,8 +154,8 @@ export function applyChange(
     ...rest,
     spaceId: state.spaceId,
     schemaVersion: change.schemaVersion ?? ctx.schemaVersion,
-    actor: change.actor ?? null,
-    origin: change.origin ?? null,
+    ...(change.actor != null ? { actor: change.actor } : {}),
+    ...(change.origin != null ? { origin: change.origin } : {}),
     clientId: ctx.clientId,
     userId: ctx.userId,
   });
@@ -196,7 +201,8 @@ export function applyChange(
       return { effective, conflicts, clamped };
     }
     case 'delete': {
-      const deletedAt = clamp(change.deletedAt!, null);
+      // Without a time (mana-sync allows that), the server's.
+      const deletedAt = clamp(change.deletedAt ?? new Date(ctx.nowMs).toISOString(), null);
       if (state.deletedAt && ms(deletedAt) <= ms(state.deletedAt)) {
         conflicts.push({
           eventId: change.eventId,

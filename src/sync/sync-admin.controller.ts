@@ -41,10 +41,11 @@ export class SyncAdminController {
 
   @Get('settings')
   @ApiOperation({
-    summary: 'Sync settings of an app (tables published on the bus)',
+    summary: 'Sync settings of an app (tables published on the bus, mana-sync pulls)',
     description:
       'Which tables publish their accepted changes as `sync.<table>.<op>` events (for webhooks ' +
-      'and triggers). An app never configured answers its defaults.',
+      'and triggers), and whether pulls also answer in mana-sync’s shape (`serverChanges`). ' +
+      'An app never configured answers its defaults.',
   })
   @AppIdParam()
   @ApiOkResponse({ type: AppSettingsResponseDto, description: 'The settings of the app' })
@@ -63,7 +64,7 @@ export class SyncAdminController {
     @Param('appId', AppIdPipe) appId: string,
     @Body() dto: AppSettingsDto,
   ): Promise<AppSettingsResponseDto> {
-    return this.settings.put(appId, dto.publishTables);
+    return this.settings.put(appId, dto);
   }
 
   @Get('spaces')

@@ -38,8 +38,12 @@ export class SyncException extends AppException {
     return new SyncException(
       SyncErrorCode.SchemaVersionTooHigh,
       400,
-      `schemaVersion ${got} is above the maximum ${max} this server accepts`,
-      { errors: [{ field, message: `${got} is above the maximum ${max}` }] },
+      `schemaVersion ${got} is above the maximum ${max} this server accepts (SYNC_MAX_SCHEMA_VERSION; raising it takes a restart)`,
+      {
+        errors: [
+          { field, message: `${got} is above the maximum ${max} (SYNC_MAX_SCHEMA_VERSION)` },
+        ],
+      },
     );
   }
   static invalidCursor(field: string, reason: string) {

@@ -169,8 +169,6 @@ describe('Sync protocol', () => {
           op: 'insert',
           data: { title: 'A', done: false },
           at: insertedAt,
-          actor: null,
-          origin: null,
           ...who,
         },
         {
@@ -187,8 +185,6 @@ describe('Sync protocol', () => {
           ...common,
           op: 'delete',
           deletedAt,
-          actor: null,
-          origin: null,
           ...who,
         },
       ]);
@@ -901,16 +897,29 @@ describe('Sync protocol', () => {
           .set(bearer(t.adminToken))
           .send({ publishTables })
           .expect(200);
-      expect((await settings()).body).toEqual({ appId, publishTables: [] });
+      expect((await settings()).body).toEqual({ appId, publishTables: [], manaSyncPull: false });
       expect((await put(['lists', 'cards', 'lists'])).body).toEqual({
         appId,
         publishTables: ['cards', 'lists'],
+        manaSyncPull: false,
       });
-      expect((await settings()).body).toEqual({ appId, publishTables: ['cards', 'lists'] });
-      expect((await put(['tags'])).body).toEqual({ appId, publishTables: ['tags'] });
-      expect((await settings()).body).toEqual({ appId, publishTables: ['tags'] });
+      expect((await settings()).body).toEqual({
+        appId,
+        publishTables: ['cards', 'lists'],
+        manaSyncPull: false,
+      });
+      expect((await put(['tags'])).body).toEqual({
+        appId,
+        publishTables: ['tags'],
+        manaSyncPull: false,
+      });
+      expect((await settings()).body).toEqual({
+        appId,
+        publishTables: ['tags'],
+        manaSyncPull: false,
+      });
       await put([]);
-      expect((await settings()).body).toEqual({ appId, publishTables: [] });
+      expect((await settings()).body).toEqual({ appId, publishTables: [], manaSyncPull: false });
     });
 
     it('publishes accepted changes of opted-in tables as sync.<table>.<op> and nothing for other tables', async () => {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { comparePositions, Position } from '../cursor.js';
+import { comparePositions, ORIGIN, Position } from '../cursor.js';
 
 export interface LogRow {
   tx: string;
@@ -24,6 +24,8 @@ export interface LogHead {
   log: string;
   /** Whether cursors of the format before log ids belong to this log. */
   legacy: boolean;
+  /** The app's setting: pulls also answer mana-sync's `serverChanges` (read here, no extra trip). */
+  manaSyncPull: boolean;
   /** The watermark: no position handed out is past (xmin, 0). */
   xmin: string;
   /**
@@ -39,8 +41,9 @@ const HEAD = `WITH w AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin,
     (SELECT h.tx FROM sync_horizons h WHERE h.app_id = $1) AS htx,
     (SELECT h.seq FROM sync_horizons h WHERE h.app_id = $1) AS hseq,
     (SELECT i.log_id FROM sync_log_identity i) AS log,
-    (SELECT i.legacy_cursors FROM sync_log_identity i) AS legacy)`;
-const HEAD_COLUMNS = `w.xmin::text AS xmin, w.htx::text AS htx, w.hseq::text AS hseq, w.log, w.legacy`;
+    (SELECT i.legacy_cursors FROM sync_log_identity i) AS legacy,
+    (SELECT s.mana_sync_pull FROM sync_app_settings s WHERE s.app_id = $1) AS msp)`;
+const HEAD_COLUMNS = `w.xmin::text AS xmin, w.htx::text AS htx, w.hseq::text AS hseq, w.log, w.legacy, w.msp`;
 
 interface HeadColumns {
   xmin: string;
@@ -48,12 +51,14 @@ interface HeadColumns {
   hseq: string | null;
   log: string;
   legacy: boolean;
+  msp: boolean | null;
 }
 
-function toHead({ xmin, htx, hseq, log, legacy }: HeadColumns): LogHead {
+function toHead({ xmin, htx, hseq, log, legacy, msp }: HeadColumns): LogHead {
   return {
     log,
     legacy,
+    manaSyncPull: msp === true,
     xmin,
     horizon: htx !== null && hseq !== null ? { tx: htx, seq: hseq } : null,
   };
@@ -167,7 +172,7 @@ export class ChangeLogRepository {
     const hasMore = found.length > r.limit;
     const page = found
       .slice(0, r.limit)
-      .map(({ xmin: _x, htx: _h, hseq: _s, log: _l, legacy: _g, members, ...row }) => ({
+      .map(({ xmin: _x, htx: _h, hseq: _s, log: _l, legacy: _g, msp: _m, members, ...row }) => ({
         ...row,
         ...(r.userId === null ? { members } : {}),
       }));
@@ -180,6 +185,25 @@ export class ChangeLogRepository {
       if (comparePositions(next, r.after) < 0) next = r.after;
     }
     return { rows: page, hasMore, next, head };
+  }
+
+  /**
+   * A position at or before instant `at` (an RFC 3339 `since`): the snapshot watermark of the
+   * newest row, of any app, written at or before `at`. Whatever committed after `at` committed
+   * after that row's snapshot, so its transaction was then open or not yet begun: its tx is at
+   * or above the watermark, never below. The client may get changes again (from that row's
+   * time, or longer ago if a transaction was open then), never miss one. No witness: the start
+   * of the log (which answers 410 once this app's log has been compacted).
+   */
+  async positionAt(m: EntityManager, at: string): Promise<Position> {
+    // Newest first along sync_changes_created_idx; rows from before the witness column skipped.
+    const [row]: { tx: string }[] = await m.query(
+      `SELECT c.snap_xmin::text AS tx FROM sync_changes c
+       WHERE c.created_at <= $1::timestamptz AND c.snap_xmin IS NOT NULL
+       ORDER BY c.created_at DESC LIMIT 1`,
+      [at],
+    );
+    return row ? { tx: row.tx, seq: '0' } : ORIGIN;
   }
 
   /** The head alone: for a stream, which judges its cursor before it answers 200. */

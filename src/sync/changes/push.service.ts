@@ -5,6 +5,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { EventBus, syncEventType } from '../../events/index.js';
 import type { PushDto } from '../dto/push.dto.js';
 import { validateChanges } from '../dto/validate-changes.js';
+import { namedSpace } from '../change-space.js';
 import { applyChange, Clamp, Conflict, IncomingChange, RecordState, WireChange } from '../merge.js';
 import { SyncMetrics } from '../sync-metrics.js';
 import { MAX_CHANGES, SyncException } from '../sync.exception.js';
@@ -74,11 +75,13 @@ export class PushService {
   private check(dto: PushDto): void {
     if (dto.changes.length > MAX_CHANGES) throw SyncException.tooManyChanges(dto.changes.length);
     validateChanges(dto.changes);
+    // mana-sync clients send no eventId: each such change gets one, and no idempotency.
+    for (const c of dto.changes) c.eventId ??= randomUUID();
     const max = this.reader.config.maxSchemaVersion;
     if ((dto.schemaVersion ?? 1) > max)
       throw SyncException.schemaVersionTooHigh('schemaVersion', dto.schemaVersion!, max);
     const seen = new Map<string, number>();
-    dto.changes.forEach((c, i) => {
+    (dto.changes as IncomingChange[]).forEach((c, i) => {
       if (c.schemaVersion !== undefined && c.schemaVersion > max)
         throw SyncException.schemaVersionTooHigh(
           `changes[${i}].schemaVersion`,
@@ -105,7 +108,7 @@ export class PushService {
   ): Promise<string> {
     // Round trips are most of a push's cost, so: claim eventIds and load the context in one
     // statement, lock the records, read the answer, then write everything in one statement.
-    const after = this.reader.resolveSince(appId, dto.since);
+    const after = await this.reader.resolveSince(appId, dto.since, 'since', m);
     const { pushId, claimed, context } = await this.claim(m, appId, userId, dto);
     const changes = dto.changes
       .map((c, index) => ({ c: c as IncomingChange, index }))
@@ -115,9 +118,17 @@ export class PushService {
     // A new record joins the space named by its first change; refuse unknown spaces before
     // any row is written (a foreign-key error would be a 500).
     const firstSpace = new Map<string, string | null>();
+    /** Changes whose space came from data or fields: errors name that field. */
+    const spaceFields = new Map<number, string>();
     for (const { c, index } of changes) {
-      if (c.spaceId && !memberOf.has(c.spaceId))
-        throw SyncException.notSpaceMember(`changes[${index}].spaceId`, c.spaceId);
+      const space = namedSpace(c);
+      if (space) {
+        if (!memberOf.has(space.spaceId))
+          throw SyncException.notSpaceMember(`changes[${index}].${space.field}`, space.spaceId);
+        // From here on the change names its space where the rest of the push looks for it.
+        c.spaceId = space.spaceId;
+        if (space.field !== 'spaceId') spaceFields.set(index, space.field);
+      } else if (c.spaceId === '') c.spaceId = undefined;
       const k = key(c.table, c.id);
       if (!firstSpace.has(k)) firstSpace.set(k, c.spaceId ?? null);
     }
@@ -147,7 +158,7 @@ export class PushService {
       const state = states.get(key(c.table, c.id));
       // Only if its space was deleted between creating and locking it: the client retries.
       if (!state) throw SyncException.recordGone(`changes[${index}]`, c.table, c.id);
-      this.authorize(state, c, index, userId, memberOf);
+      this.authorize(state, c, index, userId, memberOf, spaceFields.get(index) ?? 'spaceId');
       const result = applyChange(state, c, ctx);
       conflicts.push(...result.conflicts);
       clamped.push(...result.clamped);
@@ -192,7 +203,8 @@ export class PushService {
     dto: PushDto,
   ): Promise<{ pushId: string | null; claimed: Set<string>; context: PushContext }> {
     const pushId = dto.changes.length > 0 ? randomUUID() : null;
-    const ids = dto.changes.map((c) => c.eventId);
+    // Every change has an eventId by now (check() gave one to those without).
+    const ids = dto.changes.map((c) => c.eventId!);
     const [row]: (PushContext & { claimed: string[] })[] = await m.query(
       `WITH claimed AS (
          INSERT INTO sync_event_ids (app_id, user_id, event_id, push_id)
@@ -267,9 +279,15 @@ export class PushService {
     index: number,
     userId: string,
     memberOf: Set<string>,
+    spaceField: string,
   ): void {
     if (c.spaceId !== undefined && (c.spaceId ?? null) !== state.spaceId)
-      throw SyncException.spaceMove(`changes[${index}].spaceId`, c.table, c.id, state.spaceId);
+      throw SyncException.spaceMove(
+        `changes[${index}].${spaceField}`,
+        c.table,
+        c.id,
+        state.spaceId,
+      );
     if (state.spaceId) {
       if (!memberOf.has(state.spaceId))
         throw SyncException.notSpaceMember(`changes[${index}]`, state.spaceId);
@@ -295,12 +313,18 @@ export class PushService {
            inserted_at timestamptz, deleted_at timestamptz)
          WHERE r.app_id = $1 AND r.table_name = x.table_name AND r.record_id = x.record_id
          RETURNING 1
+       ), witness AS MATERIALIZED (
+         -- Read once, the clock after this statement's snapshot: the row witnesses that
+         -- whatever commits after created_at has tx >= snap_xmin (ChangeLogRepository.positionAt).
+         SELECT pg_snapshot_xmin(pg_current_snapshot()) AS snap_xmin, clock_timestamp() AS at
        ), added AS (
-         INSERT INTO sync_changes (app_id, table_name, record_id, op, owner_id, space_id, user_id, client_id, event_id, body)
+         INSERT INTO sync_changes (app_id, table_name, record_id, op, owner_id, space_id, user_id, client_id, event_id, body,
+                                   snap_xmin, created_at)
          SELECT $1, x.body->>'table', x.body->>'id', x.body->>'op', x.owner_id, (x.body->>'spaceId')::uuid,
-                x.body->>'userId', x.body->>'clientId', x.body->>'eventId', x.body
+                x.body->>'userId', x.body->>'clientId', x.body->>'eventId', x.body, w.snap_xmin, w.at
          FROM jsonb_array_elements($3::jsonb) WITH ORDINALITY AS e(value, n)
          CROSS JOIN LATERAL (SELECT e.value->'body' AS body, e.value->>'ownerId' AS owner_id) x
+         CROSS JOIN witness w
          ORDER BY e.n
          RETURNING 1
        ), pushed AS (

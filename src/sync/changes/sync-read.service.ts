@@ -13,14 +13,17 @@ import {
 } from '../cursor.js';
 import type { ResyncDto } from '../dto/responses.dto.js';
 import { SyncLogIdentity } from '../log/log-identity.js';
+import { looksLikeTimestamp, sinceInstant } from '../since-time.js';
 import { SyncException } from '../sync.exception.js';
-import { ChangeLogRepository, LogHead } from './change-log.repository.js';
+import { ChangeLogRepository, LogHead, LogRow } from './change-log.repository.js';
 
 export const PAGE_LIMIT = 1000;
 
 export interface ChangesPage {
   /** Each change as JSON text (see LogRow.json). */
   changes: string[];
+  /** The rows themselves, for a stream's per-table events. */
+  rows: LogRow[];
   resync: ResyncDto[];
   syncedUntil: string;
   hasMore: boolean;
@@ -28,6 +31,8 @@ export interface ChangesPage {
   position: Position;
   /** The log it belongs to. */
   log: string;
+  /** The app answers pulls in mana-sync's shape too. */
+  manaSyncPull: boolean;
 }
 
 /**
@@ -39,7 +44,7 @@ export interface ChangesPage {
 export function refuseCursor(
   field: string,
   p: ClientPosition,
-  head: LogHead,
+  head: Pick<LogHead, 'log' | 'legacy' | 'xmin' | 'horizon'>,
 ): SyncException | undefined {
   if (p.log !== undefined && (p.log === null ? !head.legacy : p.log !== head.log))
     return SyncException.cursorOfAnotherLog(field);
@@ -60,11 +65,28 @@ export class SyncReadService {
 
   /**
    * The position a client's `since` stands for (the start of the log when absent), or 400
-   * for anything we did not issue. Whether this log can serve it (410) is checked by the
-   * read itself, against the head taken in the same statement.
+   * for anything we did not issue and that is not an RFC 3339 time. Whether this log can
+   * serve it (410) is checked by the read itself, against the head taken in the same
+   * statement.
    */
-  resolveSince(appId: string, since: string | undefined, field = 'since'): ClientPosition {
+  async resolveSince(
+    appId: string,
+    since: string | undefined,
+    field = 'since',
+    m: EntityManager = this.dataSource.manager,
+  ): Promise<ClientPosition> {
     if (since === undefined || since === '') return ORIGIN;
+    // mana-sync's cursors were times: mapped to a position at or before that time, of this
+    // log (one extra indexed read, only for such a cursor).
+    if (looksLikeTimestamp(since)) {
+      const at = sinceInstant(since);
+      if (!at)
+        throw SyncException.invalidCursor(
+          field,
+          'is neither a cursor issued by this server nor an RFC 3339 date-time with an offset',
+        );
+      return this.log.positionAt(m, at);
+    }
     const decoded = decodeCursor(appId, since);
     if (typeof decoded === 'string') throw SyncException.invalidCursor(field, decoded);
     return decoded;
@@ -107,6 +129,7 @@ export class SyncReadService {
     if (refusal) throw refusal;
     return {
       changes: page.rows.map((r) => r.json),
+      rows: page.rows,
       resync: this.joinedSince(
         options.memberships ?? (await this.log.memberships(m, appId, userId)),
         after,
@@ -115,6 +138,7 @@ export class SyncReadService {
       hasMore: page.hasMore,
       position: page.next,
       log: page.head.log,
+      manaSyncPull: page.head.manaSyncPull,
     };
   }
 
@@ -140,22 +164,24 @@ export class SyncReadService {
     clientId?: string,
   ): Promise<string> {
     const m = this.dataSource.manager;
-    const after = this.resolveSince(appId, q.since);
     await this.identity.ensureCurrent();
+    const after = await this.resolveSince(appId, q.since);
     const page = await this.changesSince(m, appId, userId, [q.collection], after, {
       excludeClientId: clientId,
       limit: q.limit ?? PAGE_LIMIT,
     });
-    return withChanges('changes', page.changes, {
-      resync: page.resync,
-      syncedUntil: page.syncedUntil,
-      hasMore: page.hasMore,
-    });
+    const rest = { resync: page.resync, syncedUntil: page.syncedUntil, hasMore: page.hasMore };
+    // mana-sync's pull answer names the list serverChanges (as a push answer does here).
+    return page.manaSyncPull
+      ? withChanges(['changes', 'serverChanges'], page.changes, { conflicts: [], ...rest })
+      : withChanges('changes', page.changes, rest);
   }
 }
 
 /** `{"<key>":[...changes],...rest}` built from JSON texts, without parsing them. */
-export function withChanges(key: string, changes: string[], rest: object): string {
+export function withChanges(key: string | string[], changes: string[], rest: object): string {
+  const list = `[${changes.join(',')}]`;
+  const head = (typeof key === 'string' ? [key] : key).map((k) => `"${k}":${list}`).join(',');
   const tail = JSON.stringify(rest);
-  return `{"${key}":[${changes.join(',')}]${tail === '{}' ? '}' : `,${tail.slice(1)}`}`;
+  return `{${head}${tail === '{}' ? '}' : `,${tail.slice(1)}`}`;
 }

@@ -149,7 +149,7 @@ export class SyncController {
   @ApiOperation({
     summary: 'Server-Sent Events: backlog, then live changes',
     description:
-      'Events: `changes` (with `id:`, resume with Last-Event-ID), `resync`, `heartbeat`, and a final `dropped` when the client fell too far behind. See docs/sync-protocol.md.',
+      'Events: `changes` (one table each, with `id:`; resume with Last-Event-ID), `resync`, `heartbeat`, and a final `dropped` when the client fell too far behind. Without `collections`, every table. See docs/sync-protocol.md.',
   })
   @AppIdParam()
   @ApiProduces('text/event-stream')
@@ -159,7 +159,7 @@ export class SyncController {
     description: 'An event stream (text/event-stream) that stays open',
     schema: {
       type: 'string',
-      example: `event: changes\nid: ${EXAMPLE_CURSOR}\ndata: {"changes":[],"syncedUntil":"${EXAMPLE_CURSOR}"}\n\n`,
+      example: `id: ${EXAMPLE_CURSOR}\nevent: changes\ndata: {"table":"cards","changes":[],"syncedUntil":"${EXAMPLE_CURSOR}","hasMore":false}\n\n`,
     },
   })
   @ApiTooManyRequestsResponse({
@@ -176,8 +176,8 @@ export class SyncController {
   ): Promise<void> {
     // Errors (bad or expired cursor) are still answered as problem+json: nothing sent yet.
     const field = lastEventId ? 'Last-Event-ID' : 'since';
-    const cursor = this.reader.resolveSince(appId, lastEventId || query.since, field);
     await this.reader.identity.ensureCurrent();
+    const cursor = await this.reader.resolveSince(appId, lastEventId || query.since, field);
     const log = await this.reader.assertReadable(appId, cursor, field);
     // Gone while we looked: its close event has already fired, so nothing would free a session.
     if (res.destroyed) return;
@@ -192,7 +192,8 @@ export class SyncController {
     const session = new StreamSession(
       appId,
       principal.id,
-      new Set(query.collections.split(',')),
+      // No collections: every table, as a mana-sync client may ask.
+      query.collections ? new Set(query.collections.split(',')) : null,
       clientId || query.clientId,
       log,
       { tx: cursor.tx, seq: cursor.seq },

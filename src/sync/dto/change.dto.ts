@@ -7,13 +7,14 @@ export const TABLE_PATTERN = /^[a-z][a-z0-9_]{0,62}$/;
  * validateChanges (validate-changes.ts), by hand for speed.
  */
 export class ChangeDto {
-  @ApiProperty({
+  @ApiPropertyOptional({
     example: '5b0c7a4e-1f2d-4c3b-8a9e-0d1c2b3a4f5e',
     minLength: 1,
     maxLength: 200,
-    description: 'Unique per user within the app (a UUID); makes the change idempotent',
+    description:
+      'Unique per user within the app (a UUID); makes the change idempotent. Without it (as mana-sync clients send) the server assigns one, and a retry applies the change again',
   })
-  eventId: string;
+  eventId?: string;
 
   @ApiProperty({ example: 'cards', pattern: TABLE_PATTERN.source })
   table: string;
@@ -49,17 +50,30 @@ export class ChangeDto {
   })
   fields?: Record<string, { value: unknown; at: string }>;
 
-  @ApiPropertyOptional({ format: 'date-time', description: 'delete (required): when' })
+  @ApiPropertyOptional({ format: 'date-time', description: 'delete: when (default: server time)' })
   deletedAt?: string;
 
-  @ApiPropertyOptional({ format: 'uuid', nullable: true })
+  @ApiPropertyOptional({
+    format: 'uuid',
+    nullable: true,
+    description:
+      'The record’s space; when absent, null or empty, data.spaceId, then fields.spaceId.value are read instead (as mana-sync does)',
+  })
   spaceId?: string | null;
 
   @ApiPropertyOptional({ example: 1, minimum: 1 })
   schemaVersion?: number;
 
-  @ApiPropertyOptional({ example: 'alice', type: String, nullable: true, maxLength: 200 })
-  actor?: string | null;
+  @ApiPropertyOptional({
+    description: 'Who made it, passed through: a string, or an object of up to 2,000 bytes of JSON',
+    // null rides on the string branch: OpenAPI 3.0 has no `nullable` beside `oneOf`.
+    oneOf: [
+      { type: 'string', maxLength: 200, nullable: true },
+      { type: 'object', additionalProperties: true },
+    ],
+    example: 'alice',
+  })
+  actor?: string | Record<string, unknown> | null;
 
   @ApiPropertyOptional({ example: 'phone-1', type: String, nullable: true, maxLength: 200 })
   origin?: string | null;

@@ -18,7 +18,7 @@ export class PushDto {
   @ApiPropertyOptional({
     example: EXAMPLE_CURSOR,
     description:
-      'Cursor (syncedUntil) from an earlier answer. The example only shows the shape: a cursor this server did not issue is answered 410 { reset: true }',
+      'Cursor (syncedUntil) from an earlier answer, or an RFC 3339 date-time (mana-sync’s cursors), read as a position at or before it. The example only shows the shape: a cursor this server did not issue is answered 410 { reset: true }',
   })
   @IsOptional()
   @IsString()

@@ -20,7 +20,7 @@ export class PullQueryDto {
   @ApiPropertyOptional({
     example: EXAMPLE_CURSOR,
     description:
-      'Cursor (syncedUntil) from an earlier answer. The example only shows the shape: a cursor this server did not issue is answered 410 { reset: true }',
+      'Cursor (syncedUntil) from an earlier answer, or an RFC 3339 date-time (mana-sync’s cursors), read as a position at or before it. The example only shows the shape: a cursor this server did not issue is answered 410 { reset: true }',
   })
   @IsOptional()
   @IsString()
@@ -47,14 +47,21 @@ export class SnapshotQueryDto extends PullQueryDto {
 }
 
 export class StreamQueryDto {
-  @ApiProperty({ example: 'cards,lists', description: 'Comma-separated tables' })
-  @IsString()
-  @Matches(/^[a-z][a-z0-9_]{0,62}(,[a-z][a-z0-9_]{0,62}){0,49}$/, {
-    message: 'must be 1 to 50 comma-separated table names',
+  @ApiPropertyOptional({
+    example: 'cards,lists',
+    description: 'Comma-separated tables; absent or empty: every table',
   })
-  collections: string;
+  @IsOptional()
+  @IsString()
+  @Matches(/^([a-z][a-z0-9_]{0,62}(,[a-z][a-z0-9_]{0,62}){0,49})?$/, {
+    message: 'must be 1 to 50 comma-separated table names, or empty for every table',
+  })
+  collections?: string;
 
-  @ApiPropertyOptional({ description: 'Cursor; Last-Event-ID wins over it' })
+  @ApiPropertyOptional({
+    description:
+      'Cursor, or an RFC 3339 date-time (mana-sync’s cursors): changes from a position at or before it. Last-Event-ID wins over it',
+  })
   @IsOptional()
   @IsString()
   since?: string;

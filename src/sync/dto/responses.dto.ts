@@ -22,8 +22,22 @@ export class WireChangeDto {
   @ApiPropertyOptional({ format: 'date-time' }) deletedAt?: string;
   @ApiPropertyOptional({ example: null, nullable: true, type: String }) spaceId: string | null;
   @ApiProperty({ example: 1 }) schemaVersion: number;
-  @ApiPropertyOptional({ example: 'alice', nullable: true, type: String }) actor: string | null;
-  @ApiPropertyOptional({ example: null, nullable: true, type: String }) origin: string | null;
+  @ApiPropertyOptional({
+    description: 'Absent when the change had none (null on changes recorded before that rule)',
+    oneOf: [
+      { type: 'string', nullable: true },
+      { type: 'object', additionalProperties: true },
+    ],
+    example: 'alice',
+  })
+  actor: string | Record<string, unknown> | null;
+  @ApiPropertyOptional({
+    example: 'mobile',
+    nullable: true,
+    type: String,
+    description: 'Absent when the change had none (null on changes recorded before that rule)',
+  })
+  origin: string | null;
   @ApiProperty({ example: 'phone-1' }) clientId: string;
   @ApiProperty({ example: 'alice' }) userId: string;
 }
@@ -72,6 +86,16 @@ export class PushResponseDto {
 
 export class PullResponseDto {
   @ApiProperty({ type: [WireChangeDto] }) changes: WireChangeDto[];
+  @ApiPropertyOptional({
+    type: [WireChangeDto],
+    description: 'The same list, when the app’s `manaSyncPull` setting is on (mana-sync’s name)',
+  })
+  serverChanges?: WireChangeDto[];
+  @ApiPropertyOptional({
+    type: [ConflictDto],
+    description: 'Always empty, when the app’s `manaSyncPull` setting is on (as mana-sync)',
+  })
+  conflicts?: ConflictDto[];
   @ApiProperty({ type: [ResyncDto] }) resync: ResyncDto[];
   @ApiProperty({ example: EXAMPLE_CURSOR }) syncedUntil: string;
   @ApiProperty() hasMore: boolean;

@@ -1,5 +1,5 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, Matches } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ArrayMaxSize, IsArray, IsBoolean, IsOptional, Matches } from 'class-validator';
 import { TABLE_PATTERN } from './change.dto.js';
 
 export class AppSettingsDto {
@@ -12,8 +12,20 @@ export class AppSettingsDto {
   @ArrayMaxSize(200)
   @Matches(TABLE_PATTERN, { each: true, message: 'each must match [a-z][a-z0-9_]{0,62}' })
   publishTables: string[];
+
+  @ApiPropertyOptional({
+    default: false,
+    example: false,
+    description:
+      'Pull answers also carry mana-sync’s `serverChanges` (the same list as `changes`, so sent twice) and `conflicts: []`: a mana-sync client pulls unchanged',
+  })
+  @IsOptional()
+  @IsBoolean()
+  manaSyncPull?: boolean;
 }
 
-export class AppSettingsResponseDto extends AppSettingsDto {
+export class AppSettingsResponseDto {
   @ApiProperty({ example: 'notes' }) appId: string;
+  @ApiProperty({ type: [String], example: ['cards'] }) publishTables: string[];
+  @ApiProperty({ example: false }) manaSyncPull: boolean;
 }

@@ -61,12 +61,42 @@ describe('validateChanges', () => {
       'changes[1].id',
       'changes[1].op',
       'changes[2].fields',
-      'changes[3].deletedAt',
       'changes[4]',
       'changes[5].data',
       'changes[5].spaceId',
       'changes[5].schemaVersion',
     ]);
+  });
+
+  it('takes a change as a mana-sync client sends it: no eventId, no deletedAt, an actor object', () => {
+    expect(
+      errorsOf([
+        { table: 'cards', id: '1', op: 'insert', data: {}, actor: { kind: 'user' } },
+        { table: 'cards', id: '1', op: 'delete' },
+        { table: 'cards', id: '1', op: 'insert', data: {}, actor: { big: 'x'.repeat(2000) } },
+        { table: 'cards', id: '1', op: 'insert', data: {}, actor: ['user'] },
+      ]),
+    ).toEqual(['changes[2].actor', 'changes[3].actor']);
+  });
+
+  it('checks the space wherever the change names it: spaceId, data.spaceId, fields.spaceId.value', () => {
+    const space = '0b7e5a4c-1d2e-4f3a-8b9c-0d1e2f3a4b5c';
+    expect(
+      errorsOf([
+        { eventId: 'a', table: 'cards', id: '1', op: 'insert', data: { spaceId: space } },
+        { eventId: 'b', table: 'cards', id: '1', op: 'insert', data: { spaceId: 'team-1' } },
+        {
+          eventId: 'c',
+          table: 'cards',
+          id: '1',
+          op: 'update',
+          fields: { spaceId: { value: 'team-1', at: '2026-11-23T10:00:00Z' } },
+        },
+        // The change's own spaceId wins; data.spaceId is then a plain field.
+        { eventId: 'd', table: 'c', id: '1', op: 'insert', spaceId: space, data: { spaceId: 7 } },
+        { eventId: 'e', table: 'cards', id: '1', op: 'insert', spaceId: '', data: { spaceId: '' } },
+      ]),
+    ).toEqual(['changes[1].data.spaceId', 'changes[2].fields.spaceId.value']);
   });
 
   it('takes real ISO 8601 instants only', () => {

@@ -1,6 +1,7 @@
 import { isStorableInstant, lacksOffset, MISSING_OFFSET } from '../../common/http/ids-and-times.js';
 import type { FieldErrorDto } from '../../common/http/problem.js';
 import { NOT_NULL, REQUIRED, ValidationFailedException } from '../../common/http/validation.js';
+import { namedSpace } from '../change-space.js';
 import { TABLE_PATTERN } from './change.dto.js';
 
 /**
@@ -63,6 +64,10 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 const isText = (v: unknown, max: number, min = 1) =>
   typeof v === 'string' && v.length >= min && v.length <= max;
+/** An `actor` object's JSON text is bounded: it is stored and sent with every change. */
+const MAX_ACTOR_JSON = 2000;
+const isSmallObject = (v: unknown, max: number) =>
+  isObject(v) && Buffer.byteLength(JSON.stringify(v)) <= max;
 
 /**
  * Record field names index plain objects in merge.ts: `constructor` would read
@@ -105,7 +110,8 @@ export function validateChanges(changes: unknown[]): void {
       continue;
     }
     for (const k of Object.keys(c)) if (!ALLOWED.has(k)) fail(at(k), 'should not exist');
-    if (!isText(c.eventId, 200))
+    // Absent: the server assigns one (mana-sync clients send none), so no idempotency.
+    if (c.eventId !== undefined && !isText(c.eventId, 200))
       fail(at('eventId'), absent(c.eventId) ?? 'must be a string of 1 to 200 characters');
     if (typeof c.table !== 'string' || !TABLE_PATTERN.test(c.table))
       fail(at('table'), absent(c.table) ?? 'must match [a-z][a-z0-9_]{0,62}');
@@ -125,18 +131,28 @@ export function validateChanges(changes: unknown[]): void {
       const problem = fieldWritesProblem(c.fields);
       if (problem) fail(at('fields'), absent(c.fields) ?? problem);
     }
-    if ((c.op === 'delete' || c.deletedAt !== undefined) && !isIsoInstant(c.deletedAt))
+    // A delete without deletedAt happened at server time, as insert's `at`.
+    if (c.deletedAt !== undefined && !isIsoInstant(c.deletedAt))
       fail(at('deletedAt'), absent(c.deletedAt) ?? instantProblem(c.deletedAt));
-    if (c.spaceId != null && !(typeof c.spaceId === 'string' && UUID.test(c.spaceId)))
-      fail(at('spaceId'), 'must be a UUID');
+    if (c.spaceId != null && typeof c.spaceId !== 'string') fail(at('spaceId'), 'must be a UUID');
+    else {
+      // The space may also come from data or fields, as in mana-sync (change-space.ts).
+      const space = namedSpace(c);
+      if (space && !UUID.test(space.spaceId)) fail(at(space.field), 'must be a UUID (a space id)');
+    }
     if (
       c.schemaVersion != null &&
       !(Number.isInteger(c.schemaVersion) && (c.schemaVersion as number) >= 1)
     )
       fail(at('schemaVersion'), 'must be an integer of at least 1');
-    for (const k of ['actor', 'origin'])
-      if (c[k] != null && !isText(c[k], 200, 0))
-        fail(at(k), 'must be a string of at most 200 characters');
+    if (c.origin != null && !isText(c.origin, 200, 0))
+      fail(at('origin'), 'must be a string of at most 200 characters');
+    // mana-sync clients send an object ({ kind: 'user' }); passed through as given.
+    if (c.actor != null && !isText(c.actor, 200, 0) && !isSmallObject(c.actor, MAX_ACTOR_JSON))
+      fail(
+        at('actor'),
+        `must be a string of at most 200 characters or an object of at most ${MAX_ACTOR_JSON} bytes of JSON`,
+      );
   }
   if (errors.length > 0) throw new ValidationFailedException(errors);
 }

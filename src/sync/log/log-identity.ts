@@ -58,6 +58,8 @@ export class SyncLogIdentity extends LogPlaceGuard implements OnApplicationBoots
       `UPDATE sync_changes SET tx = '0' WHERE tx >= $1::xid8`,
       [start],
     );
+    // Their watermarks are in the other server's xid space: no longer witnesses of a time.
+    await rawWrite(m, `UPDATE sync_changes SET snap_xmin = NULL WHERE snap_xmin IS NOT NULL`, []);
     await m.query(`UPDATE sync_space_members SET added_tx = '0' WHERE added_tx >= $1::xid8`, [
       start,
     ]);

@@ -8,5 +8,7 @@ import { Column, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 export class AppSettingsEntity {
   @PrimaryColumn('text', { name: 'app_id' }) appId: string;
   @Column('text', { array: true, name: 'publish_tables' }) publishTables: string[];
+  /** Read by every change-log read of the app, in the statement of the read (LogHead). */
+  @Column('boolean', { name: 'mana_sync_pull' }) manaSyncPull: boolean;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
 }

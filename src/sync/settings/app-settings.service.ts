@@ -1,10 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import type { AppSettingsResponseDto } from '../dto/settings.dto.js';
+import type { AppSettingsDto, AppSettingsResponseDto } from '../dto/settings.dto.js';
 import { AppSettingsEntity } from './app-settings.entity.js';
 
-/** Per-app sync settings; today which tables publish their changes on the event bus. */
+/**
+ * Per-app sync settings: which tables publish their changes on the event bus, and whether
+ * pulls answer in mana-sync's shape too.
+ */
 @Injectable()
 export class AppSettingsService {
   constructor(
@@ -13,12 +16,18 @@ export class AppSettingsService {
 
   async get(appId: string): Promise<AppSettingsResponseDto> {
     const row = await this.settings.findOneBy({ appId });
-    return { appId, publishTables: row?.publishTables ?? [] };
+    return {
+      appId,
+      publishTables: row?.publishTables ?? [],
+      manaSyncPull: row?.manaSyncPull ?? false,
+    };
   }
 
-  async put(appId: string, publishTables: string[]): Promise<AppSettingsResponseDto> {
-    const tables = [...new Set(publishTables)].sort();
-    await this.settings.upsert({ appId, publishTables: tables }, ['appId']);
-    return { appId, publishTables: tables };
+  /** Replaces the settings: what the body leaves out takes its default. */
+  async put(appId: string, dto: AppSettingsDto): Promise<AppSettingsResponseDto> {
+    const tables = [...new Set(dto.publishTables)].sort();
+    const manaSyncPull = dto.manaSyncPull ?? false;
+    await this.settings.upsert({ appId, publishTables: tables, manaSyncPull }, ['appId']);
+    return { appId, publishTables: tables, manaSyncPull };
   }
 }

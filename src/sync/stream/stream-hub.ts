@@ -18,11 +18,12 @@ import { syncConfig } from '../../config/sync.config.js';
 import { PgListener } from '../../database/pg-listener.js';
 import { ChangeLogRepository, LogRow } from '../changes/change-log.repository.js';
 import { SYNC_CHANNEL } from '../changes/push.service.js';
-import { SyncReadService, withChanges } from '../changes/sync-read.service.js';
-import { comparePositions, encodeCursor, Position } from '../cursor.js';
+import { SyncReadService } from '../changes/sync-read.service.js';
+import { comparePositions, Position } from '../cursor.js';
 import { SPACE_MEMBERS_CHANNEL } from '../spaces/spaces.repository.js';
 import { SyncMetrics } from '../sync-metrics.js';
 import { SyncException } from '../sync.exception.js';
+import { ChangeEvent, changeEvents } from './change-events.js';
 import { StreamLimits, StreamSession } from './stream-session.js';
 
 /** Re-read even without a NOTIFY: an open transaction may have held the watermark back. */
@@ -175,18 +176,21 @@ export class SyncStreamHub implements OnApplicationBootstrap, BeforeApplicationS
           this.dataSource.manager,
           session.appId,
           session.userId,
-          [...session.tables],
+          session.tables && [...session.tables],
           { ...session.cursor, log: session.log },
           { excludeClientId: session.clientId, upTo },
         );
         if (session.closed) return;
         if (first) for (const hint of page.resync) session.send('resync', hint);
         session.cursor = page.position;
-        if (page.changes.length > 0)
-          session.sendBacklog(
-            withChanges('changes', page.changes, { syncedUntil: page.syncedUntil }),
-            page.syncedUntil,
-          );
+        for (const event of changeEvents(
+          session.appId,
+          page.log,
+          page.rows,
+          page.position,
+          page.hasMore,
+        ))
+          session.sendBacklog(event.json, event.id);
         // The next page is read once the client has taken this one: a long backlog is paced
         // by the client's reading speed, never buffered whole (nor dropped as too slow).
         await session.drained();
@@ -263,7 +267,7 @@ export class SyncStreamHub implements OnApplicationBootstrap, BeforeApplicationS
           tail.again = true;
           continue;
         }
-        this.dispatch(tail, page.rows, page.next, page.head.log);
+        this.dispatch(tail, page.rows, page.next, page.head.log, page.hasMore);
         // Dropping slow clients in dispatch may have detached the last session, which reset
         // the cursor: a tail without sessions must keep none (the next one restarts it).
         if (tail.cursor === null) return;
@@ -280,10 +284,10 @@ export class SyncStreamHub implements OnApplicationBootstrap, BeforeApplicationS
     }
   }
 
-  private dispatch(tail: Tail, rows: LogRow[], next: Position, log: string): void {
-    // Sessions that see the same rows share one serialised event (1,000 streams of one
-    // space cost one string, not 1,000).
-    const built = new Map<string, string>();
+  private dispatch(tail: Tail, rows: LogRow[], next: Position, log: string, more: boolean): void {
+    // Sessions that see the same rows share serialised events (1,000 streams of one space
+    // cost one set of strings, not 1,000).
+    const built = new Map<string, ChangeEvent[]>();
     for (const s of tail.sessions) {
       if (!s.attached) continue;
       // The log was replaced under the stream (a restored or moved database): its positions
@@ -296,7 +300,7 @@ export class SyncStreamHub implements OnApplicationBootstrap, BeforeApplicationS
       rows.forEach((r, i) => {
         if (
           comparePositions(r, s.cursor) > 0 &&
-          s.tables.has(r.table) &&
+          (s.tables === null || s.tables.has(r.table)) &&
           r.clientId !== s.clientId &&
           (r.spaceId ? (r.members ?? []).includes(s.userId) : r.ownerId === s.userId)
         )
@@ -304,18 +308,19 @@ export class SyncStreamHub implements OnApplicationBootstrap, BeforeApplicationS
       });
       if (comparePositions(next, s.cursor) > 0) s.cursor = next;
       if (visible.length === 0) continue;
-      const syncedUntil = encodeCursor(tail.appId, log, s.cursor);
-      const cacheKey = `${syncedUntil}|${visible.join(',')}`;
-      let json = built.get(cacheKey);
-      if (json === undefined) {
-        json = withChanges(
-          'changes',
-          visible.map((i) => rows[i].json),
-          { syncedUntil },
+      const cacheKey = `${s.cursor.tx}:${s.cursor.seq}|${visible.join(',')}`;
+      let events = built.get(cacheKey);
+      if (events === undefined) {
+        events = changeEvents(
+          tail.appId,
+          log,
+          visible.map((i) => rows[i]),
+          s.cursor,
+          more,
         );
-        built.set(cacheKey, json);
+        built.set(cacheKey, events);
       }
-      s.sendJson('changes', json, syncedUntil);
+      for (const event of events) s.sendJson('changes', event.json, event.id);
     }
   }
 

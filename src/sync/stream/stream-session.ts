@@ -27,7 +27,8 @@ export class StreamSession {
   constructor(
     readonly appId: string,
     readonly userId: string,
-    readonly tables: Set<string>,
+    /** null: every table. */
+    readonly tables: Set<string> | null,
     readonly clientId: string | undefined,
     /** The change log the cursor belongs to: the stream ends if the log is replaced. */
     readonly log: string,
