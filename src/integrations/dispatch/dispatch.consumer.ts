@@ -5,6 +5,7 @@ import { JobsService } from '../../jobs/index.js';
 import { CardRepository } from '../cards/card.repository.js';
 import { IntegrationConfigService } from '../integration-config.js';
 import { IntegrationEntity } from '../integration.entity.js';
+import { LogRepository } from '../logs/log.repository.js';
 import { CARD_SYNC_QUEUE, cardJobKey } from './card-sync.queue.js';
 import {
   BOARD_INVALIDATED,
@@ -42,6 +43,7 @@ export class DispatchConsumer implements EventHandler {
     private readonly cards: CardRepository,
     private readonly configs: IntegrationConfigService,
     private readonly jobs: JobsService,
+    private readonly logs: LogRepository,
   ) {}
 
   async handle(events: HubEvent[], m: EntityManager): Promise<void> {
@@ -73,10 +75,26 @@ export class DispatchConsumer implements EventHandler {
     if (!existing) {
       // The creation cutoff: cards older than the integration are not back-filled.
       const createdAt = fields.createdAt ?? event.occurredAt;
-      if (createdAt < t.createdAt || event.type === 'card.deleted') return;
+      if (event.type === 'card.deleted') return;
+      if (createdAt < t.createdAt) return this.leaveOut(m, t, cardId, event, createdAt);
     }
     await this.cards.upsert(m, t.id, cardId, event.type, fields);
     if (event.type !== 'card.deleted') await this.enqueue(m, t, cardId, event);
+  }
+
+  /** A card the cutoff leaves out gets one log row, which the card view's 404 quotes. */
+  private leaveOut(
+    m: EntityManager,
+    t: Target,
+    cardId: string,
+    event: HubEvent,
+    createdAt: Date,
+  ): Promise<void> {
+    const message =
+      `card ${cardId} was created at ${createdAt.toISOString()}, before integration ${t.id} ` +
+      `(created ${t.createdAt.toISOString()}), so it is not synced: the creation cutoff leaves ` +
+      `out cards older than the integration`;
+    return this.logs.addCutoff(m, { integrationId: t.id, cardId, eventType: event.type, message });
   }
 
   private async enqueue(
