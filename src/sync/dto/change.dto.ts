@@ -52,7 +52,15 @@ export class ChangeDto {
   @ApiPropertyOptional({ format: 'date-time', description: 'delete (required): when' })
   deletedAt?: string;
 
-  @ApiPropertyOptional({ format: 'uuid', nullable: true })
+  // `type` must be given: reflection sees `string | null` as Object, and Swagger UI then sends
+  // `{}`, which the push refuses. The example is null (a private record), which any user may push.
+  @ApiPropertyOptional({
+    type: String,
+    format: 'uuid',
+    nullable: true,
+    example: null,
+    description: 'The shared space of the record; null or absent: private to you',
+  })
   spaceId?: string | null;
 
   @ApiPropertyOptional({ example: 1, minimum: 1 })
