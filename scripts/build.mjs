@@ -60,7 +60,11 @@ if (ifStale && stampMtime() >= newestInput) {
 
 // Said before the compile, which prints nothing for seconds: a first `npm start` would
 // otherwise look hung.
-const why = !ifStale ? '' : stampMtime() < 0 ? ' (no build yet)' : ' (sources changed since the last build)';
+const why = !ifStale
+  ? ''
+  : stampMtime() < 0
+    ? ' (no build yet)'
+    : ' (sources changed since the last build)';
 console.log(`Building the app into dist/${why}: nest build, about 8 s...`);
 // The stamp takes the time the build started, so a file saved during the build is newer.
 const startedAt = new Date();

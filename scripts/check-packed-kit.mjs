@@ -18,7 +18,8 @@ import * as path from 'node:path';
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const example = path.join(root, 'examples', 'jest-e2e');
 const started = Date.now();
-const step = (what) => console.log(`[packed-kit ${((Date.now() - started) / 1000).toFixed(1)} s] ${what}`);
+const step = (what) =>
+  console.log(`[packed-kit ${((Date.now() - started) / 1000).toFixed(1)} s] ${what}`);
 const npm = (args, cwd, env = {}) => {
   const run = spawnSync('npm', args, {
     cwd,
@@ -32,7 +33,8 @@ const npm = (args, cwd, env = {}) => {
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'packed-kit-'));
 try {
   step('npm pack');
-  if (npm(['pack', '--silent', '--pack-destination', work], root) !== 0) throw new Error('npm pack failed');
+  if (npm(['pack', '--silent', '--pack-destination', work], root) !== 0)
+    throw new Error('npm pack failed');
   const tarball = fs.readdirSync(work).find((f) => f.endsWith('.tgz'));
   if (!tarball) throw new Error(`npm pack wrote no tarball into ${work}`);
   checkContents(path.join(work, tarball));
@@ -54,7 +56,7 @@ try {
   step(`npm ci --offline in ${project}`);
   const quiet = ['--no-audit', '--no-fund'];
   if (npm(['ci', '--offline', ...quiet], project) !== 0) {
-    step('the offline install failed (a tarball not in npm\'s cache?): again with --prefer-offline');
+    step("the offline install failed (a tarball not in npm's cache?): again with --prefer-offline");
     if (npm(['ci', '--prefer-offline', ...quiet], project) !== 0) throw new Error('npm ci failed');
   }
 
@@ -84,7 +86,9 @@ function checkContents(file) {
       `${path.basename(file)}: ${missing.length ? `missing ${missing.join(', ')}` : ''}` +
         `${stray.length ? ` ships ${stray.slice(0, 5).join(', ')}...` : ''}`,
     );
-  step(`${path.basename(file)}: ${files.length} files, ${(fs.statSync(file).size / 1e6).toFixed(1)} MB`);
+  step(
+    `${path.basename(file)}: ${files.length} files, ${(fs.statSync(file).size / 1e6).toFixed(1)} MB`,
+  );
 }
 
 /**

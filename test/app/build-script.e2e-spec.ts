@@ -42,7 +42,9 @@ describe('scripts/build.mjs', () => {
     const first = build('--if-stale');
     expect(first).toMatchObject({ status: 0 });
     expect(first.lines).toEqual([
-      expect.stringMatching(/^Building the app into dist\/ \(no build yet\): nest build, about 8 s/),
+      expect.stringMatching(
+        /^Building the app into dist\/ \(no build yet\): nest build, about 8 s/,
+      ),
       'NEST BUILD RAN',
     ]);
 
@@ -53,7 +55,9 @@ describe('scripts/build.mjs', () => {
     const later = new Date(Date.now() + 60_000);
     utimesSync(join(dir, 'src', 'main.ts'), later, later);
     expect(build('--if-stale').lines).toEqual([
-      expect.stringMatching(/^Building the app into dist\/ \(sources changed since the last build\)/),
+      expect.stringMatching(
+        /^Building the app into dist\/ \(sources changed since the last build\)/,
+      ),
       'NEST BUILD RAN',
     ]);
   });

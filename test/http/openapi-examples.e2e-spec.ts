@@ -42,8 +42,7 @@ function toJsonSchema(node: unknown): unknown {
   if (nullable !== true) return rest;
   if (typeof rest.type === 'string') {
     const withNull: Node = { ...rest, type: [rest.type, 'null'] };
-    if (Array.isArray(rest.enum) && !rest.enum.includes(null))
-      withNull.enum = [...rest.enum, null];
+    if (Array.isArray(rest.enum) && !rest.enum.includes(null)) withNull.enum = [...rest.enum, null];
     return withNull;
   }
   return { anyOf: [{ type: 'null' }, rest] };
@@ -85,9 +84,7 @@ function exampleSites(doc: Node): Site[] {
       if (node.example !== undefined)
         sites.push({ where: `${at} example`, schema: node, value: node.example });
   };
-  for (const [name, schema] of Object.entries(
-    ((doc.components as Node).schemas as Node) ?? {},
-  ))
+  for (const [name, schema] of Object.entries(((doc.components as Node).schemas as Node) ?? {}))
     schemaExamples(schema, `components.schemas.${name}`);
 
   const media = (content: unknown, where: string) => {
@@ -116,6 +113,42 @@ function exampleSites(doc: Node): Site[] {
   return sites;
 }
 
+/** Validates every example site of `doc` with ajv (formats from ajv-formats). */
+function checkExamples(doc: Node): {
+  unknownFormats: string[];
+  sites: string[];
+  findings: string[];
+} {
+  const ajv = new Ajv({ strict: false, allErrors: true, logger: false });
+  addFormats(ajv);
+  const sites = exampleSites(doc);
+  const used = new Set<string>();
+  for (const [node] of schemaNodes({ properties: (doc.components as Node).schemas }, ''))
+    if (typeof node.format === 'string') used.add(node.format);
+  for (const site of sites)
+    for (const [node] of schemaNodes(site.schema, ''))
+      if (typeof node.format === 'string') used.add(node.format);
+  const unknownFormats = [...used].filter((f) => !(f in ajv.formats)).sort();
+  for (const f of unknownFormats) ajv.addFormat(f, true);
+  ajv.addSchema(toJsonSchema({ components: doc.components }) as Node, 'doc');
+
+  const findings: string[] = [];
+  for (const site of sites) {
+    let validate: ValidateFunction;
+    try {
+      validate = ajv.compile(toJsonSchema(site.schema) as Node);
+    } catch (err) {
+      findings.push(`${site.where}: schema does not compile (${(err as Error).message})`);
+      continue;
+    }
+    if (!validate(site.value))
+      findings.push(
+        `${site.where} ${JSON.stringify(site.value)}: ${ajv.errorsText(validate.errors)}`,
+      );
+  }
+  return { unknownFormats, sites: sites.map((s) => s.where), findings };
+}
+
 /**
  * Every example /docs-json serves (request bodies, parameters, responses, and each schema's
  * own, down to the properties) validates against the schema it is given for. Swagger UI's
@@ -132,42 +165,27 @@ describe('examples in the served OpenAPI document', () => {
   afterAll(() => t.close());
 
   it('each validate against their own schema', () => {
-    const ajv = new Ajv({ strict: false, allErrors: true, logger: false });
-    addFormats(ajv);
-    const used = new Set<string>();
-    for (const [node] of schemaNodes({ properties: (doc.components as Node).schemas }, ''))
-      if (typeof node.format === 'string') used.add(node.format);
-    for (const site of exampleSites(doc))
-      for (const [node] of schemaNodes(site.schema, ''))
-        if (typeof node.format === 'string') used.add(node.format);
-    const unknown = [...used].filter((f) => !(f in ajv.formats)).sort();
-    expect(unknown).toEqual(UNCHECKED_FORMATS);
-    for (const f of unknown) ajv.addFormat(f, true);
-    ajv.addSchema(toJsonSchema({ components: doc.components }) as Node, 'doc');
-
-    const sites = exampleSites(doc);
+    const { unknownFormats, sites, findings } = checkExamples(doc);
+    expect(unknownFormats).toEqual(UNCHECKED_FORMATS);
     // The walk must reach the examples: the push body's and the appId parameter's at least.
-    expect(sites.map((s) => s.where)).toEqual(
+    expect(sites).toEqual(
       expect.arrayContaining([
         'POST /sync/{appId} request body application/json examples.insert',
-        'POST /sync/{appId} path parameter appId example',
+        'POST /sync/{appId} path parameter appId schema example',
       ]),
     );
-    const findings: string[] = [];
-    for (const site of sites) {
-      let validate: ValidateFunction;
-      try {
-        validate = ajv.compile(toJsonSchema(site.schema) as Node);
-      } catch (err) {
-        findings.push(`${site.where}: schema does not compile (${(err as Error).message})`);
-        continue;
-      }
-      if (!validate(site.value))
-        findings.push(
-          `${site.where} ${JSON.stringify(site.value)}: ${ajv.errorsText(validate.errors)}`,
-        );
-    }
     expect(findings).toEqual([]);
+  });
+
+  it('would catch what Swagger UI sent for spaceId before its schema said string', () => {
+    const broken = structuredClone(doc);
+    const change = ((broken.components as Node).schemas as Record<string, Node>).ChangeDto;
+    (change.properties as Record<string, Node>).spaceId.example = {};
+    expect(checkExamples(broken).findings).toEqual([
+      expect.stringMatching(
+        /^components\.schemas\.ChangeDto\.spaceId example \{\}: data must be string,null/,
+      ),
+    ]);
   });
 
   it('lets "Try it out" push the documented changeset as it stands', async () => {

@@ -40,9 +40,21 @@ describe('the card view says why a card is not synced', () => {
   it('answers 404 before-cutoff for a card created before the integration, logged once', async () => {
     const old = `old-${Date.now()}`;
     await publishCards(t, [
-      { type: 'card.created', card: old, data: cardData('Old', { createdAt: '2020-01-01T00:00:00Z' }) },
-      { type: 'card.updated', card: old, data: { title: 'Old, renamed', createdAt: '2020-01-01T00:00:00Z' } },
-      { type: 'card.moved', card: old, data: { column: 'doing', createdAt: '2020-01-01T00:00:00Z' } },
+      {
+        type: 'card.created',
+        card: old,
+        data: cardData('Old', { createdAt: '2020-01-01T00:00:00Z' }),
+      },
+      {
+        type: 'card.updated',
+        card: old,
+        data: { title: 'Old, renamed', createdAt: '2020-01-01T00:00:00Z' },
+      },
+      {
+        type: 'card.moved',
+        card: old,
+        data: { column: 'doing', createdAt: '2020-01-01T00:00:00Z' },
+      },
     ]);
     await waitForIdle(t);
 
