@@ -1,3 +1,4 @@
+import { runIdleBench } from './idle.bench.js';
 import { runLogScanBench } from './logscan.bench.js';
 import { runPartitioningBench } from './partitioning.bench.js';
 import { runIntegrationsBench } from './integrations.bench.js';
@@ -21,6 +22,7 @@ const scenarios: Record<string, () => Promise<void>> = {
   calendar: runCalendarBench,
   partitioning: runPartitioningBench,
   soak: runSoakBench,
+  idle: runIdleBench,
 };
 
 const name = process.argv[2] ?? 'webhooks';

@@ -9,7 +9,12 @@ import { spawnApp, type ChildApp } from '../test/support/child-app.js';
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** DATABASE_URL if given, else a throwaway embedded PostgreSQL. */
-export async function benchDatabase(): Promise<{ url: string; stop: () => Promise<void> }> {
+export async function benchDatabase(): Promise<{
+  url: string;
+  stop: () => Promise<void>;
+  /** The embedded cluster's data directory; absent with DATABASE_URL. */
+  dataDir?: string;
+}> {
   if (process.env.DATABASE_URL) {
     await runMigrations(process.env.DATABASE_URL);
     return { url: process.env.DATABASE_URL, stop: async () => undefined };
@@ -24,6 +29,7 @@ export async function benchDatabase(): Promise<{ url: string; stop: () => Promis
   await runMigrations(pg.url);
   return {
     url: pg.url,
+    dataDir: path.join(dir, 'postgres'),
     stop: async () => {
       await pg.stop();
       fs.rmSync(dir, { recursive: true, force: true });

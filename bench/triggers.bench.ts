@@ -84,6 +84,8 @@ function matchingCost() {
     actionUrl: '',
     secretSealed: '',
     headers: {},
+    signature: { scheme: 'standard-webhooks' },
+    payloadFormat: 'tiny-forge',
     targetId: `target-${i}`,
     repeatIntervalMs: 0,
     groupBy: [],

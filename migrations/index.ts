@@ -16,6 +16,9 @@ import { SyncLogIdentity1764706000000 } from './1764706000000-SyncLogIdentity.js
 import { EventLogIdentity1764707000000 } from './1764707000000-EventLogIdentity.js';
 import { PartitionedLogs1764710000000 } from './1764710000000-PartitionedLogs.js';
 import { ScheduleCron1764720000000 } from './1764720000000-ScheduleCron.js';
+import { TriggerSeedPayload1764730100000 } from './1764730100000-TriggerSeedPayload.js';
+import { IntegrationCardBirths1764730100100 } from './1764730100100-IntegrationCardBirths.js';
+import { WebhookMessages1764730200000 } from './1764730200000-WebhookMessages.js';
 import { IntegrationCutoffLog1764862400000 } from './1764862400000-IntegrationCutoffLog.js';
 
 /**
@@ -42,5 +45,8 @@ export const migrations = [
   EventLogIdentity1764707000000,
   PartitionedLogs1764710000000,
   ScheduleCron1764720000000,
+  TriggerSeedPayload1764730100000,
+  IntegrationCardBirths1764730100100,
+  WebhookMessages1764730200000,
   IntegrationCutoffLog1764862400000,
 ];

@@ -45,7 +45,10 @@ export function configureApp(app: INestApplication, logger: Logger): OpenAPIObje
     // Relative: "Try it out" calls the server that served this page, wherever it runs.
     .addServer('/', 'This hub')
     .addTag('Events', 'Publish events to the bus and browse the log and its consumers')
-    .addTag('Webhooks', 'Endpoints, signed deliveries, attempts, replay and payload links')
+    .addTag(
+      'Webhooks',
+      'Endpoints, signed deliveries, per-job messages, attempts, replay and payload links',
+    )
     .addTag(
       'Triggers',
       'Rules that watch the bus and fire signed webhooks: matchers, silences, history',

@@ -22,7 +22,7 @@ export class EventsEnv {
   @IsInt()
   @Min(50)
   @Max(600000)
-  EVENT_CONSUMER_POLL_MS: number = 5000;
+  EVENT_CONSUMER_POLL_MS: number = 30000;
 
   @ToInt()
   @IsInt()

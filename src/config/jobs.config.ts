@@ -11,7 +11,7 @@ export class JobsEnv {
   @IsInt()
   @Min(20)
   @Max(60000)
-  JOBS_POLL_MS: number = 1000;
+  JOBS_POLL_MS: number = 30000;
 
   /** Default delays before retries 1, 2, ... of a job whose handler sets no `retry`. */
   @IsString()

@@ -68,7 +68,7 @@ export class WebhooksEnv {
   @IsInt()
   @Min(20)
   @Max(60000)
-  WEBHOOK_POLL_MS: number = 1000;
+  WEBHOOK_POLL_MS: number = 30000;
 }
 
 export interface WebhooksConfig {

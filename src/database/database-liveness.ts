@@ -7,6 +7,12 @@ import { DatabaseConfig } from '../config/index.js';
 import { DatabaseUnavailableError } from './connectivity-error.js';
 
 const PROBE_INTERVAL_MS = 1000;
+/**
+ * While nothing was sent on the pool's sockets there is no query a frozen server could hang,
+ * so an idle instance sends the probe this seldom; the timer still looks every second, and
+ * the first bytes sent bring the probe back within PROBE_INTERVAL_MS.
+ */
+const IDLE_PROBE_INTERVAL_MS = 15_000;
 /** The probe's re-arming timeout in the SchedulerRegistry. */
 export const LIVENESS_TIMER = 'database.liveness';
 
@@ -19,7 +25,8 @@ export interface LivenessState {
 }
 
 /**
- * Probes the server with `SELECT 1` every second on its own connection and acts on the answer.
+ * Probes the server with `SELECT 1` every second on its own connection and acts on the answer
+ * (every 15 s while the instance sends nothing to the database: see IDLE_PROBE_INTERVAL_MS).
  *
  * A stopped server refuses connections at once, but a frozen one (SIGSTOP, a hung host, a
  * black-holed network) still completes the TCP handshake in the kernel and then never answers:
@@ -43,6 +50,9 @@ export class DatabaseLiveness implements OnApplicationBootstrap, OnApplicationSh
   private probe?: { client: Client; socket: net.Socket };
   private stopped = false;
   private timeoutsInARow = 0;
+  /** Each socket's bytesWritten when last looked at (sentSinceLastLook). */
+  private readonly bytesSeen = new WeakMap<net.Socket, number>();
+  private lastProbeAt = 0;
 
   constructor(
     config: ConfigService,
@@ -88,6 +98,19 @@ export class DatabaseLiveness implements OnApplicationBootstrap, OnApplicationSh
     this.dropProbe();
   }
 
+  /**
+   * Whether any pool or LISTEN socket sent bytes since the last look (a local read of
+   * each socket's counter, no query).
+   */
+  private sentSinceLastLook(): boolean {
+    let sent = false;
+    for (const socket of this.sockets) {
+      if (socket.bytesWritten !== (this.bytesSeen.get(socket) ?? 0)) sent = true;
+      this.bytesSeen.set(socket, socket.bytesWritten);
+    }
+    return sent;
+  }
+
   private schedule(delayMs = PROBE_INTERVAL_MS): void {
     if (this.stopped) return;
     this.disarm();
@@ -101,6 +124,12 @@ export class DatabaseLiveness implements OnApplicationBootstrap, OnApplicationSh
   }
 
   private async runProbe(): Promise<void> {
+    // Idle and up: nothing a frozen server could hang was sent, so skip this second's probe
+    // (the timer itself costs no query) until IDLE_PROBE_INTERVAL_MS since the last one.
+    const sent = this.sentSinceLastLook();
+    if (this.state.up && !sent && Date.now() - this.lastProbeAt < IDLE_PROBE_INTERVAL_MS)
+      return this.schedule(PROBE_INTERVAL_MS);
+    this.lastProbeAt = Date.now();
     let next = PROBE_INTERVAL_MS;
     try {
       await withinProbeTimeout(

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { sealedColumns } from '../common/security/sealed-columns.js';
 import { CardRepository } from './cards/card.repository.js';
+import { CardBirthsRepository } from './cards/card-births.repository.js';
 import { IntegrationCardsService } from './cards/integration-cards.service.js';
 import { CardSyncJob } from './dispatch/card-sync.job.js';
 import { DispatchConsumer } from './dispatch/dispatch.consumer.js';
@@ -25,6 +26,7 @@ import { RemoteCaller } from './remote-caller.js';
     IntegrationCardsService,
     IntegrationConfigService,
     CardRepository,
+    CardBirthsRepository,
     LogRepository,
     RemoteCaller,
     DispatchConsumer,

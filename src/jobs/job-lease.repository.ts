@@ -60,6 +60,20 @@ export class JobLeaseRepository {
   }
 
   /**
+   * Milliseconds until the earliest pending job of `queue` is due, by the database's clock
+   * (negative when one is due now); null when none is pending. Reads jobs_due_idx.
+   */
+  async nextDueInMs(m: EntityManager, queue: string): Promise<number | null> {
+    // Raw: an aggregate over the partial due index, measured against the server's now().
+    const [row]: { ms: number | null }[] = await m.query(
+      `SELECT (extract(epoch FROM min(run_at) - now()) * 1000)::float8 AS ms
+       FROM jobs WHERE queue = $1 AND status = 'pending'`,
+      [queue],
+    );
+    return row.ms;
+  }
+
+  /**
    * Keeps a running job's lease for at least `leaseMs` more while its handler, past its
    * timeout, has not returned. False when the lease is no longer ours.
    */

@@ -94,6 +94,10 @@ export class JobQueue implements LeasedQueue<ClaimedJob> {
     );
   }
 
+  nextDueInMs(): Promise<number | null> {
+    return this.deps.leases.nextDueInMs(this.deps.dataSource.manager, this.queue);
+  }
+
   contextOf(job: ClaimedJob): BackgroundContext {
     return { context: 'job', queue: job.queue, jobId: job.id };
   }

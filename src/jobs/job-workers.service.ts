@@ -10,12 +10,12 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { UnexpectedErrors } from '../common/errors/unexpected-errors.service.js';
-import { startTick, stopTick } from '../common/ticks.js';
+import { armTimeout, disarmTimeout, startTick, stopTick } from '../common/ticks.js';
 import { appConfig } from '../config/app.config.js';
 import { jobsConfig } from '../config/jobs.config.js';
 import { PgListener } from '../database/pg-listener.js';
 import type { LeasedQueue } from './engine/leased-queue.js';
-import { LeasedWorker } from './engine/leased-worker.js';
+import { type DueTimer, LeasedWorker } from './engine/leased-worker.js';
 import { JobHandlersRegistry } from './job-handlers.registry.js';
 import { JobMetrics } from './job-metrics.js';
 import { JobQueue } from './job-queue.js';
@@ -25,6 +25,8 @@ import { JobSettleRepository } from './job-settle.repository.js';
 
 /** Name in the SchedulerRegistry of the poll tick of the job queues; `jobs.poll.<queue>` for a registered queue's. */
 export const JOBS_POLL_TICK = 'jobs.poll';
+/** Name prefix of the one-shot timers set for a queue's next due item: `jobs.due.<queue>`. */
+export const JOBS_DUE_TIMER = 'jobs.due';
 
 /** How the engine learns that a registered queue may have work. */
 export interface QueueWakeUp {
@@ -45,10 +47,11 @@ interface Registered {
 /**
  * Runs every leased queue of this instance on the one engine (LeasedWorker): one worker
  * per @JobHandler queue of the `jobs` table, woken by NOTIFY on `hub_jobs` (the payload
- * names the queue; an empty one, after a reconnect, wakes all) and the JOBS_POLL_MS tick
- * (`jobs.poll`); plus the queues other modules register with their own table, claim and
- * settle (webhook deliveries), woken by their own channel and poll tick (`jobs.poll.<name>`).
- * Shutdown drains them all.
+ * names the queue; an empty one, after a reconnect, wakes all), by its due timer
+ * (`jobs.due.<queue>`, set for the next item that comes due later) and by the JOBS_POLL_MS
+ * tick `jobs.poll` (a safety net for a lost notification); plus the queues other modules
+ * register with their own table, claim and settle (webhook deliveries), woken the same way on
+ * their own channel, due timer and poll tick (`jobs.poll.<name>`). Shutdown drains them all.
  */
 @Injectable()
 export class JobWorkersService implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -80,7 +83,11 @@ export class JobWorkersService implements OnApplicationBootstrap, BeforeApplicat
    * onModuleInit; it starts with the job workers at bootstrap and drains with them).
    */
   register<T>(queue: LeasedQueue<T>, wakeUp: QueueWakeUp): void {
-    const worker = new LeasedWorker<T>(queue, this.errors) as LeasedWorker<unknown>;
+    const worker = new LeasedWorker<T>(
+      queue,
+      this.errors,
+      this.dueTimer(queue.name),
+    ) as LeasedWorker<unknown>;
     const entry: Registered = {
       worker,
       wakeUp,
@@ -103,12 +110,24 @@ export class JobWorkersService implements OnApplicationBootstrap, BeforeApplicat
       leaseMarginMs: this.config.leaseMarginMs,
     };
     for (const handler of this.registry.all())
-      this.workers.set(handler.queue, new LeasedWorker(new JobQueue(handler, deps), this.errors));
+      this.workers.set(
+        handler.queue,
+        new LeasedWorker(new JobQueue(handler, deps), this.errors, this.dueTimer(handler.queue)),
+      );
     this.started = true;
     await this.listener.listen(JOBS_CHANNEL, this.onNotify);
     startTick(this.ticks, JOBS_POLL_TICK, this.wakeAll, this.config.pollMs);
     this.wakeAll();
     await Promise.all(this.registered.map((r) => this.startRegistered(r)));
+  }
+
+  /** The worker's timer for its next due item, registered by name with the SchedulerRegistry. */
+  private dueTimer(queue: string): DueTimer {
+    const name = `${JOBS_DUE_TIMER}.${queue}`;
+    return {
+      arm: (fn, ms) => armTimeout(this.ticks, name, fn, ms),
+      disarm: () => disarmTimeout(this.ticks, name),
+    };
   }
 
   private async startRegistered(r: Registered): Promise<void> {

@@ -3,6 +3,9 @@ import { EntityManager, type QueryDeepPartialEntity, Repository } from 'typeorm'
 import { rawWrite } from '../database/raw-write.js';
 import { JobScheduleEntity } from './schedule.entity.js';
 
+/** NOTIFY channel: a schedule was written; the payload is ms until its next run. */
+export const SCHEDULES_CHANNEL = 'hub_job_schedules';
+
 /** How often a schedule fires: a fixed period, or a cron rule read in a time zone. */
 export type SchedulePeriod = { everyMs: number } | { cron: string; timeZone: string };
 
@@ -88,7 +91,7 @@ export class ScheduleRepository {
         else if (!same && period.cron !== null) nextRunAt = await fresh();
         else if (!same) nextRunAt = earlier(row.nextRunAt, await fresh());
         await rows.update(id, { ...period, payload, nextRunAt });
-        return;
+        return this.announce(m, s.queue, s.key);
       }
       // ON CONFLICT DO NOTHING: when another call inserted it meanwhile, the next pass locks it.
       const inserted = await rows
@@ -98,9 +101,38 @@ export class ScheduleRepository {
         .orIgnore()
         .returning(['queue'])
         .execute();
-      if ((inserted.raw as unknown[]).length) return;
+      if ((inserted.raw as unknown[]).length) return this.announce(m, s.queue, s.key);
       if (tries >= 3) throw new Error(`could not schedule ${s.queue}/${s.key}`);
     }
+  }
+
+  /**
+   * Tells every instance's scheduler, at commit, in how many ms this schedule next runs
+   * (NOTIFY on SCHEDULES_CHANNEL), so a timer armed for a later moment is brought forward.
+   */
+  private async announce(m: EntityManager, queue: string, key: string): Promise<void> {
+    // Raw: pg_notify is a function call; the delay is read against the server's clock.
+    await m.query(
+      `SELECT pg_notify($3, GREATEST(0, ceil(extract(epoch FROM next_run_at - now()) * 1000))::bigint::text)
+       FROM job_schedules WHERE queue = $1 AND key = $2`,
+      [queue, key, SCHEDULES_CHANNEL],
+    );
+  }
+
+  /**
+   * Milliseconds until the scheduler has something to do, by the database's clock: the
+   * earliest schedule run, or the earliest running job's lease to expire (a crashed
+   * worker's job goes back to pending then). Null when there is neither.
+   */
+  async nextWakeInMs(m: EntityManager): Promise<number | null> {
+    // Raw: two index reads (job_schedules_due_idx, jobs_lease_idx) against the server's now().
+    const [row]: { ms: number | null }[] = await m.query(
+      `SELECT (extract(epoch FROM LEAST(
+           (SELECT min(next_run_at) FROM job_schedules),
+           (SELECT min(lease_expires_at) FROM jobs WHERE status = 'running')
+         ) - now()) * 1000)::float8 AS ms`,
+    );
+    return row.ms;
   }
 
   /** Queues that have a schedule, for the start-up check. */

@@ -97,6 +97,25 @@ export const RETENTION_TABLES: readonly RetentionTable[] = [
     partitioned: {},
   },
   {
+    // Per-job callbacks; deleting one deletes its delivery (ON DELETE CASCADE).
+    table: 'webhook_messages',
+    timeColumn: 'created_at',
+    setting: 'WEBHOOK_RETENTION',
+    retentionMs: (s) => s.webhooks.retentionMs,
+    // Succeeded or failed: a message has no endpoint to recover it from, so failed ones go too.
+    where: `NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.message_id = t.id AND d.status = 'pending')`,
+  },
+  {
+    // Configuration, apart from the messages' lanes (one per receiving origin, made by
+    // POST /webhooks/messages): a lane no delivery uses goes once idle this long.
+    table: 'webhook_endpoints',
+    timeColumn: 'updated_at',
+    setting: 'WEBHOOK_RETENTION',
+    retentionMs: (s) => s.webhooks.retentionMs,
+    scope: `t.owner = 'webhooks.messages'`,
+    where: `NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.endpoint_id = t.id)`,
+  },
+  {
     table: 'jobs',
     timeColumn: 'finished_at',
     setting: 'JOBS_RETENTION',
@@ -192,7 +211,6 @@ export const EXEMPT_TABLES: Readonly<Record<string, string>> = {
   migrations: 'one row per migration',
   api_keys: 'created by an admin; revoked keys are the audit trail',
   event_consumers: 'one row per consumer',
-  webhook_endpoints: 'configuration, created by an operator or a rule',
   job_schedules: 'one row per recurring task',
   sync_spaces: 'user data',
   sync_space_members: 'user data',
@@ -206,6 +224,8 @@ export const EXEMPT_TABLES: Readonly<Record<string, string>> = {
   log_scan_rules_version: 'one row',
   integrations: 'configuration',
   integration_cards: 'one row per tracked card: the state of a remote issue, not a log',
+  integration_card_births:
+    'one row per card whose creation the hub was told of and that is not deleted: state the creation cutoff reads, not a log',
   calendar_appointments: 'user data',
   calendar_accounts: 'one row per user',
   calendar_bindings: 'configuration, per user',

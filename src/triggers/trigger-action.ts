@@ -4,7 +4,13 @@ import { ValidationFailedException } from '../common/http/validation.js';
 import { assertCredentialsStay } from '../common/security/credential-origin.js';
 import { isSensitiveName, keepsStoredSecret, REDACTED } from '../common/security/redaction.js';
 import { SecretBoxService } from '../common/security/secret-box.js';
-import { Checked, DeliveryService } from '../webhooks/index.js';
+import {
+  Checked,
+  DEFAULT_SIGNATURE,
+  DeliveryService,
+  type EndpointSignature,
+  resolveSignature,
+} from '../webhooks/index.js';
 import { WebhookActionDto } from './dto/trigger-requests.dto.js';
 import type { TriggerActionDto } from './dto/trigger.dto.js';
 
@@ -13,6 +19,7 @@ export interface SealedAction {
   url: string;
   secretSealed: string;
   headers: Record<string, string>;
+  signature: EndpointSignature;
 }
 
 /** An action in clear, for the delivery target and for test sends. */
@@ -20,6 +27,7 @@ export interface PlainAction {
   url: string;
   secret: string;
   headers: Record<string, string>;
+  signature: EndpointSignature;
 }
 
 /**
@@ -38,8 +46,9 @@ export class TriggerActionSecrets {
   /**
    * The action to use, in clear: the given one with placeholders resolved against the stored
    * one (none for a new trigger: a placeholder is then an error), checked for the delivery
-   * target: the URL by the SSRF guard (a 422 naming `action.url`). Call it before any
-   * transaction: the check resolves DNS.
+   * target: the URL by the SSRF guard (a 422 naming `action.url`). A signature left out keeps
+   * the stored one (an older client must not switch a receiver's scheme by omission). Call it
+   * before any transaction: the check resolves DNS.
    */
   async resolve(given: WebhookActionDto, stored?: SealedAction): Promise<Checked<PlainAction>> {
     const secret =
@@ -67,7 +76,10 @@ export class TriggerActionSecrets {
         headers[name] = kept ? this.box.open(kept) : placeholderError(`action.headers.${name}`);
       }
     }
-    return this.deliveries.checkTarget({ url: given.url, secret, headers }, 'action.');
+    const signature = given.signature
+      ? resolveSignature(given.signature)
+      : (stored?.signature ?? DEFAULT_SIGNATURE);
+    return this.deliveries.checkTarget({ url: given.url, secret, headers, signature }, 'action.');
   }
 
   /** The stored action in clear, checked again (the address policy or DNS may have changed). */
@@ -82,6 +94,7 @@ export class TriggerActionSecrets {
       headers: Object.fromEntries(
         Object.entries(action.headers).map(([k, v]) => [k.toLowerCase(), this.box.seal(v)]),
       ),
+      signature: action.signature,
     };
   }
 
@@ -92,6 +105,7 @@ export class TriggerActionSecrets {
       headers: Object.fromEntries(
         Object.entries(action.headers).map(([k, v]) => [k, this.box.open(v)]),
       ),
+      signature: action.signature,
     };
   }
 
@@ -107,6 +121,7 @@ export class TriggerActionSecrets {
           isSensitiveName(k) ? REDACTED : this.box.open(v),
         ]),
       ),
+      signature: action.signature,
     };
   }
 

@@ -5,14 +5,18 @@ import { Checked, DeliveryService } from '../webhooks/index.js';
 import { CreateTriggerDto, TestEventDto, WebhookActionDto } from './dto/trigger-requests.dto.js';
 import type { TestSendResultDto } from './dto/trigger.dto.js';
 import {
+  DEFAULT_PAYLOAD_FORMAT,
   payloadEvent,
+  PayloadFormat,
   TRIGGER_EVENT_TYPE,
   triggerPayloadFields,
 } from './firing/trigger-payload.js';
 import { filterProblems } from './matching/trigger-filter.js';
 import { TriggerMetrics } from './metrics/trigger-metrics.js';
 import { PlainAction, TriggerActionSecrets } from './trigger-action.js';
-import { TriggersService } from './triggers.service.js';
+import { sealedOf, TriggersService } from './triggers.service.js';
+
+type TriggerDescriptor = { id: string; name: string; payloadFormat: PayloadFormat };
 
 /** Draft actions are sent through a short-lived target of this owner, removed right after. */
 const DRAFT_OWNER = 'event-triggers.test';
@@ -36,10 +40,13 @@ export class TriggerTestSendService {
     body: { event?: TestEventDto; action?: WebhookActionDto },
   ): Promise<TestSendResultDto> {
     const row = await this.triggers.find(id);
-    const trigger = { id: row.id, name: row.name };
+    const trigger = { id: row.id, name: row.name, payloadFormat: row.payloadFormat };
     if (!body.action) return this.send('saved', row.targetId, trigger, body.event);
-    const stored = { url: row.actionUrl, secretSealed: row.secretSealed, headers: row.headers };
-    return this.sendDraft(await this.secrets.resolve(body.action, stored), trigger, body.event);
+    return this.sendDraft(
+      await this.secrets.resolve(body.action, sealedOf(row)),
+      trigger,
+      body.event,
+    );
   }
 
   async testDraft(body: {
@@ -54,12 +61,17 @@ export class TriggerTestSendService {
     const action = await this.secrets.resolve(body.trigger.action).catch((err: unknown) => {
       throw prefixFields(err, 'trigger.');
     });
-    return this.sendDraft(action, { id: randomUUID(), name: body.trigger.name }, body.event);
+    const trigger = {
+      id: randomUUID(),
+      name: body.trigger.name,
+      payloadFormat: body.trigger.payloadFormat ?? DEFAULT_PAYLOAD_FORMAT,
+    };
+    return this.sendDraft(action, trigger, body.event);
   }
 
   private async sendDraft(
     action: Checked<PlainAction>,
-    trigger: { id: string; name: string },
+    trigger: TriggerDescriptor,
     event?: TestEventDto,
   ): Promise<TestSendResultDto> {
     const key = randomUUID();
@@ -74,7 +86,7 @@ export class TriggerTestSendService {
   private async send(
     kind: 'saved' | 'draft',
     targetId: string,
-    trigger: { id: string; name: string },
+    trigger: TriggerDescriptor,
     given: TestEventDto = {},
   ): Promise<TestSendResultDto> {
     const now = new Date();

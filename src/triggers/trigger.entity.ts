@@ -6,6 +6,8 @@ import {
   UpdateDateColumn,
   type ValueTransformer,
 } from 'typeorm';
+import type { EndpointSignature } from '../webhooks/index.js';
+import type { PayloadFormat } from './firing/trigger-payload.js';
 import type { FilterShorthands, Matcher } from './matching/trigger-filter.js';
 
 /** bigint comes back from the driver as text; a repeat interval in ms fits a double. */
@@ -30,6 +32,9 @@ export class TriggerEntity {
   @Column('text', { name: 'secret_sealed' }) secretSealed: string;
   /** Header values sealed. */
   @Column('jsonb') headers: Record<string, string>;
+  /** How its requests are signed (also on its delivery target, which the pipeline reads). */
+  @Column('jsonb') signature: EndpointSignature;
+  @Column('text', { name: 'payload_format' }) payloadFormat: PayloadFormat;
   @Column('uuid', { name: 'target_id' }) targetId: string;
   @Column('bigint', { name: 'repeat_interval_ms', transformer: bigintMs }) repeatIntervalMs: number;
   @Column('jsonb', { name: 'group_by' }) groupBy: string[];

@@ -12,8 +12,9 @@ import {
 } from './dto/trigger-requests.dto.js';
 import { TriggerDto, TriggerPageDto, TriggerSecretDto } from './dto/trigger.dto.js';
 import { formatRepeatInterval, repeatIntervalMs } from './matching/duration-text.js';
-import { filterProblems } from './matching/trigger-filter.js';
-import { PlainAction, TriggerActionSecrets } from './trigger-action.js';
+import { DEFAULT_PAYLOAD_FORMAT } from './firing/trigger-payload.js';
+import { filterProblems, withoutBlanks } from './matching/trigger-filter.js';
+import { PlainAction, SealedAction, TriggerActionSecrets } from './trigger-action.js';
 import { TriggerEntity } from './trigger.entity.js';
 import { TriggersException } from './triggers.exception.js';
 
@@ -47,7 +48,8 @@ export class TriggersService {
         description: dto.description ?? '',
         enabled: dto.enabled ?? true,
         matchers: dto.matchers ?? [],
-        filter: { ...dto.filter },
+        filter: withoutBlanks({ ...dto.filter }),
+        payloadFormat: dto.payloadFormat ?? DEFAULT_PAYLOAD_FORMAT,
         repeatIntervalMs: repeatIntervalMs(dto.repeatInterval),
         groupBy: dto.groupBy ?? [],
       },
@@ -65,7 +67,8 @@ export class TriggersService {
       description: dto.description ?? current.description,
       enabled: dto.enabled ?? current.enabled,
       matchers: dto.matchers ?? current.matchers,
-      filter: dto.filter ? { ...dto.filter } : current.filter,
+      filter: dto.filter ? withoutBlanks({ ...dto.filter }) : current.filter,
+      payloadFormat: dto.payloadFormat ?? current.payloadFormat,
       repeatIntervalMs:
         dto.repeatInterval !== undefined
           ? repeatIntervalMs(dto.repeatInterval)
@@ -73,11 +76,7 @@ export class TriggersService {
       groupBy: dto.groupBy ?? current.groupBy,
     };
     assertFilter(next);
-    const stored = {
-      url: current.actionUrl,
-      secretSealed: current.secretSealed,
-      headers: current.headers,
-    };
+    const stored = sealedOf(current);
     const action = dto.action
       ? await this.secrets.resolve(dto.action, stored)
       : await this.secrets.recheck(stored);
@@ -120,7 +119,7 @@ export class TriggersService {
    * was checked (DNS) before: the transaction only writes rows.
    */
   private async save(
-    t: Omit<TriggerWrite, 'actionUrl' | 'secretSealed' | 'headers' | 'targetId'>,
+    t: Omit<TriggerWrite, 'actionUrl' | 'secretSealed' | 'headers' | 'signature' | 'targetId'>,
     action: Checked<PlainAction>,
     mode: 'insert' | 'update',
   ): Promise<TriggerEntity> {
@@ -133,6 +132,7 @@ export class TriggersService {
           actionUrl: sealed.url,
           secretSealed: sealed.secretSealed,
           headers: sealed.headers,
+          signature: sealed.signature,
           targetId: target.id,
         };
         const repo = m.getRepository(TriggerEntity);
@@ -162,6 +162,7 @@ export class TriggersService {
       matchers: r.matchers,
       filter: r.filter,
       action: this.secrets.display(sealedOf(r)),
+      payloadFormat: r.payloadFormat,
       repeatInterval: formatRepeatInterval(r.repeatIntervalMs),
       groupBy: r.groupBy,
       createdAt: new Date(r.createdAt).toISOString(),
@@ -173,8 +174,13 @@ export class TriggersService {
 /** `updated_at = clock_timestamp()`, as an expression TypeORM writes into the UPDATE. */
 const stampNow = (): string => 'clock_timestamp()';
 
-function sealedOf(r: TriggerEntity) {
-  return { url: r.actionUrl, secretSealed: r.secretSealed, headers: r.headers };
+export function sealedOf(r: TriggerEntity): SealedAction {
+  return {
+    url: r.actionUrl,
+    secretSealed: r.secretSealed,
+    headers: r.headers,
+    signature: r.signature,
+  };
 }
 
 function assertFilter(t: Partial<Pick<TriggerEntity, 'matchers' | 'filter'>>) {

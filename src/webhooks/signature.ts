@@ -33,6 +33,31 @@ export type EndpointSignature =
 
 export const DEFAULT_SIGNATURE: EndpointSignature = { scheme: 'standard-webhooks' };
 
+/** The stored form of a requested signature: the hex scheme's header defaulted and lowercased. */
+export function resolveSignature(given: {
+  scheme: SignatureScheme;
+  header?: string;
+}): EndpointSignature {
+  return given.scheme === 'hmac-sha256-hex'
+    ? {
+        scheme: given.scheme,
+        header: (given.header ?? DEFAULT_HEX_SIGNATURE_HEADER).toLowerCase(),
+      }
+    : { scheme: 'standard-webhooks' };
+}
+
+/**
+ * The static header that the signature header would overwrite (same name, any case), if any:
+ * such a pair is refused when saved.
+ */
+export function signatureHeaderClash(
+  signature: EndpointSignature,
+  headers: Record<string, string>,
+): string | undefined {
+  if (signature.scheme !== 'hmac-sha256-hex') return undefined;
+  return Object.keys(headers).find((name) => name.toLowerCase() === signature.header);
+}
+
 export function sign(
   secrets: string[],
   id: string,

@@ -8,6 +8,7 @@ export enum WebhooksErrorCode {
   TargetNotFound = 'webhook-target-not-found',
   TargetDisabled = 'webhook-target-disabled',
   PayloadTokenExpired = 'webhook-payload-token-expired',
+  MessageNotFound = 'webhook-message-not-found',
 }
 
 export class WebhooksException extends AppException {
@@ -42,6 +43,13 @@ export class WebhooksException extends AppException {
           403,
           'the token is not valid for this delivery',
         );
+  }
+  static messageNotFound(id: string) {
+    return new WebhooksException(
+      WebhooksErrorCode.MessageNotFound,
+      404,
+      `no webhook message with id ${id}`,
+    );
   }
   static targetNotFound(id: string) {
     return new WebhooksException(WebhooksErrorCode.TargetNotFound, 404, `no delivery target ${id}`);

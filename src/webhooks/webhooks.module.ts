@@ -24,15 +24,20 @@ import { PayloadsService } from './payloads/payloads.service.js';
 import { EndpointEntity } from './endpoints/endpoint.entity.js';
 import { EndpointService } from './endpoints/endpoint.service.js';
 import { EndpointsController } from './endpoints/endpoints.controller.js';
+import { MessageEntity } from './messages/message.entity.js';
+import { MessageRepository } from './messages/message.repository.js';
+import { MessagesController } from './messages/messages.controller.js';
+import { MessagesService } from './messages/messages.service.js';
 
 /**
  * Webhooks: endpoints subscribe to event types; every matching event becomes a signed,
- * retried, logged delivery. Public surface: DeliveryService (targets other modules register
+ * retried, logged delivery. Messages (per-job callbacks) are single deliveries to a URL the
+ * caller names, on the same pipeline. Public surface: DeliveryService (targets other modules register
  * when a rule is saved, and enqueue to when it fires).
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([EndpointEntity])],
-  controllers: [EndpointsController, DeliveriesController, PayloadsController],
+  imports: [TypeOrmModule.forFeature([EndpointEntity, MessageEntity])],
+  controllers: [EndpointsController, DeliveriesController, MessagesController, PayloadsController],
   providers: [
     EndpointService,
     DeliveriesService,
@@ -53,9 +58,13 @@ import { EndpointsController } from './endpoints/endpoints.controller.js';
     SuccessBatcher,
     PayloadLinks,
     PayloadsService,
+    MessagesService,
+    MessageRepository,
     // Signing secrets (jsonb array of { sealed }) and sensitive static headers (jsonb map);
     // module-owned delivery targets live in the same table.
     sealedColumns({ table: 'webhook_endpoints', idColumn: 'id', columns: ['secrets', 'headers'] }),
+    // Each per-job callback's own signing secret.
+    sealedColumns({ table: 'webhook_messages', idColumn: 'id', columns: ['secrets'] }),
   ],
   exports: [DeliveryService],
 })

@@ -47,6 +47,9 @@ const ROUTES: Record<string, 'public' | 'admin' | 'admin+publisher' | 'any' | 'u
   // The token in the URL is the credential: receivers fetch large data with nothing else.
   'GET /webhooks/payloads/{deliveryId}': 'public',
   'POST /webhooks/deliveries/{id}/retry': 'admin',
+  // Per-job callbacks: sent by the services that publish; a publisher key reads only its own.
+  'POST /webhooks/messages': 'admin+publisher',
+  'GET /webhooks/messages/{id}': 'admin+publisher',
   'POST /integrations': 'admin',
   'POST /integrations/test': 'admin',
   'GET /integrations': 'admin',

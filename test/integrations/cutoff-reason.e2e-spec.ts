@@ -81,6 +81,20 @@ describe('the card view says why a card is not synced', () => {
     expect(resync.body.reason).toBe('before-cutoff');
   });
 
+  it('answers 404 before-cutoff for an edit of a card whose creation the hub never heard of', async () => {
+    const unknown = `unannounced-${Date.now()}`;
+    await publishCards(t, [{ type: 'card.updated', card: unknown, data: { title: 'Renamed' } }]);
+    await waitForIdle(t);
+    const res = await card(unknown).expect(404);
+    expect(res.body.reason).toBe('before-cutoff');
+    expect(res.body.detail).toContain(
+      `card ${unknown} was never announced to the hub (no card.created, no data.createdAt) before this card.updated`,
+    );
+    expect(res.body.detail).toContain(
+      `integration ${integrationId} (created ${integrationCreatedAt})`,
+    );
+  });
+
   it('answers 404 not-seen, saying what makes a card seen, for a card no event named', async () => {
     const res = await card(`never-${Date.now()}`).expect(404);
     expect(res.body).toMatchObject({ status: 404, reason: 'not-seen' });

@@ -45,6 +45,16 @@ function seeds(p: {
         `INSERT INTO webhook_attempts (delivery_id, endpoint_id, attempt_number, started_at, duration_ms, instance_id) VALUES ($1, $2, 1, ${at}, 1, 'i')`,
         [p.delivery, p.endpoint],
       ),
+    webhook_messages: (db, at) =>
+      db.query(
+        `INSERT INTO webhook_messages (id, url, secrets, created_by, created_at) VALUES (gen_random_uuid(), 'http://127.0.0.1:9/', '[]', 'retention', ${at})`,
+      ),
+    // Message lanes (the rest of the table is configuration, out of the retention's scope).
+    webhook_endpoints: (db, at, n) =>
+      db.query(
+        `INSERT INTO webhook_endpoints (owner, target_key, url, secrets, updated_at) VALUES ('webhooks.messages', $1, 'http://127.0.0.1:9', '[]', ${at})`,
+        [`http://lane-${n}.test${at}`],
+      ),
     jobs: (db, at) =>
       db.query(
         `INSERT INTO jobs (queue, status, finished_at) VALUES ('retention.test', 'succeeded', ${at})`,

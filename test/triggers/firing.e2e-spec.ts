@@ -68,7 +68,7 @@ describe('triggers firing: matching, signed deliveries, repeat interval, silence
     const body = verified(secret, r.requests[0]);
     expect(body).toMatchObject({
       type: 'event_trigger',
-      triggerId: id,
+      trigger_id: id,
       event: {
         id: hit,
         type: 'backup.failed',
@@ -78,14 +78,8 @@ describe('triggers firing: matching, signed deliveries, repeat interval, silence
         data: { message: 'disk /dev/sda1 full' },
       },
     });
-    expect(Object.keys(body).sort()).toEqual([
-      'event',
-      'timestamp',
-      'triggerId',
-      'triggerName',
-      'type',
-    ]);
-    expect(body.event.occurredAt).toMatch(/Z$/);
+    expect(Object.keys(body)).toEqual(['type', 'trigger_id', 'trigger_name', 'event', 'timestamp']);
+    expect(body.event.occurred_at).toMatch(/Z$/);
     const firings = await waitFor(
       async () => {
         const f = await firingsOf(t, id);

@@ -1,6 +1,5 @@
 import request from 'supertest';
 import { Webhook } from 'standardwebhooks';
-import type { PayloadEvent } from '../../src/triggers/firing/trigger-payload.js';
 import type { ReceivedRequest } from '../support/receiver.js';
 import { bearer, TestApp } from '../support/test-app.js';
 
@@ -8,11 +7,21 @@ export { FAST_WEBHOOKS, publish } from '../webhooks/helpers.js';
 
 export const secretOf = (byte: number) => `whsec_${Buffer.alloc(32, byte).toString('base64')}`;
 
+/** The default (`tiny-forge`) body of a firing or a test send. */
 export interface TriggerPayload {
   type: string;
-  triggerId: string;
-  triggerName: string;
-  event: PayloadEvent;
+  trigger_id: string;
+  trigger_name: string;
+  event: {
+    id: string;
+    type: string;
+    source: string;
+    severity: string;
+    message: string;
+    subject: string | null;
+    data: Record<string, unknown>;
+    occurred_at: string;
+  };
   timestamp: string;
 }
 

@@ -279,7 +279,7 @@ describe('triggers API: CRUD, validation, secrets and test sends', () => {
     const sent = receiver.requests[before];
     expect(verified(secret, sent)).toMatchObject({
       type: 'event_trigger',
-      triggerId: id,
+      trigger_id: id,
       event: { type: 'trigger.test', source: 'integration-hub' },
     });
     expect(sent.headers).toMatchObject({ authorization: 'Bearer real-token', 'x-team': 'sre' });
@@ -294,7 +294,7 @@ describe('triggers API: CRUD, validation, secrets and test sends', () => {
     expect((await request(t.url).get(`/triggers/${id}/secret`).set(admin)).body.secret).toBe(next);
     const afterChange = receiver.requests.length;
     await request(t.url).post(`/triggers/${id}/test`).set(admin).send({}).expect(200);
-    expect(verified(next, receiver.requests[afterChange]).triggerId).toBe(id);
+    expect(verified(next, receiver.requests[afterChange]).trigger_id).toBe(id);
     expect(() => verified(secret, receiver.requests[afterChange])).toThrow();
   });
 
@@ -312,7 +312,7 @@ describe('triggers API: CRUD, validation, secrets and test sends', () => {
     );
     const before = receiver.requests.length;
     await request(t.url).post(`/triggers/${id}/test`).set(admin).send({}).expect(200);
-    expect(verified(secret, receiver.requests[before]).triggerId).toBe(id);
+    expect(verified(secret, receiver.requests[before]).trigger_id).toBe(id);
   });
 
   it.each(['[redacted]', '********'])(
@@ -344,7 +344,7 @@ describe('triggers API: CRUD, validation, secrets and test sends', () => {
           bodyExcerpt: 'down for maintenance',
         });
         expect(verified(secret, other.requests[0])).toMatchObject({
-          triggerId: id,
+          trigger_id: id,
           event: {
             type: 'backup.failed',
             source: 'backup',
@@ -368,7 +368,7 @@ describe('triggers API: CRUD, validation, secrets and test sends', () => {
       .send({ trigger: { name, action: action({ secret }) } })
       .expect(200);
     expect(res.body).toMatchObject({ ok: true, statusCode: 200 });
-    expect(verified(secret, receiver.requests[before])).toMatchObject({ triggerName: name });
+    expect(verified(secret, receiver.requests[before])).toMatchObject({ trigger_name: name });
     const listed = await request(t.url).get('/triggers').query({ namePrefix: name }).set(admin);
     expect(listed.body.data).toEqual([]);
 

@@ -1,6 +1,7 @@
 import pg from 'pg';
+import request from 'supertest';
 import { ReceiverPool } from '../support/receiver.js';
-import { startTestApp, TestApp, waitFor } from '../support/test-app.js';
+import { bearer, startTestApp, TestApp, waitFor } from '../support/test-app.js';
 import { createEndpoint, FAST_WEBHOOKS, publish } from './helpers.js';
 
 /**
@@ -81,5 +82,74 @@ describe('Claim fairness: a blocked endpoint’s backlog never stalls a healthy 
     await backlog(blocked.id);
     await waitFor(() => slow.requests.length >= 1, 5000, 'the rate-limited endpoint sending');
     await healthyDeliveryArrives('fair.after-rate-limited');
+  });
+});
+
+describe('Claim fairness with messages: one receiving origin’s backlog never stalls another', () => {
+  let t: TestApp;
+  let db: pg.Client;
+  const receivers = new ReceiverPool();
+
+  beforeAll(async () => {
+    t = await startTestApp({
+      env: { ...FAST_WEBHOOKS, WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT: '2' },
+    });
+    db = new pg.Client({ connectionString: t.databaseUrl });
+    await db.connect();
+  });
+  afterAll(async () => {
+    await db.end();
+    await receivers.closeAll();
+    await t.close();
+  });
+
+  const sendMessage = async (url: string): Promise<string> =>
+    (
+      await request(t.url)
+        .post('/webhooks/messages')
+        .set(bearer(t.adminToken))
+        .send({ url, type: 'fair.message', data: {} })
+        .expect(202)
+    ).body.id;
+
+  it('delivers an endpoint’s event and another origin’s message beside an origin at its in-flight limit with 600 due messages', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const hung = await receivers.start(async (_req, res) => {
+      await gate;
+      res.end('late');
+    });
+    const first = await sendMessage(hung.url);
+    // 600 more messages to the hung origin, due an hour ago, on the lane the first one made.
+    await db.query(
+      `WITH m AS (
+         INSERT INTO webhook_messages (id, url, secrets, signature, body, created_by)
+         SELECT gen_random_uuid(), url, secrets, signature, body, created_by
+         FROM webhook_messages, generate_series(1, 600) WHERE id = $1
+         RETURNING id
+       )
+       INSERT INTO webhook_deliveries (id, endpoint_id, event_type, payload, message_id, next_attempt_at)
+       SELECT m.id, (SELECT endpoint_id FROM webhook_deliveries WHERE id = $1), 'fair.backlog',
+              '{"type":"fair.backlog","timestamp":"2026-01-01T00:00:00.000Z","data":{}}', m.id,
+              now() - interval '1 hour'
+       FROM m`,
+      [first],
+    );
+    try {
+      await waitFor(() => hung.requests.length >= 2, 5000, 'the hung origin at its limit');
+      const healthy = await receivers.start();
+      await createEndpoint(t, { url: healthy.url, eventTypes: ['fair.after-messages'] });
+      await publish(t, { type: 'fair.after-messages', source: 'fairness', data: {} });
+      const other = await receivers.start();
+      await sendMessage(other.url);
+      await waitFor(
+        () => healthy.requests.length === 1 && other.requests.length === 1,
+        5000,
+        'the endpoint’s delivery and the other origin’s message',
+      );
+      expect(hung.requests).toHaveLength(2);
+    } finally {
+      release();
+    }
   });
 });

@@ -161,6 +161,29 @@ export class CardRepository {
     );
   }
 
+  /**
+   * Clears the fields' sync mark of every card of the integration that is linked to an issue,
+   * not deleted and not opted out, so each one's next job sends title and description again;
+   * answers their ids. `eventType` is what the job's log rows will name.
+   */
+  async markFieldsForRepush(
+    m: EntityManager,
+    integrationId: string,
+    optOutTag: string,
+    eventType: string,
+  ): Promise<string[]> {
+    // Raw: one set-based UPDATE ... RETURNING in the consumer's transaction, whatever the count.
+    const { rows } = await rawWrite<{ cardId: string }>(
+      m,
+      `UPDATE integration_cards SET synced_fields_hash = NULL, last_event_type = $3, updated_at = now()
+        WHERE integration_id = $1 AND remote_key IS NOT NULL AND NOT deleted
+          AND NOT EXISTS (SELECT 1 FROM unnest(tags) tag WHERE lower(tag) = lower($2))
+        RETURNING card_id AS "cardId"`,
+      [integrationId, optOutTag, eventType],
+    );
+    return rows.map((r) => r.cardId);
+  }
+
   /** Forgets what was synced so the next job sends the card's whole state again. */
   async forgetSynced(m: EntityManager, integrationId: string, cardId: string): Promise<boolean> {
     // Raw: clears the progress columns in the resync's transaction; the count says the card exists.

@@ -57,7 +57,7 @@ export class ScheduleDto {
     type: String,
     format: 'date-time',
     example: '2026-12-01T09:10:00.000Z',
-    description: 'When it is due next; claimed within JOBS_POLL_MS after this by one instance',
+    description: 'When it is due next; claimed at that time by one instance',
   })
   nextRunAt: Date;
 }

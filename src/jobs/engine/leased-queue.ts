@@ -46,6 +46,14 @@ export interface LeasedQueue<T> {
   run(item: T, control: RunControl): Promise<void>;
   /** Gives an unfinished item back at shutdown (due now, lease cleared) so another instance takes it at once. */
   release(item: T, startedAt: Date): Promise<void>;
+  /**
+   * In how many ms the next pending item becomes due (a retry's backoff, a delayed job, a
+   * lease that expires), by the database's clock (so clock skew between hosts cannot make
+   * the timer early); negative when one is already due, null when nothing is pending. Asked
+   * only after a claim came back empty: the engine arms one timer for that moment instead
+   * of polling. Optional: without it the queue relies on NOTIFY and the poll tick alone.
+   */
+  nextDueInMs?(): Promise<number | null>;
   /** An error that escaped `run`; when absent (or it returns false) it is reported as unexpected. */
   runFailed?(err: unknown, item: T): boolean;
 }

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { UnexpectedErrors } from '../../common/errors/unexpected-errors.service.js';
 import type { LeasedQueue, RunControl } from './leased-queue.js';
-import { LeasedWorker } from './leased-worker.js';
+import { type DueTimer, LeasedWorker } from './leased-worker.js';
 
 /** A queue in memory: items wait in `backlog`; each run waits until the test finishes it. */
 class FakeQueue implements LeasedQueue<number> {
@@ -161,5 +161,73 @@ describe('LeasedWorker', () => {
     await until(() => reported.length === 1, 'the error reported');
     expect((reported[0] as Error).message).toBe('escaped');
     expect(w.inFlight).toBe(0);
+  });
+
+  describe('due timer', () => {
+    /** A queue that answers nextDueInMs with `dueInMs` (null: nothing pending). */
+    class DueQueue extends FakeQueue {
+      dueInMs: number | null = null;
+      dueAsked = 0;
+      async nextDueInMs(): Promise<number | null> {
+        this.dueAsked++;
+        return this.dueInMs;
+      }
+    }
+    /** Records what the worker arms; the test fires it. */
+    class RecordingTimer implements DueTimer {
+      armed: { fn: () => void; ms: number }[] = [];
+      disarmed = 0;
+      arm(fn: () => void, ms: number): void {
+        this.armed.push({ fn, ms });
+      }
+      disarm(): void {
+        this.disarmed++;
+      }
+    }
+
+    it('after an empty claim, sleeps until the next item is due and then claims it', async () => {
+      const q = new DueQueue(2);
+      q.dueInMs = 1500;
+      const timer = new RecordingTimer();
+      const w = new LeasedWorker(q, errors, timer);
+      w.wake();
+      await until(() => timer.armed.length === 1, 'the timer armed');
+      expect(timer.armed[0].ms).toBe(1501);
+      expect(q.claims).toEqual([2]);
+      // The retry comes due: the timer's wake claims it.
+      q.backlog = [7];
+      q.dueInMs = null;
+      timer.armed[0].fn();
+      await until(() => q.running.has(7), 'the due item claimed');
+      q.finish(7);
+      await w.stop(0);
+      expect(timer.disarmed).toBe(1);
+    });
+
+    it('claims once more when an item came due meanwhile, and arms nothing for one held elsewhere', async () => {
+      const q = new DueQueue(2);
+      q.dueInMs = -5; // due, but another instance's per-key run holds it
+      const timer = new RecordingTimer();
+      const w = new LeasedWorker(q, errors, timer);
+      w.wake();
+      await until(() => q.dueAsked === 2, 'asked after both empty claims');
+      expect(q.claims).toEqual([2, 2]);
+      expect(timer.armed).toEqual([]);
+      await w.stop(0);
+    });
+
+    it('arms nothing when nothing is pending, and is not asked while items were claimed', async () => {
+      const q = new DueQueue(3);
+      q.backlog = [1];
+      const timer = new RecordingTimer();
+      const w = new LeasedWorker(q, errors, timer);
+      w.wake();
+      await until(() => q.running.has(1), 'item 1 running');
+      expect(q.dueAsked).toBe(0);
+      q.finish(1);
+      await until(() => q.dueAsked === 1, 'asked after the refill claim came back empty');
+      expect(timer.armed).toEqual([]);
+      await w.stop(0);
+    });
   });
 });

@@ -4,6 +4,15 @@ import { UnexpectedErrors } from '../../common/errors/unexpected-errors.service.
 import { FailureLog } from '../../common/logging/failure-log.js';
 import type { LeasedQueue } from './leased-queue.js';
 
+/** A one-shot timer under a name (the SchedulerRegistry's, in the app). */
+export interface DueTimer {
+  arm(fn: () => void, ms: number): void;
+  disarm(): void;
+}
+
+/** setTimeout's limit: a due time further out is re-checked at this point instead. */
+const MAX_TIMER_MS = 2_147_483_647;
+
 interface Run<T> {
   item: T;
   startedAt: Date;
@@ -17,8 +26,15 @@ interface Run<T> {
 /**
  * The one worker engine of the hub: claims a leased queue's items, runs them at most
  * `maxInFlight` at once on this instance, and at shutdown stops claiming, drains, and gives
- * back what did not finish. Woken by `wake()` (NOTIFY, poll timer, a finished run); wakes
- * that arrive while a claim is running are folded into one more pass.
+ * back what did not finish. Woken by `wake()` (NOTIFY, poll timer, a finished run, or the
+ * due timer); wakes that arrive while a claim is running are folded into one more pass.
+ *
+ * The due timer is what lets the poll tick be a slow safety net: when a claim comes back
+ * empty, the queue says when its next item becomes due (a retry's backoff, a delayed job) and
+ * the worker sleeps until exactly then. An item due now that the claim did not take is held
+ * by something else (a per-key or per-endpoint limit, another instance's lease); what frees
+ * it wakes a worker (a settle here, or the other instance's own refill), so the timer is not
+ * armed for it.
  */
 export class LeasedWorker<T> {
   private readonly logger: Logger;
@@ -33,6 +49,7 @@ export class LeasedWorker<T> {
   constructor(
     private readonly queue: LeasedQueue<T>,
     private readonly errors: UnexpectedErrors,
+    private readonly dueTimer?: DueTimer,
   ) {
     this.logger = new Logger(`LeasedWorker:${queue.name}`);
     this.claimFailures = new FailureLog(this.logger, `claiming ${queue.name}`);
@@ -63,6 +80,7 @@ export class LeasedWorker<T> {
 
   private async claimLoop(): Promise<void> {
     const { maxInFlight, settleBacklog = 0, minClaim = 1 } = this.queue;
+    let retriedDue = false;
     try {
       do {
         this.again = false;
@@ -74,10 +92,30 @@ export class LeasedWorker<T> {
         this.claimFailures.succeeded();
         for (const item of claimed) this.start(item);
         if (claimed.length === free) this.again = true;
+        if (claimed.length === 0 && !this.again) {
+          // Came due between the empty claim and the question: one more pass takes it.
+          const next = await this.armForNextDue();
+          if (next === 'due' && !retriedDue) this.again = retriedDue = true;
+        }
       } while (this.again && !this.stopped);
     } catch (err) {
       if (!this.stopped) this.claimFailures.failed(err);
     }
+  }
+
+  /**
+   * After an empty claim: arms the due timer for the next item, if it is in the future.
+   * 'due' when an item is already due: worth one more claim (the caller makes only one; a
+   * second empty pass leaves it to whatever holds it).
+   */
+  private async armForNextDue(): Promise<'armed' | 'due' | 'none'> {
+    if (!this.dueTimer || !this.queue.nextDueInMs || this.stopped) return 'none';
+    const ms = await this.queue.nextDueInMs();
+    if (ms === null) return 'none';
+    if (ms <= 0) return 'due';
+    // +1: a timer may fire a hair early by the database's clock; an empty claim then re-arms.
+    this.dueTimer.arm(() => this.wake(), Math.min(Math.ceil(ms) + 1, MAX_TIMER_MS));
+    return 'armed';
   }
 
   private start(item: T): void {
@@ -128,6 +166,7 @@ export class LeasedWorker<T> {
   async stop(drainMs: number): Promise<void> {
     this.stopped = true;
     if (this.refill) clearImmediate(this.refill);
+    this.dueTimer?.disarm();
     await this.claiming; // a claim in flight adds its items to `runs` first
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([

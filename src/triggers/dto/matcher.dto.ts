@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
 import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { SEVERITIES, type Severity } from '../../events/index.js';
 import { LABEL_PATTERN, LABEL_RULE } from '../matching/labels.js';
@@ -29,18 +30,25 @@ export class MatcherDto {
   value: string;
 }
 
-/** The seed's shorthands; ANDed with the matchers. */
+/**
+ * The seed's shorthands; ANDed with the matchers. A blank one (`""`, or a list of no entries)
+ * is the same as an absent one and is not stored: it matches every event, as in the seed.
+ */
 export class FilterShorthandsDto {
   @ApiPropertyOptional({
     example: 'error, critical',
-    description: 'Comma-separated severities (spaces around entries ignored)',
+    description:
+      'Comma-separated severities (spaces around entries ignored); blank ("") is the same as leaving it out',
   })
   @IsOptional()
   @IsString()
   @MaxLength(200)
   severity?: string;
 
-  @ApiPropertyOptional({ example: 'backup, nas', description: 'Comma-separated sources' })
+  @ApiPropertyOptional({
+    example: 'backup, nas',
+    description: 'Comma-separated sources; blank ("") is the same as leaving it out',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(2000)
@@ -48,7 +56,8 @@ export class FilterShorthandsDto {
 
   @ApiPropertyOptional({
     example: 'disk .* full',
-    description: 'RE2 regex searched anywhere in data.message (not anchored)',
+    description:
+      'RE2 regex searched anywhere in data.message (not anchored); "" is the same as leaving it out',
   })
   @IsOptional()
   @IsString()
@@ -59,8 +68,9 @@ export class FilterShorthandsDto {
     enum: SEVERITIES,
     example: 'warning',
     description:
-      'This severity or above, in the bus order debug < info < notice < warning < error < critical',
+      'This severity or above, in the bus order debug < info < notice < warning < error < critical; "" is the same as leaving it out',
   })
+  @Transform(({ value }: { value: unknown }) => (value === '' ? undefined : value))
   @IsOptional()
   @IsIn(SEVERITIES)
   severityAtLeast?: Severity;

@@ -18,7 +18,9 @@ import { SEVERITIES, type Severity } from '../../events/index.js';
 import { PageQueryDto } from '../../common/http/pagination.js';
 import { IsStaticHeaders } from '../../common/outbound/static-headers.validator.js';
 import { LEGACY_PLACEHOLDERS, REDACTED } from '../../common/security/redaction.js';
+import { SignatureDto } from '../../webhooks/index.js';
 import { LABEL_PATTERN, LABEL_RULE } from '../matching/labels.js';
+import { PAYLOAD_FORMATS, type PayloadFormat } from '../firing/trigger-payload.js';
 import { FilterShorthandsDto, MatcherDto } from './matcher.dto.js';
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -66,6 +68,19 @@ export class WebhookActionDto {
   @IsOptional()
   @IsStaticHeaders()
   headers?: Record<string, string>;
+
+  @ApiPropertyOptional({
+    type: SignatureDto,
+    default: { scheme: 'standard-webhooks' },
+    example: { scheme: 'hmac-sha256-hex', header: 'x-hub-signature-256' },
+    description:
+      'How requests are signed, as for webhook endpoints: Standard Webhooks (default) or `<header>: sha256=<hex HMAC-SHA256 of the raw body>` (the tiny-forge and GitHub scheme). Left out of a PATCH, the stored one is kept',
+  })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => SignatureDto)
+  signature?: SignatureDto;
 }
 
 export class CreateTriggerDto {
@@ -116,6 +131,17 @@ export class CreateTriggerDto {
   @ValidateNested()
   @Type(() => WebhookActionDto)
   action: WebhookActionDto;
+
+  @ApiPropertyOptional({
+    enum: PAYLOAD_FORMATS,
+    default: 'tiny-forge',
+    example: 'tiny-forge',
+    description:
+      'The body receivers get: `tiny-forge` (default), `{type: "event_trigger", trigger_id, trigger_name, event: {id, type, source, severity, message, subject, data, occurred_at}, timestamp}` as tiny-forge sent it; `hub`, the camelCase body of hub releases before 2026-12 (`triggerId`, `triggerName`, `event.occurredAt`)',
+  })
+  @IsOptional()
+  @IsIn(PAYLOAD_FORMATS, { message: `must be one of: ${PAYLOAD_FORMATS.join(', ')}` })
+  payloadFormat?: PayloadFormat;
 
   @ApiPropertyOptional({
     example: '4h',

@@ -1,5 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { REDACTED } from '../../common/security/redaction.js';
+import { type EndpointSignature, SignatureDto } from '../../webhooks/index.js';
+import { PAYLOAD_FORMATS, type PayloadFormat } from '../firing/trigger-payload.js';
 import { FilterShorthandsDto, MatcherDto } from './matcher.dto.js';
 
 export class TriggerActionDto {
@@ -16,6 +18,12 @@ export class TriggerActionDto {
     example: { 'x-team': 'ops', authorization: REDACTED },
   })
   headers: Record<string, string>;
+  @ApiProperty({
+    type: SignatureDto,
+    example: { scheme: 'hmac-sha256-hex', header: 'x-hub-signature-256' },
+    description: 'How requests are signed; `header` is present only for hmac-sha256-hex',
+  })
+  signature: EndpointSignature;
 }
 
 export class TriggerDto {
@@ -31,6 +39,12 @@ export class TriggerDto {
   @ApiProperty({ type: FilterShorthandsDto, example: { severity: 'error, critical' } })
   filter: FilterShorthandsDto;
   @ApiProperty({ type: TriggerActionDto }) action: TriggerActionDto;
+  @ApiProperty({
+    enum: PAYLOAD_FORMATS,
+    example: 'tiny-forge',
+    description: 'The body receivers get (see payloadFormat on POST /triggers)',
+  })
+  payloadFormat: PayloadFormat;
   @ApiProperty({ example: '4h' }) repeatInterval: string;
   @ApiProperty({ type: [String], example: ['source'] }) groupBy: string[];
   @ApiProperty({ example: '2026-12-01T10:00:00.000Z' }) createdAt: string;

@@ -2,11 +2,13 @@ import type { HubEvent } from '../../events/index.js';
 import { labelValue } from '../matching/labels.js';
 import { compileFilter, EventPredicate, requiredValue } from '../matching/trigger-filter.js';
 import type { TriggerEntity } from '../trigger.entity.js';
+import type { PayloadFormat } from './trigger-payload.js';
 
 export interface CompiledTrigger {
   id: string;
   name: string;
   targetId: string;
+  payloadFormat: PayloadFormat;
   repeatIntervalMs: number;
   groupBy: string[];
   /** Events logged before the trigger existed never match it (a backlog is not its past). */
@@ -35,6 +37,7 @@ export class TriggerSet {
         id: row.id,
         name: row.name,
         targetId: row.targetId,
+        payloadFormat: row.payloadFormat,
         repeatIntervalMs: row.repeatIntervalMs,
         groupBy: row.groupBy,
         since: new Date(row.createdAt).getTime(),

@@ -7,6 +7,7 @@ import {
   Matcher,
   MAX_MATCH_TEXT,
   TriggerFilter,
+  withoutBlanks,
 } from './trigger-filter.js';
 
 const event = (over: Partial<MatchableEvent> = {}): MatchableEvent => ({
@@ -174,5 +175,16 @@ describe('trigger filters', () => {
     ).toBe(false);
     // A backtracking engine takes longer than the age of the universe here; RE2 milliseconds.
     expect(performance.now() - started).toBeLessThan(2000);
+  });
+
+  it('takes a blank shorthand for an absent one, as the seed does', () => {
+    const blank = { severity: '', source: ' , ', messageRegex: '' };
+    expect(withoutBlanks(blank)).toEqual({});
+    expect(withoutBlanks({ severity: 'error', source: '' })).toEqual({ severity: 'error' });
+    // A regex of spaces is a regex: it searches for a space.
+    expect(withoutBlanks({ messageRegex: ' ' })).toEqual({ messageRegex: ' ' });
+    for (const severity of ['debug', 'critical'] as Severity[])
+      expect(matches(spec([], blank), event({ severity, source: 'anything' }))).toBe(true);
+    expect(matches(spec([], { severity: '', source: 'nas' }), event())).toBe(false);
   });
 });

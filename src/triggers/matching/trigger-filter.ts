@@ -55,6 +55,20 @@ export const MAX_MATCH_TEXT = 16 * 1024;
 const logger = new Logger('TriggerFilter');
 
 /**
+ * The filter with its blank fields left out: a list with no entries (`"severity": ""`,
+ * `" , "`) or an empty `messageRegex` means what an absent field means, match every event,
+ * as the seed's empty filter did. (A regex of spaces is not blank: it matches a space.)
+ */
+export function withoutBlanks(filter: FilterShorthands): FilterShorthands {
+  const out: FilterShorthands = { ...filter };
+  if (out.severity !== undefined && splitList(out.severity).length === 0) delete out.severity;
+  if (out.source !== undefined && splitList(out.source).length === 0) delete out.source;
+  if (out.messageRegex === '') delete out.messageRegex;
+  if ((out.severityAtLeast as string | undefined) === '') delete out.severityAtLeast;
+  return out;
+}
+
+/**
  * Every field error of a filter (label grammar, regexes RE2 refuses, unknown severities), so
  * a save is refused with all of them at once and nothing is written.
  */
@@ -94,7 +108,8 @@ export function filterProblems(spec: TriggerFilter): FieldErrorDto[] {
 export function compileFilter(spec: TriggerFilter): EventPredicate {
   const cheap: EventPredicate[] = [];
   const regex: EventPredicate[] = [];
-  const f = spec.filter;
+  // Saves and the 1764730100000 migration drop blanks; a row written otherwise matches the same.
+  const f = withoutBlanks(spec.filter);
   if (f.severity !== undefined) cheap.push(inList('severity', splitList(f.severity)));
   if (f.source !== undefined) cheap.push(inList('source', splitList(f.source)));
   if (f.severityAtLeast !== undefined) {

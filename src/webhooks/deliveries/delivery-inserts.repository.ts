@@ -128,6 +128,23 @@ export class DeliveryInsertRepository {
     return rows[0].id;
   }
 
+  /** A message's one delivery: the message's id, on its origin's lane. */
+  async insertMessage(
+    m: EntityManager,
+    messageId: string,
+    laneId: string,
+    eventType: string,
+    payload: string,
+  ): Promise<void> {
+    // Raw: queue rows have no entity; message_id ties the row to its message (cascade, retention).
+    await rawWrite(
+      m,
+      `INSERT INTO webhook_deliveries (id, endpoint_id, event_type, payload, message_id)
+       VALUES ($1, $2, $3, $4, $1)`,
+      [messageId, laneId, eventType, payload],
+    );
+  }
+
   /** Many deliveries in one statement (a module's consumer firing a batch); ids in order. */
   async insertMany(
     m: EntityManager,

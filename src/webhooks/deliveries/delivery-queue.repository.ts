@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { rawWrite } from '../../database/raw-write.js';
 import type { StoredSecret } from '../endpoints/endpoint.entity.js';
+import type { BodyShape } from '../payloads/body-shape.js';
 import type { EndpointSignature } from '../signature.js';
 import type { DeliveryStatus } from './dto/delivery.dto.js';
 
@@ -15,7 +16,10 @@ export interface ClaimedDelivery {
   headers: Record<string, string>;
   secrets: StoredSecret[];
   signature: EndpointSignature;
+  body: BodyShape;
   rateLimitPerSecond: number | null;
+  /** Set for a message (POST /webhooks/messages): `endpointId` is then its origin's lane. */
+  messageId: string | null;
   /**
    * The lease: `locked_until` as PostgreSQL wrote it at claim (microseconds). Settling and
    * giving back require it unchanged, so a worker whose lease expired and was claimed again,
@@ -37,9 +41,22 @@ export interface AttemptRecord {
   instanceId: string;
 }
 
-/** A claimed delivery with what its attempt needs from the endpoint, and its lease. */
+/**
+ * A claimed delivery (alias `d`) with what its attempt needs: from its endpoint (`e`), or for a
+ * message from the message's own row (`msg`: URL, secret, signature and body shape; the
+ * lane endpoint lends only its empty static headers and rate limit). A message whose row were
+ * missing gets no URL and no secret, so it fails its attempt rather than reaching the lane.
+ */
 const CLAIMED_COLUMNS = `d.id, d.endpoint_id AS "endpointId", d.event_type AS "eventType", d.payload, d.attempt_count AS "attemptCount",
-  e.url, e.headers, e.secrets, e.signature, e.rate_limit_per_second AS "rateLimitPerSecond", d.locked_until::text AS lease`;
+  CASE WHEN d.message_id IS NULL THEN e.url ELSE msg.url END AS url, e.headers,
+  CASE WHEN d.message_id IS NULL THEN e.secrets ELSE COALESCE(msg.secrets, '[]'::jsonb) END AS secrets,
+  CASE WHEN d.message_id IS NULL THEN e.signature ELSE msg.signature END AS signature,
+  CASE WHEN d.message_id IS NULL THEN e.body ELSE msg.body END AS body,
+  e.rate_limit_per_second AS "rateLimitPerSecond", d.message_id AS "messageId", d.locked_until::text AS lease`;
+
+/** Joins a claimed or loaded delivery row `d` with its endpoint and, for a message, the message. */
+const CLAIMED_JOINS = `JOIN webhook_endpoints e ON e.id = d.endpoint_id
+  LEFT JOIN webhook_messages msg ON msg.id = d.message_id`;
 
 /**
  * The delivery queue's state: claim under a lease, give back, settle after an attempt, and
@@ -56,7 +73,8 @@ export class DeliveryQueueRepository {
    * Fairness: the walk starts from enabled endpoints with room and takes each one's oldest
    * due deliveries (up to that room), and only then the oldest overall. Filtering after a
    * global "oldest N" window let one endpoint's backlog (disabled, or at its limit) fill the
-   * window and stall every other endpoint.
+   * window and stall every other endpoint. Messages are deliveries of their origin's lane
+   * endpoint, so the same walk is fair between receiving origins too.
    */
   async claim(
     m: EntityManager,
@@ -88,21 +106,46 @@ export class DeliveryQueueRepository {
          SELECT d.id FROM webhook_deliveries d
          WHERE d.id IN (SELECT id FROM picked) AND d.status = 'pending' AND (d.locked_until IS NULL OR d.locked_until <= now())
          FOR UPDATE SKIP LOCKED
+       ), claimed AS (
+         UPDATE webhook_deliveries d SET locked_until = now() + make_interval(secs => $3), locked_by = $4, updated_at = now()
+         FROM locked WHERE d.id = locked.id
+         RETURNING d.id, d.endpoint_id, d.event_type, d.payload, d.attempt_count, d.message_id, d.locked_until
        )
-       UPDATE webhook_deliveries d SET locked_until = now() + make_interval(secs => $3), locked_by = $4, updated_at = now()
-       FROM locked, webhook_endpoints e
-       WHERE d.id = locked.id AND e.id = d.endpoint_id
-       RETURNING ${CLAIMED_COLUMNS}`,
+       SELECT ${CLAIMED_COLUMNS} FROM claimed d ${CLAIMED_JOINS}`,
       [limit, perEndpoint, leaseSeconds, instanceId],
     );
     return rows;
   }
 
+  /**
+   * Milliseconds until the next delivery may be claimed, by the database's clock: the
+   * earliest due unleased delivery of an enabled endpoint (one index probe per endpoint, as
+   * the claim reads), or the earliest lease to expire (a crashed instance's). Negative when
+   * one is due now; null when nothing is pending.
+   */
+  async nextDueInMs(m: EntityManager): Promise<number | null> {
+    // Raw: per-endpoint LATERAL probes of the due index and a min over the lease index.
+    const [row]: { ms: number | null }[] = await m.query(
+      `SELECT (extract(epoch FROM LEAST(
+           (SELECT min(first.at) FROM webhook_endpoints e
+              CROSS JOIN LATERAL (
+                SELECT d.next_attempt_at AS at FROM webhook_deliveries d
+                WHERE d.endpoint_id = e.id AND d.status = 'pending'
+                  AND (d.locked_until IS NULL OR d.locked_until <= now())
+                ORDER BY d.next_attempt_at LIMIT 1
+              ) first
+            WHERE e.enabled),
+           (SELECT min(locked_until) FROM webhook_deliveries
+            WHERE status = 'pending' AND locked_until IS NOT NULL)
+         ) - now()) * 1000)::float8 AS ms`,
+    );
+    return row.ms;
+  }
+
   async loadClaimed(m: EntityManager, id: string): Promise<ClaimedDelivery> {
     // Raw: the row a claim returns (delivery joined with its endpoint, the lease as text).
     const [row]: ClaimedDelivery[] = await m.query(
-      `SELECT ${CLAIMED_COLUMNS}
-       FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id WHERE d.id = $1`,
+      `SELECT ${CLAIMED_COLUMNS} FROM webhook_deliveries d ${CLAIMED_JOINS} WHERE d.id = $1`,
       [id],
     );
     return row;

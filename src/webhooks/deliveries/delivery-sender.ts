@@ -5,6 +5,7 @@ import { OutboundHttpService } from '../../common/outbound/outbound-http.service
 import { parseRetryAfter } from '../../common/retry/retry-schedule.js';
 import { SecretUnreadableError } from '../../common/security/secret-box.js';
 import { webhooksConfig } from '../../config/webhooks.config.js';
+import { shapeBody } from '../payloads/body-shape.js';
 import { PayloadLinks } from '../payloads/payload-links.service.js';
 import { EndpointSignature, sign, signHex } from '../signature.js';
 import type { AttemptRecord, ClaimedDelivery } from './delivery-queue.repository.js';
@@ -67,7 +68,14 @@ export class DeliverySender {
       record.error = storableText(`not sent: ${err.message}`);
       return { record };
     }
-    const body = this.links.bodyFor(d.id, d.payload);
+    // Every request is signed: a row without a signing secret (a message whose own row is
+    // gone) is never sent unsigned.
+    if (secrets.length === 0 || !d.url) {
+      record.error = 'not sent: no signing secret or URL for this delivery';
+      return { record };
+    }
+    // Data first (the envelope, or its reference when too large), then the body's shape.
+    const body = shapeBody(this.links.bodyFor(d.id, d.payload), d.body);
     const headers: Record<string, string> = {
       ...staticHeaders,
       'content-type': 'application/json',

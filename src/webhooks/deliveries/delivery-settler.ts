@@ -34,8 +34,11 @@ export class DeliverySettler {
   async settle(d: ClaimedDelivery, sent: SentAttempt, retry = true): Promise<void> {
     const { record: a, retryAfterMs } = sent;
     const ok = a.statusCode !== null && a.statusCode >= 200 && a.statusCode < 300;
+    // A message's URL answering 410 Gone is gone for good: no more attempts (an endpoint is
+    // disabled instead, below).
+    const gone = d.messageId !== null && a.statusCode === 410;
     const delay =
-      ok || !retry
+      ok || !retry || gone
         ? undefined
         : nextAttemptDelayMs(this.config.retrySchedule, a.attemptNumber, retryAfterMs);
     const status = ok ? 'succeeded' : delay !== undefined ? 'pending' : 'failed';
@@ -55,9 +58,13 @@ export class DeliverySettler {
         error: a.error,
       });
       if (!settled) return; // our lease expired and another worker owns the delivery now
-      const disabledFor = await this.health.recordFailure(m, d.endpointId, a.statusCode);
-      if (disabledFor !== undefined && !operational)
-        await this.events.endpointDisabled(m, d, disabledFor);
+      // A message's lane stands for every message to its origin: one job's URL failing, or
+      // answering 410, must not stop the others, so lanes keep no failure streak.
+      if (d.messageId === null) {
+        const disabledFor = await this.health.recordFailure(m, d.endpointId, a.statusCode);
+        if (disabledFor !== undefined && !operational)
+          await this.events.endpointDisabled(m, d, disabledFor);
+      }
       if (
         status === 'failed' &&
         retry &&

@@ -72,6 +72,10 @@ export class DeliveryQueue implements LeasedQueue<ClaimedDelivery>, OnModuleInit
     );
   }
 
+  nextDueInMs(): Promise<number | null> {
+    return this.repo.nextDueInMs(this.dataSource.manager);
+  }
+
   contextOf(d: ClaimedDelivery): BackgroundContext {
     return { context: 'webhook-delivery', deliveryId: d.id, endpointId: d.endpointId };
   }

@@ -5,6 +5,7 @@ import {
   PrimaryGeneratedColumn,
   UpdateDateColumn,
 } from 'typeorm';
+import type { BodyShape } from '../payloads/body-shape.js';
 import type { EndpointSignature } from '../signature.js';
 
 export interface StoredSecret {
@@ -36,6 +37,8 @@ export class EndpointEntity {
   @Column('jsonb') metadata: Record<string, unknown>;
   @Column('jsonb') secrets: StoredSecret[];
   @Column('jsonb') signature: EndpointSignature;
+  /** How request bodies are shaped when sent (docs/webhooks.md, "Body shape"). */
+  @Column('text') body: BodyShape;
   @Column('timestamptz', { name: 'failing_since', nullable: true }) failingSince: Date | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;

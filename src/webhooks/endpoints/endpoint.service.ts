@@ -6,13 +6,14 @@ import { OutboundHttpService } from '../../common/outbound/outbound-http.service
 import { SecretBoxService } from '../../common/security/secret-box.js';
 import { ValidationFailedException } from '../../common/http/validation.js';
 import {
-  DEFAULT_HEX_SIGNATURE_HEADER,
   DEFAULT_SIGNATURE,
   EndpointSignature,
   generateSecret,
   isValidSecret,
+  resolveSignature,
+  signatureHeaderClash,
 } from '../signature.js';
-import { SignatureDto } from './dto/endpoint-signature.dto.js';
+import { DEFAULT_BODY_SHAPE } from '../payloads/body-shape.js';
 import { WebhooksException } from '../webhooks.exception.js';
 import { CreateEndpointDto } from './dto/create-endpoint.dto.js';
 import { EndpointDto, EndpointPageDto, EndpointSecretDto } from './dto/endpoint.dto.js';
@@ -64,6 +65,7 @@ export class EndpointService implements OnApplicationBootstrap {
       rateLimitPerSecond: dto.rateLimitPerSecond ?? null,
       metadata: dto.metadata ?? {},
       signature,
+      body: dto.body ?? DEFAULT_BODY_SHAPE,
       secrets: [
         { sealed: this.box.seal(secret), createdAt: new Date().toISOString(), expiresAt: null },
       ],
@@ -115,6 +117,7 @@ export class EndpointService implements OnApplicationBootstrap {
     if (dto.signature || dto.headers)
       assertNoHeaderClash(e.signature, dto.headers ?? e.headers, dto.signature !== undefined);
     if (dto.headers !== undefined) e.headers = sealHeaders(this.box, dto.headers, e.headers);
+    if (dto.body !== undefined) e.body = dto.body;
     if (dto.rateLimitPerSecond !== undefined) e.rateLimitPerSecond = dto.rateLimitPerSecond;
     if (dto.metadata !== undefined) e.metadata = dto.metadata;
     if (dto.enabled !== undefined && dto.enabled !== e.enabled) {
@@ -225,20 +228,13 @@ function assertSecret(secret: string): void {
   }
 }
 
-function resolveSignature(dto: SignatureDto): EndpointSignature {
-  return dto.scheme === 'hmac-sha256-hex'
-    ? { scheme: dto.scheme, header: (dto.header ?? DEFAULT_HEX_SIGNATURE_HEADER).toLowerCase() }
-    : { scheme: 'standard-webhooks' };
-}
-
 /** The signature header and a static header of the same name would overwrite each other. */
 function assertNoHeaderClash(
   signature: EndpointSignature,
   headers: Record<string, string>,
   signatureInRequest: boolean,
 ): void {
-  if (signature.scheme !== 'hmac-sha256-hex') return;
-  const clash = Object.keys(headers).find((name) => name.toLowerCase() === signature.header);
+  const clash = signatureHeaderClash(signature, headers);
   if (clash === undefined) return;
   throw new ValidationFailedException([
     signatureInRequest

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager, FindOptionsSelect, In, IsNull, Not } from 'typeorm';
 import { rawWrite } from '../../database/raw-write.js';
 import { EndpointEntity } from '../endpoints/endpoint.entity.js';
+import type { EndpointSignature } from '../signature.js';
 
 /** What a delivery target is to its owner: a module-owned endpoint without its secrets. */
 export type TargetRow = Pick<EndpointEntity, 'id' | 'url' | 'enabled' | 'disabledReason'> & {
@@ -24,7 +25,10 @@ const TARGET_FIELDS: FindOptionsSelect<EndpointEntity> = {
  */
 @Injectable()
 export class DeliveryTargetRepository {
-  /** Insert or replace a target's URL, headers and secret; saving a rule again re-enables it. */
+  /**
+   * Insert or replace a target's URL, headers, signature scheme and secret; saving a rule
+   * again re-enables it.
+   */
   async upsert(
     m: EntityManager,
     t: {
@@ -32,6 +36,7 @@ export class DeliveryTargetRepository {
       targetKey: string;
       url: string;
       headers: Record<string, string>;
+      signature: EndpointSignature;
       secrets: unknown[];
       enabled: boolean;
     },
@@ -42,11 +47,11 @@ export class DeliveryTargetRepository {
       rows: [{ id }],
     } = await rawWrite<{ id: string }>(
       m,
-      `INSERT INTO webhook_endpoints (owner, target_key, url, headers, secrets, enabled)
-       VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6)
+      `INSERT INTO webhook_endpoints (owner, target_key, url, headers, secrets, enabled, signature)
+       VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6, $7::jsonb)
        ON CONFLICT (owner, target_key) WHERE owner IS NOT NULL
        DO UPDATE SET url = EXCLUDED.url, headers = EXCLUDED.headers, secrets = EXCLUDED.secrets,
-         enabled = EXCLUDED.enabled, failing_since = NULL,
+         signature = EXCLUDED.signature, enabled = EXCLUDED.enabled, failing_since = NULL,
          disabled_reason = CASE WHEN EXCLUDED.enabled THEN NULL ELSE 'disabled by its owner' END,
          disabled_at = CASE WHEN EXCLUDED.enabled THEN NULL ELSE now() END, updated_at = now()
        RETURNING id`,
@@ -57,6 +62,7 @@ export class DeliveryTargetRepository {
         JSON.stringify(t.headers),
         JSON.stringify(t.secrets),
         t.enabled,
+        JSON.stringify(t.signature),
       ],
     );
     return (await this.findById(m, id))!;

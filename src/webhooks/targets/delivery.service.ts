@@ -17,7 +17,12 @@ import type {
 } from '../deliveries/dto/delivery.dto.js';
 import { headersProblem } from '../../common/outbound/static-headers.validator.js';
 import { sealHeaders } from '../endpoints/endpoint-headers.js';
-import { isValidSecret } from '../signature.js';
+import {
+  DEFAULT_SIGNATURE,
+  type EndpointSignature,
+  isValidSecret,
+  signatureHeaderClash,
+} from '../signature.js';
 import { WebhooksException } from '../webhooks.exception.js';
 import { DeliveryTargetRepository, TargetRow } from './delivery-target.repository.js';
 
@@ -26,6 +31,8 @@ export interface TargetSpec {
   /** Standard Webhooks secret (`whsec_...`) the receiver verifies with. */
   secret: string;
   headers?: Record<string, string>;
+  /** How requests are signed, as an endpoint's `signature` (default: Standard Webhooks). */
+  signature?: EndpointSignature;
   /** Default true: saving a rule (again) makes its target deliverable. */
   enabled?: boolean;
 }
@@ -102,6 +109,14 @@ export class DeliveryService {
       throw new ValidationFailedException([
         { field: `${fieldPrefix}headers`, message: headersError },
       ]);
+    const clash = spec.signature && signatureHeaderClash(spec.signature, spec.headers ?? {});
+    if (clash)
+      throw new ValidationFailedException([
+        {
+          field: `${fieldPrefix}signature.header`,
+          message: `collides with the static header ${clash}; choose another name or remove that header`,
+        },
+      ]);
     await this.outbound.assertUrlAllowed(spec.url, `${fieldPrefix}url`);
     return spec as Checked<T>;
   }
@@ -121,6 +136,7 @@ export class DeliveryService {
       targetKey,
       url: spec.url,
       headers: sealHeaders(this.box, spec.headers ?? {}),
+      signature: spec.signature ?? DEFAULT_SIGNATURE,
       secrets: [
         {
           sealed: this.box.seal(spec.secret),

@@ -85,7 +85,8 @@ export class DeliveryDto {
 export class DeliveryDetailDto extends DeliveryDto {
   @ApiProperty({
     example: '{"type":"card.created","timestamp":"2026-12-01T09:30:00.000Z","data":{"cardId":42}}',
-    description: 'The exact body sent',
+    description:
+      'The body as stored; a `flat` endpoint gets it as `{...data, timestamp}`, and data too large to inline goes as `dataReference`',
   })
   payload: string;
   @ApiProperty({ type: [AttemptDto] }) attempts: AttemptDto[];

@@ -17,6 +17,8 @@ import {
 import { MAX_EVENT_TYPE_LENGTH, EVENT_TYPE_FILTER_PATTERN } from '../../../events/index.js';
 import { FreeFormJson, jsonObject } from '../../../common/http/free-form-json.js';
 import { IsStaticHeaders } from '../../../common/outbound/static-headers.validator.js';
+import { BodyShapeProperty } from '../../payloads/body-shape.dto.js';
+import type { BodyShape } from '../../payloads/body-shape.js';
 import { SignatureDto } from './endpoint-signature.dto.js';
 
 export class CreateEndpointDto {
@@ -78,6 +80,9 @@ export class CreateEndpointDto {
   @ValidateNested()
   @Type(() => SignatureDto)
   signature?: SignatureDto;
+
+  @BodyShapeProperty()
+  body?: BodyShape;
 
   @ApiPropertyOptional({
     example: 10,

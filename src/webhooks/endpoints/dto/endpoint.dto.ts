@@ -1,5 +1,6 @@
 import { NextCursorProperty } from '../../../common/http/pagination.js';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { BODY_SHAPES, type BodyShape } from '../../payloads/body-shape.js';
 import type { EndpointSignature } from '../../signature.js';
 import type { EndpointEntity } from '../endpoint.entity.js';
 import { SignatureDto } from './endpoint-signature.dto.js';
@@ -27,6 +28,13 @@ export class EndpointDto {
     description: 'How requests are signed; `header` is present only for hmac-sha256-hex',
   })
   signature: EndpointSignature;
+  @ApiProperty({
+    enum: BODY_SHAPES,
+    example: 'envelope',
+    description:
+      'How request bodies are shaped: `{type, timestamp, data}` or `{...data, timestamp}`',
+  })
+  body: BodyShape;
   @ApiPropertyOptional({ example: 10, nullable: true, type: Number }) rateLimitPerSecond:
     number | null;
   @ApiProperty({ example: { team: 'billing' }, type: 'object', additionalProperties: true })
@@ -64,6 +72,7 @@ export class EndpointDto {
       disabledAt: e.disabledAt,
       headers,
       signature: e.signature,
+      body: e.body,
       rateLimitPerSecond: e.rateLimitPerSecond,
       metadata: e.metadata,
       failingSince: e.failingSince,

@@ -1,0 +1,84 @@
+import { JobsService } from '../../src/jobs/jobs.service.js';
+import { Receiver, ReceiverPool } from '../support/receiver.js';
+import { startTestApp, TestApp, waitFor } from '../support/test-app.js';
+import { createEndpoint, deliveriesOf, publish } from '../webhooks/helpers.js';
+import { runs, ScriptJob } from './helpers.js';
+
+/**
+ * With every poll timer at its longest (a minute), work that comes due later still runs on
+ * time: the workers sleep until their queue's next due item (a delayed job, a retry's backoff,
+ * a webhook retry) and the scheduler until the next schedule run, brought forward by NOTIFY
+ * when a schedule is written. A poll would take up to 60 s; each wait below allows 15.
+ */
+const ON_TIME_MS = 15_000;
+
+describe('Wake-ups without polling', () => {
+  let t: TestApp;
+  const receivers = new ReceiverPool();
+
+  beforeAll(async () => {
+    t = await startTestApp({
+      providers: [ScriptJob],
+      env: {
+        JOBS_POLL_MS: '60000',
+        WEBHOOK_POLL_MS: '60000',
+        EVENT_CONSUMER_POLL_MS: '600000',
+        JOBS_LEASE_MARGIN_MS: '3000',
+        OUTBOUND_ALLOW_PRIVATE: 'true',
+        WEBHOOK_RETRY_SCHEDULE: '1s,1s',
+      },
+    });
+  });
+  afterAll(async () => {
+    await receivers.closeAll();
+    await t?.close();
+  });
+
+  const runsOf = (jobId: string) => runs.filter((r) => r.jobId === jobId);
+
+  it('runs a delayed job at its time, not at the next poll', async () => {
+    const runAt = new Date(Date.now() + 1500);
+    const id = await t.app.get(JobsService).enqueue('test.script', { do: 'done' }, { runAt });
+    await waitFor(() => runsOf(id).length === 1, ON_TIME_MS, 'the delayed job to run');
+    expect(runsOf(id)[0].startedAt).toBeGreaterThanOrEqual(runAt.getTime() - 50);
+  });
+
+  it("runs a job's retry when its backoff ends", async () => {
+    const id = await t.app
+      .get(JobsService)
+      .enqueue('test.script', { do: 'retry-after', ms: 1200, times: 1 });
+    await waitFor(() => runsOf(id).length === 2, ON_TIME_MS, 'the retry to run');
+    const [first, second] = runsOf(id);
+    expect(second.startedAt - first.startedAt).toBeGreaterThanOrEqual(1150);
+  });
+
+  it('fires a schedule written after start at its first run (NOTIFY to the scheduler)', async () => {
+    const firstRunAt = new Date(Date.now() + 1500);
+    const before = runs.length;
+    await t.app
+      .get(JobsService)
+      .schedule('test.script', `wake-${Date.now()}`, '1h', { do: 'done', n: 7 }, { firstRunAt });
+    await waitFor(
+      () => runs.slice(before).some((r) => r.startedAt >= firstRunAt.getTime() - 50),
+      ON_TIME_MS,
+      'the scheduled job to run',
+    );
+  });
+
+  it('retries a failed webhook delivery when its backoff ends', async () => {
+    const receiver: Receiver = await receivers.start((_req, res, index) => {
+      res.statusCode = index === 0 ? 503 : 200;
+      res.end();
+    });
+    const endpoint = await createEndpoint(t, { url: receiver.url, eventTypes: ['wake.test'] });
+    await publish(t, { type: 'wake.test', source: 'test', data: { n: 1 } });
+    await waitFor(() => receiver.requests.length === 2, ON_TIME_MS, 'the retry to arrive');
+    const [first, second] = receiver.requests;
+    expect(second.at - first.at).toBeGreaterThanOrEqual(900);
+    await waitFor(
+      async () => (await deliveriesOf(t, endpoint.id))[0]?.status === 'succeeded',
+      ON_TIME_MS,
+      'the delivery settled as succeeded',
+    );
+  });
+});
