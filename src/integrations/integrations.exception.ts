@@ -16,11 +16,16 @@ export class IntegrationsException extends AppException {
       `no integration with id ${id}`,
     );
   }
-  static cardNotFound(id: string, cardId: string) {
+  /** `cutoff`: why the card was left out, when the integration's log still says. */
+  static cardNotFound(id: string, cardId: string, cutoff?: string) {
     return new IntegrationsException(
       IntegrationsErrorCode.CardNotFound,
       404,
-      `integration ${id} has not seen card ${cardId}`,
+      cutoff ??
+        `integration ${id} has seen no card ${cardId}: it sees cards through card events ` +
+          `(subject: the card id) that match its eventFilter, that do not carry its opt-out ` +
+          `tag, and for cards created after the integration`,
+      { reason: cutoff ? 'before-cutoff' : 'not-seen' },
     );
   }
   static invalidConfig(errors: FieldErrorDto[]) {

@@ -1,4 +1,4 @@
-import { describeRange, isAllowedAddress } from './address-policy.js';
+import { describeRange, isAllowedAddress, OutboundPolicy } from './address-policy.js';
 
 describe('isAllowedAddress', () => {
   it.each([
@@ -41,5 +41,33 @@ describe('isAllowedAddress', () => {
     expect(describeRange('169.254.169.254')).toBe('linkLocal');
     expect(describeRange('::7f00:1')).toBe('ipv4Compatible');
     expect(describeRange('::1')).toBe('loopback');
+  });
+});
+
+describe('OutboundPolicy.refusal', () => {
+  const policy = new OutboundPolicy(false, []);
+
+  it('names the setting that approves a private host, and that it takes a restart', () => {
+    const why = policy.refusal('receiver.lan', '192.168.1.20');
+    expect(why).toContain('192.168.1.20 (private)');
+    expect(why).toContain('add receiver.lan to OUTBOUND_ALLOW_HOSTS');
+    expect(why).toContain('OUTBOUND_ALLOW_PRIVATE=true');
+    expect(why).toMatch(/restart the hub/);
+  });
+
+  it('suggests the plain address for an address literal, which is what the setting matches', () => {
+    const why = policy.refusal('::ffff:7f00:1', '::ffff:7f00:1');
+    expect(why).toContain('add 127.0.0.1 to OUTBOUND_ALLOW_HOSTS');
+    // The suggestion works: the same policy with that entry approves the URL.
+    expect(new OutboundPolicy(false, ['127.0.0.1']).refusal('::ffff:7f00:1', '::ffff:7f00:1')).toBe(
+      undefined,
+    );
+  });
+
+  it('does not offer OUTBOUND_ALLOW_HOSTS for addresses it cannot approve', () => {
+    const why = policy.refusal('0.0.0.0', '0.0.0.0');
+    expect(why).toContain('(unspecified)');
+    expect(why).toContain('cannot approve it');
+    expect(new OutboundPolicy(false, ['0.0.0.0']).refusal('0.0.0.0', '0.0.0.0')).toBeDefined();
   });
 });

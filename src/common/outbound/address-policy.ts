@@ -30,6 +30,15 @@ export function describeRange(address: string): string {
   return ipaddr.isValid(address) ? rangeOf(address) : 'invalid';
 }
 
+/**
+ * The OUTBOUND_ALLOW_HOSTS entry that approves `hostname`: the name itself, or for an address
+ * literal its plain form (an IPv4-mapped `::ffff:7f00:1` is approved as `127.0.0.1`).
+ */
+function allowEntryFor(hostname: string): string {
+  if (ipaddr.isValid(hostname)) return ipaddr.process(hostname).toString();
+  return hostname.toLowerCase().replace(/\.$/, '');
+}
+
 /** Never reachable, whoever approves: these are not hosts. */
 const NEVER = new Set(['unspecified', 'multicast', 'broadcast', 'invalid']);
 
@@ -64,9 +73,16 @@ export class OutboundPolicy {
   refusal(hostname: string, address: string): string | undefined {
     if (isAllowedAddress(address, this.allowPrivate)) return undefined;
     const range = describeRange(address);
-    if (!NEVER.has(range) && (this.approvesName(hostname) || this.approvesAddress(address)))
-      return undefined;
-    return `${hostname} resolves to ${address} (${range}), which outbound requests may not reach; approve it with OUTBOUND_ALLOW_HOSTS`;
+    if (NEVER.has(range))
+      return `${hostname} resolves to ${address} (${range}), which is not a host outbound requests can reach (OUTBOUND_ALLOW_HOSTS cannot approve it)`;
+    if (this.approvesName(hostname) || this.approvesAddress(address)) return undefined;
+    // The one fix an operator can apply, named exactly: the settings are read at start-up, so
+    // saving the URL again without a restart is refused again.
+    return (
+      `${hostname} resolves to ${address} (${range}), which outbound requests may not reach; ` +
+      `to allow it, add ${allowEntryFor(hostname)} to OUTBOUND_ALLOW_HOSTS (or, on a development ` +
+      `machine only, set OUTBOUND_ALLOW_PRIVATE=true) and restart the hub: both are read at start-up`
+    );
   }
 
   private approvesName(hostname: string): boolean {

@@ -62,7 +62,8 @@ export class IntegrationCardsService {
   async card(id: string, cardId: string): Promise<IntegrationCardDto> {
     const integration = await this.integration(id);
     const row = await this.cards.find(id, cardId);
-    if (!row) throw IntegrationsException.cardNotFound(id, cardId);
+    if (!row)
+      throw IntegrationsException.cardNotFound(id, cardId, await this.logs.cutoffOf(id, cardId));
     const opened = this.configs.open(integration);
     return {
       cardId: row.cardId,
@@ -86,7 +87,7 @@ export class IntegrationCardsService {
     await this.integration(id);
     return this.db.transaction(async (m) => {
       if (!(await this.cards.forgetSynced(m, id, cardId)))
-        throw IntegrationsException.cardNotFound(id, cardId);
+        throw IntegrationsException.cardNotFound(id, cardId, await this.logs.cutoffOf(id, cardId));
       const key = cardJobKey(id, cardId);
       return {
         jobId: await this.jobs.enqueue(

@@ -6,6 +6,7 @@ import { CardFields, CardRepository } from '../cards/card.repository.js';
 import { CardBirthsRepository } from '../cards/card-births.repository.js';
 import { IntegrationConfigService } from '../integration-config.js';
 import { IntegrationEntity } from '../integration.entity.js';
+import { LogRepository } from '../logs/log.repository.js';
 import { CARD_SYNC_QUEUE, cardJobKey } from './card-sync.queue.js';
 import {
   BOARD_INVALIDATED,
@@ -29,7 +30,7 @@ interface Target {
  * card projection, the message waiting to become a comment, and one job per (integration,
  * card) whose dedupe key merges a burst into one sync. No network here (jobs do that).
  * Every event that says when its card was created is remembered (with or without
- * integrations): the creation cutoff reads it (see {@link createdBeforeCutoff}).
+ * integrations): the creation cutoff reads it (see {@link cardCreatedAt}).
  */
 @Injectable()
 @EventConsumer({
@@ -46,6 +47,7 @@ export class DispatchConsumer implements EventHandler {
     private readonly births: CardBirthsRepository,
     private readonly configs: IntegrationConfigService,
     private readonly jobs: JobsService,
+    private readonly logs: LogRepository,
   ) {}
 
   async handle(events: HubEvent[], m: EntityManager): Promise<void> {
@@ -123,10 +125,29 @@ export class DispatchConsumer implements EventHandler {
     }
     if (!existing) {
       if (event.type === 'card.deleted') return;
-      if (createdBeforeCutoff(t, event, fields, knownCreatedAt)) return;
+      const createdAt = cardCreatedAt(event, fields, knownCreatedAt);
+      if (createdAt === undefined || createdAt < t.createdAt)
+        return this.leaveOut(m, t, cardId, event, createdAt);
     }
     await this.cards.upsert(m, t.id, cardId, event.type, fields);
     if (event.type !== 'card.deleted') await this.enqueue(m, t, cardId, event);
+  }
+
+  /** A card the cutoff leaves out gets one log row, which the card view's 404 quotes. */
+  private leaveOut(
+    m: EntityManager,
+    t: Target,
+    cardId: string,
+    event: HubEvent,
+    createdAt: Date | undefined,
+  ): Promise<void> {
+    const integration = `integration ${t.id} (created ${t.createdAt.toISOString()})`;
+    const message =
+      (createdAt
+        ? `card ${cardId} was created at ${createdAt.toISOString()}, before ${integration}, so it is not synced`
+        : `card ${cardId} was never announced to the hub (no card.created, no data.createdAt) before this ${event.type}, so it counts as older than ${integration} and is not synced`) +
+      ': the creation cutoff leaves out cards older than the integration';
+    return this.logs.addCutoff(m, { integrationId: t.id, cardId, eventType: event.type, message });
   }
 
   private async enqueue(
@@ -170,18 +191,17 @@ export class DispatchConsumer implements EventHandler {
  * The creation cutoff, for a card the integration has not projected: no back-fill of cards
  * older than the integration. The card's creation time is the event's `data.createdAt`, else
  * the one the hub was told earlier (an earlier event's `data.createdAt` or `card.created`),
- * else, for `card.created`, when it happened. A card whose creation the hub was never told
- * of (an update, move or message about a card it has not heard created) existed before it
- * was first mentioned, for how long is unknown: it is treated as older than the integration.
+ * else, for `card.created`, when it happened. Undefined: the hub was never told of its
+ * creation (an update, move or message about a card it has not heard created), so the card
+ * existed before it was first mentioned, for how long is unknown: it is treated as older than
+ * the integration.
  */
-function createdBeforeCutoff(
-  t: Target,
+function cardCreatedAt(
   event: HubEvent,
   fields: CardFields,
   knownCreatedAt: Date | undefined,
-): boolean {
-  const createdAt = fields.createdAt ?? knownCreatedAt ?? birthOf(event, fields);
-  return createdAt === undefined || createdAt < t.createdAt;
+): Date | undefined {
+  return fields.createdAt ?? knownCreatedAt ?? birthOf(event, fields);
 }
 
 /**

@@ -50,7 +50,8 @@ export class IntegrationLogDto {
   @ApiProperty({ type: String, nullable: true, example: 'card.moved' }) eventType: string | null;
   @ApiProperty({ type: String, nullable: true, example: 'card-17' }) cardId: string | null;
   @ApiProperty({
-    enum: ['create', 'lookup', 'update', 'transition', 'comment', 'link', 'test'],
+    enum: ['create', 'lookup', 'update', 'transition', 'comment', 'link', 'test', 'cutoff'],
+    description: '`cutoff`: no call; the creation cutoff left the card out (`error` says why)',
     example: 'transition',
   })
   operation: string;

@@ -3,6 +3,8 @@ import type { AnswerShape } from './answer-shape.js';
 
 /** What a remote call is for: the operation column of the integration log. */
 export type Operation = 'create' | 'lookup' | 'update' | 'transition' | 'comment' | 'link' | 'test';
+/** A log row no call made: the creation cutoff left a card out. */
+export type LogOperation = Operation | 'cutoff';
 
 /** The module's projection of a card, as a connector syncs it. */
 export interface CardState {

@@ -1,14 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { storableText } from '../../common/http/storable-text.js';
-import type { Operation } from '../kinds/connector.js';
+import type { LogOperation } from '../kinds/connector.js';
 
 export interface LogEntry {
   integrationId: string;
   eventType: string | null;
   cardId: string | null;
-  operation: Operation;
+  operation: LogOperation;
   httpStatus: number | null;
   durationMs: number | null;
   error: string | null;
@@ -50,6 +50,37 @@ export class LogRepository {
         e.error === null ? null : storableText(e.error.slice(0, 2000)),
       ],
     );
+  }
+
+  /**
+   * Records that the creation cutoff left a card out, once per card while the row is kept
+   * (INTEGRATION_LOGS_RETENTION), so an old board's traffic does not flood the log. Written in
+   * the dispatch consumer's transaction; the partial index integration_logs_cutoff_idx makes
+   * the check one index probe.
+   */
+  async addCutoff(
+    m: EntityManager,
+    e: { integrationId: string; cardId: string; eventType: string; message: string },
+  ): Promise<void> {
+    // Raw: an insert guarded by NOT EXISTS in one statement (the consumer is the only writer).
+    await m.query(
+      `INSERT INTO integration_logs (integration_id, event_type, card_id, operation, error)
+       SELECT $1, $2, $3, 'cutoff', $4
+        WHERE NOT EXISTS (SELECT 1 FROM integration_logs
+                           WHERE integration_id = $1 AND card_id = $3 AND operation = 'cutoff')`,
+      [e.integrationId, e.eventType, e.cardId, storableText(e.message.slice(0, 2000))],
+    );
+  }
+
+  /** The cutoff row of a card, if the log still holds one. */
+  async cutoffOf(integrationId: string, cardId: string): Promise<string | undefined> {
+    // Raw: one probe of the partial index on cutoff rows.
+    const rows: { error: string }[] = await this.db.query(
+      `SELECT error FROM integration_logs
+        WHERE integration_id = $1 AND card_id = $2 AND operation = 'cutoff' LIMIT 1`,
+      [integrationId, cardId],
+    );
+    return rows[0]?.error;
   }
 
   /** Newest first. Orders by `l.id`: the bare `id` would be the text output column ('9' > '10'). */

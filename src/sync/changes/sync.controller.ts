@@ -13,6 +13,7 @@ import {
 import { OptionalHeader } from '../../common/http/optional-header.decorator.js';
 import {
   ApiBadRequestResponse,
+  ApiBody,
   ApiConflictResponse,
   ApiForbiddenResponse,
   ApiGoneResponse,
@@ -32,7 +33,7 @@ import { AppIdParam } from '../sync-params.js';
 import { AppIdPipe } from '../app-id.pipe.js';
 import { ClientIdHeader, MAX_CLIENT_ID_LENGTH } from '../client-id-header.js';
 import { EXAMPLE_CURSOR } from '../cursor.js';
-import { PushDto } from '../dto/push.dto.js';
+import { PUSH_EXAMPLES, PushDto } from '../dto/push.dto.js';
 import { PullQueryDto, SnapshotQueryDto, StreamQueryDto } from '../dto/queries.dto.js';
 import { PullResponseDto, PushResponseDto, SnapshotResponseDto } from '../dto/responses.dto.js';
 import { StreamSession } from '../stream/stream-session.js';
@@ -80,6 +81,7 @@ export class SyncController {
   })
   @AppIdParam()
   @clientIdHeader
+  @ApiBody({ type: PushDto, examples: PUSH_EXAMPLES })
   @ApiOkResponse({
     type: PushResponseDto,
     description: 'Accepted; the changes of others, conflicts, clamps and the next cursor',

@@ -53,9 +53,13 @@ export class ChangeDto {
   @ApiPropertyOptional({ format: 'date-time', description: 'delete: when (default: server time)' })
   deletedAt?: string;
 
+  // `type` must be given: reflection sees `string | null` as Object, and Swagger UI then sends
+  // `{}`, which the push refuses. The example is null (a private record), which any user may push.
   @ApiPropertyOptional({
+    type: String,
     format: 'uuid',
     nullable: true,
+    example: null,
     description:
       'The record’s space; when absent, null or empty, data.spaceId, then fields.spaceId.value are read instead (as mana-sync does)',
   })

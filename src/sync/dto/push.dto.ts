@@ -5,6 +5,30 @@ import { MAX_CLIENT_ID_LENGTH } from '../client-id-header.js';
 import { ChangeDto } from './change.dto.js';
 import { EXAMPLE_CURSOR } from '../cursor.js';
 
+/**
+ * What Swagger UI's "Try it out" sends: a first push any user may make (a device id, no
+ * cursor, a private record). Built from the property examples instead, the body would carry the example cursor,
+ * which this server never issued (410).
+ */
+export const PUSH_EXAMPLES = {
+  insert: {
+    summary: 'A first push: one new private record',
+    value: {
+      clientId: 'phone-1',
+      changes: [
+        {
+          eventId: '5b0c7a4e-1f2d-4c3b-8a9e-0d1c2b3a4f5e',
+          table: 'cards',
+          id: 'c1',
+          op: 'insert',
+          data: { title: 'Buy milk', done: false },
+          at: '2026-12-01T09:30:00.000Z',
+        },
+      ],
+    },
+  },
+};
+
 export class PushDto {
   @ApiPropertyOptional({
     example: 'phone-1',

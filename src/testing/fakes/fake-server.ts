@@ -44,6 +44,8 @@ export abstract class FakeServer {
   latencyMs = 0;
   readonly requests: FakeRequest[] = [];
   url = '';
+  /** Called with each request once answered (a CLI prints them). */
+  onRequest?: (request: FakeRequest) => void;
   private readonly faults: FakeFault[] = [];
   private server?: Server;
 
@@ -56,12 +58,21 @@ export abstract class FakeServer {
   /** The body of a scripted fault reply that sets none. */
   protected abstract faultBody(status: number): unknown;
 
-  protected async listen(): Promise<void> {
+  /** Port 0 (the default) takes a free one. */
+  protected async listen(port = 0): Promise<void> {
     // A failure anywhere (a broken body stream included) ends the request instead of leaving
     // the client waiting for its own timeout.
     this.server = createServer((req, res) => void this.serve(req, res).catch(() => res.destroy()));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    const server = this.server;
+    // A port in use (a fixed port from the CLI) rejects instead of an uncaught 'error'.
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   }
 
   /** The next matching request(s) get this fault. */
@@ -94,8 +105,11 @@ export abstract class FakeServer {
     const url = new URL(req.url ?? '/', 'http://x');
     const method = req.method ?? 'GET';
     if (this.latencyMs) await new Promise((r) => setTimeout(r, this.latencyMs));
-    const record = (status: number) =>
-      this.requests.push({ method, path: url.pathname, status, body, at: Date.now() });
+    const record = (status: number) => {
+      const entry = { method, path: url.pathname, status, body, at: Date.now() };
+      this.requests.push(entry);
+      this.onRequest?.(entry);
+    };
     const fault = this.faults.find(
       (f) => (!f.method || f.method === method) && f.path.test(url.pathname) && (f.times ?? 1) > 0,
     );

@@ -41,7 +41,7 @@ export class WebhookActionDto {
   @ApiProperty({
     example: 'https://alerts.example.com/hooks/hub',
     description:
-      'http(s), no credentials; must resolve to a public address unless OUTBOUND_ALLOW_PRIVATE=true',
+      'http(s), no credentials; must resolve to a public address, or one approved by OUTBOUND_ALLOW_HOSTS (read at start-up)',
   })
   @IsString()
   @MaxLength(2048)

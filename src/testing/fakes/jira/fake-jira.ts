@@ -46,6 +46,8 @@ export interface FakeJiraOptions {
   latencyMs?: number;
   projectKey?: string;
   issueTypes?: string[];
+  /** Default: a free port. */
+  port?: number;
 }
 
 /** The default workflow: transition names differ from status names, as in localized Jira. */
@@ -89,7 +91,7 @@ export class FakeJira extends FakeServer {
   static async start(options: FakeJiraOptions = {}): Promise<FakeJira> {
     const schemas = new URL('./jira-request-schemas.json', import.meta.url);
     const fake = new FakeJira(options, await RequestSchemas.load(schemas));
-    await fake.listen();
+    await fake.listen(options.port);
     return fake;
   }
 

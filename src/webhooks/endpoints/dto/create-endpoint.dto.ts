@@ -25,7 +25,7 @@ export class CreateEndpointDto {
   @ApiProperty({
     example: 'https://example.com/webhooks',
     description:
-      'http(s), no credentials; must resolve to a public address unless OUTBOUND_ALLOW_PRIVATE=true',
+      'http(s), no credentials; must resolve to a public address, or one approved by OUTBOUND_ALLOW_HOSTS (read at start-up)',
   })
   @IsString()
   @MaxLength(2048)
