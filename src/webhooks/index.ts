@@ -14,7 +14,7 @@ export {
   type TargetMessage,
   type TargetSpec,
 } from './targets/delivery.service.js';
-export { SignatureDto } from './endpoints/dto/endpoint-signature.dto.js';
+export { SignatureDto, SignatureProperty } from './endpoints/dto/endpoint-signature.dto.js';
 export {
   DEFAULT_SIGNATURE,
   resolveSignature,

@@ -18,7 +18,7 @@ import { SEVERITIES, type Severity } from '../../events/index.js';
 import { PageQueryDto } from '../../common/http/pagination.js';
 import { IsStaticHeaders } from '../../common/outbound/static-headers.validator.js';
 import { LEGACY_PLACEHOLDERS, REDACTED } from '../../common/security/redaction.js';
-import { SignatureDto } from '../../webhooks/index.js';
+import { SignatureDto, SignatureProperty } from '../../webhooks/index.js';
 import { LABEL_PATTERN, LABEL_RULE } from '../matching/labels.js';
 import { PAYLOAD_FORMATS, type PayloadFormat } from '../firing/trigger-payload.js';
 import { FilterShorthandsDto, MatcherDto } from './matcher.dto.js';
@@ -69,17 +69,10 @@ export class WebhookActionDto {
   @IsStaticHeaders()
   headers?: Record<string, string>;
 
-  @ApiPropertyOptional({
-    type: SignatureDto,
-    default: { scheme: 'standard-webhooks' },
-    example: { scheme: 'hmac-sha256-hex', header: 'x-hub-signature-256' },
-    description:
-      'How requests are signed, as for webhook endpoints: Standard Webhooks (default) or `<header>: sha256=<hex HMAC-SHA256 of the raw body>` (the tiny-forge and GitHub scheme). Left out of a PATCH, the stored one is kept',
-  })
-  @IsOptional()
-  @IsObject()
-  @ValidateNested()
-  @Type(() => SignatureDto)
+  @SignatureProperty(
+    'How requests are signed, as for webhook endpoints: Standard Webhooks (default) or `<header>: sha256=<hex HMAC-SHA256 of the raw body>` (the tiny-forge and GitHub scheme). Left out of a PATCH, the stored one is kept',
+    'x-hub-signature-256',
+  )
   signature?: SignatureDto;
 }
 

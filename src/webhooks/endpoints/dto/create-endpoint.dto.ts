@@ -1,25 +1,22 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
   IsBoolean,
   IsInt,
-  IsObject,
   IsOptional,
   IsString,
   Matches,
   Max,
   MaxLength,
   Min,
-  ValidateNested,
 } from 'class-validator';
 import { MAX_EVENT_TYPE_LENGTH, EVENT_TYPE_FILTER_PATTERN } from '../../../events/index.js';
 import { FreeFormJson, jsonObject } from '../../../common/http/free-form-json.js';
 import { IsStaticHeaders } from '../../../common/outbound/static-headers.validator.js';
 import { BodyShapeProperty } from '../../payloads/body-shape.dto.js';
 import type { BodyShape } from '../../payloads/body-shape.js';
-import { SignatureDto } from './endpoint-signature.dto.js';
+import { SignatureDto, SignatureProperty } from './endpoint-signature.dto.js';
 
 export class CreateEndpointDto {
   @ApiProperty({
@@ -68,17 +65,10 @@ export class CreateEndpointDto {
   @IsStaticHeaders()
   headers?: Record<string, string>;
 
-  @ApiPropertyOptional({
-    type: SignatureDto,
-    default: { scheme: 'standard-webhooks' },
-    example: { scheme: 'hmac-sha256-hex', header: 'x-hub-signature-256' },
-    description:
-      'How requests are signed: Standard Webhooks (default) or a GitHub-style hex HMAC of the body',
-  })
-  @IsOptional()
-  @IsObject()
-  @ValidateNested()
-  @Type(() => SignatureDto)
+  @SignatureProperty(
+    'How requests are signed: Standard Webhooks (default) or a GitHub-style hex HMAC of the body',
+    'x-hub-signature-256',
+  )
   signature?: SignatureDto;
 
   @BodyShapeProperty()

@@ -1,9 +1,13 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
 import {
   IsIn,
+  IsObject,
   IsOptional,
   IsString,
   Matches,
+  ValidateNested,
   registerDecorator,
   ValidationArguments,
 } from 'class-validator';
@@ -63,4 +67,23 @@ export class SignatureDto {
   })
   @IsSignatureHeader()
   header?: string;
+}
+
+/**
+ * The optional `signature` field of a request body (endpoint, message, trigger action):
+ * validated as a nested SignatureDto; the description and example say what it signs there.
+ */
+export function SignatureProperty(description: string, exampleHeader: string): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({
+      type: SignatureDto,
+      default: { scheme: 'standard-webhooks' },
+      example: { scheme: 'hmac-sha256-hex', header: exampleHeader },
+      description,
+    }),
+    IsOptional(),
+    IsObject(),
+    ValidateNested(),
+    Type(() => SignatureDto),
+  );
 }

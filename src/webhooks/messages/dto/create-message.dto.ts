@@ -1,21 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import {
-  IsObject,
-  IsOptional,
-  IsString,
-  Length,
-  Matches,
-  MaxLength,
-  ValidateNested,
-} from 'class-validator';
+import { IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
 import {
   FreeFormJson,
   jsonObject,
   type FreeFormRule,
 } from '../../../common/http/free-form-json.js';
 import { EVENT_TYPE_PATTERN, MAX_EVENT_TYPE_LENGTH } from '../../../events/index.js';
-import { SignatureDto } from '../../endpoints/dto/endpoint-signature.dto.js';
+import { SignatureDto, SignatureProperty } from '../../endpoints/dto/endpoint-signature.dto.js';
 import { BodyShapeProperty } from '../../payloads/body-shape.dto.js';
 import type { BodyShape } from '../../payloads/body-shape.js';
 
@@ -63,17 +54,10 @@ export class CreateMessageDto {
   @Matches(/^whsec_[A-Za-z0-9+/]+={0,2}$/, { message: 'must be whsec_ followed by base64' })
   secret?: string;
 
-  @ApiPropertyOptional({
-    type: SignatureDto,
-    default: { scheme: 'standard-webhooks' },
-    example: { scheme: 'hmac-sha256-hex', header: 'x-foreman-signature' },
-    description:
-      'As an endpoint’s: Standard Webhooks (default), or `sha256=<hex>` of the body in a header of your choosing (foreman’s `x-foreman-signature`)',
-  })
-  @IsOptional()
-  @IsObject()
-  @ValidateNested()
-  @Type(() => SignatureDto)
+  @SignatureProperty(
+    'As an endpoint’s: Standard Webhooks (default), or `sha256=<hex>` of the body in a header of your choosing (foreman’s `x-foreman-signature`)',
+    'x-foreman-signature',
+  )
   signature?: SignatureDto;
 
   @BodyShapeProperty()
