@@ -16,6 +16,7 @@ import { SyncLogIdentity1764706000000 } from './1764706000000-SyncLogIdentity.js
 import { EventLogIdentity1764707000000 } from './1764707000000-EventLogIdentity.js';
 import { PartitionedLogs1764710000000 } from './1764710000000-PartitionedLogs.js';
 import { ScheduleCron1764720000000 } from './1764720000000-ScheduleCron.js';
+import { Artifacts1764730300000 } from './1764730300000-Artifacts.js';
 
 /**
  * Every migration, oldest first. An explicit list (not a glob) so the app, the CLI and the
@@ -41,4 +42,5 @@ export const migrations = [
   EventLogIdentity1764707000000,
   PartitionedLogs1764710000000,
   ScheduleCron1764720000000,
+  Artifacts1764730300000,
 ];

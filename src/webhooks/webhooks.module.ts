@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { ArtifactsModule } from '../artifacts/index.js';
 import { sealedColumns } from '../common/security/sealed-columns.js';
 import { DeliveriesController } from './deliveries/deliveries.controller.js';
 import { DeliveriesService } from './deliveries/deliveries.service.js';
@@ -18,6 +19,7 @@ import { DeliveryService } from './targets/delivery.service.js';
 import { FanOutConsumer } from './deliveries/fan-out.consumer.js';
 import { SuccessBatcher } from './deliveries/success-batcher.js';
 import { WebhookMetrics } from './deliveries/webhook-metrics.js';
+import { DeliveryArtifactsLoader } from './payloads/delivery-artifacts.js';
 import { PayloadLinks } from './payloads/payload-links.service.js';
 import { PayloadsController } from './payloads/payloads.controller.js';
 import { PayloadsService } from './payloads/payloads.service.js';
@@ -31,7 +33,7 @@ import { EndpointsController } from './endpoints/endpoints.controller.js';
  * when a rule is saved, and enqueue to when it fires).
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([EndpointEntity])],
+  imports: [TypeOrmModule.forFeature([EndpointEntity]), ArtifactsModule],
   controllers: [EndpointsController, DeliveriesController, PayloadsController],
   providers: [
     EndpointService,
@@ -52,6 +54,7 @@ import { EndpointsController } from './endpoints/endpoints.controller.js';
     WebhookMetrics,
     SuccessBatcher,
     PayloadLinks,
+    DeliveryArtifactsLoader,
     PayloadsService,
     // Signing secrets (jsonb array of { sealed }) and sensitive static headers (jsonb map);
     // module-owned delivery targets live in the same table.

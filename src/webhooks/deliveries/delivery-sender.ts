@@ -5,6 +5,7 @@ import { OutboundHttpService } from '../../common/outbound/outbound-http.service
 import { parseRetryAfter } from '../../common/retry/retry-schedule.js';
 import { SecretUnreadableError } from '../../common/security/secret-box.js';
 import { webhooksConfig } from '../../config/webhooks.config.js';
+import { DeliveryArtifactsLoader } from '../payloads/delivery-artifacts.js';
 import { PayloadLinks } from '../payloads/payload-links.service.js';
 import { EndpointSignature, sign, signHex } from '../signature.js';
 import type { AttemptRecord, ClaimedDelivery } from './delivery-queue.repository.js';
@@ -35,6 +36,7 @@ export class DeliverySender {
     private readonly outbound: OutboundHttpService,
     private readonly secrets: EndpointSecretCache,
     private readonly links: PayloadLinks,
+    private readonly artifacts: DeliveryArtifactsLoader,
     @Inject(webhooksConfig.KEY) private readonly config: ConfigType<typeof webhooksConfig>,
   ) {}
 
@@ -67,7 +69,14 @@ export class DeliverySender {
       record.error = storableText(`not sent: ${err.message}`);
       return { record };
     }
-    const body = this.links.bodyFor(d.id, d.payload);
+    let body: string;
+    try {
+      body = this.links.bodyFor(d.id, d.payload, await this.artifacts.forSending(d.payload));
+    } catch (err) {
+      // The artifacts could not be read (the database is away): this attempt is not sent.
+      record.error = storableText(`not sent: artifacts unreadable: ${(err as Error).message}`);
+      return { record };
+    }
     const headers: Record<string, string> = {
       ...staticHeaders,
       'content-type': 'application/json',
