@@ -46,6 +46,7 @@ export function configureApp(app: INestApplication, logger: Logger): OpenAPIObje
     .addServer('/', 'This hub')
     .addTag('Events', 'Publish events to the bus and browse the log and its consumers')
     .addTag('Webhooks', 'Endpoints, signed deliveries, attempts, replay and payload links')
+    .addTag('Artifacts', 'Files stored once, named by events, carried by each delivery')
     .addTag(
       'Triggers',
       'Rules that watch the bus and fire signed webhooks: matchers, silences, history',

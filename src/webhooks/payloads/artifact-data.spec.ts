@@ -105,8 +105,9 @@ describe('artifacts in a delivery body', () => {
       contents: new Map([[A, Buffer.from('log')]]),
     };
     const body = JSON.parse(links.bodyFor('d1', stored, artifacts));
-    const ref = body.dataReference as { url: string; sha256: string; expiresAt: string };
-    const served = links.referencedData('d1', stored, { ...artifacts, contents: new Map() }, new Date(ref.expiresAt));
+    const ref = body.dataReference as { url: string; sha256: string };
+    const token = new URL(ref.url).searchParams.get('token')!;
+    const served = links.referencedData('d1', stored, { ...artifacts, contents: new Map() }, token);
     expect(createHash('sha256').update(served).digest('hex')).toBe(ref.sha256);
     const [a] = JSON.parse(served.toString()).artifacts;
     expect(a.url).toContain(`/webhooks/payloads/d1/artifacts/${A}?token=`);

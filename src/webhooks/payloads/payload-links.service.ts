@@ -11,6 +11,7 @@ import { compactJson } from './compact-json.js';
 import {
   checkPayloadToken,
   dataBytes,
+  payloadTokenExpiry,
   referenceBody,
   signPayloadToken,
 } from './payload-reference.js';
@@ -59,16 +60,20 @@ export class PayloadLinks {
   }
 
   /**
-   * The bytes behind a delivery's `dataReference` whose token expires at `expiresAt`: what
-   * bodyFor hashed, its artifact links signed with the same expiry.
+   * The bytes behind a delivery's `dataReference` (its token already checked): what bodyFor
+   * hashed, its artifact links signed with the token's expiry and key (a key since moved to
+   * SECRET_KEY_PREVIOUS included), so the hash still matches.
    */
   referencedData(
     deliveryId: string,
     stored: string,
     artifacts: DeliveryArtifacts,
-    expiresAt: Date,
+    token: string,
   ): Buffer {
-    const link = (artifactId: string) => this.artifactLink(deliveryId, artifactId, expiresAt);
+    const key = this.keys.find((k) => checkPayloadToken(k, deliveryId, token) !== 'invalid');
+    const expiresAt = payloadTokenExpiry(token);
+    const link = (artifactId: string) =>
+      this.artifactLink(deliveryId, artifactId, expiresAt, key ?? this.keys[0]);
     return dataBytes(withArtifacts(stored, { ...artifacts, contents: new Map() }, link));
   }
 
@@ -85,8 +90,13 @@ export class PayloadLinks {
   }
 
   /** A link to one artifact of one delivery: the token is bound to both ids. */
-  private artifactLink(deliveryId: string, artifactId: string, expiresAt: Date): ArtifactLink {
-    const token = signPayloadToken(this.keys[0], artifactSubject(deliveryId, artifactId), expiresAt);
+  private artifactLink(
+    deliveryId: string,
+    artifactId: string,
+    expiresAt: Date,
+    key = this.keys[0],
+  ): ArtifactLink {
+    const token = signPayloadToken(key, artifactSubject(deliveryId, artifactId), expiresAt);
     return {
       url: `${this.baseUrl()}/webhooks/payloads/${deliveryId}/artifacts/${artifactId}?token=${token}`,
       expiresAt,

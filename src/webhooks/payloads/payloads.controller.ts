@@ -101,8 +101,9 @@ export class PayloadsController {
       'Repr-Digest',
       `sha-256=:${Buffer.from(meta.sha256, 'hex').toString('base64')}:`,
     );
-    // One chunk row in memory at a time: the next is read when the socket has taken this one.
-    await pipeline(Readable.from(chunks), res).catch((err: Error) =>
+    // About one chunk row in memory at a time: Readable.from would otherwise read 16 rows
+    // ahead of a slow receiver; the next is read once the socket has taken this one.
+    await pipeline(Readable.from(chunks, { highWaterMark: 1 }), res).catch((err: Error) =>
       this.logger.warn(`artifact ${artifactId} of delivery ${deliveryId} cut off: ${err.message}`),
     );
   }

@@ -6,7 +6,6 @@ import { DeliveryHistoryRepository } from '../deliveries/delivery-history.reposi
 import { WebhooksException } from '../webhooks.exception.js';
 import { DeliveryArtifactsLoader } from './delivery-artifacts.js';
 import { PayloadLinks } from './payload-links.service.js';
-import { payloadTokenExpiry } from './payload-reference.js';
 
 @Injectable()
 export class PayloadsService {
@@ -25,7 +24,7 @@ export class PayloadsService {
     const payload = await this.history.payloadOf(this.dataSource.manager, deliveryId);
     if (payload === undefined) throw WebhooksException.deliveryNotFound(deliveryId);
     const artifacts = await this.artifacts.forReference(payload);
-    return this.links.referencedData(deliveryId, payload, artifacts, payloadTokenExpiry(token));
+    return this.links.referencedData(deliveryId, payload, artifacts, token);
   }
 
   /**
