@@ -65,11 +65,13 @@ export class ArtifactUploadService {
     try {
       // Leaving the loop early must not destroy the request: the 413 still has to reach the
       // client over this connection.
-      for await (const piece of body.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
+      for await (const piece of body.iterator({
+        destroyOnReturn: false,
+      }) as AsyncIterable<Buffer>) {
         size += piece.length;
         if (size > max) throw ArtifactsException.tooLarge(max);
         hash.update(piece);
-        for (let offset = 0; offset < piece.length; ) {
+        for (let offset = 0; offset < piece.length;) {
           const n = piece.copy(chunk, filled, offset);
           filled += n;
           offset += n;

@@ -42,7 +42,8 @@ export class ArtifactsController {
   @ApiCreatedResponse({ type: ArtifactDto, description: 'Stored, whole, with its SHA-256' })
   @ApiBadRequestResponse({
     type: ProblemDto,
-    description: 'No or a malformed `name`, an empty body, a malformed Content-Type, or an upload cut off',
+    description:
+      'No or a malformed `name`, an empty body, a malformed Content-Type, or an upload cut off',
   })
   @ApiPayloadTooLargeResponse({
     type: ProblemDto,

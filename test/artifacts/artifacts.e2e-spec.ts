@@ -60,7 +60,13 @@ describe('Artifacts: stored once, described per item in every delivery', () => {
       .set('Content-Type', type)
       .send(bytes);
     expect({ status: res.status, body: res.body }).toMatchObject({ status: 201 });
-    return res.body as { id: string; name: string; contentType: string; size: number; sha256: string };
+    return res.body as {
+      id: string;
+      name: string;
+      contentType: string;
+      size: number;
+      sha256: string;
+    };
   }
 
   /** The delivery of the event of this type, its signature checked over the bytes received. */
@@ -361,7 +367,10 @@ describe('Artifacts: stored once, described per item in every delivery', () => {
     );
     expect(chunks.rows[0].n).toBe(0);
     expect((await fetchChecked(a)).hashOk).toBe(true);
-    const storage = await request(t.url).get('/admin/storage').set(bearer(t.adminToken)).expect(200);
+    const storage = await request(t.url)
+      .get('/admin/storage')
+      .set(bearer(t.adminToken))
+      .expect(200);
     expect(
       storage.body.tables.find((x: { table: string }) => x.table === 'artifacts'),
     ).toMatchObject({ setting: 'ARTIFACT_RETENTION', retentionSeconds: 7 * 86400 });

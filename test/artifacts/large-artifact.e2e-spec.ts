@@ -105,7 +105,11 @@ describe('A 100 MiB artifact streams in and out with the app RSS flat', () => {
     await request(url)
       .post('/events')
       .set(auth)
-      .send({ type: 'dump.taken', source: 'ops', data: { artifacts: [{ artifactId: artifact.id }] } })
+      .send({
+        type: 'dump.taken',
+        source: 'ops',
+        data: { artifacts: [{ artifactId: artifact.id }] },
+      })
       .expect(202);
     const delivery = await waitFor(() => receiver.requests[0], 30_000, 'the delivery');
     const [linked] = JSON.parse(delivery.body).data.artifacts;

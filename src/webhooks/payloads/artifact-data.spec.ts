@@ -15,7 +15,11 @@ const A = '11111111-1111-4111-8111-111111111111';
 const B = '22222222-2222-4222-8222-222222222222';
 const C = '33333333-3333-4333-8333-333333333333';
 
-const meta = (id: string, size: number, contentType = 'application/octet-stream'): ArtifactMeta => ({
+const meta = (
+  id: string,
+  size: number,
+  contentType = 'application/octet-stream',
+): ArtifactMeta => ({
   id,
   name: `${id.slice(0, 4)}.bin`,
   contentType,
@@ -53,7 +57,10 @@ describe('artifacts in a delivery body', () => {
       artifacts: [
         expect.objectContaining({ artifactId: A.toUpperCase(), data: 'log', size: 3 }),
         expect.objectContaining({ role: 'badge', data: '/wA=', encoding: 'base64' }),
-        expect.objectContaining({ url: `http://127.0.0.1/a/${C}`, expires_at: new Date(0).toISOString() }),
+        expect.objectContaining({
+          url: `http://127.0.0.1/a/${C}`,
+          expires_at: new Date(0).toISOString(),
+        }),
         { artifactId: gone, gone: true },
         'kept as published',
       ],
@@ -65,9 +72,11 @@ describe('artifacts in a delivery body', () => {
       metas: new Map([[A, meta(A, 1, 'text/plain')]]),
       contents: new Map([[A, Buffer.from([0xc3])]]),
     };
-    const [a] = (expandArtifacts({ artifacts: [{ artifactId: A }] }, artifacts, link) as {
-      artifacts: { encoding?: string }[];
-    }).artifacts;
+    const [a] = (
+      expandArtifacts({ artifacts: [{ artifactId: A }] }, artifacts, link) as {
+        artifacts: { encoding?: string }[];
+      }
+    ).artifacts;
     expect(a.encoding).toBe('base64');
   });
 
@@ -82,7 +91,9 @@ describe('artifacts in a delivery body', () => {
   });
 
   it('reads ids only from {artifactId} items, and leaves other payloads byte for byte', () => {
-    expect(referencedIds('{"type":"t","data":{"artifacts":[{"artifactId":"X"},{"id":1}]}}')).toEqual(['x']);
+    expect(
+      referencedIds('{"type":"t","data":{"artifacts":[{"artifactId":"X"},{"id":1}]}}'),
+    ).toEqual(['x']);
     expect(referencedIds('{"type":"t","data":{"n":1.10}}')).toEqual([]);
     const plain = '{"type":"t","timestamp":"x","data":{"n":1.10}}';
     expect(withArtifacts(plain, { metas: new Map(), contents: new Map() }, link)).toBe(plain);

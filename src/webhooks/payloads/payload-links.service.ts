@@ -49,7 +49,9 @@ export class PayloadLinks {
   bodyFor(deliveryId: string, stored: string, artifacts: DeliveryArtifacts = NO_ARTIFACTS): string {
     const payload = compactJson(stored);
     // Whole seconds, as the tokens hold it: the data behind a reference is rebuilt from it.
-    const expiresAt = new Date(Math.floor((Date.now() + this.config.payloadUrlTtlMs) / 1000) * 1000);
+    const expiresAt = new Date(
+      Math.floor((Date.now() + this.config.payloadUrlTtlMs) / 1000) * 1000,
+    );
     const link = (artifactId: string) => this.artifactLink(deliveryId, artifactId, expiresAt);
     if (Buffer.byteLength(payload, 'utf8') <= this.config.maxInlineBytes)
       return withArtifacts(payload, artifacts, link);

@@ -1,13 +1,4 @@
-import {
-  Controller,
-  Get,
-  Header,
-  Logger,
-  Param,
-  ParseUUIDPipe,
-  Query,
-  Res,
-} from '@nestjs/common';
+import { Controller, Get, Header, Logger, Param, ParseUUIDPipe, Query, Res } from '@nestjs/common';
 import {
   ApiForbiddenResponse,
   ApiNotFoundResponse,
@@ -97,10 +88,7 @@ export class PayloadsController {
     res.setHeader('Content-Length', String(meta.size));
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Content-Security-Policy', "sandbox; default-src 'none'");
-    res.setHeader(
-      'Repr-Digest',
-      `sha-256=:${Buffer.from(meta.sha256, 'hex').toString('base64')}:`,
-    );
+    res.setHeader('Repr-Digest', `sha-256=:${Buffer.from(meta.sha256, 'hex').toString('base64')}:`);
     // About one chunk row in memory at a time: Readable.from would otherwise read 16 rows
     // ahead of a slow receiver; the next is read once the socket has taken this one.
     await pipeline(Readable.from(chunks, { highWaterMark: 1 }), res).catch((err: Error) =>
