@@ -10,10 +10,11 @@ import { ArtifactsException } from './artifacts.exception.js';
 import type { ArtifactDto } from './dto/artifact.dto.js';
 
 /**
- * Bytes per chunk row. Large enough that a 100 MiB artifact is a hundred inserts, small
- * enough that one chunk (and PostgreSQL's hex text of it on the way out) is cheap to hold.
+ * Bytes per chunk row. Large enough that a 100 MiB artifact is 400 short inserts, small
+ * enough that one chunk and the copies the driver makes of it (and PostgreSQL's hex text of
+ * it on the way out) are cheap to hold.
  */
-export const CHUNK_BYTES = 1024 * 1024;
+export const CHUNK_BYTES = 256 * 1024;
 
 /** `type/subtype` with optional parameters (RFC 9110 section 8.3.1), as sent. */
 const MEDIA_TYPE = /^[\w!#$&^.+-]+\/[\w!#$&^.+-]+\s*(;.*)?$/;
