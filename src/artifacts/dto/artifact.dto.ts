@@ -12,6 +12,7 @@ export class UploadArtifactQueryDto {
   @IsString()
   @Length(1, 255)
   // Control characters would end up in a Content-Disposition header and in logs.
+  // eslint-disable-next-line no-control-regex
   @Matches(/^[^\u0000-\u001f\u007f]+$/, { message: 'must not contain control characters' })
   name!: string;
 }
