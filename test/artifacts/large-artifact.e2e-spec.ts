@@ -64,7 +64,7 @@ describe('A 100 MiB artifact streams in and out with the app RSS flat', () => {
       ['--expose-gc', '--import', COLLECT_OFTEN],
     );
     url = await app.ready;
-  }, 60_000);
+  }, 120_000);
   afterAll(async () => {
     await receiver?.close();
     if (app && app.process.exitCode === null && app.process.signalCode === null) {
@@ -141,5 +141,5 @@ describe('A 100 MiB artifact streams in and out with the app RSS flat', () => {
 
     const growthMib = (rssKb('VmHWM') - before) / 1024;
     expect(growthMib).toBeLessThan(RSS_BOUND_MIB);
-  }, 300_000);
+  }, 600_000);
 });
