@@ -14,7 +14,7 @@ const LAYERS = [
   ['config'],
   ['database'],
   ['common'],
-  ['jobs'],
+  ['jobs', 'artifacts'],
   ['events'],
   ['key-rotation', 'storage', 'webhooks'],
   ['triggers', 'log-scan', 'integrations', 'calendar', 'sync'],

@@ -21,6 +21,7 @@ import { IntegrationCardBirths1764730100100 } from './1764730100100-IntegrationC
 import { WebhookMessages1764730200000 } from './1764730200000-WebhookMessages.js';
 import { SyncChangeWatermark1764730400000 } from './1764730400000-SyncChangeWatermark.js';
 import { IntegrationCutoffLog1764862400000 } from './1764862400000-IntegrationCutoffLog.js';
+import { Artifacts1764730300000 } from './1764730300000-Artifacts.js';
 
 /**
  * Every migration, oldest first. An explicit list (not a glob) so the app, the CLI and the
@@ -51,4 +52,5 @@ export const migrations = [
   WebhookMessages1764730200000,
   SyncChangeWatermark1764730400000,
   IntegrationCutoffLog1764862400000,
+  Artifacts1764730300000,
 ];

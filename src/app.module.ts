@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { ScheduleModule } from '@nestjs/schedule';
+import { ArtifactsModule } from './artifacts/index.js';
 import { CalendarModule } from './calendar/index.js';
 import { AuthModule } from './common/auth/auth.module.js';
 import { ErrorsModule } from './common/errors/errors.module.js';
@@ -44,6 +45,7 @@ import { WebhooksModule } from './webhooks/index.js';
     HealthModule,
     EventsModule,
     JobsModule,
+    ArtifactsModule,
     KeyRotationModule,
     WebhooksModule,
     SyncModule,

@@ -49,6 +49,7 @@ export function configureApp(app: INestApplication, logger: Logger): OpenAPIObje
       'Webhooks',
       'Endpoints, signed deliveries, per-job messages, attempts, replay and payload links',
     )
+    .addTag('Artifacts', 'Files stored once, named by events, carried by each delivery')
     .addTag(
       'Triggers',
       'Rules that watch the bus and fire signed webhooks: matchers, silences, history',

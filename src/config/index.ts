@@ -1,4 +1,5 @@
 import { AppEnv, appConfig } from './app.config.js';
+import { ArtifactsEnv, artifactsConfig } from './artifacts.config.js';
 import { CalendarEnv, calendarConfig } from './calendar.config.js';
 import { AuthEnv, authConfig, missingAuthVariables } from './auth.config.js';
 import { DatabaseEnv, databaseConfig } from './database.config.js';
@@ -26,6 +27,7 @@ export const configLoaders = [
   integrationsConfig,
   calendarConfig,
   storageConfig,
+  artifactsConfig,
 ];
 
 /**
@@ -47,6 +49,7 @@ export function validateAllEnv(env: Record<string, string | undefined>): void {
     IntegrationsEnv,
     CalendarEnv,
     StorageEnv,
+    ArtifactsEnv,
   ] as const) {
     try {
       validateEnv(schema as new () => object, env);
@@ -73,6 +76,7 @@ export type { LogScanConfig } from './log-scan.config.js';
 export type { IntegrationsConfig } from './integrations.config.js';
 export type { CalendarConfig } from './calendar.config.js';
 export type { StorageConfig } from './storage.config.js';
+export type { ArtifactsConfig } from './artifacts.config.js';
 
 /**
  * Runs every concern's loader once the environment is complete (after the embedded database

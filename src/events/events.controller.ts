@@ -67,7 +67,8 @@ export class EventsController {
   })
   @ApiBadRequestResponse({
     type: ProblemDto,
-    description: 'An event or the Idempotency-Key is invalid; `errors` names each field',
+    description:
+      'An event or the Idempotency-Key is invalid, or an event names an artifact that is not stored; `errors` names each field',
   })
   @ApiConflictResponse({
     type: ProblemDto,

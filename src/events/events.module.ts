@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
+import { ArtifactsModule } from '../artifacts/index.js';
 import { ConsumerStateRepository } from './consumers/consumer-state.repository.js';
 import { ConsumerMetrics } from './consumers/consumer-metrics.js';
 import { EventConsumersService } from './consumers/event-consumers.service.js';
@@ -17,7 +18,7 @@ import { IdempotencyService } from './idempotency.service.js';
  */
 @Global()
 @Module({
-  imports: [DiscoveryModule],
+  imports: [DiscoveryModule, ArtifactsModule],
   controllers: [EventsController],
   providers: [
     EventBus,

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { ArtifactStore } from '../artifacts/index.js';
 import { decodeCursor, paginate } from '../common/http/pagination.js';
 import { ConsumerStateRepository } from './consumers/consumer-state.repository.js';
 import { EventConsumersService } from './consumers/event-consumers.service.js';
@@ -26,9 +27,14 @@ export class EventsService {
     private readonly consumers: EventConsumersService,
     private readonly consumerState: ConsumerStateRepository,
     private readonly emitter: EventEmitter2,
+    private readonly artifacts: ArtifactStore,
   ) {}
 
-  /** Durable before it returns: the events and the idempotency record commit together. */
+  /**
+   * Durable before it returns: the events and the idempotency record commit together. The
+   * artifacts the events name (`data.artifacts`) are checked in the same transaction, and only
+   * when the events are stored (a repeated Idempotency-Key answers as the first time did).
+   */
   async publish(
     events: PublishEventDto[],
     principalId: string,
@@ -36,7 +42,14 @@ export class EventsService {
     rawBody?: unknown,
   ): Promise<PublishResultDto> {
     const result = await this.dataSource.transaction(async (m) => {
-      const work = async () => ({ ids: await this.bus.publish(events, m) });
+      const work = async () => {
+        await this.artifacts.requireReferenced(
+          m,
+          events.map((e) => e.data),
+          Array.isArray(rawBody),
+        );
+        return { ids: await this.bus.publish(events, m) };
+      };
       if (!idempotencyKey) return work();
       return (await this.idempotency.run(m, principalId, idempotencyKey, rawBody, 202, work))
         .response;

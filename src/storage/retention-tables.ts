@@ -1,4 +1,10 @@
-import type { JobsConfig, StorageConfig, SyncConfig, WebhooksConfig } from '../config/index.js';
+import type {
+  ArtifactsConfig,
+  JobsConfig,
+  StorageConfig,
+  SyncConfig,
+  WebhooksConfig,
+} from '../config/index.js';
 
 const DAY_MS = 86_400_000;
 
@@ -8,6 +14,7 @@ export interface RetentionSettings {
   webhooks: WebhooksConfig;
   jobs: JobsConfig;
   sync: SyncConfig;
+  artifacts: ArtifactsConfig;
 }
 
 /**
@@ -31,6 +38,11 @@ export interface RetentionTable {
    * (so no scan past the old rows). Without it, an index on the time column finds the rows.
    */
   orderKey?: string;
+  /**
+   * Tables whose rows go with this one's (ON DELETE CASCADE): exempt themselves, their bytes
+   * count in this table's storage view.
+   */
+  dependents?: string[];
   /** Pruned by another schedule with rules of its own: listed here for the storage view. */
   prunedBy?: string;
   /**
@@ -204,6 +216,16 @@ export const RETENTION_TABLES: readonly RetentionTable[] = [
     retentionMs: (s) => s.storage.calendarSyncLogRetentionMs,
     orderKey: 'id',
   },
+  {
+    table: 'artifacts',
+    timeColumn: 'last_used_at',
+    setting: 'ARTIFACT_RETENTION',
+    retentionMs: (s) => s.artifacts.retentionMs,
+    // An upload still streaming in is left alone (a request lasts minutes at most); one cut
+    // off by a crash goes an hour later at the earliest.
+    where: `t.completed_at IS NOT NULL OR t.created_at < now() - interval '1 hour'`,
+    dependents: ['artifact_chunks'],
+  },
 ];
 
 /** Tables that do not grow with traffic (or whose rows are the data itself), each with why. */
@@ -233,4 +255,5 @@ export const EXEMPT_TABLES: Readonly<Record<string, string>> = {
   storage_prunes: 'one row per registered table',
   sync_log_identity: 'one row: which database and server the sync change log belongs to',
   event_log_identity: 'one row: which database and server the event bus log belongs to',
+  artifact_chunks: 'the bytes of artifacts, removed with their artifact (ON DELETE CASCADE)',
 };

@@ -94,7 +94,8 @@ export class StorageRepository {
   /**
    * Size from the catalog (the planner's row estimate, or the live-tuple count before the
    * first ANALYZE) and the oldest row's age: by the key's head where the table has one,
-   * else min() of the time column (indexed, or a small table).
+   * else min() of the time column (indexed, or a small table). Bytes include the tables
+   * whose rows go with this one's (`dependents`).
    */
   async size(t: RetentionTable): Promise<TableSize> {
     // A partitioned table holds no rows itself: rows and bytes are its partitions' sums.
@@ -109,14 +110,15 @@ export class StorageRepository {
            (SELECT coalesce(sum(CASE WHEN r.reltuples >= 0 THEN r.reltuples::bigint ELSE s.n_live_tup END), 0)
               FROM rels r LEFT JOIN pg_stat_user_tables s ON s.relid = r.oid
               WHERE r.relkind <> 'p')::text AS rows,
-           (SELECT sum(pg_total_relation_size(r.oid)) FROM rels r)::text AS bytes,
+           ((SELECT sum(pg_total_relation_size(r.oid)) FROM rels r) + (SELECT coalesce(sum(
+              pg_total_relation_size(d::regclass)), 0) FROM unnest($2::text[]) d))::text AS bytes,
            (SELECT count(*) FROM rels r WHERE r.oid <> $1::regclass)::int AS partitions,
            EXTRACT(EPOCH FROM now() - (${
              t.orderKey
                ? `SELECT t.${t.timeColumn} FROM ${t.table} t ORDER BY t.${t.orderKey} LIMIT 1`
                : `SELECT min(t.${t.timeColumn}) FROM ${t.table} t${t.scope ? ` WHERE ${t.scope}` : ''}`
            }))::float8 AS age`,
-        [t.table],
+        [t.table, t.dependents ?? []],
       );
     return {
       table: t.table,

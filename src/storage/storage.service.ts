@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
+import { artifactsConfig } from '../config/artifacts.config.js';
 import { jobsConfig } from '../config/jobs.config.js';
 import { storageConfig } from '../config/storage.config.js';
 import { syncConfig } from '../config/sync.config.js';
@@ -25,8 +26,9 @@ export class StorageService {
     @Inject(webhooksConfig.KEY) webhooks: ConfigType<typeof webhooksConfig>,
     @Inject(jobsConfig.KEY) jobs: ConfigType<typeof jobsConfig>,
     @Inject(syncConfig.KEY) sync: ConfigType<typeof syncConfig>,
+    @Inject(artifactsConfig.KEY) artifacts: ConfigType<typeof artifactsConfig>,
   ) {
-    this.settings = { storage, webhooks, jobs, sync };
+    this.settings = { storage, webhooks, jobs, sync, artifacts };
   }
 
   async view(): Promise<StorageDto> {

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { ArtifactsModule } from '../artifacts/index.js';
 import { sealedColumns } from '../common/security/sealed-columns.js';
 import { DeliveriesController } from './deliveries/deliveries.controller.js';
 import { DeliveriesService } from './deliveries/deliveries.service.js';
@@ -18,6 +19,7 @@ import { DeliveryService } from './targets/delivery.service.js';
 import { FanOutConsumer } from './deliveries/fan-out.consumer.js';
 import { SuccessBatcher } from './deliveries/success-batcher.js';
 import { WebhookMetrics } from './deliveries/webhook-metrics.js';
+import { DeliveryArtifactsLoader } from './payloads/delivery-artifacts.js';
 import { PayloadLinks } from './payloads/payload-links.service.js';
 import { PayloadsController } from './payloads/payloads.controller.js';
 import { PayloadsService } from './payloads/payloads.service.js';
@@ -36,7 +38,7 @@ import { MessagesService } from './messages/messages.service.js';
  * when a rule is saved, and enqueue to when it fires).
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([EndpointEntity, MessageEntity])],
+  imports: [TypeOrmModule.forFeature([EndpointEntity, MessageEntity]), ArtifactsModule],
   controllers: [EndpointsController, DeliveriesController, MessagesController, PayloadsController],
   providers: [
     EndpointService,
@@ -57,6 +59,7 @@ import { MessagesService } from './messages/messages.service.js';
     WebhookMetrics,
     SuccessBatcher,
     PayloadLinks,
+    DeliveryArtifactsLoader,
     PayloadsService,
     MessagesService,
     MessageRepository,

@@ -46,6 +46,8 @@ const ROUTES: Record<string, 'public' | 'admin' | 'admin+publisher' | 'any' | 'u
   'GET /webhooks/deliveries/{id}': 'admin',
   // The token in the URL is the credential: receivers fetch large data with nothing else.
   'GET /webhooks/payloads/{deliveryId}': 'public',
+  'GET /webhooks/payloads/{deliveryId}/artifacts/{artifactId}': 'public',
+  'POST /artifacts': 'admin+publisher',
   'POST /webhooks/deliveries/{id}/retry': 'admin',
   // Per-job callbacks: sent by the services that publish; a publisher key reads only its own.
   'POST /webhooks/messages': 'admin+publisher',

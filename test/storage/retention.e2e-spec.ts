@@ -106,6 +106,12 @@ function seeds(p: {
       db.query(
         `INSERT INTO calendar_sync_log (user_id, started_at, duration_ms) VALUES ('u', ${at}, 1)`,
       ),
+    artifacts: (db, at) =>
+      db.query(
+        `WITH a AS (INSERT INTO artifacts (name, content_type, size, sha256, created_by, created_at, completed_at, last_used_at)
+           VALUES ('a.txt', 'text/plain', 1, 'x', 't', ${at}, ${at}, ${at}) RETURNING id)
+         INSERT INTO artifact_chunks (artifact_id, seq, data) SELECT id, 0, '\\x61' FROM a`,
+      ),
   };
 }
 
@@ -117,6 +123,7 @@ const RETENTION_ENV = {
   INTEGRATION_LOGS_RETENTION: '30s',
   INTEGRATION_MESSAGES_RETENTION: '30s',
   CALENDAR_SYNC_LOG_RETENTION: '30s',
+  ARTIFACT_RETENTION: '30s',
   STORAGE_PRUNE_BATCH: '2',
 };
 

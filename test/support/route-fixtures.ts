@@ -11,7 +11,7 @@ export interface RouteFixtures {
 
 /**
  * Real rows for the suites that walk every route of the OpenAPI document (an endpoint, an API
- * key, a space of `appId` owned by alice, a trigger, a silence, a log-scan rule, an integration), so a request that slipped through a check would act
+ * key, a space of `appId` owned by alice, a trigger, a silence, a log-scan rule, an integration, an artifact), so a request that slipped through a check would act
  * on a real row rather than answer 404. The endpoint and the integration are disabled and point at a
  * closed loopback port: the app must allow private targets (OUTBOUND_ALLOW_PRIVATE=true).
  */
@@ -71,8 +71,16 @@ export async function createRouteFixtures(t: TestApp, appId: string): Promise<Ro
       },
     })
     .expect(201);
+  const artifact = await request(t.url)
+    .post('/artifacts')
+    .query({ name: 'fixture.txt' })
+    .set(admin)
+    .set('Content-Type', 'text/plain')
+    .send('fixture')
+    .expect(201);
   const consumers = await request(t.url).get('/events/consumers').set(admin).expect(200);
   const fixtures: Record<string, string> = {
+    artifactId: artifact.body.id,
     spaceId: space.body.id,
     name: consumers.body[0]?.name ?? 'x',
     appId,

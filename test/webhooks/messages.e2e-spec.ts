@@ -247,6 +247,15 @@ describe('Per-job callbacks: POST /webhooks/messages', () => {
       { url: 'http://127.0.0.1:9/x', type: 'job.done', data: {}, headers: {} },
       'headers',
     ],
+    [
+      'an artifact that is not stored',
+      {
+        url: 'http://127.0.0.1:9/x',
+        type: 'job.done',
+        data: { artifacts: [{ artifactId: '00000000-0000-4000-8000-000000000000' }] },
+      },
+      'data.artifacts[0].artifactId',
+    ],
   ])('refuses %s with a 400 naming the field, storing nothing', async (_name, body, field) => {
     const before = await db.query(`SELECT count(*)::int AS n FROM webhook_messages`);
     const res = await send(body).expect(400);

@@ -32,7 +32,7 @@ function audiences(...list: Audience[]) {
 
 /** Admin token or an admin API key. Also the default for undecorated routes. */
 export const AdminOnly = () => audiences('admin');
-/** Admin, or an API key with the publisher role: POST /events and POST /logs, nothing else. */
+/** Admin, or an API key with the publisher role: POST /events, /logs and /artifacts, nothing else. */
 export const PublisherAuth = () => audiences('admin', 'publisher');
 /** A user JWT; `sub` is the user id. */
 export const UserAuth = () => audiences('user');

@@ -41,7 +41,9 @@ function verifyUtf8(_req: Request, _res: Response, buf: Buffer): void {
  * fields are all optional, "empty" means "act with the defaults". These checks run before
  * Nest's pipeline, so they are answered here rather than by the filter.
  */
-export function jsonBodyParser(routes: Pick<BodyRoutes, 'limits' | 'textRoutes'>): RequestHandler {
+export function jsonBodyParser(
+  routes: Pick<BodyRoutes, 'limits' | 'textRoutes' | 'rawRoutes'>,
+): RequestHandler {
   const options = (limit: string) => ({ limit, verify: verifyUtf8 });
   const rules = routes.limits.map((rule) => ({ rule, parser: json(options(rule.limit)) }));
   const fallback = json(options(DEFAULT_BODY_LIMIT));
@@ -49,7 +51,11 @@ export function jsonBodyParser(routes: Pick<BodyRoutes, 'limits' | 'textRoutes'>
     rule,
     parser: text({ ...options(rule.limit), type: () => true }),
   }));
+  const rawRoutes = routes.rawRoutes;
   return (req: Request, res: Response, next: NextFunction) => {
+    // Streamed by the route itself: buffering it here would hold the whole body in memory.
+    if (rawRoutes.some((rule) => rule.method === req.method && rule.path.test(req.path)))
+      return next();
     const refuse = (status: number, slug: string, title: string, detail?: string, extra = {}) =>
       sendProblem(res, {
         ...problem(status, slug, title, detail, extra),

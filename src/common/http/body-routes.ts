@@ -22,12 +22,25 @@ export interface TextBodyRoute {
   limit: string;
 }
 
+/**
+ * A route that reads its request body itself, as a stream (artifact uploads): the body parser
+ * leaves it untouched whatever its type, and the route enforces its own size limit.
+ */
+export interface RawBodyRoute {
+  method: string;
+  path: RegExp;
+}
+
 class BodyLimitRegistration {
   constructor(readonly rule: BodyLimit) {}
 }
 
 class TextBodyRegistration {
   constructor(readonly rule: TextBodyRoute) {}
+}
+
+class RawBodyRegistration {
+  constructor(readonly rule: RawBodyRoute) {}
 }
 
 /** For a module's `providers`: a route of that module that accepts a larger JSON body. */
@@ -38,6 +51,11 @@ export function bodyLimit(rule: BodyLimit): Provider {
 /** For a module's `providers`: a route of that module that takes a text body. */
 export function textBody(rule: TextBodyRoute): Provider {
   return { provide: Symbol(`text body ${rule.path}`), useValue: new TextBodyRegistration(rule) };
+}
+
+/** For a module's `providers`: a route of that module that streams its body itself. */
+export function rawBody(rule: RawBodyRoute): Provider {
+  return { provide: Symbol(`raw body ${rule.path}`), useValue: new RawBodyRegistration(rule) };
 }
 
 /** The body rules every module registered (first match wins, in module order). */
@@ -51,5 +69,9 @@ export class BodyRoutes {
 
   get textRoutes(): TextBodyRoute[] {
     return registered(this.discovery, TextBodyRegistration).map((r) => r.rule);
+  }
+
+  get rawRoutes(): RawBodyRoute[] {
+    return registered(this.discovery, RawBodyRegistration).map((r) => r.rule);
   }
 }

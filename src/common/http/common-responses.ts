@@ -8,6 +8,12 @@ import { DATABASE_RETRY_AFTER_SECONDS } from './problem.filter.js';
  */
 export const WITHOUT_DATABASE = 'x-without-database';
 
+/**
+ * Marks an operation whose body the JSON parser leaves alone (`rawBody` in body-routes.ts):
+ * any media type is taken, so it never answers the parser's 415.
+ */
+export const RAW_BODY = 'x-raw-body';
+
 type Responses = Record<string, { description?: string; content?: Record<string, unknown> }>;
 
 const BAD_REQUEST =
@@ -31,6 +37,7 @@ export function documentCommonResponses(document: OpenAPIObject): OpenAPIObject 
         responses?: Responses;
         requestBody?: unknown;
         [WITHOUT_DATABASE]?: boolean;
+        [RAW_BODY]?: boolean;
       };
       if (!operation?.responses) continue;
       const add = (status: string, description: string) => {
@@ -41,7 +48,8 @@ export function documentCommonResponses(document: OpenAPIObject): OpenAPIObject 
       add('400', BAD_REQUEST);
       if (operation.requestBody) {
         add('413', 'Body larger than the route accepts');
-        add('415', 'A body sent without `Content-Type: application/json`');
+        if (!operation[RAW_BODY])
+          add('415', 'A body sent without `Content-Type: application/json`');
       }
       if (!operation[WITHOUT_DATABASE])
         add(

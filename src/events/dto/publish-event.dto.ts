@@ -30,6 +30,8 @@ export class PublishEventDto {
   @ApiPropertyOptional({
     type: 'object',
     additionalProperties: true,
+    description:
+      'Free-form. `artifacts: [{"artifactId": "<id from POST /artifacts>"}]` names stored artifacts: each must exist (else 400 naming `data.artifacts[i].artifactId`), and webhook deliveries describe them with their bytes inline or a link.',
     example: { cardId: 'card_123' },
   })
   @FreeFormJson(jsonObject())

@@ -6,6 +6,7 @@ import { parseRetryAfter } from '../../common/retry/retry-schedule.js';
 import { SecretUnreadableError } from '../../common/security/secret-box.js';
 import { webhooksConfig } from '../../config/webhooks.config.js';
 import { shapeBody } from '../payloads/body-shape.js';
+import { DeliveryArtifactsLoader } from '../payloads/delivery-artifacts.js';
 import { PayloadLinks } from '../payloads/payload-links.service.js';
 import { EndpointSignature, sign, signHex } from '../signature.js';
 import type { AttemptRecord, ClaimedDelivery } from './delivery-queue.repository.js';
@@ -36,6 +37,7 @@ export class DeliverySender {
     private readonly outbound: OutboundHttpService,
     private readonly secrets: EndpointSecretCache,
     private readonly links: PayloadLinks,
+    private readonly artifacts: DeliveryArtifactsLoader,
     @Inject(webhooksConfig.KEY) private readonly config: ConfigType<typeof webhooksConfig>,
   ) {}
 
@@ -74,8 +76,17 @@ export class DeliverySender {
       record.error = 'not sent: no signing secret or URL for this delivery';
       return { record };
     }
-    // Data first (the envelope, or its reference when too large), then the body's shape.
-    const body = shapeBody(this.links.bodyFor(d.id, d.payload), d.body);
+    // Data first (the envelope with its artifacts, or its reference when too large), then
+    // the body's shape.
+    let body: string;
+    try {
+      const data = this.links.bodyFor(d.id, d.payload, await this.artifacts.forSending(d.payload));
+      body = shapeBody(data, d.body);
+    } catch (err) {
+      // The artifacts could not be read (the database is away): this attempt is not sent.
+      record.error = storableText(`not sent: artifacts unreadable: ${(err as Error).message}`);
+      return { record };
+    }
     const headers: Record<string, string> = {
       ...staticHeaders,
       'content-type': 'application/json',

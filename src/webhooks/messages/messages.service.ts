@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { ArtifactStore } from '../../artifacts/index.js';
 import type { Principal } from '../../common/auth/principal.js';
 import { ValidationFailedException } from '../../common/http/validation.js';
 import { OutboundHttpService } from '../../common/outbound/outbound-http.service.js';
@@ -9,9 +10,13 @@ import { SecretBoxService } from '../../common/security/secret-box.js';
 import { DeliveryHistoryRepository } from '../deliveries/delivery-history.repository.js';
 import { DeliveryInsertRepository } from '../deliveries/delivery-inserts.repository.js';
 import { wakeDeliveryWorkers } from '../deliveries/delivery-wake-up.js';
-import { resolveSignature } from '../signature.js';
 import { DEFAULT_BODY_SHAPE } from '../payloads/body-shape.js';
-import { DEFAULT_SIGNATURE, generateSecret, isValidSecret } from '../signature.js';
+import {
+  DEFAULT_SIGNATURE,
+  generateSecret,
+  isValidSecret,
+  resolveSignature,
+} from '../signature.js';
 import { WebhooksException } from '../webhooks.exception.js';
 import { CreateMessageDto } from './dto/create-message.dto.js';
 import { MessageAcceptedDto, MessageDto } from './dto/message.dto.js';
@@ -30,6 +35,7 @@ export class MessagesService {
     private readonly history: DeliveryHistoryRepository,
     private readonly outbound: OutboundHttpService,
     private readonly box: SecretBoxService,
+    private readonly artifacts: ArtifactStore,
   ) {}
 
   /**
@@ -49,6 +55,8 @@ export class MessagesService {
     const now = new Date().toISOString();
     const payload = JSON.stringify({ type: dto.type, timestamp: now, data: dto.data });
     await this.dataSource.transaction(async (m) => {
+      // As at publish: every `data.artifacts[i].artifactId` names a stored artifact (400 naming it).
+      await this.artifacts.requireReferenced(m, [dto.data], false);
       const laneId = await this.messages.lane(m, url.origin);
       await this.messages.insert(m, {
         id,

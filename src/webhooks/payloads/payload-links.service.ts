@@ -6,8 +6,15 @@ import type { AddressInfo } from 'node:net';
 import { appConfig } from '../../config/app.config.js';
 import { securityConfig } from '../../config/security.config.js';
 import { webhooksConfig } from '../../config/webhooks.config.js';
+import { ArtifactLink, DeliveryArtifacts, NO_ARTIFACTS, withArtifacts } from './artifact-data.js';
 import { compactJson } from './compact-json.js';
-import { checkPayloadToken, referenceBody, signPayloadToken } from './payload-reference.js';
+import {
+  checkPayloadToken,
+  dataBytes,
+  payloadTokenExpiry,
+  referenceBody,
+  signPayloadToken,
+} from './payload-reference.js';
 
 /**
  * Bodies too large to inline go out as a reference: a URL on this hub, signed with a key
@@ -35,15 +42,41 @@ export class PayloadLinks {
 
   /**
    * The body to sign and send for a stored payload: itself in compact form (the bytes the docs
-   * show; PostgreSQL's json output puts spaces after colons and commas), or its reference form.
+   * show; PostgreSQL's json output puts spaces after colons and commas), or its reference form
+   * when the event's own data is too large. The artifacts it names are expanded either way
+   * (artifact-data.ts); their bytes never count towards the reference threshold.
    */
-  bodyFor(deliveryId: string, stored: string): string {
+  bodyFor(deliveryId: string, stored: string, artifacts: DeliveryArtifacts = NO_ARTIFACTS): string {
     const payload = compactJson(stored);
-    if (Buffer.byteLength(payload, 'utf8') <= this.config.maxInlineBytes) return payload;
-    const expiresAt = new Date(Date.now() + this.config.payloadUrlTtlMs);
+    // Whole seconds, as the tokens hold it: the data behind a reference is rebuilt from it.
+    const expiresAt = new Date(
+      Math.floor((Date.now() + this.config.payloadUrlTtlMs) / 1000) * 1000,
+    );
+    const link = (artifactId: string) => this.artifactLink(deliveryId, artifactId, expiresAt);
+    if (Buffer.byteLength(payload, 'utf8') <= this.config.maxInlineBytes)
+      return withArtifacts(payload, artifacts, link);
     const token = signPayloadToken(this.keys[0], deliveryId, expiresAt);
     const url = `${this.baseUrl()}/webhooks/payloads/${deliveryId}?token=${token}`;
-    return referenceBody(payload, { url, expiresAt }).body;
+    const linked = withArtifacts(payload, { ...artifacts, contents: new Map() }, link);
+    return referenceBody(linked, { url, expiresAt }).body;
+  }
+
+  /**
+   * The bytes behind a delivery's `dataReference` (its token already checked): what bodyFor
+   * hashed, its artifact links signed with the token's expiry and key (a key since moved to
+   * SECRET_KEY_PREVIOUS included), so the hash still matches.
+   */
+  referencedData(
+    deliveryId: string,
+    stored: string,
+    artifacts: DeliveryArtifacts,
+    token: string,
+  ): Buffer {
+    const key = this.keys.find((k) => checkPayloadToken(k, deliveryId, token) !== 'invalid');
+    const expiresAt = payloadTokenExpiry(token);
+    const link = (artifactId: string) =>
+      this.artifactLink(deliveryId, artifactId, expiresAt, key ?? this.keys[0]);
+    return dataBytes(withArtifacts(stored, { ...artifacts, contents: new Map() }, link));
   }
 
   check(deliveryId: string, token: string): 'ok' | 'expired' | 'invalid' {
@@ -52,6 +85,24 @@ export class PayloadLinks {
       if (result !== 'invalid') return result;
     }
     return 'invalid';
+  }
+
+  checkArtifact(deliveryId: string, artifactId: string, token: string) {
+    return this.check(artifactSubject(deliveryId, artifactId), token);
+  }
+
+  /** A link to one artifact of one delivery: the token is bound to both ids. */
+  private artifactLink(
+    deliveryId: string,
+    artifactId: string,
+    expiresAt: Date,
+    key = this.keys[0],
+  ): ArtifactLink {
+    const token = signPayloadToken(key, artifactSubject(deliveryId, artifactId), expiresAt);
+    return {
+      url: `${this.baseUrl()}/webhooks/payloads/${deliveryId}/artifacts/${artifactId}?token=${token}`,
+      expiresAt,
+    };
   }
 
   private baseUrl(): string {
@@ -72,4 +123,9 @@ export class PayloadLinks {
     }
     return base;
   }
+}
+
+/** What an artifact link's token signs: never a bare delivery id, so neither opens the other. */
+function artifactSubject(deliveryId: string, artifactId: string): string {
+  return `${deliveryId}/artifacts/${artifactId}`;
 }

@@ -66,6 +66,11 @@ export function checkPayloadToken(
   return expiry * 1000 <= now.getTime() ? 'expired' : 'ok';
 }
 
+/** The expiry a well-formed token carries (check it first: this does not). */
+export function payloadTokenExpiry(token: string): Date {
+  return new Date(Number(token.split('.')[0]) * 1000);
+}
+
 function mac(key: Buffer, deliveryId: string, expiry: number): Buffer {
   return createHmac('sha256', key).update(`${deliveryId}.${expiry}`).digest();
 }

@@ -10,7 +10,8 @@ export class CreateApiKeyDto {
 
   @ApiProperty({
     enum: ['admin', 'publisher'],
-    description: 'publisher keys may only publish events and log lines (POST /events, POST /logs)',
+    description:
+      'publisher keys may only publish events, log lines and artifacts (POST /events, POST /logs, POST /artifacts)',
   })
   @IsIn(['admin', 'publisher'])
   role: ApiKeyRole;
