@@ -66,6 +66,14 @@ async function until(condition: () => boolean, what: string): Promise<void> {
   throw new Error(`timed out waiting for ${what}`);
 }
 
+/**
+ * Lets every pending wake, claim and refill of the fake queue run (they chain through
+ * promises and setImmediate, never timers), so a test can check that nothing more happened.
+ */
+async function quiesce(): Promise<void> {
+  for (let i = 0; i < 50; i++) await new Promise((resolve) => setImmediate(resolve));
+}
+
 const reported: unknown[] = [];
 const errors = { report: (err: unknown) => reported.push(err) } as unknown as UnexpectedErrors;
 
@@ -101,7 +109,7 @@ describe('LeasedWorker', () => {
     q.running.get(1)!.control.responded();
     await until(() => q.running.has(3), 'a third claimed while 1 settles');
     q.running.get(2)!.control.responded();
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await quiesce();
     // 1 and 2 settling, 3 sending: 3 runs - backlog 1 = 2 busy, no room for a fourth.
     expect(q.running.has(4)).toBe(false);
     q.finish(1);
@@ -116,7 +124,7 @@ describe('LeasedWorker', () => {
     w.wake();
     await until(() => q.running.size === 4, 'four running');
     q.finish(1);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await quiesce();
     expect(q.claims).toEqual([4]);
     q.finish(2);
     await until(() => q.running.has(6), 'a chunk of two claimed');
@@ -139,7 +147,7 @@ describe('LeasedWorker', () => {
     // A late result of a given-back item is not settled, and nothing is claimed after stop.
     q.finish(2);
     w.wake();
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await quiesce();
     expect(q.settled).toEqual([1]);
     expect(q.backlog).toEqual([4]);
   });
