@@ -1,16 +1,27 @@
+import { CARD_SYNC_MAX_IN_FLIGHT } from '../src/config/index.js';
 import { FakeJira } from '../src/testing/index.js';
+import { cardTiming } from './integrations-timing.js';
 import { benchDatabase, startApp, table, writeResults } from './support.js';
 
 /**
  * 200 cards x 5 work-item events (created, updated, moved, updated, message) published at
  * once, synced to the fake Jira answering after 50 ms: time until every card is in Jira
- * (issue, final title, status, comment), and requests to Jira per card against the minimum
- * (create, read transitions, transition, comment = 4).
+ * (issue, final title, status, comment), and requests to Jira per card against the minimum.
+ * Next to cards/s it prints the ceiling the settings allow: with CARD_SYNC_MAX_IN_FLIGHT
+ * card syncs at once, each a chain of requests that each take the latency, one instance
+ * syncs at most in-flight / (minimum requests per card x latency) cards/s.
  */
 const CARDS = Number(process.env.BENCH_CARDS ?? 200);
 const LATENCY_MS = Number(process.env.BENCH_JIRA_LATENCY_MS ?? 50);
 const ADMIN = 'bench-admin-token-0123456789abcdef';
-const MINIMUM_PER_CARD = 4;
+/**
+ * What the scenario's card needs of Jira at the least, one request each: make the issue
+ * (carrying the final title and description), read its status and the transitions open to
+ * it (the status a new issue starts in is the workflow's, not ours to assume), take the
+ * transition to the mapped status, post the comment.
+ */
+const MINIMUM_STEPS = ['create', 'read status and transitions', 'transition', 'comment'];
+const MINIMUM_PER_CARD = MINIMUM_STEPS.length;
 
 async function api(base: string, method: string, path: string, body?: unknown): Promise<unknown> {
   const res = await fetch(base + path, {
@@ -90,6 +101,9 @@ export async function runIntegrationsBench(): Promise<void> {
     }
     const seconds = (performance.now() - started) / 1000;
     const requests = jira.requests.length;
+    const cardsPerSecond = CARDS / seconds;
+    const ceiling = CARD_SYNC_MAX_IN_FLIGHT / ((MINIMUM_PER_CARD * LATENCY_MS) / 1000);
+    const timing = cardTiming(jira);
     const duplicates = jira.issues.size - CARDS;
     const byKind = Object.entries(
       jira.requests.reduce<Record<string, number>>((acc, r) => {
@@ -104,15 +118,38 @@ export async function runIntegrationsBench(): Promise<void> {
         events: events.length,
         'jira latency ms': LATENCY_MS,
         'all synced s': seconds.toFixed(1),
-        'cards/s': (CARDS / seconds).toFixed(1),
+        'cards/s': cardsPerSecond.toFixed(1),
         'requests/card': (requests / CARDS).toFixed(2),
         'minimum/card': MINIMUM_PER_CARD,
+        'in flight': CARD_SYNC_MAX_IN_FLIGHT,
+        'ceiling cards/s': ceiling.toFixed(1),
+        'share of ceiling': `${((100 * cardsPerSecond) / ceiling).toFixed(0)}%`,
         'duplicate issues': duplicates,
       },
     ];
+    // Where a card's time went: at Jira (latency) or in the app between one answer and the
+    // card's next request (marks stored, the next step built, the job claimed).
+    const where = [
+      {
+        'request at Jira ms': timing.requestMs.toFixed(1),
+        'card span ms': timing.spanMs.toFixed(0),
+        'of it at Jira ms': timing.inJiraMs.toFixed(0),
+        'of it in the app ms': timing.betweenMs.toFixed(0),
+        'open at Jira (mean)': timing.meanOpenAtJira.toFixed(2),
+      },
+    ];
+    const steps = timing.steps.map((s) => ({
+      step: s.step,
+      count: s.count,
+      'app ms between (mean)': s.meanGapMs.toFixed(1),
+    }));
     console.log(table(rows));
     console.log(table(byKind));
-    console.log(`results: ${writeResults('integrations', { rows, byKind })}`);
+    console.log(table(where));
+    console.log(table(steps));
+    console.log(
+      `results: ${writeResults('integrations', { rows, byKind, where, steps, minimum: MINIMUM_STEPS })}`,
+    );
   } finally {
     app.process.kill('SIGTERM');
     await app.exited;

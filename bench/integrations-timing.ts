@@ -1,0 +1,66 @@
+import type { FakeJira } from '../src/testing/index.js';
+
+/** Where a card's time went, read off the fake Jira's request log (no app instrumentation). */
+export interface CardTiming {
+  /** Mean time a request spent at the fake (its latency plus the fake's own work), ms. */
+  requestMs: number;
+  /** Mean per card: first request arriving to last answer sent, ms. */
+  spanMs: number;
+  /** Mean per card: the part of the span spent waiting for Jira's answers, ms. */
+  inJiraMs: number;
+  /** Mean per card: answer sent to the card's next request arriving (the app's own time), ms. */
+  betweenMs: number;
+  /** Requests open at the fake at once, averaged over the run (the in-flight limit caps it). */
+  meanOpenAtJira: number;
+  /** The same gap per step, `GET /issue/{key} -> POST /issue/{key}/transitions`: mean ms. */
+  steps: { step: string; count: number; meanGapMs: number }[];
+}
+
+const kindOf = (method: string, path: string) =>
+  `${method} ${path.replace(/\/issue\/[A-Z]+-\d+/, '/issue/{key}')}`;
+
+export function cardTiming(jira: FakeJira): CardTiming {
+  const keyByLabel = new Map<string, string>();
+  for (const issue of jira.issueList())
+    for (const label of issue.labels) keyByLabel.set(label, issue.key);
+  const byCard = new Map<string, typeof jira.requests>();
+  for (const r of jira.requests) {
+    const created = r.method === 'POST' && r.path === '/rest/api/3/issue';
+    const label = created
+      ? (r.body as { fields?: { labels?: string[] } }).fields?.labels?.[0]
+      : undefined;
+    const key = created ? keyByLabel.get(label ?? '') : r.path.match(/\/issue\/([A-Z]+-\d+)/)?.[1];
+    if (!key) continue;
+    byCard.set(key, [...(byCard.get(key) ?? []), r]);
+  }
+  let span = 0;
+  let inJira = 0;
+  const gaps = new Map<string, number[]>();
+  for (const requests of byCard.values()) {
+    requests.sort((a, b) => a.receivedAt - b.receivedAt);
+    span += requests.at(-1)!.at - requests[0].receivedAt;
+    for (const [i, r] of requests.entries()) {
+      inJira += r.at - r.receivedAt;
+      if (i === 0) continue;
+      const prev = requests[i - 1];
+      const step = `${kindOf(prev.method, prev.path)} -> ${kindOf(r.method, r.path)}`;
+      gaps.set(step, [...(gaps.get(step) ?? []), r.receivedAt - prev.at]);
+    }
+  }
+  const cards = byCard.size || 1;
+  const all = jira.requests;
+  const busy = all.reduce((sum, r) => sum + (r.at - r.receivedAt), 0);
+  const wall = Math.max(...all.map((r) => r.at)) - Math.min(...all.map((r) => r.receivedAt)) || 1;
+  return {
+    requestMs: busy / (all.length || 1),
+    spanMs: span / cards,
+    inJiraMs: inJira / cards,
+    betweenMs: (span - inJira) / cards,
+    meanOpenAtJira: busy / wall,
+    steps: [...gaps].map(([step, list]) => ({
+      step,
+      count: list.length,
+      meanGapMs: list.reduce((a, b) => a + b, 0) / list.length,
+    })),
+  };
+}
