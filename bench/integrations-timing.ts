@@ -78,6 +78,8 @@ export interface JobPhases {
   settleMs: number;
   /** Run started to the job settled. */
   runMs: number;
+  /** The first run's start, after the bench began publishing the events (ingest, dispatch). */
+  firstRunAfterMs: number;
 }
 
 /**
@@ -88,6 +90,7 @@ export async function jobPhases(
   databaseUrl: string,
   jira: FakeJira,
   labelOf: (cardId: string) => string,
+  publishedFrom: number,
 ): Promise<JobPhases> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
@@ -138,6 +141,7 @@ export async function jobPhases(
       afterLastMs: sum.after / n,
       settleMs: sum.settle / n,
       runMs: sum.run / n,
+      firstRunAfterMs: Math.min(...rows.map((r) => r.started_at.getTime())) - publishedFrom,
     };
   } finally {
     await client.end();

@@ -87,6 +87,7 @@ export async function runIntegrationsBench(): Promise<void> {
       },
     ]);
     const started = performance.now();
+    const publishedFrom = Date.now();
     for (let i = 0; i < events.length; i += 500)
       await api(app.url, 'POST', '/events', events.slice(i, i + 500));
     const synced = () =>
@@ -108,7 +109,7 @@ export async function runIntegrationsBench(): Promise<void> {
     const cardsPerSecond = CARDS / seconds;
     const ceiling = CARD_SYNC_MAX_IN_FLIGHT / ((MINIMUM_PER_CARD * LATENCY_MS) / 1000);
     const timing = cardTiming(jira);
-    const phases = await jobPhases(db.url, jira, cardLabel);
+    const phases = await jobPhases(db.url, jira, cardLabel, publishedFrom);
     const duplicates = jira.issues.size - CARDS;
     const byKind = Object.entries(
       jira.requests.reduce<Record<string, number>>((acc, r) => {
@@ -150,7 +151,8 @@ export async function runIntegrationsBench(): Promise<void> {
       },
     ];
     // The rest of a card's slot: its job run before the first and after the last request,
-    // the settle, and the slot's wait for the next claim (in-flight / cards/s - the run).
+    // the settle, and the slot's idle time (in-flight / cards/s - the run): the wait for the
+    // next claim, the start (events published and dispatched) and the last cards' tail.
     const slotMs = (1000 * CARD_SYNC_MAX_IN_FLIGHT) / cardsPerSecond;
     const jobs = [
       {
@@ -161,6 +163,7 @@ export async function runIntegrationsBench(): Promise<void> {
         'after last answer ms': phases.afterLastMs.toFixed(0),
         'settle ms': phases.settleMs.toFixed(0),
         'slot idle ms': (slotMs - phases.runMs).toFixed(0),
+        'first run after publish ms': phases.firstRunAfterMs.toFixed(0),
       },
     ];
     const steps = timing.steps.map((s) => ({
