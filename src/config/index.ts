@@ -74,6 +74,7 @@ export type { WebhooksConfig } from './webhooks.config.js';
 export type { SyncConfig } from './sync.config.js';
 export type { LogScanConfig } from './log-scan.config.js';
 export type { IntegrationsConfig } from './integrations.config.js';
+export { CARD_SYNC_MAX_IN_FLIGHT } from './integrations.config.js';
 export type { CalendarConfig } from './calendar.config.js';
 export type { StorageConfig } from './storage.config.js';
 export type { ArtifactsConfig } from './artifacts.config.js';

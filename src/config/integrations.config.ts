@@ -7,6 +7,13 @@ import { ToInt, validateEnv } from './validate-env.js';
 /** At most this many retries per card sync (INTEGRATION_RETRY_SCHEDULE is cut there). */
 export const MAX_INTEGRATION_RETRIES = 20;
 
+/**
+ * Card syncs running at once per instance (CardSyncJob's maxInFlight). Against a peer that
+ * answers in L ms, one instance syncs at most this many / (requests per card x L) cards/s;
+ * the integrations bench prints that ceiling from this value.
+ */
+export const CARD_SYNC_MAX_IN_FLIGHT = 8;
+
 export class IntegrationsEnv {
   /** Delays before retries 1, 2, ... of a card sync whose call failed retryably. */
   @IsString()

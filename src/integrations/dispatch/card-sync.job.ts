@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import { integrationsConfig } from '../../config/integrations.config.js';
+import { CARD_SYNC_MAX_IN_FLIGHT, integrationsConfig } from '../../config/integrations.config.js';
 import {
   Job,
   JobHandler,
@@ -36,7 +36,7 @@ import { CARD_SYNC_QUEUE, CardSyncPayload } from './card-sync.queue.js';
 @JobHandler({
   queue: CARD_SYNC_QUEUE,
   perKey: 1,
-  maxInFlight: 8,
+  maxInFlight: CARD_SYNC_MAX_IN_FLIGHT,
   retry: fromConfig('integrations.retrySchedule'),
 })
 export class CardSyncJob implements JobRunner<CardSyncPayload> {

@@ -7,6 +7,9 @@ export interface FakeRequest {
   path: string;
   status: number;
   body: unknown;
+  /** When the request arrived (its body read), before the fake's latency. */
+  receivedAt: number;
+  /** When it was answered (after the latency). */
   at: number;
 }
 
@@ -104,9 +107,10 @@ export abstract class FakeServer {
     }
     const url = new URL(req.url ?? '/', 'http://x');
     const method = req.method ?? 'GET';
+    const receivedAt = Date.now();
     if (this.latencyMs) await new Promise((r) => setTimeout(r, this.latencyMs));
     const record = (status: number) => {
-      const entry = { method, path: url.pathname, status, body, at: Date.now() };
+      const entry = { method, path: url.pathname, status, body, receivedAt, at: Date.now() };
       this.requests.push(entry);
       this.onRequest?.(entry);
     };

@@ -1,6 +1,7 @@
 import { answerShape, ID, listOf, OBJECT, objectWith, TEXT } from '../answer-shape.js';
 
 const STATUS = objectWith({ id: ID, name: { type: 'string' } }, ['id', 'name']);
+const TRANSITIONS = listOf(objectWith({ id: ID, name: { type: 'string' }, to: STATUS }, ['id']));
 
 /** The Jira answers the connector reads (REST v3), only the fields it reads. */
 export const JIRA = {
@@ -15,18 +16,14 @@ export const JIRA = {
     objectWith({ issues: listOf(objectWith({ id: ID, key: TEXT }, ['id', 'key'])) }, ['issues']),
   ),
   created: answerShape('the created issue', objectWith({ id: ID, key: TEXT }, ['id', 'key'])),
+  /** With expand=transitions: the list is read when present (a server may ignore the expand). */
   issueStatus: answerShape(
     'GET /issue/{key}',
-    objectWith({ fields: objectWith({ status: STATUS }) }),
+    objectWith({ fields: objectWith({ status: STATUS }), transitions: TRANSITIONS }),
   ),
   transitions: answerShape(
     'GET /issue/{key}/transitions',
-    objectWith(
-      {
-        transitions: listOf(objectWith({ id: ID, name: { type: 'string' }, to: STATUS }, ['id'])),
-      },
-      ['transitions'],
-    ),
+    objectWith({ transitions: TRANSITIONS }, ['transitions']),
   ),
   comments: answerShape(
     'GET /issue/{key}/comment',

@@ -216,23 +216,23 @@ export class JiraConnector implements Connector<JiraConfig> {
       yield { mark: 'columnSynced', column };
       return;
     }
+    // One read answers both questions, whether the issue is already in the target status (a
+    // resync, a move made in Jira) and which transitions lead on from it: expand=transitions
+    // is the list GET .../transitions gives, from the same snapshot, one round trip less.
     const issue = await call('transition', {
       method: 'GET',
       path: `${API}/issue/${enc(key)}`,
-      query: { fields: 'status' },
+      query: { fields: 'status', expand: 'transitions' },
       expect: JIRA.issueStatus,
     });
-    const current = (issue.body as { fields?: { status?: JiraStatus } }).fields?.status;
+    const read = issue.body as { fields?: { status?: JiraStatus }; transitions?: JiraTransition[] };
+    const current = read.fields?.status;
     if (current && isStatus(current, target)) {
       yield { mark: 'columnSynced', column };
       return;
     }
-    const list = await call('transition', {
-      method: 'GET',
-      path: `${API}/issue/${enc(key)}/transitions`,
-      expect: JIRA.transitions,
-    });
-    const transitions = (list.body as { transitions: JiraTransition[] }).transitions;
+    // A server that ignored the expand sent no list: ask for it on its own.
+    const transitions = read.transitions ?? (await this.transitionsOf(call, key));
     // The target status decides; a transition's own name is only the seed's fallback.
     const pick =
       transitions.find((t) => t.to && isStatus(t.to, target)) ??
@@ -250,6 +250,15 @@ export class JiraConnector implements Connector<JiraConfig> {
         message: `no transition of ${key} leads to status "${target}" (column "${column}"); available: ${transitions.map((t) => `${t.name} -> ${t.to?.name}`).join(', ') || 'none'}`,
       };
     yield { mark: 'columnSynced', column };
+  }
+
+  private async transitionsOf(call: RemoteCall, key: string): Promise<JiraTransition[]> {
+    const list = await call('transition', {
+      method: 'GET',
+      path: `${API}/issue/${enc(key)}/transitions`,
+      expect: JIRA.transitions,
+    });
+    return (list.body as { transitions: JiraTransition[] }).transitions;
   }
 
   async test(

@@ -73,6 +73,8 @@ export class FakeJira extends FakeServer {
    * search index does (seconds to minutes); issues ids in `reconcileIssues` show at once.
    */
   searchLagMs = 0;
+  /** False: GET /issue/{key} ignores expand=transitions, as a server without it would. */
+  expandsTransitions = true;
   private readonly createdAt = new Map<string, number>();
   private nextId = 10000;
 
@@ -97,6 +99,11 @@ export class FakeJira extends FakeServer {
 
   issueList(): FakeJiraIssue[] {
     return [...this.issues.values()];
+  }
+
+  /** The transitions open from the issue's status (the workflow lets any status reach any other). */
+  private transitionsOf(issue: FakeJiraIssue): FakeJiraTransition[] {
+    return TRANSITIONS.filter((t) => t.to.id !== issue.status.id);
   }
 
   protected faultBody(status: number): unknown {
@@ -163,15 +170,19 @@ export class FakeJira extends FakeServer {
               labels: issue.labels,
               status: issue.status,
             },
+            // Like Jira's expand=transitions: the list GET .../transitions answers.
+            ...(this.expandsTransitions && expands(url, 'transitions')
+              ? { transitions: this.transitionsOf(issue) }
+              : {}),
           },
         ];
       if (method === 'PUT' && sub === '') return this.update(issue, body);
       if (method === 'GET' && sub === '/transitions')
-        return [200, { transitions: TRANSITIONS.filter((t) => t.to.id !== issue.status.id) }];
+        return [200, { transitions: this.transitionsOf(issue) }];
       if (method === 'POST' && sub === '/transitions') return this.transition(issue, body);
       if (method === 'POST' && sub === '/comment') return this.comment(issue, body);
       if (method === 'GET' && sub === '/comment') {
-        const withProperties = url.searchParams.get('expand')?.split(',').includes('properties');
+        const withProperties = expands(url, 'properties');
         const comments = issue.comments.map((c) => ({
           id: c.id,
           body: c.body,
@@ -331,4 +342,8 @@ const INVALID_PAYLOAD =
 
 function jiraError(message: string) {
   return { errorMessages: [message], errors: {} };
+}
+
+function expands(url: URL, what: string): boolean {
+  return (url.searchParams.get('expand') ?? '').split(',').includes(what);
 }
