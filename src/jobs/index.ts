@@ -19,4 +19,4 @@ export {
 export { JobWorkersService, type QueueWakeUp } from './job-workers.service.js';
 export { fromConfig, JobHandler, type Job, type JobRunner } from './job-handler.decorator.js';
 export { done, fail, reschedule, retry, JobOutcome } from './job-outcome.js';
-export type { LeasedQueue, RunControl } from './engine/leased-queue.js';
+export type { LeasedQueue, NextDue, RunControl } from './engine/leased-queue.js';

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { rawWrite } from '../database/raw-write.js';
+import type { NextDue } from './engine/leased-queue.js';
 
 export interface ClaimedJob {
   id: string;
@@ -60,17 +61,20 @@ export class JobLeaseRepository {
   }
 
   /**
-   * Milliseconds until the earliest pending job of `queue` is due, by the database's clock
-   * (negative when one is due now); null when none is pending. Reads jobs_due_idx.
+   * The next pending job of `queue` due later, and whether one came due in the last
+   * `lookbackMs`, by the database's clock (see LeasedQueue.nextDue). Reads jobs_due_idx.
    */
-  async nextDueInMs(m: EntityManager, queue: string): Promise<number | null> {
-    // Raw: an aggregate over the partial due index, measured against the server's now().
-    const [row]: { ms: number | null }[] = await m.query(
-      `SELECT (extract(epoch FROM min(run_at) - now()) * 1000)::float8 AS ms
-       FROM jobs WHERE queue = $1 AND status = 'pending'`,
-      [queue],
+  async nextDue(m: EntityManager, queue: string, lookbackMs: number): Promise<NextDue> {
+    // Raw: two range reads of the partial due index, measured against the server's now().
+    const [row]: { inMs: number | null; cameDue: boolean }[] = await m.query(
+      `SELECT (SELECT (extract(epoch FROM min(run_at) - now()) * 1000)::float8
+                 FROM jobs WHERE queue = $1 AND status = 'pending' AND run_at > now()) AS "inMs",
+              EXISTS (SELECT 1 FROM jobs WHERE queue = $1 AND status = 'pending'
+                        AND run_at <= now()
+                        AND run_at > now() - $2::float8 * interval '1 millisecond') AS "cameDue"`,
+      [queue, lookbackMs],
     );
-    return row.ms;
+    return row;
   }
 
   /**

@@ -11,6 +11,7 @@ import { ClaimedJob, JobLeaseRepository } from './job-lease.repository.js';
 import { JobSettleRepository, Settlement } from './job-settle.repository.js';
 import { attemptText } from './attempt-text.js';
 import type { LeasedQueue, RunControl } from './engine/leased-queue.js';
+import type { NextDue } from './engine/leased-queue.js';
 
 /** Names this process in lease_owner and attempt rows. */
 export const JOBS_INSTANCE_ID = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
@@ -94,8 +95,8 @@ export class JobQueue implements LeasedQueue<ClaimedJob> {
     );
   }
 
-  nextDueInMs(): Promise<number | null> {
-    return this.deps.leases.nextDueInMs(this.deps.dataSource.manager, this.queue);
+  nextDue(lookbackMs: number): Promise<NextDue> {
+    return this.deps.leases.nextDue(this.deps.dataSource.manager, this.queue, lookbackMs);
   }
 
   contextOf(job: ClaimedJob): BackgroundContext {

@@ -1,3 +1,6 @@
+import { Injectable } from '@nestjs/common';
+import { Job, JobHandler, JobRunner } from '../../src/jobs/job-handler.decorator.js';
+import { done, JobOutcome, retry } from '../../src/jobs/job-outcome.js';
 import { JobsService } from '../../src/jobs/jobs.service.js';
 import { Receiver, ReceiverPool } from '../support/receiver.js';
 import { startTestApp, TestApp, waitFor } from '../support/test-app.js';
@@ -12,13 +15,24 @@ import { runs, ScriptJob } from './helpers.js';
  */
 const ON_TIME_MS = 15_000;
 
+/** Per key, in order: a job waiting for its retry holds back the later jobs of its key. */
+const keyedRuns: { n: number; attempt: number; at: number }[] = [];
+@Injectable()
+@JobHandler({ queue: 'test.wake.keyed', perKey: 1, retry: [1200], timeoutMs: 5000 })
+class KeyedJob implements JobRunner<{ n: number; failFirst?: boolean }> {
+  async run(job: Job<{ n: number; failFirst?: boolean }>): Promise<JobOutcome> {
+    keyedRuns.push({ n: job.payload.n, attempt: job.attempt, at: Date.now() });
+    return job.payload.failFirst && job.attempt === 1 ? retry('first attempt fails') : done();
+  }
+}
+
 describe('Wake-ups without polling', () => {
   let t: TestApp;
   const receivers = new ReceiverPool();
 
   beforeAll(async () => {
     t = await startTestApp({
-      providers: [ScriptJob],
+      providers: [ScriptJob, KeyedJob],
       env: {
         JOBS_POLL_MS: '60000',
         WEBHOOK_POLL_MS: '60000',
@@ -50,6 +64,19 @@ describe('Wake-ups without polling', () => {
     await waitFor(() => runsOf(id).length === 2, ON_TIME_MS, 'the retry to run');
     const [first, second] = runsOf(id);
     expect(second.startedAt - first.startedAt).toBeGreaterThanOrEqual(1150);
+  });
+
+  it('meets a retry whose key holds back a later job that is due now', async () => {
+    const jobs = t.app.get(JobsService);
+    await jobs.enqueue('test.wake.keyed', { n: 1, failFirst: true }, { key: 'k' });
+    // Due now but held behind job 1 (and its retry): it must not hide that retry's due time.
+    await jobs.enqueue('test.wake.keyed', { n: 2 }, { key: 'k' });
+    await waitFor(() => keyedRuns.some((r) => r.n === 2), ON_TIME_MS, 'the later job of the key');
+    expect(keyedRuns.map((r) => [r.n, r.attempt])).toEqual([
+      [1, 1],
+      [1, 2],
+      [2, 1],
+    ]);
   });
 
   it('fires a schedule written after start at its first run (NOTIFY to the scheduler)', async () => {

@@ -1,5 +1,11 @@
 import type { BackgroundContext } from '../../common/errors/background-context.js';
 
+/** See LeasedQueue.nextDue. */
+export interface NextDue {
+  inMs: number | null;
+  cameDue: boolean;
+}
+
 /** What the engine hands a run: the shutdown signal and a way to free its slot early. */
 export interface RunControl {
   /**
@@ -47,13 +53,16 @@ export interface LeasedQueue<T> {
   /** Gives an unfinished item back at shutdown (due now, lease cleared) so another instance takes it at once. */
   release(item: T, startedAt: Date): Promise<void>;
   /**
-   * In how many ms the next pending item becomes due (a retry's backoff, a delayed job, a
-   * lease that expires), by the database's clock (so clock skew between hosts cannot make
-   * the timer early); negative when one is already due, null when nothing is pending. Asked
-   * only after a claim came back empty: the engine arms one timer for that moment instead
-   * of polling. Optional: without it the queue relies on NOTIFY and the poll tick alone.
+   * Asked only after a claim came back empty, so the engine can arm one timer instead of
+   * polling. `inMs`: in how many ms the next pending item becomes due (a retry's backoff, a
+   * delayed job, a lease that expires), by the database's clock (so clock skew between hosts
+   * cannot make the timer early); null when none is due later. `cameDue`: an item came due
+   * in the last `lookbackMs` (while the claim ran), so the claim may have missed it. An item
+   * due before that and not taken is held by something else (a per-key predecessor, an
+   * endpoint's in-flight limit) whose settle wakes a worker. Optional: without it the queue
+   * relies on NOTIFY and the poll tick alone.
    */
-  nextDueInMs?(): Promise<number | null>;
+  nextDue?(lookbackMs: number): Promise<NextDue>;
   /** An error that escaped `run`; when absent (or it returns false) it is reported as unexpected. */
   runFailed?(err: unknown, item: T): boolean;
 }

@@ -172,13 +172,14 @@ describe('LeasedWorker', () => {
   });
 
   describe('due timer', () => {
-    /** A queue that answers nextDueInMs with `dueInMs` (null: nothing pending). */
+    /** A queue that answers nextDue with `inMs` and `cameDue`. */
     class DueQueue extends FakeQueue {
-      dueInMs: number | null = null;
+      inMs: number | null = null;
+      cameDue = false;
       dueAsked = 0;
-      async nextDueInMs(): Promise<number | null> {
+      async nextDue(): Promise<{ inMs: number | null; cameDue: boolean }> {
         this.dueAsked++;
-        return this.dueInMs;
+        return { inMs: this.inMs, cameDue: this.cameDue };
       }
     }
     /** Records what the worker arms; the test fires it. */
@@ -195,7 +196,7 @@ describe('LeasedWorker', () => {
 
     it('after an empty claim, sleeps until the next item is due and then claims it', async () => {
       const q = new DueQueue(2);
-      q.dueInMs = 1500;
+      q.inMs = 1500;
       const timer = new RecordingTimer();
       const w = new LeasedWorker(q, errors, timer);
       w.wake();
@@ -204,7 +205,7 @@ describe('LeasedWorker', () => {
       expect(q.claims).toEqual([2]);
       // The retry comes due: the timer's wake claims it.
       q.backlog = [7];
-      q.dueInMs = null;
+      q.inMs = null;
       timer.armed[0].fn();
       await until(() => q.running.has(7), 'the due item claimed');
       q.finish(7);
@@ -212,15 +213,17 @@ describe('LeasedWorker', () => {
       expect(timer.disarmed).toBe(1);
     });
 
-    it('claims once more when an item came due meanwhile, and arms nothing for one held elsewhere', async () => {
+    it('claims once more when an item came due during the claim, and still arms for a later one', async () => {
       const q = new DueQueue(2);
-      q.dueInMs = -5; // due, but another instance's per-key run holds it
+      q.cameDue = true; // came due during the claim, but something else holds it
+      q.inMs = 800; // and a retry held behind it is due later
       const timer = new RecordingTimer();
       const w = new LeasedWorker(q, errors, timer);
       w.wake();
       await until(() => q.dueAsked === 2, 'asked after both empty claims');
+      await quiesce();
       expect(q.claims).toEqual([2, 2]);
-      expect(timer.armed).toEqual([]);
+      expect(timer.armed.map((a) => a.ms)).toEqual([801, 801]);
       await w.stop(0);
     });
 

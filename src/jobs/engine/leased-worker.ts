@@ -10,6 +10,9 @@ export interface DueTimer {
   disarm(): void;
 }
 
+/** Added to the claim's duration when asking what came due during it (see LeasedQueue.nextDue). */
+const LOOKBACK_MARGIN_MS = 20;
+
 /** setTimeout's limit: a due time further out is re-checked at this point instead. */
 const MAX_TIMER_MS = 2_147_483_647;
 
@@ -88,14 +91,16 @@ export class LeasedWorker<T> {
         const free = maxInFlight - busy;
         // One claim query per finished item would cost more than the item (webhooks).
         if (free <= 0 || (busy > 0 && free < minClaim)) break;
+        const claimStartedAt = Date.now();
         const claimed = await this.queue.claim(free);
         this.claimFailures.succeeded();
         for (const item of claimed) this.start(item);
         if (claimed.length === free) this.again = true;
         if (claimed.length === 0 && !this.again) {
-          // Came due between the empty claim and the question: one more pass takes it.
-          const next = await this.armForNextDue();
-          if (next === 'due' && !retriedDue) this.again = retriedDue = true;
+          const cameDue = await this.armForNextDue(Date.now() - claimStartedAt);
+          // Came due while the claim ran: one more pass takes it (one: a second empty pass
+          // leaves it to whatever holds it).
+          if (cameDue && !retriedDue) this.again = retriedDue = true;
         }
       } while (this.again && !this.stopped);
     } catch (err) {
@@ -104,18 +109,16 @@ export class LeasedWorker<T> {
   }
 
   /**
-   * After an empty claim: arms the due timer for the next item, if it is in the future.
-   * 'due' when an item is already due: worth one more claim (the caller makes only one; a
-   * second empty pass leaves it to whatever holds it).
+   * After an empty claim: arms the due timer for the next item due later, if any. True when
+   * an item came due while the claim ran.
    */
-  private async armForNextDue(): Promise<'armed' | 'due' | 'none'> {
-    if (!this.dueTimer || !this.queue.nextDueInMs || this.stopped) return 'none';
-    const ms = await this.queue.nextDueInMs();
-    if (ms === null) return 'none';
-    if (ms <= 0) return 'due';
+  private async armForNextDue(claimMs: number): Promise<boolean> {
+    if (!this.dueTimer || !this.queue.nextDue || this.stopped) return false;
+    const { inMs, cameDue } = await this.queue.nextDue(claimMs + LOOKBACK_MARGIN_MS);
     // +1: a timer may fire a hair early by the database's clock; an empty claim then re-arms.
-    this.dueTimer.arm(() => this.wake(), Math.min(Math.ceil(ms) + 1, MAX_TIMER_MS));
-    return 'armed';
+    if (inMs !== null)
+      this.dueTimer.arm(() => this.wake(), Math.min(Math.ceil(inMs) + 1, MAX_TIMER_MS));
+    return cameDue;
   }
 
   private start(item: T): void {

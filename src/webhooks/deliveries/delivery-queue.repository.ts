@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import type { NextDue } from '../../jobs/index.js';
 import { rawWrite } from '../../database/raw-write.js';
 import type { StoredSecret } from '../endpoints/endpoint.entity.js';
 import type { BodyShape } from '../payloads/body-shape.js';
@@ -118,28 +119,36 @@ export class DeliveryQueueRepository {
   }
 
   /**
-   * Milliseconds until the next delivery may be claimed, by the database's clock: the
-   * earliest due unleased delivery of an enabled endpoint (one index probe per endpoint, as
-   * the claim reads), or the earliest lease to expire (a crashed instance's). Negative when
-   * one is due now; null when nothing is pending.
+   * What the engine asks after an empty claim (see LeasedQueue.nextDue), by the database's
+   * clock: in how many ms the next delivery may be claimed (the earliest unleased delivery of
+   * an enabled endpoint due later, one index probe per endpoint as the claim reads, or the
+   * earliest lease to expire, a crashed instance's), and whether one came due in the last
+   * `lookbackMs`.
    */
-  async nextDueInMs(m: EntityManager): Promise<number | null> {
-    // Raw: per-endpoint LATERAL probes of the due index and a min over the lease index.
-    const [row]: { ms: number | null }[] = await m.query(
+  async nextDue(m: EntityManager, lookbackMs: number): Promise<NextDue> {
+    // Raw: per-endpoint LATERAL probes of the due index, a min over the lease index, and a
+    // range read of the due index.
+    const [row]: NextDue[] = await m.query(
       `SELECT (extract(epoch FROM LEAST(
            (SELECT min(first.at) FROM webhook_endpoints e
               CROSS JOIN LATERAL (
                 SELECT d.next_attempt_at AS at FROM webhook_deliveries d
-                WHERE d.endpoint_id = e.id AND d.status = 'pending'
+                WHERE d.endpoint_id = e.id AND d.status = 'pending' AND d.next_attempt_at > now()
                   AND (d.locked_until IS NULL OR d.locked_until <= now())
                 ORDER BY d.next_attempt_at LIMIT 1
               ) first
             WHERE e.enabled),
            (SELECT min(locked_until) FROM webhook_deliveries
-            WHERE status = 'pending' AND locked_until IS NOT NULL)
-         ) - now()) * 1000)::float8 AS ms`,
+            WHERE status = 'pending' AND locked_until > now())
+         ) - now()) * 1000)::float8 AS "inMs",
+         EXISTS (SELECT 1 FROM webhook_deliveries
+                 WHERE status = 'pending'
+                   AND (next_attempt_at <= now() AND next_attempt_at > now() - $1::float8 * interval '1 millisecond'
+                     OR locked_until <= now() AND locked_until > now() - $1::float8 * interval '1 millisecond')
+         ) AS "cameDue"`,
+      [lookbackMs],
     );
-    return row.ms;
+    return row;
   }
 
   async loadClaimed(m: EntityManager, id: string): Promise<ClaimedDelivery> {

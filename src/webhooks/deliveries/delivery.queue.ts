@@ -5,7 +5,12 @@ import { DataSource } from 'typeorm';
 import type { BackgroundContext } from '../../common/errors/background-context.js';
 import { webhooksConfig } from '../../config/webhooks.config.js';
 import { isDatabaseUnavailable } from '../../database/connectivity-error.js';
-import { JobWorkersService, type LeasedQueue, type RunControl } from '../../jobs/index.js';
+import {
+  JobWorkersService,
+  type LeasedQueue,
+  type NextDue,
+  type RunControl,
+} from '../../jobs/index.js';
 import { ClaimedDelivery, DeliveryQueueRepository } from './delivery-queue.repository.js';
 import { DeliverySender } from './delivery-sender.js';
 import { DeliverySettler } from './delivery-settler.js';
@@ -72,8 +77,8 @@ export class DeliveryQueue implements LeasedQueue<ClaimedDelivery>, OnModuleInit
     );
   }
 
-  nextDueInMs(): Promise<number | null> {
-    return this.repo.nextDueInMs(this.dataSource.manager);
+  nextDue(lookbackMs: number): Promise<NextDue> {
+    return this.repo.nextDue(this.dataSource.manager, lookbackMs);
   }
 
   contextOf(d: ClaimedDelivery): BackgroundContext {
