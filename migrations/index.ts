@@ -20,6 +20,7 @@ import { TriggerSeedPayload1764730100000 } from './1764730100000-TriggerSeedPayl
 import { IntegrationCardBirths1764730100100 } from './1764730100100-IntegrationCardBirths.js';
 import { WebhookMessages1764730200000 } from './1764730200000-WebhookMessages.js';
 import { SyncChangeWatermark1764730400000 } from './1764730400000-SyncChangeWatermark.js';
+import { CalendarScopeVersion1764730500000 } from './1764730500000-CalendarScopeVersion.js';
 
 /**
  * Every migration, oldest first. An explicit list (not a glob) so the app, the CLI and the
@@ -49,4 +50,5 @@ export const migrations = [
   IntegrationCardBirths1764730100100,
   WebhookMessages1764730200000,
   SyncChangeWatermark1764730400000,
+  CalendarScopeVersion1764730500000,
 ];
