@@ -53,9 +53,9 @@ async function seed(sql: pg.Client, fakeUrl: string): Promise<void> {
   await sql.query(
     `INSERT INTO job_schedules (queue, key, every_ms, payload, next_run_at)
      SELECT 'calendar.sync', b.id::text, $1, jsonb_build_object('bindingId', b.id::text),
-            now() + (row_number() OVER (ORDER BY b.id)) * ($1::float8 / $2) * interval '1 millisecond'
+            now() + (row_number() OVER (ORDER BY b.id)) * $2::float8 * interval '1 millisecond'
        FROM calendar_bindings b`,
-    [INTERVAL_S * 1000, BINDINGS],
+    [INTERVAL_S * 1000, (INTERVAL_S * 1000) / BINDINGS],
   );
   await sql.query(`SELECT pg_notify('hub_job_schedules', '')`);
 }

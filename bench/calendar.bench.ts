@@ -177,6 +177,8 @@ interface NoChange {
   bare: number[];
   /** Per run: the hub's duration minus the bare REPORT right after it. */
   share: number[];
+  /** Per run: the requests the hub sent (counted at the front proxy, before the bare one). */
+  requests: number[];
 }
 
 async function noChangeRuns(
@@ -184,19 +186,23 @@ async function noChangeRuns(
   server: CalDavServer,
   binding: { id: string; calendarPath: string; user: string },
   runs: number,
-  into: NoChange = { hub: [], bare: [], share: [] },
+  into: NoChange = { hub: [], bare: [], share: [], requests: [] },
 ): Promise<NoChange> {
   const token = await syncToken(server, binding.calendarPath);
   let last = (await latestRun(b, binding.id))?.id;
   for (let i = 0; i < runs; i++) {
+    const sentBefore = server.requests.length;
     await ok(
       call(b.agent, b.appUrl, 'POST', `/calendar/bindings/${binding.id}/sync`, binding.user),
       'sync',
     );
     const row = await nextRun(b, binding.id, last);
     last = row.id;
-    if (row.unchanged !== N || row.errors)
+    // unchanged is 0 when the run only asked the server (nothing in scope changed), N when
+    // it compared every appointment.
+    if ((row.unchanged !== N && row.unchanged !== 0) || row.created || row.errors)
       throw new Error(`a no-change run changed something: ${JSON.stringify(row)}`);
+    into.requests.push(server.requests.length - sentBefore);
     const bare = await bareSyncReport(server, binding.calendarPath, token);
     into.hub.push(row.duration_ms);
     into.bare.push(bare);
@@ -242,6 +248,12 @@ function noChangeRows(kind: CalDavServerKind, r: NoChange) {
       value: `${ms(p50(r.bare))} / ${ms(p95(r.bare))} ms`,
       target: '',
       met: '',
+    },
+    {
+      measure: `${kind}: CalDAV requests the hub sent per no-change run, max`,
+      value: `${Math.max(...r.requests)}`,
+      target: '1',
+      met: Math.max(...r.requests) === 1 ? 'yes' : 'NO',
     },
     {
       measure: `${kind}: the hub's own share of a run, p50 / p95`,
