@@ -61,7 +61,7 @@ export class BindingSyncService {
     signal?: AbortSignal,
   ): Promise<RunResult | null> {
     const m = this.db.manager;
-    const binding = await this.bindings.forRun(m, bindingId);
+    const binding = await this.bindings.stored(m, bindingId);
     if (!binding || !binding.enabled) return null;
     const account = await this.accounts.get(m, binding.userId);
     if (!account) return null;

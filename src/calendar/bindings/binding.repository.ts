@@ -42,13 +42,16 @@ export class BindingRepository {
     return m.withRepository(this.bindings).findOneBy(where);
   }
 
-  /** The binding for a run: every stored column, none of the virtual ones (no target read). */
-  forRun(m: EntityManager, id: string): Promise<RunBinding | null> {
+  /**
+   * The binding without its `objects` count (which reads its target rows): every stored
+   * column, for a run and for requests that do not show the binding.
+   */
+  stored(m: EntityManager, id: string, userId?: string): Promise<RunBinding | null> {
     const repo = m.withRepository(this.bindings);
     const select = Object.fromEntries(
       repo.metadata.columns.filter((c) => !c.isVirtualProperty).map((c) => [c.propertyName, true]),
     );
-    return repo.findOne({ select, where: { id } });
+    return repo.findOne({ select, where: userId ? { id, userId } : { id } });
   }
 
   /**
