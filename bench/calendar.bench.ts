@@ -23,14 +23,15 @@ import { call, JWT_SECRET, ok, rssKiB, sleep, token } from './sync-support.js';
  * 2. no-change runs on each server: each run's `durationMs`, and right after it the same
  *    `sync-collection` REPORT sent bare by the bench: what the server alone takes to say
  *    "nothing changed". The hub's own share of a run is the difference, paired run by run;
- * 3. memory, on the Radicale binding: the V8 heap live after a full GC after WARMUP runs and
+ * 3. rows read: appointment and target rows PostgreSQL read per Xandikos no-change run;
+ * 4. memory, on the Radicale binding: the V8 heap live after a full GC after WARMUP runs and
  *    after RUNS more (a leak shows there), and every 10 runs the RSS and V8's heap without a
  *    GC (they rise with garbage until V8 collects it, so their end points alone say little).
  */
 const N = Number(process.env.BENCH_CALENDAR_APPOINTMENTS ?? 1000);
 const RUNS = Number(process.env.BENCH_CALENDAR_RUNS ?? 100);
 const WARMUP = 10;
-const TARGETS = { firstSyncRatio: 1.5, noChangeMs: 50, heapGrowthMiB: 1 };
+const TARGETS = { firstSyncRatio: 1.5, noChangeMs: 50, heapGrowthMiB: 1, rssMiB: 250 };
 const ADMIN = 'bench-admin-token-0123456789abcdef';
 /** One user per server: an account is per user. Both may see every appointment. */
 const USERS: Record<CalDavServerKind, string> = { radicale: 'bench-dana', xandikos: 'bench-erin' };
@@ -177,6 +178,8 @@ interface NoChange {
   bare: number[];
   /** Per run: the hub's duration minus the bare REPORT right after it. */
   share: number[];
+  /** Per run: the requests the hub sent (counted at the front proxy, before the bare one). */
+  requests: number[];
 }
 
 async function noChangeRuns(
@@ -184,25 +187,45 @@ async function noChangeRuns(
   server: CalDavServer,
   binding: { id: string; calendarPath: string; user: string },
   runs: number,
-  into: NoChange = { hub: [], bare: [], share: [] },
+  into: NoChange = { hub: [], bare: [], share: [], requests: [] },
 ): Promise<NoChange> {
   const token = await syncToken(server, binding.calendarPath);
   let last = (await latestRun(b, binding.id))?.id;
   for (let i = 0; i < runs; i++) {
+    const sentBefore = server.requests.length;
     await ok(
       call(b.agent, b.appUrl, 'POST', `/calendar/bindings/${binding.id}/sync`, binding.user),
       'sync',
     );
     const row = await nextRun(b, binding.id, last);
     last = row.id;
-    if (row.unchanged !== N || row.errors)
+    // unchanged is 0 when the run only asked the server (nothing in scope changed), N when
+    // it compared every appointment.
+    if ((row.unchanged !== N && row.unchanged !== 0) || row.created || row.errors)
       throw new Error(`a no-change run changed something: ${JSON.stringify(row)}`);
+    into.requests.push(server.requests.length - sentBefore);
     const bare = await bareSyncReport(server, binding.calendarPath, token);
     into.hub.push(row.duration_ms);
     into.bare.push(bare);
     into.share.push(row.duration_ms - bare);
   }
   return into;
+}
+
+/**
+ * Rows PostgreSQL read from calendar_appointments and calendar_targets so far (sequential
+ * scans plus index entries). A backend sends its counts at most once a second and, when idle,
+ * within 10 s: the bench waits that out first, so the figure includes every run before it.
+ */
+async function rowsRead(sql: pg.Client): Promise<number> {
+  await sleep(11_000);
+  const { rows } = await sql.query<{ n: string }>(
+    `SELECT (SELECT coalesce(sum(seq_tup_read), 0) FROM pg_stat_user_tables
+              WHERE relname IN ('calendar_appointments', 'calendar_targets'))
+          + (SELECT coalesce(sum(idx_tup_read), 0) FROM pg_stat_user_indexes
+              WHERE relname IN ('calendar_appointments', 'calendar_targets')) AS n`,
+  );
+  return Number(rows[0].n);
 }
 
 /** What the RSS is made of, without forcing a GC (MiB): V8's heap (live and garbage) and buffers. */
@@ -242,6 +265,12 @@ function noChangeRows(kind: CalDavServerKind, r: NoChange) {
       value: `${ms(p50(r.bare))} / ${ms(p95(r.bare))} ms`,
       target: '',
       met: '',
+    },
+    {
+      measure: `${kind}: CalDAV requests the hub sent per no-change run, max`,
+      value: `${Math.max(...r.requests)}`,
+      target: '1',
+      met: Math.max(...r.requests) === 1 ? 'yes' : 'NO',
     },
     {
       measure: `${kind}: the hub's own share of a run, p50 / p95`,
@@ -310,6 +339,8 @@ export async function runCalendarBench(): Promise<void> {
     // 2./3. No-change runs on Radicale: the live heap after a full GC before and after RUNS
     // runs (a leak shows there), and what RSS and V8's heap do in between (without a GC).
     const radicaleRuns = await noChangeRuns(b, radicale, onRadicale, WARMUP);
+    // Before the first heap snapshot, whose buffers stay in the RSS from there on.
+    const rssBeforeSnapshot = Math.round(rssKiB(app.process.pid!) / 1024);
     const heapBefore = await liveHeapMiB(app, dir, b.agent, ADMIN);
     const memory = [{ runs: WARMUP, ...(await memorySample(b, app.process.pid!)) }];
     for (let done = 0; done < RUNS; done += 10) {
@@ -320,7 +351,9 @@ export async function runCalendarBench(): Promise<void> {
 
     // 2. again on Xandikos, whose sync-collection does not scan the collection.
     const onXandikos = await connectAndBind(b, xandikos);
+    const rowsBefore = await rowsRead(sql);
     const xandikosRuns = await noChangeRuns(b, xandikos, onXandikos, RUNS);
+    const rowsPerRun = ((await rowsRead(sql)) - rowsBefore) / RUNS;
 
     const ratio = first.duration_ms / bareMs;
     const rss = memory.map((m) => m.rss).sort((x, y) => x - y);
@@ -353,10 +386,22 @@ export async function runCalendarBench(): Promise<void> {
         met: p50(xandikosRuns.hub) < TARGETS.noChangeMs ? 'yes' : 'NO',
       },
       {
-        measure: `app RSS over those runs: min / median / max (V8 frees garbage in bursts)`,
+        measure: `xandikos: appointment and target rows read per no-change run (with "sync now")`,
+        value: rowsPerRun.toFixed(1),
+        target: '0',
+        met: rowsPerRun === 0 ? 'yes' : 'NO',
+      },
+      {
+        measure: `app RSS after ${WARMUP} no-change runs, before the first heap snapshot`,
+        value: `${rssBeforeSnapshot} MiB`,
+        target: `< ${TARGETS.rssMiB} MiB`,
+        met: rssBeforeSnapshot < TARGETS.rssMiB ? 'yes' : 'NO',
+      },
+      {
+        measure: `app RSS over the runs after it: min / median / max (V8 frees garbage in bursts)`,
         value: `${rss[0]} / ${p50(rss)} / ${rss[rss.length - 1]} MiB`,
-        target: '',
-        met: '',
+        target: `max < ${TARGETS.rssMiB} MiB`,
+        met: rss[rss.length - 1] < TARGETS.rssMiB ? 'yes' : 'NO',
       },
       {
         measure: `live V8 heap (after a full GC) after ${WARMUP} runs / after ${RUNS} more`,
@@ -375,6 +420,8 @@ export async function runCalendarBench(): Promise<void> {
         first,
         radicaleRuns,
         xandikosRuns,
+        rowsPerRun,
+        rssBeforeSnapshot,
         memory,
         heapBefore,
         heapAfter,

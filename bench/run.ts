@@ -3,6 +3,7 @@ import { runLogScanBench } from './logscan.bench.js';
 import { runPartitioningBench } from './partitioning.bench.js';
 import { runIntegrationsBench } from './integrations.bench.js';
 import { runCalendarBench } from './calendar.bench.js';
+import { runCalendarScaleBench } from './calendar-scale.bench.js';
 import { runSyncSlowClientsBench } from './sync-slow-clients.bench.js';
 import { runSoakBench } from './soak.bench.js';
 import { runSyncBench } from './sync.bench.js';
@@ -20,6 +21,7 @@ const scenarios: Record<string, () => Promise<void>> = {
   logscan: runLogScanBench,
   integrations: runIntegrationsBench,
   calendar: runCalendarBench,
+  'calendar-scale': runCalendarScaleBench,
   partitioning: runPartitioningBench,
   soak: runSoakBench,
   idle: runIdleBench,

@@ -22,6 +22,7 @@ import { WebhookMessages1764730200000 } from './1764730200000-WebhookMessages.js
 import { SyncChangeWatermark1764730400000 } from './1764730400000-SyncChangeWatermark.js';
 import { IntegrationCutoffLog1764862400000 } from './1764862400000-IntegrationCutoffLog.js';
 import { Artifacts1764730300000 } from './1764730300000-Artifacts.js';
+import { CalendarScopeVersion1764730500000 } from './1764730500000-CalendarScopeVersion.js';
 
 /**
  * Every migration, oldest first. An explicit list (not a glob) so the app, the CLI and the
@@ -50,7 +51,8 @@ export const migrations = [
   TriggerSeedPayload1764730100000,
   IntegrationCardBirths1764730100100,
   WebhookMessages1764730200000,
-  SyncChangeWatermark1764730400000,
-  IntegrationCutoffLog1764862400000,
   Artifacts1764730300000,
+  SyncChangeWatermark1764730400000,
+  CalendarScopeVersion1764730500000,
+  IntegrationCutoffLog1764862400000,
 ];

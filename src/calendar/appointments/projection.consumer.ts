@@ -2,12 +2,13 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { EventConsumer, EventHandler, type HubEvent } from '../../events/index.js';
 import { SyncScheduler } from '../binding-sync/sync-scheduler.js';
+import { BindingRepository } from '../bindings/binding.repository.js';
 import { APPOINTMENT_EVENTS, parseAppointment } from './appointment.js';
 import { AppointmentRepository } from './appointment.repository.js';
 
 /**
- * Keeps the appointment projection and asks for an immediate push of every binding a change
- * concerns. Rows only, in the cursor's transaction (the push itself is a job): a crash
+ * Keeps the appointment projection, bumps the scope version of every binding a change
+ * concerns and asks for an immediate push of each. Rows only, in the cursor's transaction (the push itself is a job): a crash
  * replays the batch, and the job's dedupe key folds a burst into one run per binding.
  */
 @Injectable()
@@ -18,6 +19,7 @@ export class AppointmentProjectionConsumer implements EventHandler {
   constructor(
     private readonly repo: AppointmentRepository,
     private readonly scheduler: SyncScheduler,
+    private readonly bindings: BindingRepository,
   ) {}
 
   async handle(events: HubEvent[], m: EntityManager): Promise<void> {
@@ -44,6 +46,9 @@ export class AppointmentProjectionConsumer implements EventHandler {
       for (const id of [...before, ...(await this.repo.affectedBindings(m, e.subject))])
         touched.add(id);
     }
+    // In the batch's transaction: a run that read the binding before this commit records an
+    // older version than the binding now has, so the next run is a full one.
+    await this.bindings.bumpScope(m, [...touched]);
     for (const bindingId of touched) await this.scheduler.pushSoon(bindingId, m);
   }
 }

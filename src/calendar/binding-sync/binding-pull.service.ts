@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { storableText } from '../../common/http/storable-text.js';
 import { EventBus, HUB_EVENTS, type HubEventMap } from '../../events/index.js';
-import type { BindingRow } from '../bindings/binding.repository.js';
+import type { RunBinding } from '../bindings/binding.repository.js';
 import { OverBudgetError } from '../caldav/caldav-budget.js';
 import { CalDavClient } from '../caldav/caldav-client.js';
 import { type RemoteEvent, seenSequence } from '../caldav/icalendar.js';
@@ -31,7 +31,7 @@ export class BindingPullService {
   /** Applies remote edits and deletions of our objects; returns the new sync token. */
   async fromServer(
     client: CalDavClient,
-    binding: BindingRow,
+    binding: RunBinding,
     listing: RemoteListing,
     targets: Map<string, Target>,
     stats: SyncStats,
@@ -59,7 +59,7 @@ export class BindingPullService {
 
   /** Also the push's answer to a 412 under `report`: the server's edit is kept and reported. */
   async remoteChanged(
-    binding: BindingRow,
+    binding: RunBinding,
     t: Target,
     obj: FetchedObject,
     stats: SyncStats,
@@ -97,7 +97,7 @@ export class BindingPullService {
     await this.targets.save(this.db.manager, t);
   }
 
-  private async remoteDeleted(binding: BindingRow, t: Target, stats: SyncStats): Promise<void> {
+  private async remoteDeleted(binding: RunBinding, t: Target, stats: SyncStats): Promise<void> {
     stats.remoteChanges++;
     const href = t.href!;
     t.href = null;
@@ -114,7 +114,7 @@ export class BindingPullService {
 
   /** Saves the target and publishes the remote change in one transaction (outbox). */
   private async report<K extends 'calendar.remote_changed' | 'calendar.remote_deleted'>(
-    binding: BindingRow,
+    binding: RunBinding,
     t: Target,
     type: K,
     extra: Omit<HubEventMap[K], 'bindingId' | 'userId' | 'appointmentId'>,

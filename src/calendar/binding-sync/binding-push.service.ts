@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import type { Appointment } from '../appointments/appointment.js';
-import { BindingRepository, type BindingRow } from '../bindings/binding.repository.js';
+import { BindingRepository, type RunBinding } from '../bindings/binding.repository.js';
 import { CalDavError, serverUnavailable } from '../caldav/caldav-client.js';
 import { contentHash } from '../caldav/icalendar.js';
 import { buildIcsOffLoop } from '../caldav/off-loop.js';
@@ -35,7 +35,7 @@ export class BindingPushService {
 
   async toServer(
     writer: ObjectWriter,
-    binding: BindingRow,
+    binding: RunBinding,
     wanted: Appointment[],
     targets: Map<string, Target>,
     stats: SyncStats,
@@ -77,7 +77,7 @@ export class BindingPushService {
 
   private async write(
     writer: ObjectWriter,
-    binding: BindingRow,
+    binding: RunBinding,
     a: Appointment,
     existing: Target | undefined,
     stats: SyncStats,
@@ -135,7 +135,7 @@ export class BindingPushService {
 
   private async create(
     writer: ObjectWriter,
-    binding: BindingRow,
+    binding: RunBinding,
     a: Appointment,
     t: Target,
     stats: SyncStats,
@@ -159,7 +159,7 @@ export class BindingPushService {
 
   private async update(
     writer: ObjectWriter,
-    binding: BindingRow,
+    binding: RunBinding,
     a: Appointment,
     t: Target,
     stats: SyncStats,
@@ -202,7 +202,7 @@ export class BindingPushService {
 
   private async removeStale(
     writer: ObjectWriter,
-    binding: BindingRow,
+    binding: RunBinding,
     t: Target,
     stats: SyncStats,
   ) {

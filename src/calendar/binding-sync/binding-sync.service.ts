@@ -4,13 +4,13 @@ import { DataSource } from 'typeorm';
 import { AccountRepository } from '../accounts/account.repository.js';
 import { CalDavSessions } from '../accounts/caldav-sessions.js';
 import { AppointmentRepository } from '../appointments/appointment.repository.js';
-import { BindingRepository } from '../bindings/binding.repository.js';
-import { CalDavError, serverUnavailable } from '../caldav/caldav-client.js';
+import { BindingRepository, type RunBinding } from '../bindings/binding.repository.js';
+import { CalDavClient, CalDavError, serverUnavailable } from '../caldav/caldav-client.js';
 import { BindingPullService } from './binding-pull.service.js';
 import { BindingPushService } from './binding-push.service.js';
 import { CalendarMetrics } from './calendar-metrics.js';
 import { ObjectWriter } from './object-writer.js';
-import { listChanges } from './pull.js';
+import { listChanges, type RemoteListing } from './pull.js';
 import { BindingGone, bindingDeleted } from './sync-errors.js';
 import { emptyStats, SyncLogRepository, type SyncStats } from './sync-log.repository.js';
 import { TargetRepository } from './target.repository.js';
@@ -29,6 +29,10 @@ export interface RunResult {
  * our objects, binding-pull.service.ts), then push the hub's view (create, update, delete
  * stale, binding-push.service.ts). Runs only inside the `calendar.sync` job (one per binding
  * at a time); every outcome lands in one sync-log row.
+ *
+ * A run with nothing to do costs one request and no appointment or target read: when the
+ * binding's scope version is the one its last clean run started from, the sync-collection
+ * REPORT goes first, and an empty answer ends the run (docs/calendar.md).
  */
 @Injectable()
 export class BindingSyncService {
@@ -57,7 +61,7 @@ export class BindingSyncService {
     signal?: AbortSignal,
   ): Promise<RunResult | null> {
     const m = this.db.manager;
-    const binding = await this.bindings.get(m, bindingId);
+    const binding = await this.bindings.stored(m, bindingId);
     if (!binding || !binding.enabled) return null;
     const account = await this.accounts.get(m, binding.userId);
     if (!account) return null;
@@ -69,34 +73,16 @@ export class BindingSyncService {
     let token: string | null | undefined;
     try {
       const client = this.sessions.forAccount(account, signal);
-      const writer = new ObjectWriter(client, binding.calendarUrl);
-      // The server's answer takes longest; our two reads run meanwhile. Reading the scope
-      // before the pull is safe: the pull changes targets, not appointments, and an appointment
-      // event committed after this read enqueues another run of this binding.
-      const [listing, targetRows, wanted] = await Promise.all([
-        listChanges(client, binding.calendarUrl, binding.syncToken),
-        this.targets.list(m, bindingId),
-        this.appointments.inScope(m, bindingId),
-      ]);
-      const targets = new Map(targetRows.map((t) => [t.appointmentId, t]));
-      token = await this.pull.fromServer(client, binding, listing, targets, stats);
-      const writes = stats.created + stats.updated + stats.deleted;
-      await this.push.toServer(writer, binding, wanted, targets, stats, confirmDeletes);
-      if (stats.created + stats.updated + stats.deleted > writes) {
-        // Pull again past our own writes: a token from before them does not report an object
-        // we created and someone deleted since (Xandikos omits it, RFC 6578 allows that).
-        // Our own writes come back with the ETags we stored and are skipped; edits made by
-        // others during the run are applied now, and hub_wins writes them back.
-        const fresh = new Map(
-          (await this.targets.list(m, bindingId)).map((t) => [t.appointmentId, t]),
-        );
-        const remote = stats.remoteChanges;
-        const again = await listChanges(client, binding.calendarUrl, token);
-        token = await this.pull.fromServer(client, binding, again, fresh, stats);
-        if (stats.remoteChanges > remote) {
-          const now = await this.appointments.inScope(m, bindingId);
-          await this.push.toServer(writer, binding, now, fresh, stats, confirmDeletes);
-        }
+      if (scopeUnchanged(binding, confirmDeletes)) {
+        // Nothing in scope changed since the last clean run: only the server can have
+        // changed. Ask it first; the rows are read only if it lists something.
+        const listing = await listChanges(client, binding.calendarUrl, binding.syncToken);
+        token = nothingListed(listing)
+          ? listing.token
+          : await this.full(client, binding, stats, confirmDeletes, Promise.resolve(listing));
+      } else {
+        const listing = listChanges(client, binding.calendarUrl, binding.syncToken);
+        token = await this.full(client, binding, stats, confirmDeletes, listing);
       }
     } catch (err) {
       if (err instanceof BindingGone) {
@@ -118,9 +104,12 @@ export class BindingSyncService {
     const durationMs = Date.now() - started.getTime();
     this.metrics.record(stats, error !== null, durationMs);
     try {
+      // Only a clean run vouches for its start's scope version; a bump since then (or an edit)
+      // left scope_version above it, so the next run is full either way.
+      const synced = runError === null ? binding.scopeVersion : null;
       await this.db.transaction(async (tx) => {
         await this.log.insert(tx, bindingId, binding.userId, started, durationMs, stats);
-        await this.bindings.recordRun(tx, bindingId, new Date(), runError, token);
+        await this.bindings.recordRun(tx, bindingId, new Date(), runError, token, synced);
       });
     } catch (err) {
       if (bindingDeleted(err)) return null; // deleted as the run ended: nothing to record on
@@ -129,4 +118,69 @@ export class BindingSyncService {
     if (error) this.logger.warn(`binding ${bindingId}: ${error}`);
     return { stats, error, transient, retryAfterMs };
   }
+
+  /**
+   * The full run: every target and every appointment in scope are read (while the server
+   * answers `listing`), the pull applies the server's changes and the push the hub's view.
+   * Returns the sync token to store.
+   */
+  private async full(
+    client: CalDavClient,
+    binding: RunBinding,
+    stats: SyncStats,
+    confirmDeletes: boolean,
+    listingAnswer: Promise<RemoteListing>,
+  ): Promise<string | null> {
+    const m = this.db.manager;
+    const writer = new ObjectWriter(client, binding.calendarUrl);
+    // The server's answer takes longest; our two reads run meanwhile. Reading the scope
+    // before the pull is safe: the pull changes targets, not appointments, and an appointment
+    // event committed after this read enqueues another run of this binding.
+    const [listing, targetRows, wanted] = await Promise.all([
+      listingAnswer,
+      this.targets.list(m, binding.id),
+      this.appointments.inScope(m, binding.id),
+    ]);
+    const targets = new Map(targetRows.map((t) => [t.appointmentId, t]));
+    let token = await this.pull.fromServer(client, binding, listing, targets, stats);
+    const writes = stats.created + stats.updated + stats.deleted;
+    await this.push.toServer(writer, binding, wanted, targets, stats, confirmDeletes);
+    if (stats.created + stats.updated + stats.deleted > writes) {
+      // Pull again past our own writes: a token from before them does not report an object
+      // we created and someone deleted since (Xandikos omits it, RFC 6578 allows that).
+      // Our own writes come back with the ETags we stored and are skipped; edits made by
+      // others during the run are applied now, and hub_wins writes them back.
+      const fresh = new Map(
+        (await this.targets.list(m, binding.id)).map((t) => [t.appointmentId, t]),
+      );
+      const remote = stats.remoteChanges;
+      const again = await listChanges(client, binding.calendarUrl, token);
+      token = await this.pull.fromServer(client, binding, again, fresh, stats);
+      if (stats.remoteChanges > remote) {
+        const now = await this.appointments.inScope(m, binding.id);
+        await this.push.toServer(writer, binding, now, fresh, stats, confirmDeletes);
+      }
+    }
+    return token;
+  }
+}
+
+/**
+ * The no-change rule: the last run ended clean from the scope version the binding still has
+ * (no appointment change concerned it since, no edit), with a sync token to ask the server
+ * with. A run confirming deletes is always full (the guard's question is on the full set).
+ */
+function scopeUnchanged(b: RunBinding, confirmDeletes: boolean): boolean {
+  return (
+    !confirmDeletes &&
+    b.syncedScopeVersion !== null &&
+    b.syncedScopeVersion === b.scopeVersion &&
+    b.syncToken !== null &&
+    b.lastSyncError === null
+  );
+}
+
+/** A sync-collection answer with no entry: nothing changed on the server since the token. */
+function nothingListed(l: RemoteListing): boolean {
+  return !l.complete && l.changed.size === 0 && l.deleted.size === 0;
 }

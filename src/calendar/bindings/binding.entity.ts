@@ -28,6 +28,14 @@ export class CalendarBindingEntity {
   @Column('text', { name: 'sync_token', nullable: true }) syncToken: string | null;
   @Column('timestamptz', { name: 'last_sync_at', nullable: true }) lastSyncAt: Date | null;
   @Column('text', { name: 'last_sync_error', nullable: true }) lastSyncError: string | null;
+  /**
+   * Bumped by every appointment change that concerns the binding and by every edit of it;
+   * a bigint, so read as a string. See BindingSyncService for the no-change rule.
+   */
+  @Column('bigint', { name: 'scope_version', default: 0 }) scopeVersion: string;
+  /** The scope_version the last clean run started from; null: unknown (the next run is full). */
+  @Column('bigint', { name: 'synced_scope_version', nullable: true })
+  syncedScopeVersion: string | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
   /** Objects the hub keeps on the server for this binding (read with every binding). */

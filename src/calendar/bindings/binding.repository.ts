@@ -22,6 +22,9 @@ export type NewBinding = Pick<BindingRow, 'userId' | 'calendarUrl' | EditableFie
 
 export type BindingChanges = Partial<Pick<BindingRow, EditableField>>;
 
+/** A binding as a run reads it: without `objects`, whose count reads its target rows. */
+export type RunBinding = Omit<BindingRow, 'objects'>;
+
 // The issue's order: everything, then personal, then the hierarchy bindings by creation.
 const KIND_RANK = (k: ScopeKind) => (k === 'all_visible' ? 0 : k === 'personal_only' ? 1 : 2);
 
@@ -37,6 +40,31 @@ export class BindingRepository {
   get(m: EntityManager, id: string, userId?: string): Promise<BindingRow | null> {
     const where: FindOptionsWhere<CalendarBindingEntity> = userId ? { id, userId } : { id };
     return m.withRepository(this.bindings).findOneBy(where);
+  }
+
+  /**
+   * The binding without its `objects` count (which reads its target rows): every stored
+   * column, for a run and for requests that do not show the binding.
+   */
+  stored(m: EntityManager, id: string, userId?: string): Promise<RunBinding | null> {
+    const repo = m.withRepository(this.bindings);
+    const select = Object.fromEntries(
+      repo.metadata.columns.filter((c) => !c.isVirtualProperty).map((c) => [c.propertyName, true]),
+    );
+    return repo.findOne({ select, where: userId ? { id, userId } : { id } });
+  }
+
+  /**
+   * Marks the scope of these bindings as changed (the appointment projection, once per batch),
+   * so their next run is a full one.
+   */
+  async bumpScope(m: EntityManager, ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    // Sorted: two batches lock their rows in one order.
+    await m.query(
+      `UPDATE calendar_bindings SET scope_version = scope_version + 1 WHERE id = ANY($1::uuid[])`,
+      [[...ids].sort()],
+    );
   }
 
   /** Locks the binding row: a PATCH and a DELETE of one binding do not interleave. */
@@ -96,20 +124,28 @@ export class BindingRepository {
       Object.entries(changes).filter(([, v]) => v !== undefined),
     ) as BindingChanges;
     if (Object.keys(set).length === 0) return;
-    await m.withRepository(this.bindings).update({ id }, set);
+    // Any edit may change what the binding holds (scope, enabling after missed changes, the
+    // policy): its next run is a full one, even if a run under way records its own start.
+    await m
+      .withRepository(this.bindings)
+      .update({ id }, { ...set, scopeVersion: () => 'scope_version + 1' });
   }
 
   async remove(m: EntityManager, id: string): Promise<void> {
     await m.withRepository(this.bindings).delete({ id });
   }
 
-  /** `syncToken` undefined keeps the stored token. */
+  /**
+   * `syncToken` undefined keeps the stored token. `syncedScope` is the scope_version a clean
+   * run started from, null after any other run (the next one is then full).
+   */
   async recordRun(
     m: EntityManager,
     id: string,
     at: Date,
     error: string | null,
-    syncToken?: string | null,
+    syncToken: string | null | undefined,
+    syncedScope: string | null,
   ): Promise<void> {
     await m.withRepository(this.bindings).update(
       { id },
@@ -118,6 +154,7 @@ export class BindingRepository {
         // Both quote the server: stored as storable text (NUL and lone surrogates replaced).
         lastSyncError: storableText(error),
         ...(syncToken !== undefined && { syncToken: storableText(syncToken) }),
+        syncedScopeVersion: syncedScope,
         // A run is not an edit of the binding: updated_at stays as it was.
         updatedAt: () => 'updated_at',
       },

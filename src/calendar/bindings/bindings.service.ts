@@ -137,7 +137,9 @@ export class BindingsService {
   }
 
   async syncNow(userId: string, id: string, confirmDeletes: boolean): Promise<{ jobId: string }> {
-    const b = await this.require(userId, id);
+    // Without the objects count: a "sync now" reads no target row.
+    const b = await this.bindings.stored(this.db.manager, id, userId);
+    if (!b) throw CalendarException.bindingNotFound(id);
     if (!b.enabled)
       throw CalendarException.invalid('enabled', 'is false: enable the binding to sync it');
     return { jobId: await this.scheduler.runNow(id, confirmDeletes) };
