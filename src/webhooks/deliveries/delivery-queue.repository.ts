@@ -126,8 +126,8 @@ export class DeliveryQueueRepository {
    * `lookbackMs`.
    */
   async nextDue(m: EntityManager, lookbackMs: number): Promise<NextDue> {
-    // Raw: per-endpoint LATERAL probes of the due index, a min over the lease index, and a
-    // range read of the due index.
+    // Raw: per-endpoint LATERAL probes of the due index, reads of the (small) lease index, and
+    // a range read of the due index; each part on its own index, no OR across columns.
     const [row]: NextDue[] = await m.query(
       `SELECT (extract(epoch FROM LEAST(
            (SELECT min(first.at) FROM webhook_endpoints e
@@ -142,10 +142,11 @@ export class DeliveryQueueRepository {
             WHERE status = 'pending' AND locked_until > now())
          ) - now()) * 1000)::float8 AS "inMs",
          EXISTS (SELECT 1 FROM webhook_deliveries
-                 WHERE status = 'pending'
-                   AND (next_attempt_at <= now() AND next_attempt_at > now() - $1::float8 * interval '1 millisecond'
-                     OR locked_until <= now() AND locked_until > now() - $1::float8 * interval '1 millisecond')
-         ) AS "cameDue"`,
+                 WHERE status = 'pending' AND next_attempt_at <= now()
+                   AND next_attempt_at > now() - $1::float8 * interval '1 millisecond')
+         OR EXISTS (SELECT 1 FROM webhook_deliveries
+                 WHERE status = 'pending' AND locked_until IS NOT NULL AND locked_until <= now()
+                   AND locked_until > now() - $1::float8 * interval '1 millisecond') AS "cameDue"`,
       [lookbackMs],
     );
     return row;
