@@ -8,8 +8,9 @@ import { AppointmentRepository } from './appointment.repository.js';
 
 /**
  * Keeps the appointment projection, bumps the scope version of every binding a change
- * concerns and asks for an immediate push of each. Rows only, in the cursor's transaction (the push itself is a job): a crash
- * replays the batch, and the job's dedupe key folds a burst into one run per binding.
+ * concerns and asks for an immediate push of each. Rows only, in the cursor's transaction
+ * (the push itself is a job): a crash replays the batch, and the job's dedupe key folds a
+ * burst into one run per binding.
  */
 @Injectable()
 @EventConsumer({ name: 'calendar.appointments', types: ['appointment.*'], batchSize: 200 })
