@@ -26,6 +26,8 @@ const STREAMS = Number(process.env.BENCH_SYNC_STREAMS ?? 1000);
 const STREAM_USERS = Number(process.env.BENCH_SYNC_STREAM_USERS ?? 10);
 const LATENCY_PUSHES = Number(process.env.BENCH_SYNC_LATENCY_PUSHES ?? 100);
 const LATENCY_RATE = Number(process.env.BENCH_SYNC_LATENCY_RATE ?? 10); // pushes per second
+/** BENCH_SYNC_PUSH_ONLY=1: run the push phase and stop (to profile it alone). */
+const PUSH_ONLY = process.env.BENCH_SYNC_PUSH_ONLY === '1';
 
 const TARGETS = { pushPerSecond: 10000, pullPerSecond: 50000, streamP50Ms: 20, streamP99Ms: 200 };
 
@@ -314,6 +316,13 @@ export async function runSyncBench(): Promise<void> {
       Array.from({ length: PUSH_CLIENTS }, (_, c) => token(`pusher-${c}`)),
     );
     const pushed = await pushPhase(app.url, agent, pushers);
+    if (PUSH_ONLY) {
+      // For profiling the push alone (pg_stat_statements, --cpu-prof): no other phase's work.
+      console.log(
+        `push only: ${pushed.perSecond.toFixed(0)} changes/s, request p50 ${pushed.requestMs.p50.toFixed(1)} / p99 ${pushed.requestMs.p99.toFixed(1)} ms`,
+      );
+      return;
+    }
     const perUser = pushed.changes / PUSH_CLIENTS + pushed.warmupChanges / PUSH_CLIENTS;
     // Three full passes (the first one cold); the median pass is reported.
     const pulls = [];
