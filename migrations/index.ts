@@ -21,6 +21,7 @@ import { IntegrationCardBirths1764730100100 } from './1764730100100-IntegrationC
 import { WebhookMessages1764730200000 } from './1764730200000-WebhookMessages.js';
 import { SyncChangeWatermark1764730400000 } from './1764730400000-SyncChangeWatermark.js';
 import { IntegrationCutoffLog1764862400000 } from './1764862400000-IntegrationCutoffLog.js';
+import { SyncRecordsFillfactor1764870000000 } from './1764870000000-SyncRecordsFillfactor.js';
 import { Artifacts1764730300000 } from './1764730300000-Artifacts.js';
 import { CalendarScopeVersion1764730500000 } from './1764730500000-CalendarScopeVersion.js';
 
@@ -55,4 +56,5 @@ export const migrations = [
   SyncChangeWatermark1764730400000,
   CalendarScopeVersion1764730500000,
   IntegrationCutoffLog1764862400000,
+  SyncRecordsFillfactor1764870000000,
 ];

@@ -20,7 +20,7 @@ export class SyncMetrics {
     const registers = [metrics.registry];
     this.pushes = new Counter({
       name: 'sync_pushes_total',
-      help: 'Sync pushes by outcome (applied, replayed, refused)',
+      help: 'Sync pushes by outcome (applied, replayed, refused; raced: a try that ran again)',
       labelNames: ['outcome'],
       registers,
     });

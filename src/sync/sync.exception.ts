@@ -14,7 +14,7 @@ export enum SyncErrorCode {
   SpaceNotFound = 'sync-space-not-found',
   NotSpaceOwner = 'sync-not-space-owner',
   OwnerStays = 'sync-owner-stays',
-  RecordGone = 'sync-record-gone',
+  PushRaced = 'sync-push-raced',
   TooManyStreams = 'sync-too-many-streams',
 }
 
@@ -102,11 +102,12 @@ export class SyncException extends AppException {
       { errors: [{ field, message: 'records do not move between spaces' }] },
     );
   }
-  static recordGone(field: string, table: string, id: string) {
+  /** Concurrent pushes kept creating this push's new records (or deleting their space). */
+  static pushRaced() {
     return new SyncException(
-      SyncErrorCode.RecordGone,
+      SyncErrorCode.PushRaced,
       409,
-      `${field}: ${table}/${id} was deleted with its space while this push ran; push again`,
+      'other pushes kept creating or removing records of this changeset while it ran; push it again',
     );
   }
   /** 429, not "close the oldest": see docs/sync-protocol.md (Stream limits) for why. */

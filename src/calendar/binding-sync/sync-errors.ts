@@ -1,3 +1,5 @@
+import { FOREIGN_KEY_VIOLATION, sqlState } from '../../database/sql-state.js';
+
 /** A run that would delete more than half of a binding's objects stops and asks first. */
 export class MassDeleteStop extends Error {}
 
@@ -6,6 +8,5 @@ export class BindingGone extends Error {}
 
 /** A target row whose binding no longer exists (deleted mid-run; targets cascade with it). */
 export function bindingDeleted(err: unknown): boolean {
-  const e = err as { code?: string; driverError?: { code?: string } };
-  return (e?.driverError?.code ?? e?.code) === '23503';
+  return sqlState(err) === FOREIGN_KEY_VIOLATION;
 }

@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
+import { PreparedStatement } from '../../database/prepared-statement.js';
+import { FOREIGN_KEY_VIOLATION, sqlState } from '../../database/sql-state.js';
 import { EventBus, syncEventType } from '../../events/index.js';
 import type { PushDto } from '../dto/push.dto.js';
 import { validateChanges } from '../dto/validate-changes.js';
@@ -25,9 +27,103 @@ class Replay extends Error {
 interface StoredRecord extends RecordState {
   table: string;
   id: string;
+  /** Not in the table yet: the push's write inserts it (owned by the pusher). */
+  isNew?: boolean;
 }
 
+/**
+ * Thrown inside the transaction when another push created one of this push's new records,
+ * or deleted the space of one, after this push looked: it rolls back and runs again, and
+ * then sees the record (or is refused the space).
+ */
+class Raced extends Error {
+  constructor() {
+    super('raced');
+  }
+}
+
+/** A push that raced this many times in a row answers 409 and the client pushes again. */
+const MAX_RACES = 3;
+
 const key = (table: string, id: string) => `${table}\u0000${id}`;
+
+// The push's statements, prepared once per connection (PreparedStatement says why).
+const CLAIM = new PreparedStatement(
+  'sync.push.claim',
+  `WITH claimed AS (
+         INSERT INTO sync_event_ids (app_id, user_id, event_id, push_id)
+         SELECT $1, $2, unnest($3::text[]), $4::uuid WHERE $4::uuid IS NOT NULL
+         ON CONFLICT DO NOTHING RETURNING event_id
+       )
+       SELECT ARRAY(SELECT event_id FROM claimed) AS claimed, ${PUSH_CONTEXT_COLUMNS}`,
+);
+
+interface LockedRecord {
+  table: string;
+  id: string;
+  ownerId: string;
+  spaceId: string | null;
+  fields: RecordState['fields'];
+  insertedAt: string | null;
+  deletedAt: string | null;
+}
+
+const LOCK_RECORDS = new PreparedStatement(
+  'sync.push.lock-records',
+  `SELECT r.table_name AS "table", r.record_id AS id, r.owner_id AS "ownerId", r.space_id AS "spaceId", r.fields,
+              to_char(r.inserted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "insertedAt",
+              to_char(r.deleted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "deletedAt"
+       FROM sync_records r JOIN unnest($2::text[], $3::text[]) AS x(t, i) ON r.table_name = x.t AND r.record_id = x.i
+       WHERE r.app_id = $1
+       ORDER BY r.table_name, r.record_id
+       FOR UPDATE OF r`,
+);
+
+/**
+ * Records, log rows, the push's stored answer and the NOTIFY in one statement. The NOTIFY
+ * reaches streams on every instance only if this commits. New records are inserted here in
+ * their final state, not created empty and updated: one row version and one index entry
+ * each. ON CONFLICT DO NOTHING makes a record another push created meanwhile show as a
+ * `created` count short of the push's, which rolls back and runs the push again.
+ */
+const WRITE = new PreparedStatement(
+  'sync.push.write',
+  `WITH created AS (
+         INSERT INTO sync_records (app_id, table_name, record_id, owner_id, space_id, fields, inserted_at, deleted_at)
+         SELECT $1, x.table_name, x.record_id, x.owner_id, x.space_id, x.fields, x.inserted_at, x.deleted_at
+         FROM jsonb_to_recordset($9::jsonb) AS x(table_name text, record_id text, owner_id text, space_id uuid,
+           fields jsonb, inserted_at timestamptz, deleted_at timestamptz)
+         ORDER BY x.table_name, x.record_id
+         ON CONFLICT DO NOTHING
+         RETURNING 1
+       ), updated AS (
+         UPDATE sync_records r SET fields = x.fields, inserted_at = x.inserted_at, deleted_at = x.deleted_at, updated_at = now()
+         FROM jsonb_to_recordset($2::jsonb) AS x(table_name text, record_id text, fields jsonb,
+           inserted_at timestamptz, deleted_at timestamptz)
+         WHERE r.app_id = $1 AND r.table_name = x.table_name AND r.record_id = x.record_id
+         RETURNING 1
+       ), witness AS MATERIALIZED (
+         -- Read once, the clock after this statement's snapshot: the row witnesses that
+         -- whatever commits after created_at has tx >= snap_xmin (ChangeLogRepository.positionAt).
+         SELECT pg_snapshot_xmin(pg_current_snapshot()) AS snap_xmin, clock_timestamp() AS at
+       ), added AS (
+         INSERT INTO sync_changes (app_id, table_name, record_id, op, owner_id, space_id, user_id, client_id, event_id, body,
+                                   snap_xmin, created_at)
+         SELECT $1, x.body->>'table', x.body->>'id', x.body->>'op', x.owner_id, (x.body->>'spaceId')::uuid,
+                x.body->>'userId', x.body->>'clientId', x.body->>'eventId', x.body, w.snap_xmin, w.at
+         FROM jsonb_array_elements($3::jsonb) WITH ORDINALITY AS e(value, n)
+         CROSS JOIN LATERAL (SELECT e.value->'body' AS body, e.value->>'ownerId' AS owner_id) x
+         CROSS JOIN witness w
+         ORDER BY e.n
+         RETURNING 1
+       ), pushed AS (
+         INSERT INTO sync_pushes (id, app_id, user_id, client_id, response) VALUES ($4, $1, $5, $6, $7)
+         RETURNING 1
+       )
+       SELECT (SELECT count(*) FROM created)::int AS created, (SELECT count(*) FROM updated) AS updated,
+              (SELECT count(*) FROM pushed) AS pushed,
+              CASE WHEN (SELECT count(*) FROM added) > 0 THEN pg_notify($8, $1) END AS notified`,
+);
 
 /**
  * Applies a changeset in one transaction: idempotency by eventId, row locks on the records
@@ -54,11 +150,19 @@ export class PushService {
     const stop = this.metrics.pushDuration.startTimer();
     try {
       await this.reader.identity.ensureCurrent();
-      const response = await this.dataSource.transaction((m) =>
-        this.apply(m, appId, userId, clientId, schemaVersion, dto),
-      );
-      this.metrics.pushes.inc({ outcome: 'applied' });
-      return response;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const response = await this.dataSource.transaction((m) =>
+            this.apply(m, appId, userId, clientId, schemaVersion, dto),
+          );
+          this.metrics.pushes.inc({ outcome: 'applied' });
+          return response;
+        } catch (err) {
+          if (!(err instanceof Raced)) throw err;
+          this.metrics.pushes.inc({ outcome: 'raced' });
+          if (attempt === MAX_RACES) throw SyncException.pushRaced();
+        }
+      }
     } catch (err) {
       if (err instanceof Replay) {
         this.metrics.pushes.inc({ outcome: 'replayed' });
@@ -155,9 +259,7 @@ export class PushService {
     const clamped: Clamp[] = [];
     const touched = new Set<StoredRecord>();
     for (const { c, index } of changes) {
-      const state = states.get(key(c.table, c.id));
-      // Only if its space was deleted between creating and locking it: the client retries.
-      if (!state) throw SyncException.recordGone(`changes[${index}]`, c.table, c.id);
+      const state = states.get(key(c.table, c.id))!;
       this.authorize(state, c, index, userId, memberOf, spaceFields.get(index) ?? 'spaceId');
       const result = applyChange(state, c, ctx);
       conflicts.push(...result.conflicts);
@@ -205,15 +307,12 @@ export class PushService {
     const pushId = dto.changes.length > 0 ? randomUUID() : null;
     // Every change has an eventId by now (check() gave one to those without).
     const ids = dto.changes.map((c) => c.eventId!);
-    const [row]: (PushContext & { claimed: string[] })[] = await m.query(
-      `WITH claimed AS (
-         INSERT INTO sync_event_ids (app_id, user_id, event_id, push_id)
-         SELECT $1, $2, unnest($3::text[]), $4::uuid WHERE $4::uuid IS NOT NULL
-         ON CONFLICT DO NOTHING RETURNING event_id
-       )
-       SELECT ARRAY(SELECT event_id FROM claimed) AS claimed, ${PUSH_CONTEXT_COLUMNS}`,
-      [appId, userId, ids, pushId],
-    );
+    const [row] = await CLAIM.run<PushContext & { claimed: string[] }>(m, [
+      appId,
+      userId,
+      ids,
+      pushId,
+    ]);
     if (pushId && row.claimed.length === 0) {
       const previous: { response: string }[] = await m.query(
         `SELECT p.response FROM sync_pushes p
@@ -231,45 +330,37 @@ export class PushService {
     };
   }
 
-  /** Creates missing records (owned by the pusher) and locks all of them in key order. */
+  /**
+   * Locks the push's existing records in key order (no deadlocks between concurrent pushes);
+   * a record not in the table yet gets a new state, owned by the pusher in the space its first
+   * change names, which the write inserts.
+   */
   private async lockRecords(
     m: EntityManager,
     appId: string,
     userId: string,
     firstSpace: Map<string, string | null>,
   ): Promise<Map<string, StoredRecord>> {
-    const keys = [...firstSpace.keys()].sort();
-    const tables = keys.map((k) => k.split('\u0000')[0]);
-    const ids = keys.map((k) => k.slice(k.indexOf('\u0000') + 1));
-    const spaces = keys.map((k) => firstSpace.get(k) ?? null);
     const states = new Map<string, StoredRecord>();
-    if (keys.length === 0) return states;
-    await m.query(
-      `INSERT INTO sync_records (app_id, table_name, record_id, owner_id, space_id)
-       SELECT $1, x.t, x.i, $2, x.s FROM unnest($3::text[], $4::text[], $5::uuid[]) AS x(t, i, s)
-       ORDER BY x.t, x.i
-       ON CONFLICT DO NOTHING`,
-      [appId, userId, tables, ids, spaces],
-    );
-    const rows: {
-      table: string;
-      id: string;
-      ownerId: string;
-      spaceId: string | null;
-      fields: RecordState['fields'];
-      insertedAt: string | null;
-      deletedAt: string | null;
-    }[] = await m.query(
-      `SELECT r.table_name AS "table", r.record_id AS id, r.owner_id AS "ownerId", r.space_id AS "spaceId", r.fields,
-              to_char(r.inserted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "insertedAt",
-              to_char(r.deleted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "deletedAt"
-       FROM sync_records r JOIN unnest($2::text[], $3::text[]) AS x(t, i) ON r.table_name = x.t AND r.record_id = x.i
-       WHERE r.app_id = $1
-       ORDER BY r.table_name, r.record_id
-       FOR UPDATE OF r`,
-      [appId, tables, ids],
-    );
+    if (firstSpace.size === 0) return states;
+    const keys = [...firstSpace.keys()];
+    const tables = keys.map((k) => k.slice(0, k.indexOf('\u0000')));
+    const ids = keys.map((k) => k.slice(k.indexOf('\u0000') + 1));
+    const rows = await LOCK_RECORDS.run<LockedRecord>(m, [appId, tables, ids]);
     for (const row of rows) states.set(key(row.table, row.id), row);
+    keys.forEach((k, i) => {
+      if (!states.has(k))
+        states.set(k, {
+          table: tables[i],
+          id: ids[i],
+          ownerId: userId,
+          spaceId: firstSpace.get(k) ?? null,
+          fields: {},
+          insertedAt: null,
+          deletedAt: null,
+          isNew: true,
+        });
+    });
     return states;
   }
 
@@ -306,57 +397,49 @@ export class PushService {
     effective: WireChange[],
     states: Map<string, StoredRecord>,
   ): Promise<void> {
-    await m.query(
-      `WITH updated AS (
-         UPDATE sync_records r SET fields = x.fields, inserted_at = x.inserted_at, deleted_at = x.deleted_at, updated_at = now()
-         FROM jsonb_to_recordset($2::jsonb) AS x(table_name text, record_id text, fields jsonb,
-           inserted_at timestamptz, deleted_at timestamptz)
-         WHERE r.app_id = $1 AND r.table_name = x.table_name AND r.record_id = x.record_id
-         RETURNING 1
-       ), witness AS MATERIALIZED (
-         -- Read once, the clock after this statement's snapshot: the row witnesses that
-         -- whatever commits after created_at has tx >= snap_xmin (ChangeLogRepository.positionAt).
-         SELECT pg_snapshot_xmin(pg_current_snapshot()) AS snap_xmin, clock_timestamp() AS at
-       ), added AS (
-         INSERT INTO sync_changes (app_id, table_name, record_id, op, owner_id, space_id, user_id, client_id, event_id, body,
-                                   snap_xmin, created_at)
-         SELECT $1, x.body->>'table', x.body->>'id', x.body->>'op', x.owner_id, (x.body->>'spaceId')::uuid,
-                x.body->>'userId', x.body->>'clientId', x.body->>'eventId', x.body, w.snap_xmin, w.at
-         FROM jsonb_array_elements($3::jsonb) WITH ORDINALITY AS e(value, n)
-         CROSS JOIN LATERAL (SELECT e.value->'body' AS body, e.value->>'ownerId' AS owner_id) x
-         CROSS JOIN witness w
-         ORDER BY e.n
-         RETURNING 1
-       ), pushed AS (
-         INSERT INTO sync_pushes (id, app_id, user_id, client_id, response) VALUES ($4, $1, $5, $6, $7)
-         RETURNING 1
-       )
-       SELECT (SELECT count(*) FROM updated) AS updated, (SELECT count(*) FROM pushed) AS pushed,
-              CASE WHEN (SELECT count(*) FROM added) > 0 THEN pg_notify($8, $1) END AS notified`,
-      [
-        push.appId,
-        JSON.stringify(
-          touched.map((s) => ({
+    const created = [...states.values()].filter((s) => s.isNew);
+    const [row] = await WRITE.run<{ created: number }>(m, [
+      push.appId,
+      JSON.stringify(
+        touched
+          .filter((s) => !s.isNew)
+          .map((s) => ({
             table_name: s.table,
             record_id: s.id,
             fields: s.fields,
             inserted_at: s.insertedAt,
             deleted_at: s.deletedAt,
           })),
-        ),
-        JSON.stringify(
-          effective.map((body) => ({
-            body,
-            ownerId: states.get(key(body.table, body.id))!.ownerId,
-          })),
-        ),
-        push.pushId,
-        push.userId,
-        push.clientId,
-        push.response,
-        SYNC_CHANNEL,
-      ],
-    );
+      ),
+      JSON.stringify(
+        effective.map((body) => ({
+          body,
+          ownerId: states.get(key(body.table, body.id))!.ownerId,
+        })),
+      ),
+      push.pushId,
+      push.userId,
+      push.clientId,
+      push.response,
+      SYNC_CHANNEL,
+      JSON.stringify(
+        created.map((s) => ({
+          table_name: s.table,
+          record_id: s.id,
+          owner_id: s.ownerId,
+          space_id: s.spaceId,
+          fields: s.fields,
+          inserted_at: s.insertedAt,
+          deleted_at: s.deletedAt,
+        })),
+      ),
+    ]).catch((error: unknown) => {
+      // A new record's space was deleted after this push read its memberships: run again,
+      // and the membership check refuses it with the field named.
+      if (sqlState(error) === FOREIGN_KEY_VIOLATION) throw new Raced();
+      throw error;
+    });
+    if (row.created !== created.length) throw new Raced();
   }
 
   /** `sync.<table>.<op>` on the bus, in this transaction, for the tables the app opted into. */
