@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import type { NextDue } from '../../jobs/index.js';
+import { PreparedStatement } from '../../database/prepared-statement.js';
 import { rawWrite } from '../../database/raw-write.js';
 import type { StoredSecret } from '../endpoints/endpoint.entity.js';
 import type { BodyShape } from '../payloads/body-shape.js';
@@ -59,35 +60,22 @@ const CLAIMED_COLUMNS = `d.id, d.endpoint_id AS "endpointId", d.event_type AS "e
 const CLAIMED_JOINS = `JOIN webhook_endpoints e ON e.id = d.endpoint_id
   LEFT JOIN webhook_messages msg ON msg.id = d.message_id`;
 
-/**
- * The delivery queue's state: claim under a lease, give back, settle after an attempt, and
- * put back (retry, recover). webhook_deliveries is the high-throughput queue, not a CRUD
- * table, so its statements are SQL.
+/*
+ * The hot statements: a claim per handful of deliveries, and the settle of each failed
+ * attempt. Prepared once per connection (see PreparedStatement): the claim's planning took
+ * longer than running it.
  */
-@Injectable()
-export class DeliveryQueueRepository {
-  /**
-   * Claims up to `limit` due deliveries for this instance under a lease, at most
-   * `perEndpoint` in flight per endpoint across all instances. SKIP LOCKED lets any number of
-   * workers claim side by side; an expired lease (crashed worker) makes a row claimable again.
-   *
-   * Fairness: the walk starts from enabled endpoints with room and takes each one's oldest
-   * due deliveries (up to that room), and only then the oldest overall. Filtering after a
-   * global "oldest N" window let one endpoint's backlog (disabled, or at its limit) fill the
-   * window and stall every other endpoint. Messages are deliveries of their origin's lane
-   * endpoint, so the same walk is fair between receiving origins too.
-   */
-  async claim(
-    m: EntityManager,
-    limit: number,
-    perEndpoint: number,
-    leaseSeconds: number,
-    instanceId: string,
-  ): Promise<ClaimedDelivery[]> {
-    // Raw: the fair claim (per-endpoint room, LATERAL, FOR UPDATE SKIP LOCKED) in one statement.
-    const { rows } = await rawWrite<ClaimedDelivery>(
-      m,
-      `WITH busy AS (
+
+/**
+ * Fairness: the walk starts from enabled endpoints with room and takes each one's oldest
+ * due deliveries (up to that room), and only then the oldest overall. Filtering after a
+ * global "oldest N" window let one endpoint's backlog (disabled, or at its limit) fill the
+ * window and stall every other endpoint. Messages are deliveries of their origin's lane
+ * endpoint, so the same walk is fair between receiving origins too.
+ */
+const CLAIM = new PreparedStatement(
+  'webhooks.claim',
+  `WITH busy AS (
          SELECT endpoint_id, count(*)::int AS n FROM webhook_deliveries
          WHERE status = 'pending' AND locked_until IS NOT NULL AND locked_until > now() GROUP BY endpoint_id
        ), open_endpoints AS (
@@ -113,9 +101,47 @@ export class DeliveryQueueRepository {
          RETURNING d.id, d.endpoint_id, d.event_type, d.payload, d.attempt_count, d.message_id, d.locked_until
        )
        SELECT ${CLAIMED_COLUMNS} FROM claimed d ${CLAIMED_JOINS}`,
-      [limit, perEndpoint, leaseSeconds, instanceId],
-    );
-    return rows;
+);
+
+/** One insert per failed attempt into the high-volume attempt log, inside the settle. */
+const RECORD_ATTEMPT = new PreparedStatement(
+  'webhooks.record-attempt',
+  `INSERT INTO webhook_attempts (delivery_id, endpoint_id, attempt_number, started_at, duration_ms, status_code,
+         response_headers, response_body, error, instance_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10)`,
+);
+
+/** The settle: one conditional write on the lease, computed in SQL (now(), intervals). */
+const SETTLE = new PreparedStatement(
+  'webhooks.settle',
+  `UPDATE webhook_deliveries SET status = $3, attempt_count = attempt_count + 1,
+         next_attempt_at = CASE WHEN $3 = 'pending' THEN now() + make_interval(secs => $4::float8 / 1000) ELSE next_attempt_at END,
+         completed_at = CASE WHEN $3 = 'pending' THEN NULL ELSE now() END,
+         last_status_code = $5, last_error = $6, locked_until = NULL, locked_by = NULL, updated_at = now()
+       WHERE id = $1 AND locked_by = $2 AND locked_until = $7::timestamptz`,
+);
+
+/**
+ * The delivery queue's state: claim under a lease, give back, settle after an attempt, and
+ * put back (retry, recover). webhook_deliveries is the high-throughput queue, not a CRUD
+ * table, so its statements are SQL.
+ */
+@Injectable()
+export class DeliveryQueueRepository {
+  /**
+   * Claims up to `limit` due deliveries for this instance under a lease, at most
+   * `perEndpoint` in flight per endpoint across all instances. SKIP LOCKED lets any number of
+   * workers claim side by side; an expired lease (crashed worker) makes a row claimable again.
+   * The fair walk is described at CLAIM.
+   */
+  async claim(
+    m: EntityManager,
+    limit: number,
+    perEndpoint: number,
+    leaseSeconds: number,
+    instanceId: string,
+  ): Promise<ClaimedDelivery[]> {
+    return CLAIM.run<ClaimedDelivery>(m, [limit, perEndpoint, leaseSeconds, instanceId]);
   }
 
   /**
@@ -180,25 +206,18 @@ export class DeliveryQueueRepository {
   }
 
   async recordAttempt(m: EntityManager, a: AttemptRecord): Promise<void> {
-    // Raw: one insert per failed attempt into the high-volume attempt log, inside the settle.
-    await rawWrite(
-      m,
-      `INSERT INTO webhook_attempts (delivery_id, endpoint_id, attempt_number, started_at, duration_ms, status_code,
-         response_headers, response_body, error, instance_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10)`,
-      [
-        a.deliveryId,
-        a.endpointId,
-        a.attemptNumber,
-        a.startedAt,
-        a.durationMs,
-        a.statusCode,
-        JSON.stringify(a.responseHeaders),
-        a.responseBody,
-        a.error,
-        a.instanceId,
-      ],
-    );
+    await RECORD_ATTEMPT.run(m, [
+      a.deliveryId,
+      a.endpointId,
+      a.attemptNumber,
+      a.startedAt,
+      a.durationMs,
+      a.statusCode,
+      JSON.stringify(a.responseHeaders),
+      a.responseBody,
+      a.error,
+      a.instanceId,
+    ]);
   }
 
   /** Settles the delivery after an attempt, if this instance still holds its lease. */
@@ -213,24 +232,15 @@ export class DeliveryQueueRepository {
       error: string | null;
     },
   ): Promise<boolean> {
-    // Raw: the settle is one conditional write on the lease, computed in SQL (now(), intervals).
-    const { affected } = await rawWrite(
-      m,
-      `UPDATE webhook_deliveries SET status = $3, attempt_count = attempt_count + 1,
-         next_attempt_at = CASE WHEN $3 = 'pending' THEN now() + make_interval(secs => $4::float8 / 1000) ELSE next_attempt_at END,
-         completed_at = CASE WHEN $3 = 'pending' THEN NULL ELSE now() END,
-         last_status_code = $5, last_error = $6, locked_until = NULL, locked_by = NULL, updated_at = now()
-       WHERE id = $1 AND locked_by = $2 AND locked_until = $7::timestamptz`,
-      [
-        d.id,
-        instanceId,
-        outcome.status,
-        outcome.nextAttemptInMs ?? 0,
-        outcome.statusCode,
-        outcome.error,
-        d.lease,
-      ],
-    );
+    const { affected } = await SETTLE.write(m, [
+      d.id,
+      instanceId,
+      outcome.status,
+      outcome.nextAttemptInMs ?? 0,
+      outcome.statusCode,
+      outcome.error,
+      d.lease,
+    ]);
     return affected > 0;
   }
 

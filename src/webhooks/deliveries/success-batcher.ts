@@ -1,13 +1,37 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { rawWrite } from '../../database/raw-write.js';
+import { PreparedStatement } from '../../database/prepared-statement.js';
 import type { AttemptRecord } from './delivery-queue.repository.js';
 
 type LeasedAttempt = AttemptRecord & { lease: string };
 
 const MAX_BATCH = 200;
 const MAX_WAIT_MS = 5;
+
+/**
+ * The batch settle: attempt rows, delivery states and endpoint streaks in one statement,
+ * prepared once per connection (see PreparedStatement).
+ */
+const SETTLE_SUCCESSES = new PreparedStatement(
+  'webhooks.settle-successes',
+  `WITH input AS (
+         SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(delivery_id uuid, endpoint_id uuid, attempt_number int,
+           started_at timestamptz, duration_ms int, status_code int, response_headers jsonb, response_body text, instance_id text, lease timestamptz)
+       ), attempts AS (
+         INSERT INTO webhook_attempts (delivery_id, endpoint_id, attempt_number, started_at, duration_ms, status_code,
+           response_headers, response_body, error, instance_id)
+         SELECT delivery_id, endpoint_id, attempt_number, started_at, duration_ms, status_code, response_headers,
+           response_body, NULL, instance_id FROM input
+       ), settled AS (
+         UPDATE webhook_deliveries d SET status = 'succeeded', attempt_count = d.attempt_count + 1, completed_at = now(),
+           last_status_code = i.status_code, last_error = NULL, locked_until = NULL, locked_by = NULL, updated_at = now()
+         FROM input i WHERE d.id = i.delivery_id AND d.locked_by = i.instance_id AND d.locked_until = i.lease
+         RETURNING d.endpoint_id
+       )
+       UPDATE webhook_endpoints SET failing_since = NULL
+       WHERE id IN (SELECT endpoint_id FROM settled) AND failing_since IS NOT NULL`,
+);
 
 /**
  * Settles successful attempts in batches: one statement (attempt rows, delivery state,
@@ -71,26 +95,6 @@ export class SuccessBatcher {
       instance_id: a.instanceId,
       lease: a.lease,
     }));
-    // Raw: the batch settle, attempt rows, delivery states and endpoint streaks in one statement.
-    await rawWrite(
-      this.dataSource,
-      `WITH input AS (
-         SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(delivery_id uuid, endpoint_id uuid, attempt_number int,
-           started_at timestamptz, duration_ms int, status_code int, response_headers jsonb, response_body text, instance_id text, lease timestamptz)
-       ), attempts AS (
-         INSERT INTO webhook_attempts (delivery_id, endpoint_id, attempt_number, started_at, duration_ms, status_code,
-           response_headers, response_body, error, instance_id)
-         SELECT delivery_id, endpoint_id, attempt_number, started_at, duration_ms, status_code, response_headers,
-           response_body, NULL, instance_id FROM input
-       ), settled AS (
-         UPDATE webhook_deliveries d SET status = 'succeeded', attempt_count = d.attempt_count + 1, completed_at = now(),
-           last_status_code = i.status_code, last_error = NULL, locked_until = NULL, locked_by = NULL, updated_at = now()
-         FROM input i WHERE d.id = i.delivery_id AND d.locked_by = i.instance_id AND d.locked_until = i.lease
-         RETURNING d.endpoint_id
-       )
-       UPDATE webhook_endpoints SET failing_since = NULL
-       WHERE id IN (SELECT endpoint_id FROM settled) AND failing_since IS NOT NULL`,
-      [JSON.stringify(rows)],
-    );
+    await SETTLE_SUCCESSES.run(this.dataSource, [JSON.stringify(rows)]);
   }
 }
