@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { PreparedStatement } from '../../database/prepared-statement.js';
 import { comparePositions, ORIGIN, Position } from '../cursor.js';
 
 export interface LogRow {
@@ -133,6 +134,24 @@ const USER_ROWS = `
   ) visible
   ORDER BY visible.tx, visible.seq LIMIT $9`;
 
+/** A page of the log with its head: `$10` asks for each space row's members (the tail). */
+const pageStatement = (label: string, rows: string) =>
+  new PreparedStatement(
+    label,
+    `${HEAD}
+         SELECT ${HEAD_COLUMNS}, c.tx::text AS tx, c.seq::text AS seq, c.table_name AS "table",
+                c.owner_id AS "ownerId", c.space_id AS "spaceId", c.client_id AS "clientId", c.body::text AS json,
+                CASE WHEN $10 AND c.space_id IS NOT NULL THEN
+                  ARRAY(SELECT sm.user_id FROM sync_space_members sm WHERE sm.space_id = c.space_id)
+                END AS members
+         FROM w LEFT JOIN LATERAL (${rows}) c ON true
+         ORDER BY c.tx, c.seq`,
+  );
+// Prepared once per connection (PreparedStatement): planning this read took longer than
+// running it, in every push, pull and stream tail.
+const TAIL_PAGE = pageStatement('sync.log.tail-page', TAIL_ROWS);
+const USER_PAGE = pageStatement('sync.log.user-page', USER_ROWS);
+
 /**
  * Reads of the change log in (tx, seq) order. Every read stops below the transaction-id
  * watermark `pg_snapshot_xmin(pg_current_snapshot())`, taken in the same statement: rows of
@@ -145,28 +164,18 @@ export class ChangeLogRepository {
     const rows: (Omit<LogRow, 'members'> &
       HeadColumns & {
         members: string[] | null;
-      })[] = await m.query(
-      `${HEAD}
-         SELECT ${HEAD_COLUMNS}, c.tx::text AS tx, c.seq::text AS seq, c.table_name AS "table",
-                c.owner_id AS "ownerId", c.space_id AS "spaceId", c.client_id AS "clientId", c.body::text AS json,
-                CASE WHEN $10 AND c.space_id IS NOT NULL THEN
-                  ARRAY(SELECT sm.user_id FROM sync_space_members sm WHERE sm.space_id = c.space_id)
-                END AS members
-         FROM w LEFT JOIN LATERAL (${r.userId === null ? TAIL_ROWS : USER_ROWS}) c ON true
-         ORDER BY c.tx, c.seq`,
-      [
-        r.appId,
-        r.tables,
-        r.after.tx,
-        r.after.seq,
-        r.upTo?.tx ?? null,
-        r.upTo?.seq ?? null,
-        r.userId,
-        r.excludeClientId ?? null,
-        r.limit + 1,
-        r.userId === null,
-      ],
-    );
+      })[] = await (r.userId === null ? TAIL_PAGE : USER_PAGE).run(m, [
+      r.appId,
+      r.tables,
+      r.after.tx,
+      r.after.seq,
+      r.upTo?.tx ?? null,
+      r.upTo?.seq ?? null,
+      r.userId,
+      r.excludeClientId ?? null,
+      r.limit + 1,
+      r.userId === null,
+    ]);
     const head = toHead(rows[0]);
     const found = rows.filter((row) => row.tx !== null);
     const hasMore = found.length > r.limit;
