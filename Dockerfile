@@ -26,4 +26,5 @@ COPY --from=build /app/dist ./dist
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health/ready').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"
-CMD ["node", "dist/src/main.js"]
+# --max-semi-space-size: see APP_NODE_FLAGS in test/support/child-app.ts and docs/operations.md.
+CMD ["node", "--max-semi-space-size=16", "dist/src/main.js"]
