@@ -1,0 +1,91 @@
+import { html } from 'htm/preact';
+import { useEffect, useRef } from 'preact/hooks';
+import uPlot from 'uplot';
+
+export interface Series {
+  label: string;
+  values: (number | null)[];
+  color: string;
+}
+
+/**
+ * A time series chart (uPlot on a canvas). The canvas says nothing to a screen reader, so the
+ * figure carries a text summary of each series, and the legend is ours (plain text).
+ */
+export function TimeChart(props: {
+  title: string;
+  at: number[];
+  series: Series[];
+  format?: (v: number) => string;
+  summary?: (s: Series) => string;
+}) {
+  const box = useRef<HTMLDivElement>(null);
+  const format = props.format ?? ((v: number) => String(Math.round(v * 100) / 100));
+  useEffect(() => {
+    const el = box.current;
+    if (!el) return;
+    const plot = new uPlot(
+      {
+        width: Math.max(el.clientWidth, 200),
+        height: 170,
+        legend: { show: false },
+        cursor: { drag: { x: false, y: false } },
+        scales: { x: { time: true } },
+        series: [
+          {},
+          ...props.series.map((s) => ({
+            label: s.label,
+            stroke: s.color,
+            width: 1.5,
+            spanGaps: false,
+          })),
+        ],
+        axes: [
+          { stroke: '#333', grid: { stroke: '#e4e4e4' } },
+          {
+            stroke: '#333',
+            grid: { stroke: '#e4e4e4' },
+            size: 60,
+            values: (_u, ticks) => ticks.map((t) => format(t)),
+          },
+        ],
+      },
+      [props.at, ...props.series.map((s) => s.values)] as uPlot.AlignedData,
+      el,
+    );
+    const resize = new ResizeObserver(() =>
+      plot.setSize({ width: Math.max(el.clientWidth, 200), height: 170 }),
+    );
+    resize.observe(el);
+    return () => {
+      resize.disconnect();
+      plot.destroy();
+    };
+  }, [props.at]);
+
+  const summary =
+    props.summary ??
+    ((s: Series) => {
+      const last = [...s.values].reverse().find((v) => v !== null && v !== undefined);
+      return last === undefined || last === null ? 'no data' : `latest ${format(last)}`;
+    });
+  return html`<figure class="chart">
+    <figcaption>${props.title}</figcaption>
+    <div
+      class="chart-canvas"
+      ref=${box}
+      role="img"
+      aria-label=${`${props.title}: ${props.series.map((s) => `${s.label} ${summary(s)}`).join('; ')}`}
+    ></div>
+    <ul class="legend">
+      ${props.series.map(
+        (s) =>
+          html`<li>
+            <span class="swatch" style=${{ background: s.color }}></span>${s.label}: ${summary(s)}
+          </li>`,
+      )}
+    </ul>
+  </figure>`;
+}
+
+export const sum = (values: (number | null)[]) => values.reduce<number>((a, v) => a + (v ?? 0), 0);
