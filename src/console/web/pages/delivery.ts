@@ -17,6 +17,8 @@ export interface AttemptDto {
   startedAt: string;
   durationMs: number;
   statusCode?: number | null;
+  /** As sent (credential-like static headers redacted); null for attempts older than this field. */
+  requestHeaders?: Record<string, string> | null;
   responseHeaders: Record<string, string | string[]>;
   responseBody?: string | null;
   error?: string | null;
@@ -61,7 +63,19 @@ function Attempt({ a, open }: { a: AttemptDto; open: boolean }) {
     </h3>
     ${a.error ? html`<p class="error-text">${a.error}</p>` : ''}
     <details open=${open}>
-      <summary>Response headers and body</summary>
+      <summary>
+        ${a.requestHeaders ? 'Request headers, response headers and body' : 'Response headers and body'}
+      </summary>
+      ${
+        a.requestHeaders
+          ? html`<h4>Request headers</h4>
+              <${Headers}
+                label=${`Request headers of attempt ${a.attemptNumber}`}
+                headers=${a.requestHeaders}
+              />`
+          : ''
+      }
+      <h4>Response headers</h4>
       <${Headers}
         label=${`Response headers of attempt ${a.attemptNumber}`}
         headers=${a.responseHeaders}
@@ -73,7 +87,7 @@ function Attempt({ a, open }: { a: AttemptDto; open: boolean }) {
 }
 
 /**
- * One delivery: what was sent (body, the endpoint's headers), every attempt with the
+ * One delivery: what was sent (body, each attempt's headers), every attempt with the
  * receiver's answer, and retry. Refreshes every second while the delivery is pending.
  */
 export function Delivery({ params }: { params: Record<string, string> }) {
@@ -138,10 +152,18 @@ export function Delivery({ params }: { params: Record<string, string> }) {
           </section>
           <section aria-labelledby="request-h">
             <h2 id="request-h">Request</h2>
-            <p class="hint">
-              ${`Sent as POST ${endpoint.data?.url ?? ''} with the endpoint's headers below, plus content-type: application/json and the signature headers (${signatureHeaders(endpoint.data)}), computed per attempt.`}
-            </p>
-            ${endpoint.data ? html`<${Headers} label="Endpoint headers" headers=${endpoint.data.headers} />` : ''}
+            <p><code>POST ${endpoint.data?.url ?? ''}</code></p>
+            ${
+              x.attempts.some((a) => a.requestHeaders)
+                ? html`<p class="hint">
+                    Each attempt's headers as sent are under it above: the signature headers change
+                    per attempt.
+                  </p>`
+                : html`<p class="hint">
+                      ${`With the endpoint's headers below, plus content-type: application/json and the signature headers (${signatureHeaders(endpoint.data)}), computed per attempt.`}
+                    </p>
+                    ${endpoint.data ? html`<${Headers} label="Endpoint headers" headers=${endpoint.data.headers} />` : ''}`
+            }
             <h3>Body</h3>
             <pre class="body" tabindex="0">${pretty(x.payload)}</pre>
           </section>`

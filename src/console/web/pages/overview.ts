@@ -25,25 +25,33 @@ interface FailingDto {
     id: string;
     url: string;
     description?: string;
-    failingSince: string | null;
+    enabled: boolean;
+    failingSince: string;
     lastStatus: number | null;
     lastError: string | null;
   }[];
   bindings: {
     id: string;
-    displayName?: string | null;
-    calendarPath?: string;
-    userId?: string;
-    lastError: string | null;
+    userId: string;
+    calendarUrl: string;
+    displayName: string | null;
+    failingSince: string | null;
+    lastError: string;
   }[];
   integrations: {
     id: string;
     name: string;
     kind: string;
-    lastErrorAt: string | null;
-    lastError: string | null;
+    lastErrorAt: string;
+    lastError: string;
+    lastStatus: number | null;
   }[];
-  consumers: { name: string; poisonCount: number; lastError: string | null }[];
+  consumers: {
+    name: string;
+    poisonCount: number;
+    lastError: string | null;
+    lastErrorAt: string | null;
+  }[];
 }
 
 const OK = '#1a7f37';
@@ -96,7 +104,7 @@ function Charts({ data }: { data: SeriesDto }) {
 function Failing({ data }: { data: FailingDto }) {
   const rows = [
     ...data.endpoints.map((e) => ({
-      kind: 'Endpoint',
+      kind: e.enabled ? 'Endpoint' : 'Endpoint (disabled)',
       name: e.description || e.url,
       href: `/webhooks/endpoints/${e.id}`,
       since: e.failingSince,
@@ -106,29 +114,29 @@ function Failing({ data }: { data: FailingDto }) {
     })),
     ...data.bindings.map((b) => ({
       kind: 'Calendar binding',
-      name: b.displayName || b.calendarPath || b.id,
+      name: `${b.displayName || b.calendarUrl} (${b.userId})`,
       href: `/calendar?binding=${b.id}`,
-      since: null,
-      error: b.lastError ?? '',
+      since: b.failingSince,
+      error: b.lastError,
     })),
     ...data.integrations.map((i) => ({
       kind: `Integration (${i.kind})`,
       name: i.name,
       href: `/integrations/${i.id}`,
       since: i.lastErrorAt,
-      error: i.lastError ?? '',
+      error: [i.lastStatus ? `HTTP ${i.lastStatus}` : '', i.lastError].filter(Boolean).join(': '),
     })),
     ...data.consumers.map((c) => ({
       kind: 'Consumer',
       name: `${c.name} (${c.poisonCount} poison)`,
       href: `/consumers`,
-      since: null,
+      since: c.lastErrorAt,
       error: c.lastError ?? '',
     })),
   ];
   if (rows.length === 0) return html`<p class="all-good">Nothing is failing.</p>`;
   return html`<${Table} label="Failing now">
-    <thead><tr><th scope="col">What</th><th scope="col">Name</th><th scope="col">Since</th><th scope="col">Last error</th></tr></thead>
+    <thead><tr><th scope="col">What</th><th scope="col">Name</th><th scope="col">When</th><th scope="col">Last error</th></tr></thead>
     <tbody>
       ${rows.map(
         (r) => html`<tr>
