@@ -118,6 +118,9 @@ const ROUTES: Record<string, 'public' | 'admin' | 'admin+publisher' | 'any' | 'u
   'POST /calendar/bindings/{id}/sync': 'user',
   'GET /calendar/bindings/{id}/sync-log': 'user',
   'GET /admin/calendar/bindings': 'admin',
+  'GET /overview/series': 'admin',
+  'GET /overview/failing': 'admin',
+  'GET /overview/endpoint-health': 'admin',
 };
 
 const SECURITY: Record<string, string[]> = {
