@@ -1,11 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 
-export interface AttemptBucketRow {
+export interface OutcomeBucketRow {
   b: number;
   succeeded: number;
   failed: number;
   dead: number;
+}
+
+export interface LatencyBucketRow {
+  b: number;
   p95: number | null;
 }
 
@@ -45,36 +49,57 @@ const OK = `COALESCE(a.status_code BETWEEN 200 AND 299, false)`;
 @Injectable()
 export class WebhookActivityRepository {
   /**
-   * Attempts per bucket by outcome, and the p95 publish-to-receive latency of the successes:
-   * from the event's acceptance (its `created_at`; a message's delivery row for messages) to
-   * the end of the successful attempt. An attempt is `dead` when it was its delivery's last
-   * and the delivery is failed (retries exhausted, or not retried); a delivery retried by
-   * hand later moves its old last attempt back to `failed`.
+   * Attempts per bucket by outcome. An attempt is `dead` when it was its delivery's last and
+   * the delivery is failed (retries exhausted, or not retried); a delivery retried by hand
+   * later moves its old last attempt back to `failed`.
    */
-  attemptSeries(m: EntityManager, from: Date, to: Date, step: number): Promise<AttemptBucketRow[]> {
-    // CASE, not FILTER: the per-row probes (delivery state, event time) run only for the
-    // attempts they concern, each one primary-key lookup.
+  outcomeSeries(m: EntityManager, from: Date, to: Date, step: number): Promise<OutcomeBucketRow[]> {
+    // MATERIALIZED: the outcome (with its delivery probe, only for non-2xx attempts) is worked
+    // out once per attempt, not once per aggregate that reads it.
     return m.query(
-      `WITH a AS (
+      `WITH a AS MATERIALIZED (
          SELECT floor(extract(epoch FROM a.started_at - $1::timestamptz) / $3)::int AS b,
            CASE WHEN ${OK} THEN 'succeeded'
-                WHEN EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.id = a.delivery_id
-                               AND d.status = 'failed' AND d.attempt_count = a.attempt_number) THEN 'dead'
-                ELSE 'failed' END AS outcome,
-           CASE WHEN ${OK} THEN (
-             SELECT extract(epoch FROM a.started_at + a.duration_ms * interval '1 millisecond'
-                                       - COALESCE(e.created_at, d.created_at)) * 1000
-             FROM webhook_deliveries d
-             LEFT JOIN events e ON e.id = d.event_id AND e.created_at <= d.created_at
-             WHERE d.id = a.delivery_id) END AS latency
+                WHEN (SELECT d.status = 'failed' AND d.attempt_count = a.attempt_number
+                      FROM webhook_deliveries d WHERE d.id = a.delivery_id) THEN 'dead'
+                ELSE 'failed' END AS outcome
          FROM webhook_attempts a
          WHERE a.started_at >= $1 AND a.started_at < $2)
        SELECT b, count(*) FILTER (WHERE outcome = 'succeeded')::int AS succeeded,
          count(*) FILTER (WHERE outcome = 'failed')::int AS failed,
-         count(*) FILTER (WHERE outcome = 'dead')::int AS dead,
-         percentile_cont(0.95) WITHIN GROUP (ORDER BY latency)::float8 AS p95
+         count(*) FILTER (WHERE outcome = 'dead')::int AS dead
        FROM a GROUP BY b`,
       [from, to, step],
+    );
+  }
+
+  /**
+   * p95 publish-to-receive per bucket over the successful attempts whose id is a multiple of
+   * `every` (a sample that bounds the per-attempt probes): from the event's acceptance (its
+   * `created_at`; the delivery row's for a message, which has no event) to the end of the
+   * attempt.
+   */
+  latencySeries(
+    m: EntityManager,
+    from: Date,
+    to: Date,
+    step: number,
+    every: number,
+  ): Promise<LatencyBucketRow[]> {
+    // The event probe names its partition range (created_at <= the delivery's), so the
+    // partitions after the delivery are pruned at run time.
+    return m.query(
+      `SELECT floor(extract(epoch FROM a.started_at - $1::timestamptz) / $3)::int AS b,
+         percentile_cont(0.95) WITHIN GROUP (ORDER BY (
+           SELECT extract(epoch FROM a.started_at + a.duration_ms * interval '1 millisecond'
+                                     - COALESCE(e.created_at, d.created_at)) * 1000
+           FROM webhook_deliveries d
+           LEFT JOIN events e ON e.id = d.event_id AND e.created_at <= d.created_at
+           WHERE d.id = a.delivery_id))::float8 AS p95
+       FROM webhook_attempts a
+       WHERE a.started_at >= $1 AND a.started_at < $2 AND ${OK} AND a.id % $4 = 0
+       GROUP BY 1`,
+      [from, to, step, every],
     );
   }
 
