@@ -17,7 +17,9 @@ export class ConsoleOverview1764900000000 implements MigrationInterface {
   name = 'ConsoleOverview1764900000000';
 
   public async up(q: QueryRunner): Promise<void> {
-    await q.query(`CREATE INDEX events_created_at_brin ON events USING brin (created_at) WITH (autosummarize = on)`);
+    await q.query(
+      `CREATE INDEX events_created_at_brin ON events USING brin (created_at) WITH (autosummarize = on)`,
+    );
     await q.query(`
       CREATE TABLE log_scan_minutes (
         minute timestamptz NOT NULL,
