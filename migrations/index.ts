@@ -23,6 +23,8 @@ import { SyncChangeWatermark1764730400000 } from './1764730400000-SyncChangeWate
 import { IntegrationCutoffLog1764862400000 } from './1764862400000-IntegrationCutoffLog.js';
 import { Artifacts1764730300000 } from './1764730300000-Artifacts.js';
 import { CalendarScopeVersion1764730500000 } from './1764730500000-CalendarScopeVersion.js';
+import { ConsoleOverview1764900000000 } from './1764900000000-ConsoleOverview.js';
+import { AttemptRequestHeaders1764900100000 } from './1764900100000-AttemptRequestHeaders.js';
 
 /**
  * Every migration, oldest first. An explicit list (not a glob) so the app, the CLI and the
@@ -55,4 +57,6 @@ export const migrations = [
   SyncChangeWatermark1764730400000,
   CalendarScopeVersion1764730500000,
   IntegrationCutoffLog1764862400000,
+  ConsoleOverview1764900000000,
+  AttemptRequestHeaders1764900100000,
 ];

@@ -36,6 +36,8 @@ export interface AttemptRecord {
   startedAt: Date;
   durationMs: number;
   statusCode: number | null;
+  /** As sent, static header credentials redacted; null when nothing was sent. */
+  requestHeaders?: Record<string, string> | null;
   responseHeaders: Record<string, string>;
   responseBody: string | null;
   error: string | null;
@@ -184,8 +186,8 @@ export class DeliveryQueueRepository {
     await rawWrite(
       m,
       `INSERT INTO webhook_attempts (delivery_id, endpoint_id, attempt_number, started_at, duration_ms, status_code,
-         response_headers, response_body, error, instance_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10)`,
+         response_headers, response_body, error, instance_id, request_headers)
+       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10, $11::jsonb)`,
       [
         a.deliveryId,
         a.endpointId,
@@ -197,6 +199,7 @@ export class DeliveryQueueRepository {
         a.responseBody,
         a.error,
         a.instanceId,
+        a.requestHeaders ? JSON.stringify(a.requestHeaders) : null,
       ],
     );
   }
