@@ -38,6 +38,8 @@ export function TimeChart(props: {
             stroke: s.color,
             width: 1.5,
             spanGaps: false,
+            // A value between gaps draws no line: show those as dots, and only those.
+            points: { show: true, size: 5, fill: s.color, filter: isolated },
           })),
         ],
         axes: [
@@ -86,6 +88,14 @@ export function TimeChart(props: {
       )}
     </ul>
   </figure>`;
+}
+
+function isolated(u: uPlot, seriesIdx: number): number[] {
+  const values = u.data[seriesIdx] as (number | null | undefined)[];
+  const out: number[] = [];
+  for (let i = 0; i < values.length; i++)
+    if (values[i] != null && values[i - 1] == null && values[i + 1] == null) out.push(i);
+  return out;
 }
 
 export const sum = (values: (number | null)[]) => values.reduce<number>((a, v) => a + (v ?? 0), 0);

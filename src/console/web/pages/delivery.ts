@@ -126,7 +126,7 @@ export function Delivery({ params }: { params: Record<string, string> }) {
               [
                 'Event',
                 x.eventId
-                  ? html`<${Link} href=${`/events?sinceId=${x.eventId}`}>${x.eventId}</${Link}>`
+                  ? html`<code>${x.eventId}</code> (<${Link} href=${`/events?type=${encodeURIComponent(x.eventType)}`}>events of this type</${Link}>)`
                   : '—',
               ],
               ['Webhook id', html`<code>${x.webhookId}</code>`],
@@ -134,7 +134,7 @@ export function Delivery({ params }: { params: Record<string, string> }) {
               ['Created', time(x.createdAt)],
               ['Completed', time(x.completedAt)],
               [
-                'Total time',
+                'Created to completed',
                 x.completedAt ? duration(Date.parse(x.completedAt) - Date.parse(x.createdAt)) : '—',
               ],
               ['Next attempt', time(x.nextAttemptAt)],

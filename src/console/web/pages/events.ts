@@ -52,7 +52,7 @@ export function Events({ loc }: { loc: Location }) {
       </div>
       <div><button type="submit">Apply</button></div>
     </form>
-    ${sinceId ? html`<p class="hint">Showing events from id ${sinceId} on. <button type="button" onClick=${() => setQuery({ type, source })}>Show all</button></p>` : ''}
+    ${sinceId ? html`<p class="hint">Only events after id ${sinceId}. <button type="button" onClick=${() => setQuery({ type, source })}>Show all</button></p>` : ''}
     <${Table} label="Events">
       <thead>
         <tr>
