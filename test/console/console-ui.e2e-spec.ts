@@ -255,7 +255,10 @@ describe('operator console in a real browser', () => {
       .set(admin())
       .send({ url: down.url, description: 'Shipping updates', eventTypes: ['shipment.created'] })
       .expect(201);
-    await publish(t, { type: 'shipment.created', source: 'shipping', data: { id: 'sh-1' } });
+    await publish(t, [
+      { type: 'shipment.created', source: 'shipping', subject: 'sh-1', data: { id: 'sh-1' } },
+      { type: 'shipment.delivered', source: 'shipping', subject: 'sh-1', data: { id: 'sh-1' } },
+    ]);
     await waitFor(
       async () => {
         const res = await request(t.url).get('/overview/failing').set(admin()).expect(200);
@@ -291,13 +294,24 @@ describe('operator console in a real browser', () => {
     await b.capture('jobs');
 
     await nav.getByRole('link', { name: 'Events' }).click();
-    await page.getByLabel('Type').fill('invoice.paid');
+    const events = page.locator('.table-wrap[aria-label="Events"] tbody tr');
+    await page.getByLabel('Type').fill('shipment.created');
     await page.getByRole('button', { name: 'Apply' }).click();
-    await page.waitForURL(/type=invoice\.paid/);
-    await b.capture('events');
+    await page.waitForURL(/type=shipment\.created/);
+    // Polled: until the filtered page replaces the unfiltered one, both types are listed.
+    await waitFor(
+      async () => {
+        const types = await events.locator('td:nth-child(3)').allInnerTexts();
+        return types.length === 1 && types[0] === 'shipment.created';
+      },
+      10_000,
+      'only shipment.created listed',
+    );
     await page.getByLabel('Type').fill('');
     await page.getByRole('button', { name: 'Apply' }).click();
-    await page.locator('.table-wrap[aria-label="Events"] tbody tr').first().waitFor();
+    await page.waitForURL((url) => !url.search.includes('type='));
+    await events.filter({ hasText: 'shipment.delivered' }).waitFor();
+    await b.capture('events');
 
     await nav.getByRole('link', { name: 'Consumers' }).click();
     await page.getByRole('row').filter({ hasText: 'webhooks' }).first().waitFor();
@@ -311,9 +325,27 @@ describe('operator console in a real browser', () => {
       await page.getByRole('button', { name: 'Menu' }).click();
       await nav.getByRole('link', { name: 'Consumers' }).waitFor();
       await page.getByRole('button', { name: 'Menu' }).click();
-      const width = await page.evaluate('document.documentElement.scrollWidth');
-      expect(width).toBeLessThanOrEqual(390);
+      expect(await page.evaluate('document.documentElement.scrollWidth')).toBe(390);
       await b.capture('overview-390');
+      // Every other section fits too: wide tables scroll inside their own frame.
+      for (const [path, heading] of [
+        ['/webhooks', 'Webhooks'],
+        ['/webhooks/deliveries', 'Webhooks'],
+        ['/triggers', 'Triggers'],
+        ['/integrations', 'Integrations'],
+        ['/calendar', 'Calendar'],
+        ['/jobs', 'Jobs'],
+        ['/events', 'Events'],
+        ['/consumers', 'Consumers'],
+      ]) {
+        await b.open(path, heading);
+        await page.getByText('Loading…').first().waitFor({ state: 'hidden' });
+        expect([path, await page.evaluate('document.documentElement.scrollWidth')]).toEqual([
+          path,
+          390,
+        ]);
+        await b.axe(`${path} at 390 px`);
+      }
     } finally {
       await page.setViewportSize({ width: 1280, height: 900 });
     }

@@ -44,7 +44,7 @@ export function Events({ loc }: { loc: Location }) {
     >
       <div>
         <label for="f-ev-type">Type</label>
-        <input id="f-ev-type" value=${typeInput} placeholder="card.created" onInput=${(e: Event) => setTypeInput((e.target as HTMLInputElement).value)} />
+        <input id="f-ev-type" value=${typeInput} placeholder="e.g. card.*" onInput=${(e: Event) => setTypeInput((e.target as HTMLInputElement).value)} />
       </div>
       <div>
         <label for="f-ev-source">Source</label>
