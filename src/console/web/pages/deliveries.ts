@@ -116,7 +116,7 @@ export function Deliveries({ loc }: { loc: Location }) {
           id="f-type"
           value=${typeInput}
           onInput=${(e: Event) => setTypeInput((e.target as HTMLInputElement).value)}
-          placeholder="e.g. card.*"
+          placeholder="exact, e.g. card.created"
         />
       </div>
       <div><button type="submit">Apply</button></div>
