@@ -10,7 +10,8 @@ export interface Series {
 
 /**
  * A time series chart (uPlot on a canvas). The canvas says nothing to a screen reader, so the
- * figure carries a text summary of each series, and the legend is ours (plain text).
+ * figure carries a text summary of each series, and the legend is ours (plain text); the
+ * line above the plot reads out the values under the pointer.
  */
 export function TimeChart(props: {
   title: string;
@@ -20,6 +21,7 @@ export function TimeChart(props: {
   summary?: (s: Series) => string;
 }) {
   const box = useRef<HTMLDivElement>(null);
+  const readout = useRef<HTMLParagraphElement>(null);
   const format = props.format ?? ((v: number) => String(Math.round(v * 100) / 100));
   useEffect(() => {
     const el = box.current;
@@ -30,6 +32,24 @@ export function TimeChart(props: {
         height: 170,
         legend: { show: false },
         cursor: { drag: { x: false, y: false } },
+        // The values under the pointer, written straight into the DOM (no re-render per move).
+        hooks: {
+          setCursor: [
+            (u) => {
+              const i = u.cursor.idx;
+              if (readout.current)
+                readout.current.textContent =
+                  i === null || i === undefined
+                    ? ''
+                    : `${new Date(props.at[i] * 1000).toLocaleString(undefined, { hour12: false })}: ` +
+                      props.series
+                        .map(
+                          (s) => `${s.label} ${s.values[i] === null ? '—' : format(s.values[i]!)}`,
+                        )
+                        .join(', ');
+            },
+          ],
+        },
         scales: { x: { time: true } },
         series: [
           {},
@@ -73,6 +93,7 @@ export function TimeChart(props: {
     });
   return html`<figure class="chart">
     <figcaption>${props.title}</figcaption>
+    <p class="readout" ref=${readout} aria-hidden="true"></p>
     <div
       class="chart-canvas"
       ref=${box}

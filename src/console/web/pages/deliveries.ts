@@ -28,9 +28,12 @@ export interface DeliveryDto {
 export function DeliveryTable({
   list,
   showEndpoint = true,
+  names = {},
 }: {
   list: Paged<DeliveryDto>;
   showEndpoint?: boolean;
+  /** Endpoint id to its description or URL, where known. */
+  names?: Record<string, string>;
 }) {
   return html`<${Table} label="Deliveries">
       <thead>
@@ -50,7 +53,7 @@ export function DeliveryTable({
             <td><${Link} href=${`/webhooks/deliveries/${d.id}`}>${short(d.id)}</${Link}></td>
             <td>${ago(d.createdAt)}</td>
             <td>${d.eventType}</td>
-            ${showEndpoint ? html`<td><${Link} href=${`/webhooks/endpoints/${d.endpointId}`}>${short(d.endpointId)}</${Link}></td>` : ''}
+            ${showEndpoint ? html`<td><${Link} href=${`/webhooks/endpoints/${d.endpointId}`}>${names[d.endpointId] ?? short(d.endpointId)}</${Link}></td>` : ''}
             <td><${Badge} value=${d.status} /></td>
             <td class="num">${d.attemptCount}</td>
             <td><${HttpStatus} code=${d.lastStatusCode} /> <span class="error-text">${d.lastError ?? ''}</span></td>
@@ -119,7 +122,13 @@ export function Deliveries({ loc }: { loc: Location }) {
           placeholder="exact, e.g. card.created"
         />
       </div>
-      <div><button type="submit">Apply</button></div>
+      <div class="form-row">
+        <button type="submit">Apply</button>
+        <button type="button" onClick=${list.reload}>Refresh</button>
+      </div>
     </form>
-    <${DeliveryTable} list=${list} />`;
+    <${DeliveryTable}
+      list=${list}
+      names=${Object.fromEntries((endpoints.data?.data ?? []).map((e) => [e.id, e.description || e.url]))}
+    />`;
 }

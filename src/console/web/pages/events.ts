@@ -50,7 +50,10 @@ export function Events({ loc }: { loc: Location }) {
         <label for="f-ev-source">Source</label>
         <input id="f-ev-source" value=${sourceInput} onInput=${(e: Event) => setSourceInput((e.target as HTMLInputElement).value)} />
       </div>
-      <div><button type="submit">Apply</button></div>
+      <div class="form-row">
+        <button type="submit">Apply</button>
+        <button type="button" onClick=${list.reload}>Refresh</button>
+      </div>
     </form>
     ${sinceId ? html`<p class="hint">Only events after id ${sinceId}. <button type="button" onClick=${() => setQuery({ type, source })}>Show all</button></p>` : ''}
     <${Table} label="Events">

@@ -146,6 +146,17 @@ export function Jobs({ loc }: { loc: Location }) {
             ${STATUSES.map((s) => html`<option value=${s}>${s}</option>`)}
           </select>
         </div>
+        <div>
+          <button
+            type="button"
+            onClick=${() => {
+              jobs.reload();
+              stats.reload();
+            }}
+          >
+            Refresh
+          </button>
+        </div>
       </div>
       <${Table} label="Jobs">
         <thead>
