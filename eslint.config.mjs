@@ -18,6 +18,7 @@ const LAYERS = [
   ['events'],
   ['key-rotation', 'storage', 'webhooks'],
   ['triggers', 'log-scan', 'integrations', 'calendar', 'sync'],
+  ['console'],
 ];
 const SHARED = new Set(['config', 'database', 'common']);
 const MODULES = LAYERS.flat();

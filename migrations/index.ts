@@ -24,6 +24,8 @@ import { IntegrationCutoffLog1764862400000 } from './1764862400000-IntegrationCu
 import { SyncRecordsFillfactor1764870000000 } from './1764870000000-SyncRecordsFillfactor.js';
 import { Artifacts1764730300000 } from './1764730300000-Artifacts.js';
 import { CalendarScopeVersion1764730500000 } from './1764730500000-CalendarScopeVersion.js';
+import { ConsoleOverview1764900000000 } from './1764900000000-ConsoleOverview.js';
+import { AttemptRequestHeaders1764900100000 } from './1764900100000-AttemptRequestHeaders.js';
 
 /**
  * Every migration, oldest first. An explicit list (not a glob) so the app, the CLI and the
@@ -57,4 +59,6 @@ export const migrations = [
   CalendarScopeVersion1764730500000,
   IntegrationCutoffLog1764862400000,
   SyncRecordsFillfactor1764870000000,
+  ConsoleOverview1764900000000,
+  AttemptRequestHeaders1764900100000,
 ];

@@ -1,4 +1,5 @@
-// `npm run build`: nest build, and a stamp that says when. `npm start` runs it with
+// `npm run build`: nest build, the operator console (scripts/build-console.mjs, from
+// src/console/web into dist/console), and a stamp that says when. `npm start` runs it with
 // --if-stale, which builds only when an input of the build changed since the stamp, so a
 // restart with nothing changed skips the ~7 s compile, and a fresh clone (no dist/) still
 // builds. Edits, new files, deletions and renames all count: a directory's mtime changes when
@@ -10,6 +11,7 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { buildConsole } from './build-console.mjs';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const stamp = path.join(root, 'dist', '.build-stamp');
@@ -65,12 +67,14 @@ const why = !ifStale
   : stampMtime() < 0
     ? ' (no build yet)'
     : ' (sources changed since the last build)';
-console.log(`Building the app into dist/${why}: nest build, about 8 s...`);
+console.log(`Building the app into dist/${why}: nest build and the console, about 8 s...`);
 // The stamp takes the time the build started, so a file saved during the build is newer.
 const startedAt = new Date();
 fs.rmSync(stamp, { force: true });
 const build = spawnSync(process.execPath, [nest, 'build'], { cwd: root, stdio: 'inherit' });
 if (build.status !== 0) process.exit(build.status ?? 1);
+// After nest build, which empties dist/ first (deleteOutDir).
+await buildConsole(root);
 // A failed build leaves no stamp, nor does one made another way (the bench's `nest build`
 // empties dist/ first), so the next start builds again.
 fs.writeFileSync(stamp, '');

@@ -4,6 +4,7 @@ import { EventEmitterModule } from '@nestjs/event-emitter';
 import { ScheduleModule } from '@nestjs/schedule';
 import { ArtifactsModule } from './artifacts/index.js';
 import { CalendarModule } from './calendar/index.js';
+import { ConsoleModule } from './console/index.js';
 import { AuthModule } from './common/auth/auth.module.js';
 import { ErrorsModule } from './common/errors/errors.module.js';
 import { HealthModule } from './common/health/health.module.js';
@@ -54,6 +55,7 @@ import { WebhooksModule } from './webhooks/index.js';
     IntegrationsModule,
     CalendarModule,
     StorageModule,
+    ConsoleModule,
   ],
 })
 export class AppModule {}

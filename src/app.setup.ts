@@ -68,6 +68,7 @@ export function configureApp(app: INestApplication, logger: Logger): OpenAPIObje
     .addTag('Admin', 'API keys and user tokens')
     .addTag('Operations', 'Health, readiness and Prometheus metrics')
     .addTag('Storage', 'Per growing table: size, oldest row, retention and last prune')
+    .addTag('Overview', 'What the operator console charts: time series and everything failing now')
     .addBearerAuth(
       {
         type: 'http',

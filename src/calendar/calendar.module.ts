@@ -11,6 +11,7 @@ import { CalDavSessions } from './accounts/caldav-sessions.js';
 import { AppointmentRepository } from './appointments/appointment.repository.js';
 import { AppointmentProjectionConsumer } from './appointments/projection.consumer.js';
 import { CalendarBindingEntity } from './bindings/binding.entity.js';
+import { FailingBindingsService } from './bindings/failing-bindings.service.js';
 import { BindingRemoval } from './bindings/binding-removal.js';
 import { AdminBindingsController } from './bindings/admin-bindings.controller.js';
 import { BindingRepository } from './bindings/binding.repository.js';
@@ -29,8 +30,9 @@ import { TargetRepository } from './binding-sync/target.repository.js';
 
 /**
  * Calendar: publishers' appointments (a projection of `appointment.*` events) kept in step
- * with each user's CalDAV calendars through bindings, one sync job per binding. Exports
- * nothing; it reports remote edits as `calendar.remote_changed` / `calendar.remote_deleted`.
+ * with each user's CalDAV calendars through bindings, one sync job per binding. It reports
+ * remote edits as `calendar.remote_changed` / `calendar.remote_deleted`, and exports only
+ * FailingBindingsService, a read for the operator console.
  */
 @Module({
   imports: [EventsModule, TypeOrmModule.forFeature([CalendarAccountEntity, CalendarBindingEntity])],
@@ -45,6 +47,7 @@ import { TargetRepository } from './binding-sync/target.repository.js';
     BindingRemoval,
     BindingRepository,
     BindingsService,
+    FailingBindingsService,
     BindingPullService,
     BindingPushService,
     BindingSyncService,
@@ -62,5 +65,6 @@ import { TargetRepository } from './binding-sync/target.repository.js';
       columns: ['password_sealed'],
     }),
   ],
+  exports: [FailingBindingsService],
 })
 export class CalendarModule {}

@@ -1,6 +1,7 @@
 import { AppEnv, appConfig } from './app.config.js';
 import { ArtifactsEnv, artifactsConfig } from './artifacts.config.js';
 import { CalendarEnv, calendarConfig } from './calendar.config.js';
+import { ConsoleEnv, consoleConfig } from './console.config.js';
 import { AuthEnv, authConfig, missingAuthVariables } from './auth.config.js';
 import { DatabaseEnv, databaseConfig } from './database.config.js';
 import { EventsEnv, eventsConfig } from './events.config.js';
@@ -28,6 +29,7 @@ export const configLoaders = [
   calendarConfig,
   storageConfig,
   artifactsConfig,
+  consoleConfig,
 ];
 
 /**
@@ -50,6 +52,7 @@ export function validateAllEnv(env: Record<string, string | undefined>): void {
     CalendarEnv,
     StorageEnv,
     ArtifactsEnv,
+    ConsoleEnv,
   ] as const) {
     try {
       validateEnv(schema as new () => object, env);
@@ -78,6 +81,7 @@ export { CARD_SYNC_MAX_IN_FLIGHT } from './integrations.config.js';
 export type { CalendarConfig } from './calendar.config.js';
 export type { StorageConfig } from './storage.config.js';
 export type { ArtifactsConfig } from './artifacts.config.js';
+export type { ConsoleConfig } from './console.config.js';
 
 /**
  * Runs every concern's loader once the environment is complete (after the embedded database

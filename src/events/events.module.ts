@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { ArtifactsModule } from '../artifacts/index.js';
+import { EventActivityService } from './activity/event-activity.service.js';
 import { ConsumerStateRepository } from './consumers/consumer-state.repository.js';
 import { ConsumerMetrics } from './consumers/consumer-metrics.js';
 import { EventConsumersService } from './consumers/event-consumers.service.js';
@@ -15,6 +16,7 @@ import { IdempotencyService } from './idempotency.service.js';
 /**
  * The event bus. Public surface: EventBus (publish) and EventConsumersService
  * (registerConsumer); consumers are otherwise declared with @EventConsumer.
+ * EventActivityService: read-only figures for the operator console.
  */
 @Global()
 @Module({
@@ -30,7 +32,8 @@ import { IdempotencyService } from './idempotency.service.js';
     IdempotencyService,
     EventsService,
     IdempotencyPruneJob,
+    EventActivityService,
   ],
-  exports: [EventBus, EventConsumersService],
+  exports: [EventBus, EventConsumersService, EventActivityService],
 })
 export class EventsModule {}

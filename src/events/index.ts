@@ -6,6 +6,7 @@
  */
 export { EventsModule } from './events.module.js';
 export { EventBus } from './event-bus.js';
+export { EventActivityService, type FailingConsumer } from './activity/event-activity.service.js';
 export { EventConsumersService } from './consumers/event-consumers.service.js';
 export {
   EventConsumer,

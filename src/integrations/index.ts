@@ -1,5 +1,9 @@
 /**
- * Integrations: nothing but the module, for AppModule; other modules reach it through work-item
- * events on the bus.
+ * Integrations: the module, for AppModule, and the failing integrations for the operator
+ * console; other modules reach it through work-item events on the bus.
  */
 export { IntegrationsModule } from './integrations.module.js';
+export {
+  FailingIntegrationsService,
+  type FailingIntegration,
+} from './logs/failing-integrations.service.js';

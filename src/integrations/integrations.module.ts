@@ -10,13 +10,14 @@ import { IntegrationConfigService } from './integration-config.js';
 import { IntegrationEntity } from './integration.entity.js';
 import { IntegrationsController } from './integrations.controller.js';
 import { IntegrationsService } from './integrations.service.js';
+import { FailingIntegrationsService } from './logs/failing-integrations.service.js';
 import { LogRepository } from './logs/log.repository.js';
 import { RemoteCaller } from './remote-caller.js';
 
 /**
  * Integrations: work-item events (cards, messages) kept in step with Jira (and other kinds
- * under kinds/) through a card projection and durable per-card jobs. Nothing exported: other
- * modules reach it through the bus only.
+ * under kinds/) through a card projection and durable per-card jobs. Other modules reach it
+ * through the bus; it exports only FailingIntegrationsService, a read for the operator console.
  */
 @Module({
   imports: [TypeOrmModule.forFeature([IntegrationEntity])],
@@ -28,10 +29,12 @@ import { RemoteCaller } from './remote-caller.js';
     CardRepository,
     CardBirthsRepository,
     LogRepository,
+    FailingIntegrationsService,
     RemoteCaller,
     DispatchConsumer,
     CardSyncJob,
     sealedColumns({ table: 'integrations', idColumn: 'id', columns: ['config_sealed'] }),
   ],
+  exports: [FailingIntegrationsService],
 })
 export class IntegrationsModule {}

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { textBody } from '../common/http/body-routes.js';
+import { LogScanActivityService } from './activity/log-scan-activity.service.js';
 import { LogScanMetrics } from './log-scan-metrics.js';
 import { LogIngestService } from './ingest/log-ingest.service.js';
 import { LogScanStateRepository } from './ingest/log-scan-state.repository.js';
@@ -14,8 +15,9 @@ import { LogStatsRepository } from './stats/log-stats.repository.js';
 import { LogStatsService } from './stats/log-stats.service.js';
 
 /**
- * Log-scan rules: log lines in over HTTP, rule hits out as events on the bus. Exports
- * nothing: other modules see its work as events (`log.match` by default).
+ * Log-scan rules: log lines in over HTTP, rule hits out as events on the bus. Other modules
+ * see its work as events (`log.match` by default); it exports only LogScanActivityService,
+ * read-only figures for the operator console.
  */
 @Module({
   imports: [TypeOrmModule.forFeature([LogRuleEntity])],
@@ -29,6 +31,7 @@ import { LogStatsService } from './stats/log-stats.service.js';
     LogStatsRepository,
     LogStatsService,
     LogScanMetrics,
+    LogScanActivityService,
     // Shippers (Vector, Fluent Bit) send newline-delimited JSON; the route parses it itself.
     textBody({
       method: 'POST',
@@ -37,5 +40,6 @@ import { LogStatsService } from './stats/log-stats.service.js';
       limit: '1mb',
     }),
   ],
+  exports: [LogScanActivityService],
 })
 export class LogScanModule {}

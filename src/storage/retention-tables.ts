@@ -184,6 +184,13 @@ export const RETENTION_TABLES: readonly RetentionTable[] = [
     retentionMs: (s) => s.storage.logScanStatsRetentionMs,
   },
   {
+    // The console's per-minute chart of lines in: its longest window is 7 days.
+    table: 'log_scan_minutes',
+    timeColumn: 'minute',
+    setting: 'console chart window (8d)',
+    retentionMs: () => 8 * DAY_MS,
+  },
+  {
     // A bucket not touched for this long has refilled; it is recreated full on the next line.
     table: 'log_scan_buckets',
     timeColumn: 'refilled_at',

@@ -14,6 +14,12 @@ export {
   type TargetMessage,
   type TargetSpec,
 } from './targets/delivery.service.js';
+export {
+  WebhookActivityService,
+  type AttemptSeries,
+  type EndpointHealthSeries,
+  type FailingEndpoint,
+} from './activity/webhook-activity.service.js';
 export { SignatureDto, SignatureProperty } from './endpoints/dto/endpoint-signature.dto.js';
 export {
   DEFAULT_SIGNATURE,

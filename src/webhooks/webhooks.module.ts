@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ArtifactsModule } from '../artifacts/index.js';
 import { sealedColumns } from '../common/security/sealed-columns.js';
+import { WebhookActivityRepository } from './activity/webhook-activity.repository.js';
+import { WebhookActivityService } from './activity/webhook-activity.service.js';
 import { DeliveriesController } from './deliveries/deliveries.controller.js';
 import { DeliveriesService } from './deliveries/deliveries.service.js';
 import { DeliveryEvents } from './deliveries/delivery-events.js';
@@ -35,7 +37,8 @@ import { MessagesService } from './messages/messages.service.js';
  * Webhooks: endpoints subscribe to event types; every matching event becomes a signed,
  * retried, logged delivery. Messages (per-job callbacks) are single deliveries to a URL the
  * caller names, on the same pipeline. Public surface: DeliveryService (targets other modules register
- * when a rule is saved, and enqueue to when it fires).
+ * when a rule is saved, and enqueue to when it fires) and WebhookActivityService (read-only
+ * figures for the operator console).
  */
 @Module({
   imports: [TypeOrmModule.forFeature([EndpointEntity, MessageEntity]), ArtifactsModule],
@@ -63,12 +66,14 @@ import { MessagesService } from './messages/messages.service.js';
     PayloadsService,
     MessagesService,
     MessageRepository,
+    WebhookActivityRepository,
+    WebhookActivityService,
     // Signing secrets (jsonb array of { sealed }) and sensitive static headers (jsonb map);
     // module-owned delivery targets live in the same table.
     sealedColumns({ table: 'webhook_endpoints', idColumn: 'id', columns: ['secrets', 'headers'] }),
     // Each per-job callback's own signing secret.
     sealedColumns({ table: 'webhook_messages', idColumn: 'id', columns: ['secrets'] }),
   ],
-  exports: [DeliveryService],
+  exports: [DeliveryService, WebhookActivityService],
 })
 export class WebhooksModule {}

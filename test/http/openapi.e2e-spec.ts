@@ -118,6 +118,11 @@ const ROUTES: Record<string, 'public' | 'admin' | 'admin+publisher' | 'any' | 'u
   'POST /calendar/bindings/{id}/sync': 'user',
   'GET /calendar/bindings/{id}/sync-log': 'user',
   'GET /admin/calendar/bindings': 'admin',
+  'POST /admin/calendar/bindings/{id}/sync': 'admin',
+  'GET /admin/calendar/bindings/{id}/sync-log': 'admin',
+  'GET /overview/series': 'admin',
+  'GET /overview/failing': 'admin',
+  'GET /overview/endpoint-health': 'admin',
 };
 
 const SECURITY: Record<string, string[]> = {

@@ -87,6 +87,10 @@ function seeds(p: {
       db.query(`INSERT INTO log_scan_buckets (source, tokens, refilled_at) VALUES ($1, 1, ${at})`, [
         `s${n}${at}`,
       ]),
+    log_scan_minutes: (db, at, n) =>
+      db.query(`INSERT INTO log_scan_minutes (minute, source, lines) VALUES (${at}, $1, 1)`, [
+        `s${n}${at}`,
+      ]),
     log_scan_cooldowns: (db, at, n) =>
       db.query(`INSERT INTO log_scan_cooldowns (rule_id, source, until) VALUES ($1, $2, ${at})`, [
         p.rule,

@@ -136,7 +136,12 @@ export class BindingsService {
     });
   }
 
-  async syncNow(userId: string, id: string, confirmDeletes: boolean): Promise<{ jobId: string }> {
+  /** `userId` undefined: any user's binding (operators). */
+  async syncNow(
+    userId: string | undefined,
+    id: string,
+    confirmDeletes: boolean,
+  ): Promise<{ jobId: string }> {
     // Without the objects count: a "sync now" reads no target row.
     const b = await this.bindings.stored(this.db.manager, id, userId);
     if (!b) throw CalendarException.bindingNotFound(id);
@@ -145,7 +150,12 @@ export class BindingsService {
     return { jobId: await this.scheduler.runNow(id, confirmDeletes) };
   }
 
-  async syncLogOf(userId: string, id: string, limit: number): Promise<SyncLogEntryDto[]> {
+  /** `userId` undefined: any user's binding (operators). */
+  async syncLogOf(
+    userId: string | undefined,
+    id: string,
+    limit: number,
+  ): Promise<SyncLogEntryDto[]> {
     await this.require(userId, id);
     return (await this.syncLog.list(this.db.manager, id, limit)).map((r) => ({
       id: r.id,
@@ -162,7 +172,7 @@ export class BindingsService {
     }));
   }
 
-  private async require(userId: string, id: string): Promise<BindingRow> {
+  private async require(userId: string | undefined, id: string): Promise<BindingRow> {
     const b = await this.bindings.get(this.db.manager, id, userId);
     if (!b) throw CalendarException.bindingNotFound(id);
     return b;

@@ -83,6 +83,13 @@ export class LogScanStateRepository {
          last_seen_at = EXCLUDED.last_seen_at`,
       [source, lines, truncated],
     );
+    // The per-minute rollup the console charts (log_scan_minutes): one upsert per request,
+    // keyed by source like the total above, so it adds no new point of contention.
+    await manager.query(
+      `INSERT INTO log_scan_minutes (minute, source, lines) VALUES (date_trunc('minute', now()), $1, $2)
+       ON CONFLICT (minute, source) DO UPDATE SET lines = log_scan_minutes.lines + EXCLUDED.lines`,
+      [source, lines],
+    );
   }
 
   async countHits(manager: EntityManager, source: string, counts: RuleCounts[]): Promise<void> {

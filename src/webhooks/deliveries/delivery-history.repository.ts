@@ -108,7 +108,7 @@ export class DeliveryHistoryRepository {
     // Raw: the attempt log has no entity; rows in the DTO's shape, oldest first.
     return m.query(
       `SELECT id::text AS id, attempt_number AS "attemptNumber", started_at AS "startedAt", duration_ms AS "durationMs",
-              status_code AS "statusCode", response_headers AS "responseHeaders", response_body AS "responseBody",
+              status_code AS "statusCode", request_headers AS "requestHeaders", response_headers AS "responseHeaders", response_body AS "responseBody",
               error, instance_id AS "instanceId"
        FROM webhook_attempts a WHERE delivery_id = $1 ORDER BY a.id`,
       [deliveryId],

@@ -37,6 +37,8 @@ export interface AttemptRecord {
   startedAt: Date;
   durationMs: number;
   statusCode: number | null;
+  /** As sent, static header credentials redacted; null when nothing was sent. */
+  requestHeaders?: Record<string, string> | null;
   responseHeaders: Record<string, string>;
   responseBody: string | null;
   error: string | null;
@@ -107,8 +109,8 @@ const CLAIM = new PreparedStatement(
 const RECORD_ATTEMPT = new PreparedStatement(
   'webhooks.record-attempt',
   `INSERT INTO webhook_attempts (delivery_id, endpoint_id, attempt_number, started_at, duration_ms, status_code,
-         response_headers, response_body, error, instance_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10)`,
+         response_headers, response_body, error, instance_id, request_headers)
+       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10, $11::jsonb)`,
 );
 
 /** The settle: one conditional write on the lease, computed in SQL (now(), intervals). */
@@ -217,6 +219,7 @@ export class DeliveryQueueRepository {
       a.responseBody,
       a.error,
       a.instanceId,
+      a.requestHeaders ? JSON.stringify(a.requestHeaders) : null,
     ]);
   }
 

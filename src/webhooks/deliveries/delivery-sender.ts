@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { storableRecord, storableText } from '../../common/http/storable-text.js';
+import { redactHeaders } from '../../common/security/redaction.js';
 import { OutboundHttpService } from '../../common/outbound/outbound-http.service.js';
 import { parseRetryAfter } from '../../common/retry/retry-schedule.js';
 import { SecretUnreadableError } from '../../common/security/secret-box.js';
@@ -52,6 +53,7 @@ export class DeliverySender {
       startedAt,
       durationMs: 0,
       statusCode: null,
+      requestHeaders: null,
       responseHeaders: {},
       responseBody: null,
       error: null,
@@ -87,14 +89,17 @@ export class DeliverySender {
       record.error = storableText(`not sent: artifacts unreadable: ${(err as Error).message}`);
       return { record };
     }
-    const headers: Record<string, string> = {
-      ...staticHeaders,
+    const own: Record<string, string> = {
       'content-type': 'application/json',
       'user-agent': USER_AGENT,
       'webhook-id': webhookId,
       'webhook-timestamp': String(timestamp),
       ...signatureHeader(d.signature, secrets, webhookId, timestamp, body),
     };
+    const headers = { ...staticHeaders, ...own };
+    // What the attempt row keeps: the static headers may hold a receiver's credential; the
+    // hub's own (the signature too: it vouches for this one body, and grants nothing) stay.
+    record.requestHeaders = { ...redactHeaders(staticHeaders), ...own };
     let retryAfterMs: number | undefined;
     const t0 = performance.now();
     try {

@@ -17,12 +17,12 @@ const SETTLE_SUCCESSES = new PreparedStatement(
   'webhooks.settle-successes',
   `WITH input AS (
          SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(delivery_id uuid, endpoint_id uuid, attempt_number int,
-           started_at timestamptz, duration_ms int, status_code int, response_headers jsonb, response_body text, instance_id text, lease timestamptz)
+           started_at timestamptz, duration_ms int, status_code int, request_headers jsonb, response_headers jsonb, response_body text, instance_id text, lease timestamptz)
        ), attempts AS (
          INSERT INTO webhook_attempts (delivery_id, endpoint_id, attempt_number, started_at, duration_ms, status_code,
-           response_headers, response_body, error, instance_id)
+           response_headers, response_body, error, instance_id, request_headers)
          SELECT delivery_id, endpoint_id, attempt_number, started_at, duration_ms, status_code, response_headers,
-           response_body, NULL, instance_id FROM input
+           response_body, NULL, instance_id, request_headers FROM input
        ), settled AS (
          UPDATE webhook_deliveries d SET status = 'succeeded', attempt_count = d.attempt_count + 1, completed_at = now(),
            last_status_code = i.status_code, last_error = NULL, locked_until = NULL, locked_by = NULL, updated_at = now()
@@ -90,6 +90,7 @@ export class SuccessBatcher {
       started_at: a.startedAt.toISOString(),
       duration_ms: a.durationMs,
       status_code: a.statusCode,
+      request_headers: a.requestHeaders ?? null,
       response_headers: a.responseHeaders,
       response_body: a.responseBody,
       instance_id: a.instanceId,

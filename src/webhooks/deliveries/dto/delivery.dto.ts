@@ -45,6 +45,24 @@ export class AttemptDto {
   @ApiProperty({ example: 84 }) durationMs: number;
   @ApiPropertyOptional({ example: 200, nullable: true, type: Number }) statusCode: number | null;
   @ApiProperty({
+    example: {
+      'x-tenant': 'acme',
+      authorization: '[redacted]',
+      'content-type': 'application/json',
+      'user-agent': 'IntegrationHub-Webhooks/0.1',
+      'webhook-id': 'msg_2b1f0c9a8d7e4f6a9b3c5d1e2f3a4b5c',
+      'webhook-timestamp': '1796565780',
+      'webhook-signature': 'v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=',
+    },
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    nullable: true,
+    description:
+      "The request's headers as sent; the endpoint's static headers whose name says credential " +
+      'show as `[redacted]`. Null when nothing was sent, and for attempts made before the hub kept them.',
+  })
+  requestHeaders: Record<string, string> | null;
+  @ApiProperty({
     example: { 'content-type': 'text/plain' },
     type: 'object',
     additionalProperties: { type: 'string' },

@@ -1,0 +1,2 @@
+/** The operator console: nothing but the module, for AppModule. */
+export { ConsoleModule } from './console.module.js';
