@@ -1,6 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { type EntityManager, type FindOptionsWhere, Not, Repository } from 'typeorm';
+import {
+  type EntityManager,
+  type FindOperator,
+  type FindOptionsWhere,
+  Not,
+  Repository,
+} from 'typeorm';
 import { storableText } from '../../common/http/storable-text.js';
 import type { ScopeKind } from '../appointments/scope.js';
 import { CalendarBindingEntity } from './binding.entity.js';
@@ -90,6 +96,17 @@ export class BindingRepository {
       where: userId ? { userId } : {},
       order: { userId: 'ASC', createdAt: 'ASC', id: 'ASC' },
       take: limit,
+    });
+  }
+
+  /** The run state of the bindings of these users (no object counts). */
+  states(
+    m: EntityManager,
+    userIds: FindOperator<string>,
+  ): Promise<Pick<BindingRow, 'userId' | 'enabled' | 'lastSyncError'>[]> {
+    return m.withRepository(this.bindings).find({
+      select: { userId: true, enabled: true, lastSyncError: true },
+      where: { userId: userIds },
     });
   }
 
