@@ -135,6 +135,53 @@ describe('operators: "sync now" on any binding, and its sync log', () => {
     expect(bad.body.errors[0].field).toBe('cursor');
   });
 
+  it("pages every user's bindings by user, then creation, with cursors", async () => {
+    const c = await connect(t, server);
+    const mine = [await bindNew(t, c), await bindNew(t, c), await bindNew(t, c)];
+    const seen: { id: string; userId: string; objects: number }[] = [];
+    let cursor: string | null = null;
+    do {
+      const res: request.Response = await request(t.url)
+        .get('/admin/calendar/bindings')
+        .query({ limit: 2, ...(cursor ? { cursor } : {}) })
+        .set(admin())
+        .expect(200);
+      expect(res.body.data.length).toBeLessThanOrEqual(2);
+      seen.push(...res.body.data);
+      cursor = res.body.nextCursor;
+    } while (cursor);
+    const all = (
+      await request(t.url)
+        .get('/admin/calendar/bindings')
+        .query({ limit: 1000 })
+        .set(admin())
+        .expect(200)
+    ).body;
+    expect(all.nextCursor).toBeNull();
+    expect(seen.map((b) => b.id)).toEqual(all.data.map((b: { id: string }) => b.id));
+    expect(seen.filter((b) => b.userId === c.user).map((b) => b.id)).toEqual(mine.map((b) => b.id));
+    expect(seen.every((b) => typeof b.objects === 'number')).toBe(true);
+    const one = await request(t.url)
+      .get('/admin/calendar/bindings')
+      .query({ userId: c.user, limit: 1 })
+      .set(admin())
+      .expect(200);
+    const rest = await request(t.url)
+      .get('/admin/calendar/bindings')
+      .query({ userId: c.user, cursor: one.body.nextCursor })
+      .set(admin())
+      .expect(200);
+    expect([...one.body.data, ...rest.body.data].map((b: { id: string }) => b.id)).toEqual(
+      mine.map((b) => b.id),
+    );
+    const bad = await request(t.url)
+      .get('/admin/calendar/bindings')
+      .query({ cursor: 'nope' })
+      .set(admin())
+      .expect(400);
+    expect(bad.body.errors[0].field).toBe('cursor');
+  });
+
   it('answers 401 without credentials and 403 to a publisher key or a user token', async () => {
     const c = await connect(t, server);
     const b = await bindNew(t, c);
