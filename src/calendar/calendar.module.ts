@@ -5,6 +5,8 @@ import { EventsModule } from '../events/index.js';
 import { CalendarAccountEntity } from './accounts/account.entity.js';
 import { AccountDisconnectService } from './accounts/account-disconnect.service.js';
 import { AccountRepository } from './accounts/account.repository.js';
+import { AdminAccountsController } from './accounts/admin-accounts.controller.js';
+import { AdminAccountsService } from './accounts/admin-accounts.service.js';
 import { AccountsController } from './accounts/accounts.controller.js';
 import { AccountsService } from './accounts/accounts.service.js';
 import { CalDavSessions } from './accounts/caldav-sessions.js';
@@ -36,11 +38,17 @@ import { TargetRepository } from './binding-sync/target.repository.js';
  */
 @Module({
   imports: [EventsModule, TypeOrmModule.forFeature([CalendarAccountEntity, CalendarBindingEntity])],
-  controllers: [AccountsController, BindingsController, AdminBindingsController],
+  controllers: [
+    AccountsController,
+    AdminAccountsController,
+    BindingsController,
+    AdminBindingsController,
+  ],
   providers: [
     AccountDisconnectService,
     AccountRepository,
     AccountsService,
+    AdminAccountsService,
     CalDavSessions,
     AppointmentRepository,
     AppointmentProjectionConsumer,

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { type CalDavServer, startCalDavServer } from '../support/caldav/caldav-servers.js';
 import { bearer, type TestApp, waitFor } from '../support/test-app.js';
-import { bindNew, connect, settled, startCalendarApp, syncLog } from '../calendar/helpers.js';
+import { bindNew, connect, db, settled, startCalendarApp, syncLog } from '../calendar/helpers.js';
 
 describe('operators: "sync now" on any binding, and its sync log', () => {
   let t: TestApp;
@@ -88,10 +88,105 @@ describe('operators: "sync now" on any binding, and its sync log', () => {
     expect(badLimit.body.errors[0].field).toBe('limit');
   });
 
+  it("lists every user's account with its bindings, paged by user id, never the password", async () => {
+    const first = await connect(t, server);
+    const second = await connect(t, server);
+    await bindNew(t, second);
+    const b = await bindNew(t, second);
+    await db(t).query(
+      `UPDATE calendar_bindings SET last_sync_error = 'CalDAV server answered 401' WHERE id = $1`,
+      [b.id],
+    );
+    const seen: Record<string, unknown>[] = [];
+    let cursor: string | null = null;
+    do {
+      const res: request.Response = await request(t.url)
+        .get('/admin/calendar/accounts')
+        .query({ limit: 1, ...(cursor ? { cursor } : {}) })
+        .set(admin())
+        .expect(200);
+      expect(res.body.data.length).toBeLessThanOrEqual(1);
+      expect(JSON.stringify(res.body)).not.toContain(server.password);
+      seen.push(...res.body.data);
+      cursor = res.body.nextCursor;
+    } while (cursor);
+    const users = seen.map((a) => a.userId as string);
+    expect(users).toEqual([...users].sort());
+    expect(new Set(users).size).toBe(users.length);
+    expect(seen.find((a) => a.userId === first.user)).toMatchObject({
+      serverUrl: server.url,
+      username: server.username,
+      bindings: 0,
+      failingBindings: 0,
+      worstError: null,
+    });
+    const withErrors = seen.find((a) => a.userId === second.user)!;
+    expect(withErrors).toMatchObject({
+      bindings: 2,
+      failingBindings: 1,
+      worstError: 'CalDAV server answered 401',
+    });
+    expect(withErrors).not.toHaveProperty('password');
+    const bad = await request(t.url)
+      .get('/admin/calendar/accounts')
+      .query({ cursor: 'nope' })
+      .set(admin())
+      .expect(400);
+    expect(bad.body.errors[0].field).toBe('cursor');
+  });
+
+  it("pages every user's bindings by user, then creation, with cursors", async () => {
+    const c = await connect(t, server);
+    const mine = [await bindNew(t, c), await bindNew(t, c), await bindNew(t, c)];
+    const seen: { id: string; userId: string; objects: number }[] = [];
+    let cursor: string | null = null;
+    do {
+      const res: request.Response = await request(t.url)
+        .get('/admin/calendar/bindings')
+        .query({ limit: 2, ...(cursor ? { cursor } : {}) })
+        .set(admin())
+        .expect(200);
+      expect(res.body.data.length).toBeLessThanOrEqual(2);
+      seen.push(...res.body.data);
+      cursor = res.body.nextCursor;
+    } while (cursor);
+    const all = (
+      await request(t.url)
+        .get('/admin/calendar/bindings')
+        .query({ limit: 1000 })
+        .set(admin())
+        .expect(200)
+    ).body;
+    expect(all.nextCursor).toBeNull();
+    expect(seen.map((b) => b.id)).toEqual(all.data.map((b: { id: string }) => b.id));
+    expect(seen.filter((b) => b.userId === c.user).map((b) => b.id)).toEqual(mine.map((b) => b.id));
+    expect(seen.every((b) => typeof b.objects === 'number')).toBe(true);
+    const one = await request(t.url)
+      .get('/admin/calendar/bindings')
+      .query({ userId: c.user, limit: 1 })
+      .set(admin())
+      .expect(200);
+    const rest = await request(t.url)
+      .get('/admin/calendar/bindings')
+      .query({ userId: c.user, cursor: one.body.nextCursor })
+      .set(admin())
+      .expect(200);
+    expect([...one.body.data, ...rest.body.data].map((b: { id: string }) => b.id)).toEqual(
+      mine.map((b) => b.id),
+    );
+    const bad = await request(t.url)
+      .get('/admin/calendar/bindings')
+      .query({ cursor: 'nope' })
+      .set(admin())
+      .expect(400);
+    expect(bad.body.errors[0].field).toBe('cursor');
+  });
+
   it('answers 401 without credentials and 403 to a publisher key or a user token', async () => {
     const c = await connect(t, server);
     const b = await bindNew(t, c);
     for (const [method, path] of [
+      ['get', '/admin/calendar/accounts'],
       ['post', `/admin/calendar/bindings/${b.id}/sync`],
       ['get', `/admin/calendar/bindings/${b.id}/sync-log`],
     ] as const) {

@@ -118,6 +118,7 @@ const ROUTES: Record<string, 'public' | 'admin' | 'admin+publisher' | 'any' | 'u
   'POST /calendar/bindings/{id}/sync': 'user',
   'GET /calendar/bindings/{id}/sync-log': 'user',
   'GET /admin/calendar/bindings': 'admin',
+  'GET /admin/calendar/accounts': 'admin',
   'POST /admin/calendar/bindings/{id}/sync': 'admin',
   'GET /admin/calendar/bindings/{id}/sync-log': 'admin',
   'GET /overview/series': 'admin',

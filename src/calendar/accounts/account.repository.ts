@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { type EntityManager, IsNull, Not, Repository } from 'typeorm';
+import { type EntityManager, IsNull, MoreThan, Not, Repository } from 'typeorm';
 import { storableText } from '../../common/http/storable-text.js';
 import { rawWrite } from '../../database/raw-write.js';
 import { CalendarAccountEntity } from './account.entity.js';
@@ -32,6 +32,15 @@ export class AccountRepository {
   /** Connected or being disconnected: the cleanup still needs the credentials of the latter. */
   getForCleanup(m: EntityManager, userId: string): Promise<AccountRow | null> {
     return m.withRepository(this.accounts).findOneBy({ userId });
+  }
+
+  /** Connected accounts by user id after `after`, at most `limit`. */
+  listConnected(m: EntityManager, after: string | undefined, limit: number): Promise<AccountRow[]> {
+    return m.withRepository(this.accounts).find({
+      where: { disconnectedAt: IsNull(), ...(after !== undefined && { userId: MoreThan(after) }) },
+      order: { userId: 'ASC' },
+      take: limit,
+    });
   }
 
   isDisconnecting(m: EntityManager, userId: string): Promise<boolean> {

@@ -17,6 +17,7 @@ import { AccountDto, AccountTestDto, CalendarListDto, PutAccountDto } from '../d
 import { SyncScheduler } from '../binding-sync/sync-scheduler.js';
 import { AccountRepository, type AccountRow } from './account.repository.js';
 import { CalDavSessions } from './caldav-sessions.js';
+import { worstError } from './worst-error.js';
 
 const FIRST_CALENDAR_NAME = 'Integration Hub';
 
@@ -214,7 +215,3 @@ export class AccountsService {
 }
 
 /** A stopped run ("would delete", "answered 503") ranks above a single failed object. */
-function worstError(errors: (string | null)[]): string | null {
-  const present = errors.filter((e): e is string => !!e);
-  return present.find((e) => !/^\d+ object\(s\) failed/.test(e)) ?? present[0] ?? null;
-}

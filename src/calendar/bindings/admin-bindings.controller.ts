@@ -12,7 +12,7 @@ import { AdminOnly } from '../../common/auth/audience.decorator.js';
 import { ProblemDto } from '../../common/http/problem.js';
 import {
   AdminBindingsQueryDto,
-  BindingListDto,
+  BindingPageDto,
   SyncLogDto,
   SyncLogQueryDto,
   SyncNowQueryDto,
@@ -35,12 +35,13 @@ export class AdminBindingsController {
   @ApiOperation({
     summary: 'Every binding (operators)',
     description:
-      "All users' bindings with their last run, error and object count; filter by userId.",
+      "All users' bindings with their last run, error and object count, by user then creation; " +
+      'filter by userId. Pass `nextCursor` back as `cursor` for the next page.',
   })
-  @ApiOkResponse({ type: BindingListDto, description: "Every user's bindings, for operators" })
+  @ApiOkResponse({ type: BindingPageDto, description: "Every user's bindings, for operators" })
   @ApiBadRequestResponse({ type: ProblemDto, description: 'A malformed parameter' })
-  async list(@Query() q: AdminBindingsQueryDto): Promise<BindingListDto> {
-    return { data: await this.bindings.listAll(q.userId, q.limit ?? 100) };
+  list(@Query() q: AdminBindingsQueryDto): Promise<BindingPageDto> {
+    return this.bindings.listAll(q.userId, q.limit ?? 100, q.cursor);
   }
 
   @Post(':id/sync')

@@ -1,6 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { type EntityManager, type FindOptionsWhere, Not, Repository } from 'typeorm';
+import {
+  type EntityManager,
+  type FindOperator,
+  type FindOptionsWhere,
+  Not,
+  Repository,
+} from 'typeorm';
 import { storableText } from '../../common/http/storable-text.js';
 import type { ScopeKind } from '../appointments/scope.js';
 import { CalendarBindingEntity } from './binding.entity.js';
@@ -85,11 +91,41 @@ export class BindingRepository {
     return rows.sort((a, b) => KIND_RANK(a.scopeKind) - KIND_RANK(b.scopeKind));
   }
 
-  listAll(m: EntityManager, userId: string | undefined, limit: number): Promise<BindingRow[]> {
+  /**
+   * Every user's bindings by user, then creation, after the binding `afterId` (a cursor): the
+   * cursor row's own created_at (microseconds) decides where the page starts, and a cursor
+   * row deleted since falls back to the instant the cursor carries.
+   */
+  listAll(
+    m: EntityManager,
+    userId: string | undefined,
+    limit: number,
+    after?: { user: string; at: string; id: string },
+  ): Promise<BindingRow[]> {
+    const qb = m.withRepository(this.bindings).createQueryBuilder('b');
+    if (userId) qb.andWhere('b.user_id = :userId', { userId });
+    if (after)
+      qb.andWhere(
+        `(b.user_id, b.created_at, b.id) > (:user, COALESCE((SELECT c.created_at FROM calendar_bindings c
+           WHERE c.id = :id), CAST(:at AS timestamptz)), CAST(:id AS uuid))`,
+        after,
+      );
+    return qb
+      .orderBy('b.user_id', 'ASC')
+      .addOrderBy('b.created_at', 'ASC')
+      .addOrderBy('b.id', 'ASC')
+      .limit(limit)
+      .getMany();
+  }
+
+  /** The run state of the bindings of these users (no object counts). */
+  states(
+    m: EntityManager,
+    userIds: FindOperator<string>,
+  ): Promise<Pick<BindingRow, 'userId' | 'enabled' | 'lastSyncError'>[]> {
     return m.withRepository(this.bindings).find({
-      where: userId ? { userId } : {},
-      order: { userId: 'ASC', createdAt: 'ASC', id: 'ASC' },
-      take: limit,
+      select: { userId: true, enabled: true, lastSyncError: true },
+      where: { userId: userIds },
     });
   }
 

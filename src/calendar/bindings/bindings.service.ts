@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { decodeCursor, paginate } from '../../common/http/pagination.js';
 import { type CronSchedule, cronProblem, DEFAULT_TIME_ZONE } from '../../jobs/index.js';
 import { AccountRepository } from '../accounts/account.repository.js';
 import { AccountsService } from '../accounts/accounts.service.js';
@@ -82,8 +83,26 @@ export class BindingsService {
     return (await this.bindings.list(this.db.manager, userId)).map((b) => this.toDto(b));
   }
 
-  async listAll(userId: string | undefined, limit: number): Promise<BindingDto[]> {
-    return (await this.bindings.listAll(this.db.manager, userId, limit)).map((b) => this.toDto(b));
+  /** Every user's bindings (operators), keyset-paged by user and creation. */
+  async listAll(
+    userId: string | undefined,
+    limit: number,
+    cursor?: string,
+  ): Promise<{ data: BindingDto[]; nextCursor: string | null }> {
+    const after = cursor
+      ? decodeCursor<{ user: string; at: string; id: string }>(cursor, {
+          user: 'text',
+          at: 'timestamp',
+          id: 'uuid',
+        })
+      : undefined;
+    const rows = await this.bindings.listAll(this.db.manager, userId, limit + 1, after);
+    return paginate(
+      rows,
+      limit,
+      (last) => ({ user: last.userId, at: last.createdAt.toISOString(), id: last.id }),
+      (b) => this.toDto(b),
+    );
   }
 
   async get(userId: string, id: string): Promise<BindingDto> {

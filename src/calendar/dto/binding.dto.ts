@@ -12,6 +12,7 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
+import { NextCursorProperty } from '../../common/http/pagination.js';
 import { IsCronExpression, IsIanaTimeZone } from '../../jobs/index.js';
 import { SCOPE_KINDS, type ScopeKind } from '../appointments/scope.js';
 import type { ConflictPolicy } from '../bindings/binding.entity.js';
@@ -244,6 +245,10 @@ export class BindingListDto {
   data: BindingDto[];
 }
 
+export class BindingPageDto extends BindingListDto {
+  @NextCursorProperty() nextCursor: string | null;
+}
+
 /** An optional boolean query flag: `true` or `false`, anything else a 400 naming it. */
 export const QueryFlag = (description: string) =>
   applyDecorators(
@@ -290,6 +295,11 @@ export class AdminBindingsQueryDto {
   })
   @Limit(1000)
   limit?: number;
+
+  @ApiPropertyOptional({ description: 'Opaque cursor from a previous page (`nextCursor`)' })
+  @IsOptional()
+  @IsString()
+  cursor?: string;
 }
 
 export class SyncLogQueryDto {
