@@ -7,8 +7,8 @@ import { join, resolve } from 'node:path';
  * scripts/build.mjs, which `npm start` (prestart), `npm test` (pretest) and npm's `prepare`
  * run: it says it is building before the compile's silent seconds, skips when dist/ is up to
  * date, and `--prepare` skips where the build tools are not installed (a production install).
- * Run in a copy of the project layout whose `nest` only records that it ran, so no real
- * compile happens here.
+ * Run in a copy of the project layout whose `nest` and console bundler only record that they
+ * ran, so no real compile happens here.
  */
 describe('scripts/build.mjs', () => {
   let dir: string;
@@ -16,6 +16,11 @@ describe('scripts/build.mjs', () => {
     dir = mkdtempSync(join(tmpdir(), 'build-script-'));
     mkdirSync(join(dir, 'scripts'));
     copyFileSync(resolve('scripts/build.mjs'), join(dir, 'scripts', 'build.mjs'));
+    // The console's bundler stands in the same way as nest: it only says that it ran.
+    writeFileSync(
+      join(dir, 'scripts', 'build-console.mjs'),
+      "export async function buildConsole() { console.log('CONSOLE BUILD RAN'); }\n",
+    );
     mkdirSync(join(dir, 'src'));
     writeFileSync(join(dir, 'src', 'main.ts'), 'export {};\n');
   });
@@ -43,9 +48,10 @@ describe('scripts/build.mjs', () => {
     expect(first).toMatchObject({ status: 0 });
     expect(first.lines).toEqual([
       expect.stringMatching(
-        /^Building the app into dist\/ \(no build yet\): nest build, about 8 s/,
+        /^Building the app into dist\/ \(no build yet\): nest build and the console, about 8 s/,
       ),
       'NEST BUILD RAN',
+      'CONSOLE BUILD RAN',
     ]);
 
     expect(build('--if-stale').lines).toEqual([
@@ -59,6 +65,7 @@ describe('scripts/build.mjs', () => {
         /^Building the app into dist\/ \(sources changed since the last build\)/,
       ),
       'NEST BUILD RAN',
+      'CONSOLE BUILD RAN',
     ]);
   });
 

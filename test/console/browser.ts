@@ -6,7 +6,14 @@ import { BrowserContext, chromium, Page } from 'playwright-core';
 
 /** Debian's chromium (.ci/run installs it); playwright-core never downloads a browser. */
 const CHROMIUM = '/usr/bin/chromium';
-export const SCREENSHOTS = join(process.cwd(), 'docs', 'console');
+/**
+ * Every run takes the screenshots; they replace the committed ones in docs/console/ only with
+ * UPDATE_CONSOLE_SCREENSHOTS=1 (like a snapshot update), so `npm test` leaves the tree clean.
+ */
+export const SCREENSHOTS =
+  process.env.UPDATE_CONSOLE_SCREENSHOTS === '1'
+    ? join(process.cwd(), 'docs', 'console')
+    : join(process.cwd(), 'test-results', 'console');
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 const isLoopback = (url: string) => {
@@ -108,7 +115,7 @@ export class ConsoleBrowser {
     for (const f of found) this.problems.push(`axe on ${where}: ${f}`);
   }
 
-  /** A screenshot for docs/console/, after the page's own check with axe. */
+  /** A screenshot of the page (see SCREENSHOTS), after the page's own check with axe. */
   async capture(name: string, options: { fullPage?: boolean } = {}): Promise<void> {
     await this.axe(name);
     await this.page.screenshot({
