@@ -24,6 +24,14 @@ interface Series {
 
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
+const FAST = {
+  OUTBOUND_ALLOW_PRIVATE: 'true',
+  WEBHOOK_RETRY_SCHEDULE: '200ms,200ms,200ms',
+  WEBHOOK_POLL_MS: '50',
+  WEBHOOK_TIMEOUT_MS: '1000',
+  EVENT_CONSUMER_POLL_MS: '200',
+};
+
 describe('GET /overview/*: what the console charts', () => {
   let t: TestApp;
   let db: pg.Client;
@@ -31,15 +39,7 @@ describe('GET /overview/*: what the console charts', () => {
   const receivers = new ReceiverPool();
 
   beforeAll(async () => {
-    t = await startTestApp({
-      env: {
-        OUTBOUND_ALLOW_PRIVATE: 'true',
-        WEBHOOK_RETRY_SCHEDULE: '200ms,200ms,200ms',
-        WEBHOOK_POLL_MS: '50',
-        WEBHOOK_TIMEOUT_MS: '1000',
-        EVENT_CONSUMER_POLL_MS: '200',
-      },
-    });
+    t = await startTestApp({ env: FAST });
     db = new pg.Client({ connectionString: t.databaseUrl });
     await db.connect();
     publisherKey = (
@@ -85,89 +85,98 @@ describe('GET /overview/*: what the console charts', () => {
   }
 
   it('puts a failed-then-retried delivery, a dead one, events and log lines in their buckets', async () => {
-    // Answers 500 once, then 200: one failed attempt, then one that succeeds on the retry.
-    const flaky = await receivers.start((_req, res, i) => {
-      res.statusCode = i === 0 ? 500 : 200;
-      res.end(i === 0 ? 'boom' : 'ok');
-    });
-    // Always 503: four attempts (the schedule has three retries), the last one dead.
-    const down = await receivers.start((_req, res) => {
-      res.statusCode = 503;
-      res.end('down');
-    });
-    const e1 = await createEndpoint(t, { url: flaky.url, eventTypes: ['chart.flaky'] });
-    const e2 = await createEndpoint(t, { url: down.url, eventTypes: ['chart.down'] });
-    await publish(t, [
-      { type: 'chart.flaky', source: 'overview-test', data: { n: 1 } },
-      { type: 'chart.down', source: 'overview-test', data: { n: 2 } },
-    ]);
-    const ok = await settledDelivery(e1.id, 'succeeded');
-    const dead = await settledDelivery(e2.id, 'failed');
-    expect(ok.attempts.map((a) => a.statusCode)).toEqual([500, 200]);
-    expect(dead.attempts.map((a) => a.statusCode)).toEqual([503, 503, 503, 503]);
-    await request(t.url)
-      .post('/logs')
-      .set(bearer(t.adminToken))
-      .send({ source: 'overview-test', lines: ['one', 'two', 'three'] })
-      .expect(202);
-    // Every event of this suite so far, including the hub's own webhook.delivery.exhausted.
-    await waitFor(async () =>
-      (await allEvents()).some((e) => e.type === 'webhook.delivery.exhausted'),
-    );
-    const events = await allEvents();
-    const s = await series();
-    expect(s.stepSeconds).toBe(60);
-    expect(s.at).toHaveLength(1440);
-    expect(s.at[1] - s.at[0]).toBe(60);
-    expect(new Date(s.from).getTime() / 1000).toBe(s.at[0]);
-    expect(new Date(s.to).getTime() / 1000).toBe(s.at[1439] + 60);
-    expect(s.at[1439] * 1000).toBeLessThanOrEqual(Date.now());
-    for (const arr of [
-      s.deliveries.succeeded,
-      s.deliveries.failed,
-      s.deliveries.dead,
-      s.successRate,
-      s.latencyP95Ms,
-      s.eventsPublished,
-      s.logLinesScanned,
-    ])
-      expect(arr).toHaveLength(1440);
+    // A hub of its own: the exact arrays below count every attempt and event of its database,
+    // whatever the other tests of this file did before. The helpers read \`t\`.
+    const shared = t;
+    t = await startTestApp({ env: FAST });
+    try {
+      // Answers 500 once, then 200: one failed attempt, then one that succeeds on the retry.
+      const flaky = await receivers.start((_req, res, i) => {
+        res.statusCode = i === 0 ? 500 : 200;
+        res.end(i === 0 ? 'boom' : 'ok');
+      });
+      // Always 503: four attempts (the schedule has three retries), the last one dead.
+      const down = await receivers.start((_req, res) => {
+        res.statusCode = 503;
+        res.end('down');
+      });
+      const e1 = await createEndpoint(t, { url: flaky.url, eventTypes: ['chart.flaky'] });
+      const e2 = await createEndpoint(t, { url: down.url, eventTypes: ['chart.down'] });
+      await publish(t, [
+        { type: 'chart.flaky', source: 'overview-test', data: { n: 1 } },
+        { type: 'chart.down', source: 'overview-test', data: { n: 2 } },
+      ]);
+      const ok = await settledDelivery(e1.id, 'succeeded');
+      const dead = await settledDelivery(e2.id, 'failed');
+      expect(ok.attempts.map((a) => a.statusCode)).toEqual([500, 200]);
+      expect(dead.attempts.map((a) => a.statusCode)).toEqual([503, 503, 503, 503]);
+      await request(t.url)
+        .post('/logs')
+        .set(bearer(t.adminToken))
+        .send({ source: 'overview-test', lines: ['one', 'two', 'three'] })
+        .expect(202);
+      // Every event of this suite so far, including the hub's own webhook.delivery.exhausted.
+      await waitFor(async () =>
+        (await allEvents()).some((e) => e.type === 'webhook.delivery.exhausted'),
+      );
+      const events = await allEvents();
+      const s = await series();
+      expect(s.stepSeconds).toBe(60);
+      expect(s.at).toHaveLength(1440);
+      expect(s.at[1] - s.at[0]).toBe(60);
+      expect(new Date(s.from).getTime() / 1000).toBe(s.at[0]);
+      expect(new Date(s.to).getTime() / 1000).toBe(s.at[1439] + 60);
+      expect(s.at[1439] * 1000).toBeLessThanOrEqual(Date.now());
+      for (const arr of [
+        s.deliveries.succeeded,
+        s.deliveries.failed,
+        s.deliveries.dead,
+        s.successRate,
+        s.latencyP95Ms,
+        s.eventsPublished,
+        s.logLinesScanned,
+      ])
+        expect(arr).toHaveLength(1440);
 
-    // Exactly these attempts, each in the bucket of its start.
-    const expected = { succeeded: zeros(1440), failed: zeros(1440), dead: zeros(1440) };
-    expected.failed[bucketOf(s, ok.attempts[0].startedAt)]++;
-    expected.succeeded[bucketOf(s, ok.attempts[1].startedAt)]++;
-    for (const a of dead.attempts.slice(0, 3)) expected.failed[bucketOf(s, a.startedAt)]++;
-    expected.dead[bucketOf(s, dead.attempts[3].startedAt)]++;
-    expect(s.deliveries).toEqual(expected);
+      // Exactly these attempts, each in the bucket of its start.
+      const expected = { succeeded: zeros(1440), failed: zeros(1440), dead: zeros(1440) };
+      expected.failed[bucketOf(s, ok.attempts[0].startedAt)]++;
+      expected.succeeded[bucketOf(s, ok.attempts[1].startedAt)]++;
+      for (const a of dead.attempts.slice(0, 3)) expected.failed[bucketOf(s, a.startedAt)]++;
+      expected.dead[bucketOf(s, dead.attempts[3].startedAt)]++;
+      expect(s.deliveries).toEqual(expected);
 
-    // Success rate per bucket: succeeded over every attempt of that bucket.
-    const bOk = bucketOf(s, ok.attempts[1].startedAt);
-    const all = expected.succeeded[bOk] + expected.failed[bOk] + expected.dead[bOk];
-    expect(s.successRate[bOk]).toBeCloseTo(1 / all, 6);
-    expect(s.successRate.filter((r) => r !== null)).toHaveLength(
-      expected.succeeded.filter(
-        (_, i) => expected.succeeded[i] + expected.failed[i] + expected.dead[i] > 0,
-      ).length,
-    );
+      // Success rate per bucket: succeeded over every attempt of that bucket.
+      const bOk = bucketOf(s, ok.attempts[1].startedAt);
+      const all = expected.succeeded[bOk] + expected.failed[bOk] + expected.dead[bOk];
+      expect(s.successRate[bOk]).toBeCloseTo(1 / all, 6);
+      expect(s.successRate.filter((r) => r !== null)).toHaveLength(
+        expected.succeeded.filter(
+          (_, i) => expected.succeeded[i] + expected.failed[i] + expected.dead[i] > 0,
+        ).length,
+      );
 
-    // The one success's publish-to-receive: event accepted to the end of its attempt.
-    const flakyEvent = events.find((e) => e.id === ok.eventId)!;
-    const end = new Date(ok.attempts[1].startedAt).getTime() + ok.attempts[1].durationMs;
-    const latency = end - new Date(flakyEvent.createdAt).getTime();
-    expect(s.latencyP95Ms[bOk]).not.toBeNull();
-    expect(Math.abs(s.latencyP95Ms[bOk]! - latency)).toBeLessThanOrEqual(2);
-    // It includes the failed first attempt and the retry wait (200 ms).
-    expect(s.latencyP95Ms[bOk]!).toBeGreaterThanOrEqual(200);
-    expect(s.latencyP95Ms.filter((v) => v !== null)).toHaveLength(1);
+      // The one success's publish-to-receive: event accepted to the end of its attempt.
+      const flakyEvent = events.find((e) => e.id === ok.eventId)!;
+      const end = new Date(ok.attempts[1].startedAt).getTime() + ok.attempts[1].durationMs;
+      const latency = end - new Date(flakyEvent.createdAt).getTime();
+      expect(s.latencyP95Ms[bOk]).not.toBeNull();
+      expect(Math.abs(s.latencyP95Ms[bOk]! - latency)).toBeLessThanOrEqual(2);
+      // It includes the failed first attempt and the retry wait (200 ms).
+      expect(s.latencyP95Ms[bOk]!).toBeGreaterThanOrEqual(200);
+      expect(s.latencyP95Ms.filter((v) => v !== null)).toHaveLength(1);
 
-    expect((await allEvents()).map((e) => e.id)).toEqual(events.map((e) => e.id));
-    const expectedEvents = zeros(1440);
-    for (const e of events) expectedEvents[bucketOf(s, e.createdAt)]++;
-    expect(s.eventsPublished).toEqual(expectedEvents);
+      expect((await allEvents()).map((e) => e.id)).toEqual(events.map((e) => e.id));
+      const expectedEvents = zeros(1440);
+      for (const e of events) expectedEvents[bucketOf(s, e.createdAt)]++;
+      expect(s.eventsPublished).toEqual(expectedEvents);
 
-    expect(sum(s.logLinesScanned)).toBe(3);
-    expect(s.logLinesScanned[1439] + s.logLinesScanned[1438]).toBe(3);
+      expect(sum(s.logLinesScanned)).toBe(3);
+      expect(s.logLinesScanned[1439] + s.logLinesScanned[1438]).toBe(3);
+    } finally {
+      await t.close();
+      t = shared;
+    }
   });
 
   it('uses ten-minute buckets beyond a day', async () => {

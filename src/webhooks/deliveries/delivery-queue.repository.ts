@@ -37,7 +37,7 @@ export interface AttemptRecord {
   startedAt: Date;
   durationMs: number;
   statusCode: number | null;
-  /** As sent, static header credentials redacted; null when nothing was sent. */
+  /** As the hub set them, static header values redacted; null when nothing was sent. */
   requestHeaders?: Record<string, string> | null;
   responseHeaders: Record<string, string>;
   responseBody: string | null;

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { storableRecord, storableText } from '../../common/http/storable-text.js';
-import { redactHeaders } from '../../common/security/redaction.js';
+import { REDACTED } from '../../common/security/redaction.js';
 import { OutboundHttpService } from '../../common/outbound/outbound-http.service.js';
 import { parseRetryAfter } from '../../common/retry/retry-schedule.js';
 import { SecretUnreadableError } from '../../common/security/secret-box.js';
@@ -97,9 +97,13 @@ export class DeliverySender {
       ...signatureHeader(d.signature, secrets, webhookId, timestamp, body),
     };
     const headers = { ...staticHeaders, ...own };
-    // What the attempt row keeps: the static headers may hold a receiver's credential; the
-    // hub's own (the signature too: it vouches for this one body, and grants nothing) stay.
-    record.requestHeaders = { ...redactHeaders(staticHeaders), ...own };
+    // What the attempt row keeps: the static headers by name only, since the endpoint seals
+    // every one of their values (which one is a credential cannot be known for sure); the
+    // hub's own as sent (the signature too: it vouches for this one body, and grants nothing).
+    record.requestHeaders = {
+      ...Object.fromEntries(Object.keys(staticHeaders).map((name) => [name, REDACTED])),
+      ...own,
+    };
     let retryAfterMs: number | undefined;
     const t0 = performance.now();
     try {

@@ -46,7 +46,7 @@ export class AttemptDto {
   @ApiPropertyOptional({ example: 200, nullable: true, type: Number }) statusCode: number | null;
   @ApiProperty({
     example: {
-      'x-tenant': 'acme',
+      'x-tenant': '[redacted]',
       authorization: '[redacted]',
       'content-type': 'application/json',
       'user-agent': 'IntegrationHub-Webhooks/0.1',
@@ -58,8 +58,9 @@ export class AttemptDto {
     additionalProperties: { type: 'string' },
     nullable: true,
     description:
-      "The request's headers as sent; the endpoint's static headers whose name says credential " +
-      'show as `[redacted]`. Null when nothing was sent, and for attempts made before the hub kept them.',
+      "The request's headers as the hub set them; the endpoint's static headers are listed by name " +
+      'with the value `[redacted]` (the endpoint shows their current values). Null when nothing ' +
+      'was sent, and for attempts made before the hub kept them.',
   })
   requestHeaders: Record<string, string> | null;
   @ApiProperty({
