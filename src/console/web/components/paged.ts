@@ -55,7 +55,13 @@ export function usePaged<T>(path: string | null, query: Query = {}): Paged<T> {
   );
 
   useEffect(() => {
-    setState({ key, items: [], next: null, loading: true, error: null });
+    // A reload of the same list keeps showing its rows until the first page is back, so a
+    // row's open detail (a binding's sync log) is not unmounted by a refresh.
+    setState((s) =>
+      s.key === key
+        ? { ...s, loading: true, error: null }
+        : { key, items: [], next: null, loading: true, error: null },
+    );
     void load(null);
   }, [key, generation]);
 

@@ -1,10 +1,10 @@
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import { get, post } from '../api';
+import { Pager, usePaged } from '../components/paged';
 import { ErrorBox } from '../components/problem';
 import { Badge } from '../components/status';
 import { Table } from '../components/table';
-import { useGet } from '../components/use-get';
 import { ago, duration, time } from '../format';
 import { setQuery, type Location } from '../router';
 
@@ -144,18 +144,64 @@ function SyncLog({ binding, onSynced }: { binding: Binding; onSynced: () => void
   </section>`;
 }
 
+interface Account {
+  userId: string;
+  serverUrl: string;
+  username: string;
+  bindings: number;
+  failingBindings: number;
+  worstError: string | null;
+  updatedAt: string;
+}
+
+/** Every user's CalDAV account (never its password), paged by user id. */
+function Accounts() {
+  const list = usePaged<Account>('/admin/calendar/accounts', { limit: PAGE });
+  return html`<section aria-labelledby="accounts-h">
+    <h2 id="accounts-h">Accounts</h2>
+    ${
+      list.items.length
+        ? html`<${Table} label="CalDAV accounts">
+          <thead>
+            <tr>
+              <th scope="col">User</th>
+              <th scope="col">Server</th>
+              <th scope="col">User name</th>
+              <th scope="col" class="num">Bindings</th>
+              <th scope="col" class="num">Failing</th>
+              <th scope="col">Worst error</th>
+            </tr>
+          </thead>
+          <tbody>
+            ${list.items.map(
+              (a) =>
+                html`<tr>
+                  <td>${a.userId}</td>
+                  <td>${a.serverUrl}</td>
+                  <td>${a.username}</td>
+                  <td class="num">${a.bindings}</td>
+                  <td class="num">${a.failingBindings}</td>
+                  <td class="error-text">${a.worstError ?? ''}</td>
+                </tr>`,
+            )}
+          </tbody>
+        </${Table}>`
+        : ''
+    }
+    <${Pager} list=${list} empty="No CalDAV accounts yet." />
+  </section>`;
+}
+
 /** Every user's calendar bindings (admin view), each with its sync log and "sync now". */
 export function Calendar({ loc }: { loc: Location }) {
-  const [limit, setLimit] = useState(PAGE);
-  const list = useGet<{ data: Binding[] }>(`/admin/calendar/bindings?limit=${limit}`);
+  const list = usePaged<Binding>('/admin/calendar/bindings', { limit: PAGE });
   const selected = loc.query.get('binding');
-  const bindings = list.data?.data ?? [];
+  const bindings = list.items;
   const current = bindings.find((b) => b.id === selected);
   return html`<h1>Calendar</h1>
-    <${ErrorBox} error=${list.error} />
+    <${Accounts} />
     <section aria-labelledby="bindings-h">
       <h2 id="bindings-h">Bindings</h2>
-      ${list.data && bindings.length === 0 ? html`<p class="muted">No calendar bindings yet.</p>` : ''}
       ${
         bindings.length
           ? html`<${Table} label="Calendar bindings">
@@ -204,11 +250,7 @@ export function Calendar({ loc }: { loc: Location }) {
           </${Table}>`
           : ''
       }
-      ${
-        bindings.length >= limit
-          ? html`<button type="button" onClick=${() => setLimit(limit + PAGE)}>Show more</button>`
-          : ''
-      }
+      <${Pager} list=${list} empty="No calendar bindings yet." />
     </section>
     ${current ? html`<${SyncLog} key=${current.id} binding=${current} onSynced=${list.reload} />` : ''}`;
 }
