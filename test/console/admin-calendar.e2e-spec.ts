@@ -93,6 +93,19 @@ describe('operators: "sync now" on any binding, and its sync log', () => {
     const second = await connect(t, server);
     await bindNew(t, second);
     const b = await bindNew(t, second);
+    // A new binding's first sync runs as a job; one that ended after this write would clear it.
+    await waitFor(
+      async () => {
+        const [row]: { done: boolean }[] = await db(t).query(
+          `SELECT last_sync_at IS NOT NULL AS done FROM calendar_bindings WHERE id = $1`,
+          [b.id],
+        );
+        return row.done;
+      },
+      20_000,
+      'the new binding to finish its first sync',
+    );
+    await settled(t);
     await db(t).query(
       `UPDATE calendar_bindings SET last_sync_error = 'CalDAV server answered 401' WHERE id = $1`,
       [b.id],
