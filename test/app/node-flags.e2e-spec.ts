@@ -28,17 +28,16 @@ describe('the node flags the app runs with', () => {
     expect(JSON.parse(cmd![1])).toEqual(['node', ...APP_NODE_FLAGS, 'dist/src/main.js']);
   });
 
-  it('reach V8: a running app under traffic keeps its young generation within 2 x 16 MiB', async () => {
+  it('reach V8: a running app keeps its young generation within 2 x 16 MiB', async () => {
     const app = spawnApp({ ...ENV, DATABASE_URL: await createSuiteDatabase() });
     try {
       const url = await app.ready;
-      // Enough requests to fill a default-sized young generation (128 MiB here) many times.
-      for (let i = 0; i < 40; i++)
-        await Promise.all(
-          Array.from({ length: 25 }, () =>
-            request(url).get('/docs-json').set('Authorization', `Bearer ${ENV.ADMIN_TOKEN}`),
-          ),
-        );
+      // Start-up alone grows a default young generation to 128 MiB here; a few requests on top.
+      await Promise.all(
+        Array.from({ length: 25 }, () =>
+          request(url).get('/docs-json').set('Authorization', `Bearer ${ENV.ADMIN_TOKEN}`),
+        ),
+      );
       const metrics = await request(url)
         .get('/metrics')
         .set('Authorization', `Bearer ${ENV.ADMIN_TOKEN}`)
