@@ -269,9 +269,6 @@ export class PushService {
         touched.add(state);
       }
     }
-    this.metrics.changes.inc({ result: 'effective' }, effective.length);
-    this.metrics.changes.inc({ result: 'no_effect' }, changes.length - effective.length);
-    this.metrics.changes.inc({ result: 'duplicate' }, dto.changes.length - changes.length);
     const response = withChanges('serverChanges', page.changes, {
       conflicts,
       clamped,
@@ -289,6 +286,10 @@ export class PushService {
       );
       await this.publish(m, appId, effective, context.publishTables);
     }
+    // Counted once the write is through: a push that raced runs again and counts then.
+    this.metrics.changes.inc({ result: 'effective' }, effective.length);
+    this.metrics.changes.inc({ result: 'no_effect' }, changes.length - effective.length);
+    this.metrics.changes.inc({ result: 'duplicate' }, dto.changes.length - changes.length);
     return response;
   }
 
