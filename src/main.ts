@@ -48,7 +48,9 @@ async function bootstrap(): Promise<void> {
       logger.error(`shutdown took longer than ${timeoutMs} ms; exiting`);
       void prepared.embedded?.stop().finally(() => process.exit(1));
     }, timeoutMs);
-    force.unref();
+    // Not unref'd: it also keeps the process alive until shutdown ends. Unref'd, a shutdown
+    // step waiting on something that holds no handle of its own (a worker asleep on an unref'd
+    // timer) let Node run out of work and exit 0 before "stopped" was logged.
     // Stop taking requests first, let in-flight ones finish, then stop workers and the pool.
     // Streams never finish on their own: tell them to end first.
     await app.get(EventEmitter2).emitAsync(APP_DRAINING);
