@@ -2,10 +2,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BrowserContext, chromium, Page } from 'playwright-core';
+import { BrowserContext, Page } from 'playwright-core';
+import { isLoopback, launchChromium } from '../support/chromium.js';
 
-/** Debian's chromium (.ci/run installs it); playwright-core never downloads a browser. */
-const CHROMIUM = '/usr/bin/chromium';
 /**
  * Every run takes the screenshots; they replace the committed ones in docs/console/ only with
  * UPDATE_CONSOLE_SCREENSHOTS=1 (like a snapshot update), so `npm test` leaves the tree clean.
@@ -15,12 +14,6 @@ export const SCREENSHOTS =
     ? join(process.cwd(), 'docs', 'console')
     : join(process.cwd(), 'test-results', 'console');
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-
-const isLoopback = (url: string) => {
-  const { protocol, hostname } = new URL(url);
-  if (protocol === 'data:' || protocol === 'blob:' || protocol === 'about:') return true;
-  return /^127\.\d+\.\d+\.\d+$/.test(hostname) || hostname === '[::1]';
-};
 
 /**
  * One Chromium for a suite, with the console's failure rules: a request that leaves loopback
@@ -42,22 +35,9 @@ export class ConsoleBrowser {
     const b = new ConsoleBrowser();
     b.profile = await mkdtemp(join(tmpdir(), 'console-chromium-'));
     b.axeSource = await readFile(AXE, 'utf8');
-    // A fresh profile per run (the persistent context is how Playwright takes one).
-    b.context = await chromium.launchPersistentContext(b.profile, {
-      executablePath: CHROMIUM,
-      headless: true,
+    b.context = await launchChromium(b.profile, {
       baseURL: baseUrl,
       viewport: { width: 1280, height: 900 },
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
     });
     await b.context.route('**/*', (route) => {
       const url = route.request().url();

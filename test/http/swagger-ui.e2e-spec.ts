@@ -1,19 +1,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BrowserContext, chromium } from 'playwright-core';
+import { BrowserContext } from 'playwright-core';
+import { isLoopback, launchChromium } from '../support/chromium.js';
 import request from 'supertest';
 import { bearer, startTestApp, TestApp, waitFor } from '../support/test-app.js';
 
-/** Debian's chromium (.ci/run installs it); playwright-core never downloads a browser. */
-const CHROMIUM = '/usr/bin/chromium';
 const README_STEP_3 = { type: 'card.created', source: 'swagger-ui', data: { id: 1 } };
-
-const isLoopback = (url: string) => {
-  const { protocol, hostname } = new URL(url);
-  if (protocol === 'data:' || protocol === 'blob:' || protocol === 'about:') return true;
-  return /^127\.\d+\.\d+\.\d+$/.test(hostname) || hostname === '[::1]';
-};
 
 /**
  * The newcomer's path in a real browser: open /docs, Authorize with the admin token, and run
@@ -32,21 +25,7 @@ describe('Swagger UI in headless Chromium', () => {
   beforeAll(async () => {
     t = await startTestApp();
     profile = await mkdtemp(join(tmpdir(), 'swagger-ui-chromium-'));
-    // A fresh profile per run (the persistent context is how Playwright takes one).
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    context = await launchChromium(profile);
   }, 120_000);
   afterAll(async () => {
     await context?.close();
