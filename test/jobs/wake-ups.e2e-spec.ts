@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { JobLeaseRepository } from '../../src/jobs/job-lease.repository.js';
 import { Job, JobHandler, JobRunner } from '../../src/jobs/job-handler.decorator.js';
 import { done, JobOutcome, retry } from '../../src/jobs/job-outcome.js';
 import { JobsService } from '../../src/jobs/jobs.service.js';
@@ -77,6 +79,46 @@ describe('Wake-ups without polling', () => {
       [1, 2],
       [2, 1],
     ]);
+  });
+
+  it('runs a job that a later enqueue folded into while a claim skipped it', async () => {
+    const jobs = t.app.get(JobsService);
+    const dedupeKey = `fold-${Date.now()}`;
+    const runAt = new Date(Date.now() + 1000);
+    const id = await jobs.enqueue('test.script', { do: 'done' }, { dedupeKey, runAt });
+    // What the scripted queue's worker asks after each empty claim (the calls still run).
+    const leases = t.app.get(JobLeaseRepository);
+    const asked: { at: number; cameDue: boolean }[] = [];
+    const nextDue = leases.nextDue;
+    leases.nextDue = async (m, queue, lookbackMs) => {
+      const answer = await nextDue.call(leases, m, queue, lookbackMs);
+      if (queue === 'test.script') asked.push({ at: Date.now(), cameDue: answer.cameDue });
+      return answer;
+    };
+    const tx = t.app.get(DataSource).createQueryRunner();
+    try {
+      await tx.startTransaction();
+      // Folded into the pending job, which stays locked until this transaction ends.
+      expect(await jobs.enqueue('test.script', { do: 'done' }, { dedupeKey }, tx.manager)).toBe(id);
+      // The job comes due while locked: the due timer's claim skips it (and, if it came due
+      // during that claim, one more pass does). The worker then sleeps: its last question
+      // found nothing that came due, or it was the second after an empty claim.
+      await waitFor(
+        () => {
+          const since = asked.filter((a) => a.at >= runAt.getTime());
+          return since.length >= 2 || since.some((a) => !a.cameDue);
+        },
+        ON_TIME_MS,
+        'the worker to sleep after skipping the locked job',
+      );
+      expect(runsOf(id)).toHaveLength(0);
+      await tx.commitTransaction();
+    } finally {
+      await tx.release();
+      leases.nextDue = nextDue;
+    }
+    // A poll would take a minute: the commit's NOTIFY wakes the worker.
+    await waitFor(() => runsOf(id).length === 1, ON_TIME_MS, 'the folded job to run');
   });
 
   it('fires a schedule written after start at its first run (NOTIFY to the scheduler)', async () => {
