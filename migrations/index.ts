@@ -26,6 +26,7 @@ import { Artifacts1764730300000 } from './1764730300000-Artifacts.js';
 import { CalendarScopeVersion1764730500000 } from './1764730500000-CalendarScopeVersion.js';
 import { ConsoleOverview1764900000000 } from './1764900000000-ConsoleOverview.js';
 import { AttemptRequestHeaders1764900100000 } from './1764900100000-AttemptRequestHeaders.js';
+import { WebhookLeaseTable1764950000000 } from './1764950000000-WebhookLeaseTable.js';
 
 /**
  * Every migration, oldest first. An explicit list (not a glob) so the app, the CLI and the
@@ -61,4 +62,5 @@ export const migrations = [
   SyncRecordsFillfactor1764870000000,
   ConsoleOverview1764900000000,
   AttemptRequestHeaders1764900100000,
+  WebhookLeaseTable1764950000000,
 ];

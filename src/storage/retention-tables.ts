@@ -7,6 +7,7 @@ import type {
 } from '../config/index.js';
 
 const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
 
 /** The settings a retention is read from. */
 export interface RetentionSettings {
@@ -99,6 +100,15 @@ export const RETENTION_TABLES: readonly RetentionTable[] = [
     retentionMs: (s) => s.webhooks.retentionMs,
     // Pending and failed deliveries stay (failed ones for a manual retry).
     scope: `t.status = 'succeeded'`,
+  },
+  {
+    // A claim inserts a lease and its settle deletes it. What is left is a lease whose
+    // delivery went while in flight (endpoint or message deleted): it expired and is removed
+    // an hour later. The hour leaves a stalled worker's late settle a lease to match.
+    table: 'webhook_delivery_leases',
+    timeColumn: 'locked_until',
+    setting: 'lease expiry + 1h',
+    retentionMs: () => HOUR_MS,
   },
   {
     table: 'webhook_attempts',

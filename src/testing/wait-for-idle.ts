@@ -22,14 +22,19 @@ export interface HubBacklog {
 
 const DEFAULT_HORIZON_MS = 5_000;
 
+/** `f.in_flight`: delivery `d` holds a live lease (a worker is sending it). */
+const IN_FLIGHT_JOIN = `CROSS JOIN LATERAL (SELECT EXISTS (SELECT 1 FROM webhook_delivery_leases l
+        WHERE l.delivery_id = d.id AND l.locked_until > now()) AS in_flight) f`;
+
 const BACKLOG_SQL = `
   SELECT
     (SELECT count(*) FROM event_consumers c
       WHERE EXISTS (SELECT 1 FROM events e WHERE (e.tx, e.id) > (c.cursor_tx, c.cursor_event_id)))::int
       AS "consumersBehind",
     (SELECT count(*) FROM webhook_deliveries d JOIN webhook_endpoints w ON w.id = d.endpoint_id
-      WHERE d.status = 'pending' AND (d.next_attempt_at <= now() + $1::int * interval '1 millisecond' OR d.locked_until > now())
-        AND (w.enabled OR d.locked_until > now()))::int
+      ${IN_FLIGHT_JOIN}
+      WHERE d.status = 'pending' AND (d.next_attempt_at <= now() + $1::int * interval '1 millisecond' OR f.in_flight)
+        AND (w.enabled OR f.in_flight))::int
       AS "deliveriesDue",
     (SELECT count(*) FROM jobs
       WHERE status = 'running' OR (status = 'pending' AND run_at <= now() + $1::int * interval '1 millisecond'))::int
@@ -91,10 +96,11 @@ async function busyItems(client: pg.Client, horizonMs: number): Promise<string> 
       WHERE EXISTS (SELECT 1 FROM events e WHERE (e.tx, e.id) > (c.cursor_tx, c.cursor_event_id)) LIMIT 3)
     UNION ALL
     (SELECT 'delivery ' || d.id || ' (' || d.event_type || ' to ' || w.url || ', attempt ' || d.attempt_count ||
-            CASE WHEN d.locked_until > now() THEN ', in flight)' ELSE ', due)' END
+            CASE WHEN f.in_flight THEN ', in flight)' ELSE ', due)' END
        FROM webhook_deliveries d JOIN webhook_endpoints w ON w.id = d.endpoint_id
-      WHERE d.status = 'pending' AND (d.next_attempt_at <= now() + $1::int * interval '1 millisecond' OR d.locked_until > now())
-        AND (w.enabled OR d.locked_until > now()) LIMIT 3)
+      ${IN_FLIGHT_JOIN}
+      WHERE d.status = 'pending' AND (d.next_attempt_at <= now() + $1::int * interval '1 millisecond' OR f.in_flight)
+        AND (w.enabled OR f.in_flight) LIMIT 3)
     UNION ALL
     (SELECT 'job ' || id || ' (' || queue || ', ' || status || ')' FROM jobs
       WHERE status = 'running' OR (status = 'pending' AND run_at <= now() + $1::int * interval '1 millisecond') LIMIT 3)`,

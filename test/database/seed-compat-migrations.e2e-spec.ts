@@ -1,10 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { DataSource } from 'typeorm';
-import { migrations } from '../../migrations/index.js';
-import { ensureDatabase } from '../../src/database/embedded-postgres.js';
 import { runMigrations } from '../../src/database/migrations.js';
-import { acquireTestServer } from '../../src/testing/test-database.js';
+import { emptyDatabase, migrateBefore } from '../support/migration-database.js';
 
 /**
  * The two seed-compatibility migrations run on a database that holds rows: triggers saved
@@ -14,41 +10,9 @@ import { acquireTestServer } from '../../src/testing/test-database.js';
  */
 const FIRST = 'TriggerSeedPayload1764730100000';
 
-async function emptyDatabase(): Promise<string> {
-  const server = await acquireTestServer();
-  try {
-    const name = `seedmig_${randomBytes(5).toString('hex')}`;
-    await ensureDatabase(server.adminUrl, name);
-    const u = new URL(server.adminUrl);
-    u.pathname = `/${name}`;
-    return u.toString();
-  } finally {
-    await server.release();
-  }
-}
-
-async function migrateBefore(url: string, name: string): Promise<void> {
-  const ds = new DataSource({
-    type: 'postgres',
-    url,
-    migrations: migrations.slice(
-      0,
-      migrations.findIndex((m) => m.name === name),
-    ),
-    migrationsTableName: 'migrations',
-    logging: false,
-  });
-  await ds.initialize();
-  try {
-    await ds.runMigrations({ transaction: 'each' });
-  } finally {
-    await ds.destroy();
-  }
-}
-
 describe('seed-compatibility migrations on a database with data', () => {
   it('keeps old triggers on the hub body, drops blank shorthands, and remembers known card creation times', async () => {
-    const url = await emptyDatabase();
+    const url = await emptyDatabase('seedmig');
     await migrateBefore(url, FIRST);
     const c = new pg.Client({ connectionString: url });
     await c.connect();

@@ -1,10 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { DataSource } from 'typeorm';
-import { migrations } from '../../migrations/index.js';
-import { ensureDatabase } from '../../src/database/embedded-postgres.js';
 import { runMigrations } from '../../src/database/migrations.js';
-import { acquireTestServer } from '../../src/testing/test-database.js';
+import { emptyDatabase, migrateBefore, undoThrough } from '../support/migration-database.js';
 
 /**
  * The migration that partitions the bus log and the attempt logs, run on a database that
@@ -14,37 +10,6 @@ import { acquireTestServer } from '../../src/testing/test-database.js';
  */
 const PARTITIONING = 'PartitionedLogs1764710000000';
 const LOGS = ['events', 'webhook_attempts', 'job_attempts'];
-
-async function emptyDatabase(): Promise<string> {
-  const server = await acquireTestServer();
-  try {
-    const name = `partmig_${randomBytes(5).toString('hex')}`;
-    await ensureDatabase(server.adminUrl, name);
-    const u = new URL(server.adminUrl);
-    u.pathname = `/${name}`;
-    return u.toString();
-  } finally {
-    await server.release();
-  }
-}
-
-/** Applies the migrations before the partitioning one. */
-async function migrateBefore(url: string): Promise<void> {
-  const cut = migrations.findIndex((m) => m.name === PARTITIONING);
-  const ds = new DataSource({
-    type: 'postgres',
-    url,
-    migrations: migrations.slice(0, cut),
-    migrationsTableName: 'migrations',
-    logging: false,
-  });
-  await ds.initialize();
-  try {
-    await ds.runMigrations({ transaction: 'each' });
-  } finally {
-    await ds.destroy();
-  }
-}
 
 /** The columns a log has before the migration: later migrations may add some (left out). */
 const columns: Record<string, string[]> = {};
@@ -104,8 +69,8 @@ async function fill(c: pg.Client): Promise<void> {
 
 describe('partitioning migration on a database with data', () => {
   it('keeps every row, continues the ids, drops the attempt foreign keys, and down gives plain tables back', async () => {
-    const url = await emptyDatabase();
-    await migrateBefore(url);
+    const url = await emptyDatabase('partmig');
+    await migrateBefore(url, PARTITIONING);
     const c = new pg.Client({ connectionString: url });
     await c.connect();
     try {
@@ -170,22 +135,8 @@ describe('partitioning migration on a database with data', () => {
       const afterUp = Object.fromEntries(
         await Promise.all(LOGS.map(async (t) => [t, await digest(c, t)] as const)),
       );
-      const ds = new DataSource({
-        type: 'postgres',
-        url,
-        migrations,
-        migrationsTableName: 'migrations',
-        logging: false,
-      });
-      await ds.initialize();
-      try {
-        // Later migrations are undone first, down to this one.
-        const applied = async () =>
-          (await c.query(`SELECT 1 FROM migrations WHERE name = $1`, [PARTITIONING])).rowCount;
-        while (await applied()) await ds.undoLastMigration({ transaction: 'each' });
-      } finally {
-        await ds.destroy();
-      }
+      // Later migrations are undone first, down to this one.
+      await undoThrough(url, PARTITIONING);
       for (const t of LOGS) {
         const { rows } = await c.query<{ relkind: string }>(
           `SELECT relkind FROM pg_class WHERE oid = $1::regclass`,

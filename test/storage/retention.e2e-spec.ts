@@ -40,6 +40,12 @@ function seeds(p: {
         `INSERT INTO webhook_deliveries (endpoint_id, event_type, payload, status, completed_at) VALUES ($1, 't', '{}', 'succeeded', ${at})`,
         [p.endpoint],
       ),
+    // A lease whose delivery went while in flight: no delivery row.
+    webhook_delivery_leases: (db, at) =>
+      db.query(
+        `INSERT INTO webhook_delivery_leases (delivery_id, endpoint_id, locked_by, locked_until) VALUES (gen_random_uuid(), $1, 'gone', ${at})`,
+        [p.endpoint],
+      ),
     webhook_attempts: (db, at) =>
       db.query(
         `INSERT INTO webhook_attempts (delivery_id, endpoint_id, attempt_number, started_at, duration_ms, instance_id) VALUES ($1, $2, 1, ${at}, 1, 'i')`,

@@ -85,8 +85,13 @@ describe('Hostile receivers cannot stall anyone else’s deliveries', () => {
       const {
         rows: [row],
       } = await db.query(
-        `INSERT INTO webhook_deliveries (endpoint_id, event_type, payload, locked_by, locked_until)
-         VALUES ($1, 'hostile.batch', '{}', $2, now() + interval '1 hour') RETURNING id, locked_until::text AS lease`,
+        `WITH d AS (
+           INSERT INTO webhook_deliveries (endpoint_id, event_type, payload)
+           VALUES ($1, 'hostile.batch', '{}') RETURNING id, endpoint_id
+         )
+         INSERT INTO webhook_delivery_leases (delivery_id, endpoint_id, locked_by, locked_until)
+         SELECT id, endpoint_id, $2, now() + interval '1 hour' FROM d
+         RETURNING delivery_id AS id, locked_until::text AS lease`,
         [endpointId, INSTANCE_ID],
       );
       const attempt = (deliveryId: string): AttemptRecord => ({

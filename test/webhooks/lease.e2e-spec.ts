@@ -23,9 +23,9 @@ interface Row {
 
 async function rowOf(db: pg.Client, id: string): Promise<Row> {
   const { rows } = await db.query(
-    `SELECT status, attempt_count, locked_by, locked_until::text AS lease, next_attempt_at <= now() AS due,
+    `SELECT d.status, d.attempt_count, l.locked_by, l.locked_until::text AS lease, d.next_attempt_at <= now() AS due,
        (SELECT count(*)::int FROM webhook_attempts WHERE delivery_id = $1) AS attempts
-     FROM webhook_deliveries WHERE id = $1`,
+     FROM webhook_deliveries d LEFT JOIN webhook_delivery_leases l ON l.delivery_id = d.id WHERE d.id = $1`,
     [id],
   );
   return rows[0] as Row;
@@ -63,15 +63,21 @@ describe('Webhook delivery leases on the worker engine', () => {
         enabled: false,
       });
       const { rows } = await db.query(
-        `INSERT INTO webhook_deliveries (endpoint_id, event_type, payload, locked_by, locked_until)
-         VALUES ($1, 'lease.test', '{}', $2, now() + interval '1 minute') RETURNING id`,
+        `WITH d AS (
+           INSERT INTO webhook_deliveries (endpoint_id, event_type, payload)
+           VALUES ($1, 'lease.test', '{}') RETURNING id, endpoint_id
+         ), l AS (
+           INSERT INTO webhook_delivery_leases (delivery_id, endpoint_id, locked_by, locked_until)
+           SELECT id, endpoint_id, $2, now() + interval '1 minute' FROM d
+         )
+         SELECT id FROM d`,
         [endpointId, INSTANCE_ID],
       );
       const repo = t.app.get(DeliveryQueueRepository);
       const m = t.app.get(DataSource).manager;
       const stale = await repo.loadClaimed(m, rows[0].id as string);
       await db.query(
-        `UPDATE webhook_deliveries SET locked_until = now() + interval '2 minutes' WHERE id = $1`,
+        `UPDATE webhook_delivery_leases SET locked_until = now() + interval '2 minutes' WHERE delivery_id = $1`,
         [stale.id],
       );
       const current = await repo.loadClaimed(m, stale.id);
@@ -120,6 +126,22 @@ describe('Webhook delivery leases on the worker engine', () => {
       });
       await batcher.settle(attempt(current, 200), current.lease);
       expect(await rowOf(db, stale.id)).toMatchObject({ status: 'succeeded', attempt_count: 1 });
+    });
+
+    it('records the attempt but leaves the delivery alone once it is no longer pending', async () => {
+      // The other holder of an expired lease settled it meanwhile (here: as succeeded).
+      const { current } = await reclaimed();
+      await db.query(
+        `UPDATE webhook_deliveries SET status = 'succeeded', completed_at = now() WHERE id = $1`,
+        [current.id],
+      );
+      await t.app.get(DeliverySettler).settle(current, { record: attempt(current, 500) });
+      expect(await rowOf(db, current.id)).toMatchObject({
+        status: 'succeeded',
+        attempt_count: 0,
+        lease: null,
+        attempts: 1,
+      });
     });
 
     it('refuses to give back a delivery under a lost lease', async () => {

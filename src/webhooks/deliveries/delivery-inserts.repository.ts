@@ -109,12 +109,19 @@ export class DeliveryInsertRepository {
       origin?: string | null;
     } = {},
   ): Promise<string> {
-    // Raw: the lease is computed from the database clock, as a claim's is.
+    // Raw: the delivery and, with `lockedBy`, its lease (computed from the database clock, as
+    // a claim's is) in one statement.
     const { rows } = await rawWrite<{ id: string }>(
       m,
-      `INSERT INTO webhook_deliveries (endpoint_id, event_type, payload, locked_by, locked_until, correlation_id, origin)
-       VALUES ($1, $2, $3, $4, CASE WHEN $4::text IS NULL THEN NULL ELSE now() + make_interval(secs => $5) END, $6, $7)
-       RETURNING id`,
+      `WITH delivery AS (
+         INSERT INTO webhook_deliveries (endpoint_id, event_type, payload, correlation_id, origin)
+         VALUES ($1, $2, $3, $6, $7)
+         RETURNING id, endpoint_id
+       ), lease AS (
+         INSERT INTO webhook_delivery_leases (delivery_id, endpoint_id, locked_by, locked_until)
+         SELECT id, endpoint_id, $4, now() + make_interval(secs => $5) FROM delivery WHERE $4::text IS NOT NULL
+       )
+       SELECT id FROM delivery`,
       [
         endpointId,
         eventType,

@@ -23,9 +23,10 @@ export interface ClaimedDelivery {
   /** Set for a message (POST /webhooks/messages): `endpointId` is then its origin's lane. */
   messageId: string | null;
   /**
-   * The lease: `locked_until` as PostgreSQL wrote it at claim (microseconds). Settling and
-   * giving back require it unchanged, so a worker whose lease expired and was claimed again,
-   * even by this same instance, cannot overwrite the newer attempt's result.
+   * The lease: its `locked_until` in webhook_delivery_leases as PostgreSQL wrote it at claim
+   * (microseconds). Settling and giving back require it unchanged, so a worker whose lease
+   * expired and was claimed again, even by this same instance, cannot overwrite the newer
+   * attempt's result.
    */
   lease: string;
 }
@@ -46,17 +47,18 @@ export interface AttemptRecord {
 }
 
 /**
- * A claimed delivery (alias `d`) with what its attempt needs: from its endpoint (`e`), or for a
- * message from the message's own row (`msg`: URL, secret, signature and body shape; the
- * lane endpoint lends only its empty static headers and rate limit). A message whose row were
- * missing gets no URL and no secret, so it fails its attempt rather than reaching the lane.
+ * A claimed delivery (alias `d`, its lease `l`) with what its attempt needs: from its endpoint
+ * (`e`), or for a message from the message's own row (`msg`: URL, secret, signature and body
+ * shape; the lane endpoint lends only its empty static headers and rate limit). A message
+ * whose row were missing gets no URL and no secret, so it fails its attempt rather than
+ * reaching the lane.
  */
 const CLAIMED_COLUMNS = `d.id, d.endpoint_id AS "endpointId", d.event_type AS "eventType", d.payload, d.attempt_count AS "attemptCount",
   CASE WHEN d.message_id IS NULL THEN e.url ELSE msg.url END AS url, e.headers,
   CASE WHEN d.message_id IS NULL THEN e.secrets ELSE COALESCE(msg.secrets, '[]'::jsonb) END AS secrets,
   CASE WHEN d.message_id IS NULL THEN e.signature ELSE msg.signature END AS signature,
   CASE WHEN d.message_id IS NULL THEN e.body ELSE msg.body END AS body,
-  e.rate_limit_per_second AS "rateLimitPerSecond", d.message_id AS "messageId", d.locked_until::text AS lease`;
+  e.rate_limit_per_second AS "rateLimitPerSecond", d.message_id AS "messageId", l.locked_until::text AS lease`;
 
 /** Joins a claimed or loaded delivery row `d` with its endpoint and, for a message, the message. */
 const CLAIMED_JOINS = `JOIN webhook_endpoints e ON e.id = d.endpoint_id
@@ -77,14 +79,22 @@ const RECORD_ATTEMPT = new PreparedStatement(
        VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10, $11::jsonb)`,
 );
 
-/** The settle: one conditional write on the lease, computed in SQL (now(), intervals). */
+/**
+ * The settle: the lease deleted if still ours, and only then the delivery's new state (still
+ * pending: a lease reclaimed after it expired can outlive a settle by the other holder),
+ * computed in SQL (now(), intervals).
+ */
 const SETTLE = new PreparedStatement(
   'webhooks.settle',
-  `UPDATE webhook_deliveries SET status = $3, attempt_count = attempt_count + 1,
+  `WITH lease AS (
+         DELETE FROM webhook_delivery_leases WHERE delivery_id = $1 AND locked_by = $2 AND locked_until = $7::timestamptz
+         RETURNING delivery_id
+       )
+       UPDATE webhook_deliveries SET status = $3, attempt_count = attempt_count + 1,
          next_attempt_at = CASE WHEN $3 = 'pending' THEN now() + make_interval(secs => $4::float8 / 1000) ELSE next_attempt_at END,
          completed_at = CASE WHEN $3 = 'pending' THEN NULL ELSE now() END,
-         last_status_code = $5, last_error = $6, locked_until = NULL, locked_by = NULL, updated_at = now()
-       WHERE id = $1 AND locked_by = $2 AND locked_until = $7::timestamptz`,
+         last_status_code = $5, last_error = $6, updated_at = now()
+       WHERE id = (SELECT delivery_id FROM lease) AND status = 'pending'`,
 );
 
 /**
@@ -112,35 +122,39 @@ export class DeliveryQueueRepository {
     leaseSeconds: number,
     instanceId: string,
   ): Promise<ClaimedDelivery[]> {
-    // Raw: the fair claim (per-endpoint room, LATERAL, FOR UPDATE SKIP LOCKED) in one statement.
+    // Raw: the fair claim (per-endpoint room, LATERAL, leases inserted ON CONFLICT) in one
+    // statement. The lease is a row of its own (migration WebhookLeaseTable1764950000000): the
+    // delivery row is not written here. Two claims that pick the same delivery meet on the
+    // lease's primary key; the second waits for the first to commit and takes nothing. An
+    // expired lease (a crashed or stalled worker) is taken over in place.
     const { rows } = await rawWrite<ClaimedDelivery>(
       m,
       `WITH busy AS (
-         SELECT endpoint_id, count(*)::int AS n FROM webhook_deliveries
-         WHERE status = 'pending' AND locked_until IS NOT NULL AND locked_until > now() GROUP BY endpoint_id
+         SELECT endpoint_id, count(*)::int AS n FROM webhook_delivery_leases
+         WHERE locked_until > now() GROUP BY endpoint_id
        ), open_endpoints AS (
          SELECT e.id, $2 - COALESCE(busy.n, 0) AS room
          FROM webhook_endpoints e LEFT JOIN busy ON busy.endpoint_id = e.id
          WHERE e.enabled AND COALESCE(busy.n, 0) < $2
        ), picked AS (
-         SELECT due.id FROM open_endpoints oe
+         SELECT due.id, due.endpoint_id FROM open_endpoints oe
          CROSS JOIN LATERAL (
-           SELECT d.id, d.next_attempt_at FROM webhook_deliveries d
+           SELECT d.id, d.endpoint_id, d.next_attempt_at FROM webhook_deliveries d
            WHERE d.endpoint_id = oe.id AND d.status = 'pending' AND d.next_attempt_at <= now()
-             AND (d.locked_until IS NULL OR d.locked_until <= now())
+             AND NOT EXISTS (SELECT 1 FROM webhook_delivery_leases hl
+                             WHERE hl.delivery_id = d.id AND hl.locked_until > now())
            ORDER BY d.next_attempt_at, d.id LIMIT oe.room
          ) due
          ORDER BY due.next_attempt_at LIMIT $1
-       ), locked AS (
-         SELECT d.id FROM webhook_deliveries d
-         WHERE d.id IN (SELECT id FROM picked) AND d.status = 'pending' AND (d.locked_until IS NULL OR d.locked_until <= now())
-         FOR UPDATE SKIP LOCKED
-       ), claimed AS (
-         UPDATE webhook_deliveries d SET locked_until = now() + make_interval(secs => $3), locked_by = $4, updated_at = now()
-         FROM locked WHERE d.id = locked.id
-         RETURNING d.id, d.endpoint_id, d.event_type, d.payload, d.attempt_count, d.message_id, d.locked_until
+       ), leased AS (
+         INSERT INTO webhook_delivery_leases AS l (delivery_id, endpoint_id, locked_by, locked_until)
+         SELECT id, endpoint_id, $4, now() + make_interval(secs => $3) FROM picked
+         ON CONFLICT (delivery_id) DO UPDATE SET endpoint_id = EXCLUDED.endpoint_id,
+           locked_by = EXCLUDED.locked_by, locked_until = EXCLUDED.locked_until
+           WHERE l.locked_until <= now()
+         RETURNING l.delivery_id, l.locked_until
        )
-       SELECT ${CLAIMED_COLUMNS} FROM claimed d ${CLAIMED_JOINS}`,
+       SELECT ${CLAIMED_COLUMNS} FROM leased l JOIN webhook_deliveries d ON d.id = l.delivery_id ${CLAIMED_JOINS}`,
       [limit, perEndpoint, leaseSeconds, instanceId],
     );
     return rows;
@@ -154,26 +168,26 @@ export class DeliveryQueueRepository {
    * `lookbackMs`.
    */
   async nextDue(m: EntityManager, lookbackMs: number): Promise<NextDue> {
-    // Raw: per-endpoint LATERAL probes of the due index, reads of the (small) lease index, and
-    // a range read of the due index; each part on its own index, no OR across columns.
+    // Raw: per-endpoint LATERAL probes of the due index, reads of the (small) lease table's
+    // index, and a range read of the due index; each part on its own index.
     const [row]: NextDue[] = await m.query(
       `SELECT (extract(epoch FROM LEAST(
            (SELECT min(first.at) FROM webhook_endpoints e
               CROSS JOIN LATERAL (
                 SELECT d.next_attempt_at AS at FROM webhook_deliveries d
                 WHERE d.endpoint_id = e.id AND d.status = 'pending' AND d.next_attempt_at > now()
-                  AND (d.locked_until IS NULL OR d.locked_until <= now())
+                  AND NOT EXISTS (SELECT 1 FROM webhook_delivery_leases l
+                                  WHERE l.delivery_id = d.id AND l.locked_until > now())
                 ORDER BY d.next_attempt_at LIMIT 1
               ) first
             WHERE e.enabled),
-           (SELECT min(locked_until) FROM webhook_deliveries
-            WHERE status = 'pending' AND locked_until > now())
+           (SELECT min(locked_until) FROM webhook_delivery_leases WHERE locked_until > now())
          ) - now()) * 1000)::float8 AS "inMs",
          EXISTS (SELECT 1 FROM webhook_deliveries
                  WHERE status = 'pending' AND next_attempt_at <= now()
                    AND next_attempt_at > now() - $1::float8 * interval '1 millisecond')
-         OR EXISTS (SELECT 1 FROM webhook_deliveries
-                 WHERE status = 'pending' AND locked_until IS NOT NULL AND locked_until <= now()
+         OR EXISTS (SELECT 1 FROM webhook_delivery_leases
+                 WHERE locked_until <= now()
                    AND locked_until > now() - $1::float8 * interval '1 millisecond') AS "cameDue"`,
       [lookbackMs],
     );
@@ -183,7 +197,8 @@ export class DeliveryQueueRepository {
   async loadClaimed(m: EntityManager, id: string): Promise<ClaimedDelivery> {
     // Raw: the row a claim returns (delivery joined with its endpoint, the lease as text).
     const [row]: ClaimedDelivery[] = await m.query(
-      `SELECT ${CLAIMED_COLUMNS} FROM webhook_deliveries d ${CLAIMED_JOINS} WHERE d.id = $1`,
+      `SELECT ${CLAIMED_COLUMNS} FROM webhook_deliveries d
+       LEFT JOIN webhook_delivery_leases l ON l.delivery_id = d.id ${CLAIMED_JOINS} WHERE d.id = $1`,
       [id],
     );
     return row;
@@ -196,15 +211,21 @@ export class DeliveryQueueRepository {
     instanceId: string,
     delayMs: number,
   ): Promise<boolean> {
-    // Raw: a write only while the lease is ours, compared to the microsecond.
-    const { affected } = await rawWrite(
+    // Raw: the lease deleted only while ours, compared to the microsecond. A delivery given
+    // back for later (a rate limit's wait) is due later; given back now, it was due already.
+    const { rows } = await rawWrite<{ id: string }>(
       m,
-      `UPDATE webhook_deliveries SET locked_until = NULL, locked_by = NULL,
-         next_attempt_at = now() + make_interval(secs => $3::float8 / 1000), updated_at = now()
-       WHERE id = $1 AND locked_by = $2 AND locked_until = $4::timestamptz`,
+      `WITH lease AS (
+         DELETE FROM webhook_delivery_leases WHERE delivery_id = $1 AND locked_by = $2 AND locked_until = $4::timestamptz
+         RETURNING delivery_id
+       ), later AS (
+         UPDATE webhook_deliveries SET next_attempt_at = now() + make_interval(secs => $3::float8 / 1000), updated_at = now()
+         WHERE id = (SELECT delivery_id FROM lease) AND $3::float8 > 0
+       )
+       SELECT delivery_id AS id FROM lease`,
       [d.id, instanceId, delayMs, d.lease],
     );
-    return affected > 0;
+    return rows.length > 0;
   }
 
   async recordAttempt(m: EntityManager, a: AttemptRecord): Promise<void> {

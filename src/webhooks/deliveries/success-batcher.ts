@@ -23,10 +23,15 @@ const SETTLE_SUCCESSES = new PreparedStatement(
            response_headers, response_body, error, instance_id, request_headers)
          SELECT delivery_id, endpoint_id, attempt_number, started_at, duration_ms, status_code, response_headers,
            response_body, NULL, instance_id, request_headers FROM input
+       ), leases AS (
+         DELETE FROM webhook_delivery_leases l USING input i
+         WHERE l.delivery_id = i.delivery_id AND l.locked_by = i.instance_id AND l.locked_until = i.lease
+         RETURNING l.delivery_id
        ), settled AS (
          UPDATE webhook_deliveries d SET status = 'succeeded', attempt_count = d.attempt_count + 1, completed_at = now(),
-           last_status_code = i.status_code, last_error = NULL, locked_until = NULL, locked_by = NULL, updated_at = now()
-         FROM input i WHERE d.id = i.delivery_id AND d.locked_by = i.instance_id AND d.locked_until = i.lease
+           last_status_code = i.status_code, last_error = NULL, updated_at = now()
+         FROM input i JOIN leases ON leases.delivery_id = i.delivery_id
+         WHERE d.id = i.delivery_id AND d.status = 'pending'
          RETURNING d.endpoint_id
        )
        UPDATE webhook_endpoints SET failing_since = NULL
