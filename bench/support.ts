@@ -52,7 +52,15 @@ export function benchAppEnv(databaseUrl: string): Record<string, string> {
 export async function startApp(env: Record<string, string>): Promise<ChildApp & { url: string }> {
   // e.g. BENCH_APP_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the app under load
   const nodeArgs = (process.env.BENCH_APP_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const app = spawnApp(env, undefined, nodeArgs);
+  // e.g. BENCH_APP_ENV="WEBHOOK_MAX_IN_FLIGHT=100 WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT=20" to
+  // try a setting: added to (and over) the bench's own environment for the app
+  const extra = Object.fromEntries(
+    (process.env.BENCH_APP_ENV ?? '')
+      .split(' ')
+      .filter(Boolean)
+      .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+  );
+  const app = spawnApp({ ...env, ...extra }, undefined, nodeArgs);
   return { ...app, url: await app.ready };
 }
 

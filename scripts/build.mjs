@@ -47,6 +47,19 @@ function stampMtime() {
   }
 }
 
+// `--bench` (`npm run bench`): the app with the benches (tsconfig.bench.json) and the console,
+// always, and no stamp: the next `npm start` or `npm test` builds the app alone again.
+if (process.argv.includes('--bench')) {
+  const nestBin = path.join(root, 'node_modules', '.bin', 'nest');
+  const bench = spawnSync(process.execPath, [nestBin, 'build', '-p', 'tsconfig.bench.json'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  if (bench.status !== 0) process.exit(bench.status ?? 1);
+  await buildConsole(root);
+  process.exit(0);
+}
+
 const prepare = process.argv.includes('--prepare');
 const ifStale = prepare || process.argv.includes('--if-stale');
 const nest = path.join(root, 'node_modules', '.bin', 'nest');
