@@ -128,6 +128,48 @@ describe('Sync push racing another writer of its new records', () => {
     expect(rows[0]).toEqual({ records: 0, changes: 0 });
   });
 
+  it('claims its eventIds before it locks a record, so a push sharing an eventId cannot deadlock it', async () => {
+    const appId = newApp();
+    const alice = await userToken(t, 'alice');
+    await push(t, alice, appId, { clientId: 'laptop', changes: [insertChange('c1', { n: 1 })] });
+    const shared = insertChange('c1', { n: 2 });
+    const holder = new Client({ connectionString: t.databaseUrl });
+    await holder.connect();
+    let res: request.Response;
+    try {
+      // Another push's claim of the shared eventId, not yet committed.
+      await holder.query('BEGIN');
+      await holder.query(
+        `INSERT INTO sync_event_ids (app_id, user_id, event_id, push_id) VALUES ($1, 'alice', $2, gen_random_uuid())`,
+        [appId, shared.eventId],
+      );
+      const answer = request(t.url)
+        .post(`/sync/${appId}`)
+        .set(bearer(alice))
+        .send({ clientId: 'phone', changes: [shared] })
+        .then((r) => r);
+      await pushBlocked('sync_event_ids');
+      // The waiting push holds no lock on the record the other push will need next: taking it
+      // now does not wait (with the lock first, this would fail, and then deadlock).
+      const { rows } = await holder.query(
+        `SELECT record_id FROM sync_records WHERE app_id = $1 AND record_id = 'c1' FOR UPDATE NOWAIT`,
+        [appId],
+      );
+      expect(rows).toEqual([{ record_id: 'c1' }]);
+      // The other push gives its claim up: this one claims the eventId and applies.
+      await holder.query('ROLLBACK');
+      res = await answer;
+    } finally {
+      await holder.end();
+    }
+    expect(res.status).toBe(200);
+    const { rows } = await db.query(
+      `SELECT fields->'n'->>'value' AS n FROM sync_records WHERE app_id = $1 AND record_id = 'c1'`,
+      [appId],
+    );
+    expect(rows).toEqual([{ n: '2' }]);
+  });
+
   it('answers every one of eight concurrent first pushes of the same record, with one row and last-write-wins', async () => {
     const appId = newApp();
     const alice = await userToken(t, 'alice');

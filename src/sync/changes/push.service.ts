@@ -48,15 +48,6 @@ const MAX_RACES = 3;
 const key = (table: string, id: string) => `${table}\u0000${id}`;
 
 // The push's statements, prepared once per connection (PreparedStatement says why).
-const CLAIM = new PreparedStatement(
-  'sync.push.claim',
-  `WITH claimed AS (
-         INSERT INTO sync_event_ids (app_id, user_id, event_id, push_id)
-         SELECT $1, $2, unnest($3::text[]), $4::uuid WHERE $4::uuid IS NOT NULL
-         ON CONFLICT DO NOTHING RETURNING event_id
-       )
-       SELECT ARRAY(SELECT event_id FROM claimed) AS claimed, ${PUSH_CONTEXT_COLUMNS}`,
-);
 
 interface LockedRecord {
   table: string;
@@ -68,15 +59,38 @@ interface LockedRecord {
   deletedAt: string | null;
 }
 
-const LOCK_RECORDS = new PreparedStatement(
-  'sync.push.lock-records',
-  `SELECT r.table_name AS "table", r.record_id AS id, r.owner_id AS "ownerId", r.space_id AS "spaceId", r.fields,
-              to_char(r.inserted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "insertedAt",
-              to_char(r.deleted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "deletedAt"
-       FROM sync_records r JOIN unnest($2::text[], $3::text[]) AS x(t, i) ON r.table_name = x.t AND r.record_id = x.i
-       WHERE r.app_id = $1
-       ORDER BY r.table_name, r.record_id
-       FOR UPDATE OF r`,
+/**
+ * The push's first statement: claims the changeset's eventIds ($3) for the push id ($4),
+ * loads the pusher's memberships and the app's published tables, and locks the existing
+ * records the changeset names ($5 tables, $6 ids) in key order, so concurrent pushes take
+ * their locks in one order and cannot deadlock.
+ *
+ * The claim runs before any record is locked: `claim` is read by the locking scan's
+ * condition, which PostgreSQL evaluates once before the scan (an InitPlan). A second push of
+ * the same eventIds so waits on the first one's claim before it takes a record lock the first
+ * one may need. With nothing claimed (a retry, answered from the stored push) nothing is
+ * locked. Records of changes that turn out to be duplicates are locked too; harmless, and
+ * one round trip fewer than claiming and locking apart.
+ */
+const CLAIM_AND_LOCK = new PreparedStatement(
+  'sync.push.claim-and-lock',
+  `WITH claimed AS (
+         INSERT INTO sync_event_ids (app_id, user_id, event_id, push_id)
+         SELECT $1, $2, unnest($3::text[]), $4::uuid WHERE $4::uuid IS NOT NULL
+         ON CONFLICT DO NOTHING RETURNING event_id
+       ), claim AS MATERIALIZED (
+         SELECT ARRAY(SELECT event_id FROM claimed) AS ids
+       ), locked AS (
+         SELECT r.table_name AS "table", r.record_id AS id, r.owner_id AS "ownerId", r.space_id AS "spaceId", r.fields,
+                to_char(r.inserted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "insertedAt",
+                to_char(r.deleted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "deletedAt"
+         FROM sync_records r JOIN unnest($5::text[], $6::text[]) AS x(t, i) ON r.table_name = x.t AND r.record_id = x.i
+         WHERE r.app_id = $1 AND (SELECT cardinality(ids) FROM claim) > 0
+         ORDER BY r.table_name, r.record_id
+         FOR UPDATE OF r
+       )
+       SELECT (SELECT ids FROM claim) AS claimed, ${PUSH_CONTEXT_COLUMNS},
+              COALESCE((SELECT json_agg(locked) FROM locked), '[]') AS records`,
 );
 
 /**
@@ -210,10 +224,10 @@ export class PushService {
     schemaVersion: number,
     dto: PushDto,
   ): Promise<string> {
-    // Round trips are most of a push's cost, so: claim eventIds and load the context in one
-    // statement, lock the records, read the answer, then write everything in one statement.
+    // Round trips are most of a push's cost, so: claim eventIds, load the context and lock the
+    // records in one statement, read the answer, then write everything in one statement.
     const after = await this.reader.resolveSince(appId, dto.since, 'since', m);
-    const { pushId, claimed, context } = await this.claim(m, appId, userId, dto);
+    const { pushId, claimed, context, records } = await this.claimAndLock(m, appId, userId, dto);
     const changes = dto.changes
       .map((c, index) => ({ c: c as IncomingChange, index }))
       .filter(({ c }) => claimed.has(c.eventId));
@@ -236,7 +250,7 @@ export class PushService {
       const k = key(c.table, c.id);
       if (!firstSpace.has(k)) firstSpace.set(k, c.spaceId ?? null);
     }
-    const states = await this.lockRecords(m, appId, userId, firstSpace);
+    const states = this.recordStates(records, userId, firstSpace);
 
     // Other clients' changes, read before ours are written: ours are excluded either way
     // (this client's, and this transaction's id is not below the watermark). The read also
@@ -294,25 +308,36 @@ export class PushService {
   }
 
   /**
-   * Claims the changeset's eventIds for a new push id, and loads memberships and published
-   * tables, in one statement. None claimed means a retry: answer with the first push's stored
-   * response (this transaction rolls back, so the retry writes nothing). A concurrent
-   * identical push waits on the unique index until the first commits.
+   * Claims the changeset's eventIds for a new push id, loads memberships and published
+   * tables, and locks the records the changeset names, in one statement (CLAIM_AND_LOCK).
+   * None claimed means a retry: answer with the first push's stored response (this
+   * transaction rolls back, so the retry writes nothing). A concurrent identical push waits on
+   * the unique index until the first commits.
    */
-  private async claim(
+  private async claimAndLock(
     m: EntityManager,
     appId: string,
     userId: string,
     dto: PushDto,
-  ): Promise<{ pushId: string | null; claimed: Set<string>; context: PushContext }> {
+  ): Promise<{
+    pushId: string | null;
+    claimed: Set<string>;
+    context: PushContext;
+    records: LockedRecord[];
+  }> {
     const pushId = dto.changes.length > 0 ? randomUUID() : null;
     // Every change has an eventId by now (check() gave one to those without).
     const ids = dto.changes.map((c) => c.eventId!);
-    const [row] = await CLAIM.run<PushContext & { claimed: string[] }>(m, [
+    const keys = [...new Set(dto.changes.map((c) => key(c.table, c.id)))];
+    const [row] = await CLAIM_AND_LOCK.run<
+      PushContext & { claimed: string[]; records: LockedRecord[] }
+    >(m, [
       appId,
       userId,
       ids,
       pushId,
+      keys.map((k) => k.slice(0, k.indexOf('\u0000'))),
+      keys.map((k) => k.slice(k.indexOf('\u0000') + 1)),
     ]);
     if (pushId && row.claimed.length === 0) {
       const previous: { response: string }[] = await m.query(
@@ -328,40 +353,40 @@ export class PushService {
       pushId,
       claimed: new Set(row.claimed),
       context: { memberships: row.memberships, publishTables: row.publishTables },
+      records: row.records,
     };
   }
 
   /**
-   * Locks the push's existing records in key order (no deadlocks between concurrent pushes);
-   * a record not in the table yet gets a new state, owned by the pusher in the space its first
-   * change names, which the write inserts.
+   * The state of each record the push's applied changes touch: as locked, or for a record
+   * not in the table yet a new state, owned by the pusher in the space its first change
+   * names, which the write inserts.
    */
-  private async lockRecords(
-    m: EntityManager,
-    appId: string,
+  private recordStates(
+    records: LockedRecord[],
     userId: string,
     firstSpace: Map<string, string | null>,
-  ): Promise<Map<string, StoredRecord>> {
+  ): Map<string, StoredRecord> {
+    const locked = new Map(records.map((r) => [key(r.table, r.id), r]));
     const states = new Map<string, StoredRecord>();
-    if (firstSpace.size === 0) return states;
-    const keys = [...firstSpace.keys()];
-    const tables = keys.map((k) => k.slice(0, k.indexOf('\u0000')));
-    const ids = keys.map((k) => k.slice(k.indexOf('\u0000') + 1));
-    const rows = await LOCK_RECORDS.run<LockedRecord>(m, [appId, tables, ids]);
-    for (const row of rows) states.set(key(row.table, row.id), row);
-    keys.forEach((k, i) => {
-      if (!states.has(k))
-        states.set(k, {
-          table: tables[i],
-          id: ids[i],
-          ownerId: userId,
-          spaceId: firstSpace.get(k) ?? null,
-          fields: {},
-          insertedAt: null,
-          deletedAt: null,
-          isNew: true,
-        });
-    });
+    for (const [k, spaceId] of firstSpace) {
+      const row = locked.get(k);
+      if (row) {
+        states.set(k, row);
+        continue;
+      }
+      const cut = k.indexOf('\u0000');
+      states.set(k, {
+        table: k.slice(0, cut),
+        id: k.slice(cut + 1),
+        ownerId: userId,
+        spaceId,
+        fields: {},
+        insertedAt: null,
+        deletedAt: null,
+        isNew: true,
+      });
+    }
     return states;
   }
 
