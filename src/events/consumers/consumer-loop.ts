@@ -14,8 +14,16 @@ import type { EventConsumerOptions, EventHandler } from './event-consumer.decora
 
 type Step = { kind: 'progress' } | { kind: 'idle' } | { kind: 'wait'; ms: number };
 
-/** A step that found rows still held back by an open transaction re-checks this soon. */
-const WATERMARK_RECHECK_MS = 25;
+/**
+ * A step that found events held back re-checks this soon, the next delays after each
+ * re-check that still found them held. An event is held back while any transaction older
+ * than its own is open, whatever that transaction does (a claim, a settle, a push), and such
+ * a transaction ends with no NOTIFY; under load that is most of the time, for a millisecond
+ * or two. A fixed 25 ms re-check put 25 ms into most deliveries' latency at 2,000 events/s
+ * (docs/performance.md, round three); the short first steps keep a stuck transaction from
+ * costing more than a few queries.
+ */
+const WATERMARK_RECHECKS_MS = [2, 5, 10, 25];
 const MAX_RETRY_DELAY_MS = 5 * 60_000;
 
 /**
@@ -30,6 +38,8 @@ export class ConsumerLoop {
   private running?: Promise<void>;
   private again = false;
   private stopped = false;
+  /** Re-checks in a row that found events held back (see WATERMARK_RECHECKS_MS). */
+  private heldBack = 0;
   private readonly timerName: string;
   private readonly filter: ConsumerFilter;
 
@@ -118,10 +128,15 @@ export class ConsumerLoop {
         this.filter,
       );
       if (!scannedTo) {
-        return (await this.log.hasAnyAfter(m, state))
-          ? { kind: 'wait', ms: WATERMARK_RECHECK_MS }
-          : { kind: 'idle' };
+        if (!(await this.log.hasAnyAfter(m, state))) {
+          this.heldBack = 0;
+          return { kind: 'idle' };
+        }
+        const ms = WATERMARK_RECHECKS_MS[Math.min(this.heldBack, WATERMARK_RECHECKS_MS.length - 1)];
+        this.heldBack++;
+        return { kind: 'wait', ms };
       }
+      this.heldBack = 0;
 
       if (events.length > 0) {
         await m.query('SAVEPOINT consumer_batch');
