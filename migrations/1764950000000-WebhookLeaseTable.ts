@@ -16,10 +16,11 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * hour past their expiry (RETENTION_TABLES).
  *
  * Every delivery inserts a lease and deletes it, so the table is mostly dead rows until it is
- * vacuumed, and the claim reads it twice. With the defaults (20% of a table this small) a
- * vacuum came two minutes into a 2,000/s run, by when the claim had slowed from 0.6 to 4 ms.
- * Vacuumed and analysed at every autovacuum round once a thousand rows changed, without cost
- * delay (the table is small); autovacuum_naptime (a minute by default) sets the pace.
+ * vacuumed, and the claim reads it twice (in a 2,000/s run the claim went from 0.6 to 4 ms
+ * before the first vacuum). Its autovacuum thresholds are fixed row counts (the defaults, 50,
+ * with no share of the table's size, which swings with the load), and its vacuum runs
+ * without cost delay (the live table is small). How often it runs is autovacuum_naptime's
+ * (docs/operations.md, "What to watch").
  *
  * Leases held at the upgrade are carried over. Run one version at a time: an instance of the
  * previous version claims through the old columns, which are gone.
@@ -35,8 +36,7 @@ export class WebhookLeaseTable1764950000000 implements MigrationInterface {
         locked_by     text NOT NULL,
         locked_until  timestamptz NOT NULL
       ) WITH (
-        autovacuum_vacuum_threshold = 1000, autovacuum_vacuum_scale_factor = 0,
-        autovacuum_analyze_threshold = 1000, autovacuum_analyze_scale_factor = 0,
+        autovacuum_vacuum_scale_factor = 0, autovacuum_analyze_scale_factor = 0,
         autovacuum_vacuum_cost_delay = 0
       )`);
     // Counting each endpoint's deliveries in flight (the claim) and the next lease to expire
