@@ -73,9 +73,16 @@ const CLAIMED_JOINS = `JOIN webhook_endpoints e ON e.id = d.endpoint_id
  * The claim ($1 per-endpoint limit, $2 lease seconds, $3 this instance, $4 how many): the
  * fair walk (per-endpoint room, LATERAL) and the leases inserted ON CONFLICT, in one
  * statement. The lease is a row of its own (migration WebhookLeaseTable1764950000000): the
- * delivery row is not written here. Two claims that pick the same delivery meet on the
- * lease's primary key; the second waits for the first to commit and takes nothing. An expired
- * lease (a crashed or stalled worker) is taken over in place.
+ * delivery row is not written here, only row-locked. Two claims that pick the same delivery
+ * meet on the lease's primary key; the second waits for the first to commit and takes
+ * nothing. An expired lease (a crashed or stalled worker) is taken over in place.
+ *
+ * The row lock (`locked`) is what stops a second send: this statement reads the leases as of
+ * its start, so another instance can claim, send and settle a delivery in between, its lease
+ * already deleted when this insert would meet it. Locking the delivery re-reads it as last
+ * committed (or skips it while a settle holds it): no longer pending, or due later, it is
+ * left out before any lease is written (test/webhooks/reliability: two instances, 5,000
+ * deliveries, each sent once). A lock writes no row version and no index entry.
  *
  * Its commit does not wait for the WAL flush (`synchronous_commit` off for this statement's
  * transaction): a lease is not data. If PostgreSQL crashes before the flush, the lease is gone
@@ -111,9 +118,16 @@ const CLAIM = new PreparedStatement(
            ORDER BY d.next_attempt_at, d.id LIMIT oe.room
          ) due
          ORDER BY due.next_attempt_at LIMIT $4
+       ), locked AS (
+         SELECT x.id, x.endpoint_id FROM picked p
+         CROSS JOIN LATERAL (
+           SELECT d.id, d.endpoint_id FROM webhook_deliveries d
+           WHERE d.id = p.id AND d.status = 'pending' AND d.next_attempt_at <= now()
+           FOR UPDATE SKIP LOCKED
+         ) x
        ), leased AS (
          INSERT INTO webhook_delivery_leases AS l (delivery_id, endpoint_id, locked_by, locked_until)
-         SELECT id, endpoint_id, $3, now() + make_interval(secs => $2) FROM picked
+         SELECT id, endpoint_id, $3, now() + make_interval(secs => $2) FROM locked
          ON CONFLICT (delivery_id) DO UPDATE SET endpoint_id = EXCLUDED.endpoint_id,
            locked_by = EXCLUDED.locked_by, locked_until = EXCLUDED.locked_until
            WHERE l.locked_until <= now()
