@@ -65,8 +65,8 @@ const CLAIMED_JOINS = `JOIN webhook_endpoints e ON e.id = d.endpoint_id
   LEFT JOIN webhook_messages msg ON msg.id = d.message_id`;
 
 /*
- * The claim, the settle of each failed attempt and its attempt row are prepared once per
- * connection (see PreparedStatement).
+ * The settle of each failed attempt and its attempt row are prepared once per connection
+ * (see PreparedStatement). Not the claim (CLAIM).
  */
 
 /**
@@ -90,16 +90,15 @@ const CLAIMED_JOINS = `JOIN webhook_endpoints e ON e.id = d.endpoint_id
  * webhook-id); the delivery itself, its attempts and its settle keep the durable commit.
  * Waiting on the flush was a third of the claim's time in the burst bench.
  *
- * Prepared, its plan is made once without the parameters' values, so it must not depend on
- * them: the rows claimed are joined to their delivery, endpoint and message one index probe
- * each (the OFFSET 0 fences keep PostgreSQL from turning these into joins it plans on its
- * own). Unfenced, the generic plan expected 10% of the table at `LIMIT $4`, hashed the whole
- * of webhook_deliveries for the join (13 ms against 1.3 ms) and halved the burst; planned
- * per call instead, planning was 45% of the claim's cost.
+ * Planned per call, not prepared. A prepared statement keeps the generic plan PostgreSQL made
+ * after five runs, until the table is analysed again: made while the queue was nearly empty
+ * (a fresh hub, its first deliveries), it probed the deliveries by sequential scans and took
+ * 74 ms per claim under the burst bench a minute later. The rows claimed still reach their
+ * delivery, endpoint and message one index probe each (the OFFSET 0 fences): with `LIMIT $4`
+ * unknown, a plan was free to hash the whole delivery table for that join (13 ms against
+ * 1.3 ms). Planning costs about 0.6 ms a claim (docs/performance.md, round three).
  */
-const CLAIM = new PreparedStatement(
-  'webhooks.claim',
-  `WITH async_commit AS (
+const CLAIM = `WITH async_commit AS (
          SELECT set_config('synchronous_commit', 'off', true)
        ), busy AS (
          SELECT endpoint_id, count(*)::int AS n FROM webhook_delivery_leases
@@ -136,8 +135,7 @@ const CLAIM = new PreparedStatement(
        SELECT ${CLAIMED_COLUMNS} FROM leased l
        CROSS JOIN LATERAL (SELECT * FROM webhook_deliveries x WHERE x.id = l.delivery_id OFFSET 0) d
        CROSS JOIN LATERAL (SELECT * FROM webhook_endpoints x WHERE x.id = d.endpoint_id OFFSET 0) e
-       LEFT JOIN LATERAL (SELECT * FROM webhook_messages x WHERE x.id = d.message_id OFFSET 0) msg ON true`,
-);
+       LEFT JOIN LATERAL (SELECT * FROM webhook_messages x WHERE x.id = d.message_id OFFSET 0) msg ON true`;
 
 /** One insert per failed attempt into the high-volume attempt log, inside the settle. */
 const RECORD_ATTEMPT = new PreparedStatement(
@@ -191,7 +189,14 @@ export class DeliveryQueueRepository {
     leaseSeconds: number,
     instanceId: string,
   ): Promise<ClaimedDelivery[]> {
-    return CLAIM.run<ClaimedDelivery>(m, [perEndpoint, leaseSeconds, instanceId, limit]);
+    // Raw: the fair claim and its leases in one statement (CLAIM), planned per call.
+    const { rows } = await rawWrite<ClaimedDelivery>(m, CLAIM, [
+      perEndpoint,
+      leaseSeconds,
+      instanceId,
+      limit,
+    ]);
+    return rows;
   }
 
   /**
