@@ -19,11 +19,24 @@ export interface NewJob {
 export class JobEnqueueRepository {
   /**
    * Inserts a job, or with a dedupe key finds (and locks, until the caller's transaction ends)
-   * the pending job already holding it. Returns the id and whether a row was created. A
-   * conflicting job claimed between the insert and the lookup is no longer pending work, so
-   * the insert is tried again.
+   * the pending job already holding it, and NOTIFYs the job's queue at commit either way.
+   * Returns the id and whether a row was created. A conflicting job claimed between the
+   * insert and the lookup is no longer pending work, so the insert is tried again.
+   *
+   * The NOTIFY also when folded into a pending job: that job stays locked until the commit,
+   * so a claim meanwhile skipped it and its worker sleeps (it was due before, so no due timer
+   * and no "came due" pass); only this NOTIFY wakes it before the safety-net poll.
    */
   async insert(m: EntityManager, job: NewJob): Promise<{ id: string; created: boolean }> {
+    const found = await this.insertOrFind(m, job);
+    await this.notify(m, job.queue);
+    return found;
+  }
+
+  private async insertOrFind(
+    m: EntityManager,
+    job: NewJob,
+  ): Promise<{ id: string; created: boolean }> {
     for (let tries = 0; ; tries++) {
       // Raw: ON CONFLICT against the partial unique index on pending dedupe keys.
       const rows: { id: string }[] = await m.query(

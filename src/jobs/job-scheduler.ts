@@ -146,8 +146,7 @@ export class JobScheduler implements OnApplicationBootstrap, BeforeApplicationSh
             payload: s.payload,
             dedupeKey: `schedule:${s.key}`,
           });
-          if (created) await this.enqueues.notify(m, s.queue);
-          else this.logger.debug(`${s.queue}/${s.key}: previous run ${id} still pending`);
+          if (!created) this.logger.debug(`${s.queue}/${s.key}: previous run ${id} still pending`);
         }
         return due.length;
       });

@@ -69,10 +69,6 @@ export class JobsService {
       throw JobsException.invalid('runAt is not a valid date');
     const write = async (m: EntityManager) => {
       const { id } = await this.enqueues.insert(m, { queue, payload, ...options });
-      // Also when folded into a pending job: that job stays locked until this commit, so a
-      // claim meanwhile skipped it and its worker sleeps (it was due before, so no due timer
-      // and no "came due" pass); only this NOTIFY wakes it before the safety-net poll.
-      await this.enqueues.notify(m, queue);
       return id;
     };
     return manager ? write(manager) : this.dataSource.transaction(write);

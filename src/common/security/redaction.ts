@@ -28,16 +28,6 @@ export function isSensitiveName(name: string): boolean {
   return SENSITIVE_NAME.test(name);
 }
 
-/** Headers fit for a log line, an attempt row or an answer: credentials replaced. */
-export function redactHeaders(headers: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(headers).map(([name, value]) => [
-      name,
-      isSensitiveName(name) ? REDACTED : value,
-    ]),
-  );
-}
-
 /**
  * Text with every occurrence of the given secret values replaced (a peer that echoes our
  * Authorization header or API token in an error body must not put it in our logs). Values
