@@ -6,8 +6,18 @@ import type { AttemptRecord } from './delivery-queue.repository.js';
 
 type LeasedAttempt = AttemptRecord & { lease: string };
 
+/** A success waiting for its batch, and how to answer its caller. */
+interface Waiting {
+  attempt: LeasedAttempt;
+  done: (err?: unknown) => void;
+}
+
 const MAX_BATCH = 200;
-const MAX_WAIT_MS = 5;
+/**
+ * Batch statements running at once. While they run, the next successes gather, so a batch is
+ * as large as the database is slow (group commit) and a lone success is written at once.
+ */
+const MAX_FLUSHES = 2;
 
 /**
  * The batch settle: attempt rows, delivery states and endpoint streaks in one statement,
@@ -41,13 +51,17 @@ const SETTLE_SUCCESSES = new PreparedStatement(
 /**
  * Settles successful attempts in batches: one statement (attempt rows, delivery state,
  * endpoint streak) and one commit for up to 200 deliveries, instead of a transaction each.
- * At most a few milliseconds of extra latency; if the process dies before a flush, those
- * deliveries are simply attempted again (at-least-once, same webhook-id).
+ * No timer: the successes of one event-loop turn form a batch, written at once unless
+ * MAX_FLUSHES batches are being written, and then as soon as one of them is done. A lease
+ * (and so the endpoint's in-flight count) lives until its settle, so waiting on a timer here
+ * held back the next delivery to the same endpoint. If the process dies before a flush,
+ * those deliveries are simply attempted again (at-least-once, same webhook-id).
  */
 @Injectable()
 export class SuccessBatcher {
-  private pending: { attempt: LeasedAttempt; done: (err?: unknown) => void }[] = [];
-  private timer?: NodeJS.Timeout;
+  private pending: Waiting[] = [];
+  private flushes = 0;
+  private scheduled?: NodeJS.Immediate;
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
@@ -58,17 +72,33 @@ export class SuccessBatcher {
         attempt: { ...attempt, lease },
         done: (err) => (err ? reject(err) : resolve()),
       });
-      if (this.pending.length >= MAX_BATCH) void this.flush();
-      else this.timer ??= setTimeout(() => void this.flush(), MAX_WAIT_MS);
+      this.schedule();
+    });
+  }
+
+  /** A flush after this turn's settles, if a flush slot is free (else when one frees). */
+  private schedule(): void {
+    if (this.scheduled || this.flushes >= MAX_FLUSHES || this.pending.length === 0) return;
+    this.scheduled = setImmediate(() => {
+      this.scheduled = undefined;
+      void this.flush();
     });
   }
 
   private async flush(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
     const batch = this.pending.splice(0, MAX_BATCH);
     if (batch.length === 0) return;
-    if (this.pending.length > 0) this.timer = setTimeout(() => void this.flush(), 0);
+    this.flushes++;
+    this.schedule(); // more than one batch waiting
+    try {
+      await this.writeBatch(batch);
+    } finally {
+      this.flushes--;
+      this.schedule();
+    }
+  }
+
+  private async writeBatch(batch: Waiting[]): Promise<void> {
     try {
       await this.write(batch.map((b) => b.attempt));
       batch.forEach((b) => b.done());
