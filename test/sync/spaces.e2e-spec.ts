@@ -291,7 +291,12 @@ describe('Sync spaces and privacy', () => {
         clientId: 'alice-1',
         changes: [insert('mine', { title: 'A' }, { at: ago(10 * MIN) })],
       });
-      const before = await pullAll(alice, appId);
+      // A pull reads below the cluster's transaction watermark: a transaction open anywhere
+      // (another suite's) can hold the insert back for a moment.
+      const before = await waitFor(async () => {
+        const pulled = await pullAll(alice, appId);
+        return pulled.changes.length === 1 && pulled;
+      });
 
       const upd = await rawPush(bob, appId, {
         clientId: 'bob-1',
