@@ -65,8 +65,8 @@ const CLAIMED_JOINS = `JOIN webhook_endpoints e ON e.id = d.endpoint_id
   LEFT JOIN webhook_messages msg ON msg.id = d.message_id`;
 
 /*
- * The settle of each failed attempt and its attempt row are prepared once per connection
- * (see PreparedStatement). Not the claim (CLAIM).
+ * The claim, the settle of each failed attempt and its attempt row are prepared once per
+ * connection (see PreparedStatement).
  */
 
 /**
@@ -90,15 +90,22 @@ const CLAIMED_JOINS = `JOIN webhook_endpoints e ON e.id = d.endpoint_id
  * webhook-id); the delivery itself, its attempts and its settle keep the durable commit.
  * Waiting on the flush was a third of the claim's time in the burst bench.
  *
- * Planned per call, not prepared. A prepared statement keeps the generic plan PostgreSQL made
- * after five runs, until the table is analysed again: made while the queue was nearly empty
- * (a fresh hub, its first deliveries), it probed the deliveries by sequential scans and took
- * 74 ms per claim under the burst bench a minute later. The rows claimed still reach their
- * delivery, endpoint and message one index probe each (the OFFSET 0 fences): with `LIMIT $4`
- * unknown, a plan was free to hash the whole delivery table for that join (13 ms against
- * 1.3 ms). Planning costs about 0.6 ms a claim (docs/performance.md, round three).
+ * Prepared, so its plan is made once per connection: planning was 0.55 of the 1.4 ms a claim
+ * cost. A prepared statement keeps the generic plan it made until the tables are analysed
+ * again, often made on a near-empty queue (a fresh hub's first deliveries) and used minutes
+ * later on a full one. So every probe is written to stay an index probe whatever the table's
+ * size was when the plan was made, behind an OFFSET 0 fence the planner cannot see through:
+ * the claimed rows reach their delivery, endpoint and message by primary key (with `LIMIT $4`
+ * unknown, a plan was free to hash the whole delivery table for that join: 13 ms against
+ * 1.3 ms), and the lock probes each picked delivery by primary key and checks that it is still
+ * pending and due only on the row it locked (unfenced, a plan made on an empty table walked
+ * the due index for each delivery instead: 8 to 12 ms a claim a minute later; round three's
+ * 74 ms claims were this). test/webhooks/claim-plan.e2e-spec.ts checks the generic plan made
+ * on an empty queue.
  */
-const CLAIM = `WITH async_commit AS (
+export const CLAIM = new PreparedStatement(
+  'webhooks.claim',
+  `WITH async_commit AS (
          SELECT set_config('synchronous_commit', 'off', true)
        ), busy AS (
          SELECT endpoint_id, count(*)::int AS n FROM webhook_delivery_leases
@@ -120,10 +127,10 @@ const CLAIM = `WITH async_commit AS (
        ), locked AS (
          SELECT x.id, x.endpoint_id FROM picked p
          CROSS JOIN LATERAL (
-           SELECT d.id, d.endpoint_id FROM webhook_deliveries d
-           WHERE d.id = p.id AND d.status = 'pending' AND d.next_attempt_at <= now()
-           FOR UPDATE SKIP LOCKED
+           SELECT d.id, d.endpoint_id, d.status, d.next_attempt_at FROM webhook_deliveries d
+           WHERE d.id = p.id OFFSET 0 FOR UPDATE SKIP LOCKED
          ) x
+         WHERE x.status = 'pending' AND x.next_attempt_at <= now()
        ), leased AS (
          INSERT INTO webhook_delivery_leases AS l (delivery_id, endpoint_id, locked_by, locked_until)
          SELECT id, endpoint_id, $3, now() + make_interval(secs => $2) FROM locked
@@ -135,7 +142,8 @@ const CLAIM = `WITH async_commit AS (
        SELECT ${CLAIMED_COLUMNS} FROM leased l
        CROSS JOIN LATERAL (SELECT * FROM webhook_deliveries x WHERE x.id = l.delivery_id OFFSET 0) d
        CROSS JOIN LATERAL (SELECT * FROM webhook_endpoints x WHERE x.id = d.endpoint_id OFFSET 0) e
-       LEFT JOIN LATERAL (SELECT * FROM webhook_messages x WHERE x.id = d.message_id OFFSET 0) msg ON true`;
+       LEFT JOIN LATERAL (SELECT * FROM webhook_messages x WHERE x.id = d.message_id OFFSET 0) msg ON true`,
+);
 
 /** One insert per failed attempt into the high-volume attempt log, inside the settle. */
 const RECORD_ATTEMPT = new PreparedStatement(
@@ -189,14 +197,8 @@ export class DeliveryQueueRepository {
     leaseSeconds: number,
     instanceId: string,
   ): Promise<ClaimedDelivery[]> {
-    // Raw: the fair claim and its leases in one statement (CLAIM), planned per call.
-    const { rows } = await rawWrite<ClaimedDelivery>(m, CLAIM, [
-      perEndpoint,
-      leaseSeconds,
-      instanceId,
-      limit,
-    ]);
-    return rows;
+    // Raw: the fair claim and its leases in one prepared statement (CLAIM).
+    return CLAIM.run<ClaimedDelivery>(m, [perEndpoint, leaseSeconds, instanceId, limit]);
   }
 
   /**

@@ -51,37 +51,37 @@ describe('SuccessBatcher', () => {
     await Promise.all(settled);
   });
 
-  it('gathers the successes that come while two batches are written into the next one', async () => {
+  it('gathers the successes that come while a batch is written into the next one', async () => {
     const { sut, writes, started } = withHeldWrites();
     const first = sut.settle(attempt(1), 'lease');
     await started(1);
-    const second = sut.settle(attempt(2), 'lease');
-    await started(2);
-    // Both batch slots are busy: these wait, whatever the number of turns they arrive in.
-    const later = [sut.settle(attempt(3), 'lease')];
+    // A batch is being written: these wait, whatever the number of turns they arrive in.
+    const later = [sut.settle(attempt(2), 'lease')];
     await new Promise((resolve) => setImmediate(resolve));
-    later.push(sut.settle(attempt(4), 'lease'));
+    later.push(sut.settle(attempt(3), 'lease'));
     await new Promise((resolve) => setImmediate(resolve));
     jest.advanceTimersByTime(1_000);
     await new Promise((resolve) => setImmediate(resolve));
-    expect(writes).toHaveLength(2);
+    expect(writes).toHaveLength(1);
 
     writes[0].finish();
     await first;
-    await started(3);
-    expect(writes[2].ids).toEqual(['delivery-3', 'delivery-4']);
+    await started(2);
+    expect(writes[1].ids).toEqual(['delivery-2', 'delivery-3']);
     writes[1].finish();
-    writes[2].finish();
-    await Promise.all([second, ...later]);
-    expect(writes).toHaveLength(3);
+    await Promise.all(later);
+    expect(writes).toHaveLength(2);
   });
 
   it('splits more than 200 waiting successes into batches of 200', async () => {
     const { sut, writes, started } = withHeldWrites();
     const settled = Array.from({ length: 250 }, (_, n) => sut.settle(attempt(n), 'lease'));
+    await started(1);
+    expect(writes.map((w) => w.ids.length)).toEqual([200]);
+    writes[0].finish();
     await started(2);
     expect(writes.map((w) => w.ids.length)).toEqual([200, 50]);
-    writes.forEach((w) => w.finish());
+    writes[1].finish();
     await Promise.all(settled);
   });
 });

@@ -14,10 +14,12 @@ interface Waiting {
 
 const MAX_BATCH = 200;
 /**
- * Batch statements running at once. While they run, the next successes gather, so a batch is
- * as large as the database is slow (group commit) and a lone success is written at once.
+ * Batch statements running at once. While one runs, the next successes gather, so a batch is
+ * as large as the database is slow (group commit) and a lone success is written at once. One:
+ * with two, the burst bench wrote 712 smaller batches instead of 454 (the statement has a
+ * fixed cost of its own), for no throughput it could show (docs/performance.md, round four).
  */
-const MAX_FLUSHES = 2;
+const MAX_FLUSHES = 1;
 
 /**
  * The batch settle: attempt rows, delivery states and endpoint streaks in one statement,
@@ -51,10 +53,10 @@ const SETTLE_SUCCESSES = new PreparedStatement(
 /**
  * Settles successful attempts in batches: one statement (attempt rows, delivery state,
  * endpoint streak) and one commit for up to 200 deliveries, instead of a transaction each.
- * No timer: the successes of one event-loop turn form a batch, written at once unless
- * MAX_FLUSHES batches are being written, and then as soon as one of them is done. A lease
- * (and so the endpoint's in-flight count) lives until its settle, so waiting on a timer here
- * held back the next delivery to the same endpoint. If the process dies before a flush,
+ * No timer: the successes of one event-loop turn form a batch, written at once unless a
+ * batch is being written, and then as soon as it is done. A lease (and so the endpoint's
+ * in-flight count) lives until its settle, so waiting on a timer here held back the next
+ * delivery to the same endpoint. If the process dies before a flush,
  * those deliveries are simply attempted again (at-least-once, same webhook-id).
  */
 @Injectable()
