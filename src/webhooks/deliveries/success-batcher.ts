@@ -56,8 +56,8 @@ const SETTLE_SUCCESSES = new PreparedStatement(
  * No timer: the successes of one event-loop turn form a batch, written at once unless a
  * batch is being written, and then as soon as it is done. A lease (and so the endpoint's
  * in-flight count) lives until its settle, so waiting on a timer here held back the next
- * delivery to the same endpoint. If the process dies before a flush,
- * those deliveries are simply attempted again (at-least-once, same webhook-id).
+ * delivery to the same endpoint. If the process dies before a flush, those deliveries are
+ * simply attempted again (at-least-once, same webhook-id).
  */
 @Injectable()
 export class SuccessBatcher {
