@@ -13,13 +13,6 @@ interface Waiting {
 }
 
 const MAX_BATCH = 200;
-/**
- * Batch statements running at once. While one runs, the next successes gather, so a batch is
- * as large as the database is slow (group commit) and a lone success is written at once. One:
- * with two, the burst bench wrote 712 smaller batches instead of 454 (the statement has a
- * fixed cost of its own), for no throughput it could show (docs/performance.md, round four).
- */
-const MAX_FLUSHES = 1;
 
 /**
  * The batch settle: attempt rows, delivery states and endpoint streaks in one statement,
@@ -54,15 +47,18 @@ const SETTLE_SUCCESSES = new PreparedStatement(
  * Settles successful attempts in batches: one statement (attempt rows, delivery state,
  * endpoint streak) and one commit for up to 200 deliveries, instead of a transaction each.
  * No timer: the successes of one event-loop turn form a batch, written at once unless a
- * batch is being written, and then as soon as it is done. A lease (and so the endpoint's
- * in-flight count) lives until its settle, so waiting on a timer here held back the next
- * delivery to the same endpoint. If the process dies before a flush, those deliveries are
- * simply attempted again (at-least-once, same webhook-id).
+ * batch is being written, and then as soon as it is done (group commit: a batch is as large
+ * as the database is slow, and a lone success is written at once). A lease (and so the
+ * endpoint's in-flight count) lives until its settle, so waiting on a timer here held back the
+ * next delivery to the same endpoint. One batch at a time: with two, the burst bench wrote 712
+ * smaller batches instead of 454 (the statement has a fixed cost of its own), for no
+ * throughput it could show (docs/performance.md, round four). If the process dies before a
+ * flush, those deliveries are simply attempted again (at-least-once, same webhook-id).
  */
 @Injectable()
 export class SuccessBatcher {
   private pending: Waiting[] = [];
-  private flushes = 0;
+  private writing = false;
   private scheduled?: NodeJS.Immediate;
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
@@ -78,9 +74,9 @@ export class SuccessBatcher {
     });
   }
 
-  /** A flush after this turn's settles, if a flush slot is free (else when one frees). */
+  /** A flush after this turn's settles, unless a batch is being written (then after it). */
   private schedule(): void {
-    if (this.scheduled || this.flushes >= MAX_FLUSHES || this.pending.length === 0) return;
+    if (this.scheduled || this.writing || this.pending.length === 0) return;
     this.scheduled = setImmediate(() => {
       this.scheduled = undefined;
       void this.flush();
@@ -90,12 +86,11 @@ export class SuccessBatcher {
   private async flush(): Promise<void> {
     const batch = this.pending.splice(0, MAX_BATCH);
     if (batch.length === 0) return;
-    this.flushes++;
-    this.schedule(); // more than one batch waiting
+    this.writing = true;
     try {
       await this.writeBatch(batch);
     } finally {
-      this.flushes--;
+      this.writing = false;
       this.schedule();
     }
   }
